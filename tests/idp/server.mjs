@@ -1,0 +1,177 @@
+// A real OpenID Connect provider (the npm package `oidc-provider`) for octoken's tests,
+// demo and benchmarks. It listens on 127.0.0.1 only and prints one JSON line on stdout
+// once it is ready: {"issuer": "...", "port": N, "base": "http://127.0.0.1:N"}.
+//
+// Options (all optional):
+//   --port N              listen port (default 0: any free port)
+//   --layout keycloak     issuer http://127.0.0.1:N/realms/<realm> with Keycloak's
+//                         /protocol/openid-connect/... routes (default: plain routes)
+//   --realm NAME          realm name for the Keycloak layout (default: octoken)
+//   --rotation on|off     rotate the refresh token on every use (default: off)
+//   --omit-refresh        with rotation off, leave refresh_token out of refresh responses
+//   --access-ttl SECS     access-token lifetime (default: 300)
+//
+// Test-only routes outside the provider (never part of a real deployment):
+//   GET  /__octoken/counters   token-endpoint requests so far, by grant type
+//   POST /__octoken/reset      set the counters back to zero
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+import Provider from 'oidc-provider';
+
+const { values: opts } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    layout: { type: 'string', default: 'plain' },
+    realm: { type: 'string', default: 'octoken' },
+    rotation: { type: 'string', default: 'off' },
+    'omit-refresh': { type: 'boolean', default: false },
+    'access-ttl': { type: 'string', default: '300' },
+  },
+});
+
+const accessTtl = Number(opts['access-ttl']);
+const keycloak = opts.layout === 'keycloak';
+const prefix = keycloak ? `/realms/${opts.realm}` : '';
+
+// Keycloak's route names, from its realm discovery document.
+const keycloakRoutes = {
+  authorization: '/protocol/openid-connect/auth',
+  token: '/protocol/openid-connect/token',
+  revocation: '/protocol/openid-connect/revoke',
+  introspection: '/protocol/openid-connect/token/introspect',
+  userinfo: '/protocol/openid-connect/userinfo',
+  jwks: '/protocol/openid-connect/certs',
+  end_session: '/protocol/openid-connect/logout',
+  device_authorization: '/protocol/openid-connect/auth/device',
+  code_verification: '/protocol/openid-connect/device',
+};
+
+const redirectUris = [
+  'http://127.0.0.1/callback',
+  'http://[::1]/callback',
+  'http://localhost:3000/auth/oauth2/callback',
+];
+const grantTypes = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+];
+const client = (id, method, secret) => ({
+  client_id: id,
+  ...(secret ? { client_secret: secret } : {}),
+  token_endpoint_auth_method: method,
+  application_type: 'native',
+  redirect_uris: redirectUris,
+  grant_types: grantTypes,
+  response_types: ['code'],
+  scope: 'openid offline_access profile email read write',
+});
+
+const counters = {};
+const server = http.createServer();
+
+server.listen(Number(opts.port), '127.0.0.1', () => {
+  const { port } = server.address();
+  const base = `http://127.0.0.1:${port}`;
+  const issuer = `${base}${prefix}`;
+  const provider = new Provider(issuer, {
+    clients: [
+      client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
+      client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
+      client('octoken-public', 'none'),
+    ],
+    scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
+    routes: keycloak ? keycloakRoutes : undefined,
+    ttl: {
+      AccessToken: accessTtl,
+      ClientCredentials: accessTtl,
+      IdToken: 3600,
+      RefreshToken: 30 * 24 * 3600,
+      Grant: 30 * 24 * 3600,
+      Session: 24 * 3600,
+      Interaction: 3600,
+      AuthorizationCode: 60,
+      DeviceCode: 600,
+    },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      deviceFlow: { enabled: true },
+      clientCredentials: { enabled: true },
+      // JWT access tokens for one API, so a test can read `iss` from what octoken prints.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => 'urn:octoken:api',
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({
+          scope: 'read write',
+          audience: 'urn:octoken:api',
+          accessTokenTTL: accessTtl,
+          accessTokenFormat: 'jwt',
+        }),
+      },
+    },
+    rotateRefreshToken: () => opts.rotation === 'on',
+    // Every client here may hold offline tokens; oidc-provider itself already drops
+    // offline_access unless the authorization request carries prompt=consent.
+    issueRefreshToken: async (_ctx, c, code) => c.grantTypeAllowed('refresh_token')
+      && code.scopes.has('offline_access'),
+    pkce: { required: () => false },
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () => ({ sub, name: `Test user ${sub}`, email: `${sub}@example.test` }),
+    }),
+    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+    cookies: { keys: ['octoken-test-idp-cookie-key'] },
+  });
+  provider.proxy = false;
+  provider.on('server_error', (_ctx, err) => process.stderr.write(`idp: server_error: ${err.stack}\n`));
+
+  // Count every token-endpoint request by grant type, and shape refresh responses.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== 'token') return;
+    const grant = ctx.oidc.params?.grant_type ?? 'unknown';
+    counters[grant] = (counters[grant] ?? 0) + 1;
+    if (
+      opts['omit-refresh'] && grant === 'refresh_token'
+      && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
+    ) {
+      delete ctx.body.refresh_token;
+    }
+  });
+
+  const handle = provider.callback();
+  server.on('request', (req, res) => {
+    if (req.url === '/__octoken/counters') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(counters));
+      return;
+    }
+    if (req.url === '/__octoken/reset' && req.method === 'POST') {
+      for (const key of Object.keys(counters)) delete counters[key];
+      res.end('{}');
+      return;
+    }
+    if (prefix) {
+      if (!req.url.startsWith(`${prefix}/`)) {
+        res.statusCode = 404;
+        res.end('not found');
+        return;
+      }
+      // Mounted under the realm path the way Express would mount it.
+      req.originalUrl = req.url;
+      req.url = req.url.slice(prefix.length);
+    }
+    handle(req, res);
+  });
+
+  process.stdout.write(`${JSON.stringify({ issuer, port, base })}\n`);
+});
+
+// The harness ends us by closing stdin or with a signal: never outlive the tests.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
