@@ -1,0 +1,169 @@
+//! The on-disk profile file (`config.toml`): non-secret settings only. Every error names
+//! the file, and parse errors the line.
+
+use crate::error::{Error, Result};
+use crate::store::fsutil;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    Basic,
+    Post,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    Keyring,
+    File,
+}
+
+impl StoreKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::Keyring => "keyring",
+            StoreKind::File => "file",
+        }
+    }
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Basic => "basic",
+            AuthMethod::Post => "post",
+            AuthMethod::None => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<String>,
+    pub client_id: String,
+    pub auth_method: AuthMethod,
+    pub scope: String,
+    pub store: StoreKind,
+    pub token_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub introspection_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_insecure_http: bool,
+    /// Seconds to wait for a TCP/TLS connection (default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<u64>,
+    /// Seconds a whole request may take (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_timeout: Option<u64>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl Config {
+    /// The config file, or an empty config when there is none yet.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => return Err(Error::io("read the config file", path, e)),
+        };
+        let text = String::from_utf8(text).map_err(|_| {
+            Error::config(
+                format!("config file {} is not valid UTF-8", path.display()),
+                Some("fix or delete the file".to_string()),
+            )
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            let message = e.message().replace('\n', " ");
+            let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
+            Error::config(
+                format!(
+                    "invalid config file {}{at}: {}",
+                    path.display(),
+                    message.trim()
+                ),
+                Some("fix the file, or remove the profile and run `octoken login` again".into()),
+            )
+        })
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = toml::to_string_pretty(self)
+            .map_err(|e| Error::other(format!("cannot write the config: {e}")))?;
+        let text = format!("# octoken profiles. Secrets are never kept here.\n{text}");
+        fsutil::write_atomic(path, text.as_bytes(), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_name_file_and_line() {
+        let text = "[profiles.default]\nclient_id = \"x\"\nauth_method = \"magic\"\n";
+        let err = Config::parse(text, Path::new("/c/config.toml")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("/c/config.toml, line 3"), "{msg}");
+        assert_eq!(err.exit_code(), 3);
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn round_trips_a_profile() {
+        let mut config = Config::default();
+        config.profiles.insert(
+            "work".into(),
+            Profile {
+                issuer: Some("https://id.example.com/realms/r".into()),
+                client_id: "cli".into(),
+                auth_method: AuthMethod::Post,
+                scope: "openid offline_access".into(),
+                store: StoreKind::File,
+                token_url: "https://id.example.com/realms/r/protocol/openid-connect/token".into(),
+                authorization_url: None,
+                revocation_url: None,
+                device_url: None,
+                introspection_url: None,
+                ca_file: None,
+                allow_insecure_http: false,
+                connect_timeout: None,
+                request_timeout: None,
+            },
+        );
+        let text = toml::to_string_pretty(&config).unwrap();
+        let back = Config::parse(&text, Path::new("x")).unwrap();
+        assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
+        assert!(!text.contains("allow_insecure_http"));
+    }
+}

@@ -1,0 +1,34 @@
+//! Every environment variable octoken reads, in one place. Nothing else in the crate
+//! calls `std::env::var` (enforced by `clippy.toml`).
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+/// Profile to use when `-p/--profile` is not given.
+pub const OCTOKEN_PROFILE: &str = "OCTOKEN_PROFILE";
+/// Directory of `config.toml` (profiles). Default: the platform config dir.
+pub const OCTOKEN_CONFIG_DIR: &str = "OCTOKEN_CONFIG_DIR";
+/// Directory of the file secret store and per-profile state. Default: platform data dir.
+pub const OCTOKEN_DATA_DIR: &str = "OCTOKEN_DATA_DIR";
+/// Directory of the access-token cache and lock files. Default: platform cache dir.
+pub const OCTOKEN_CACHE_DIR: &str = "OCTOKEN_CACHE_DIR";
+/// Client secret for `login` (never taken from argv).
+pub const OCTOKEN_CLIENT_SECRET: &str = "OCTOKEN_CLIENT_SECRET";
+/// Seconds a keyring call may take before octoken gives up (default 5).
+pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
+/// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.
+pub const OCTOKEN_TEST_CLOCK_OFFSET: &str = "OCTOKEN_TEST_CLOCK_OFFSET";
+
+/// A variable's value, or None when it is unset or empty.
+pub fn var_os(name: &str) -> Option<OsString> {
+    #[allow(clippy::disallowed_methods)]
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+pub fn var(name: &str) -> Option<String> {
+    var_os(name).and_then(|v| v.into_string().ok())
+}
+
+pub fn path(name: &str) -> Option<PathBuf> {
+    var_os(name).map(PathBuf::from)
+}

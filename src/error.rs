@@ -1,0 +1,133 @@
+//! The one error type that reaches `main`, with its exit code and a hint.
+//! Exit codes are a documented contract (README "Exit codes").
+
+use crate::oauth::OAuthError;
+use thiserror::Error;
+
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const OTHER: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const CONFIG: u8 = 3;
+    pub const LOGIN_REQUIRED: u8 = 4;
+    pub const TEMPORARY: u8 = 5;
+    pub const STORAGE: u8 = 6;
+}
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("{message}")]
+    Usage {
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{message}")]
+    Config {
+        message: String,
+        hint: Option<String>,
+    },
+    #[error("{message}")]
+    LoginRequired { message: String, hint: String },
+    #[error("{message}")]
+    Storage { message: String, hint: String },
+    #[error("{message}")]
+    Temporary { message: String, hint: String },
+    #[error(transparent)]
+    OAuth(#[from] OAuthError),
+    #[error("{message}")]
+    Other {
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Error::Usage {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn config(message: impl Into<String>, hint: impl Into<Option<String>>) -> Self {
+        Error::Config {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn storage(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Storage {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn login_required(profile: &str, message: impl Into<String>) -> Self {
+        Error::LoginRequired {
+            message: message.into(),
+            hint: format!("run `{}`", login_command(profile)),
+        }
+    }
+
+    /// An I/O failure on a local file, naming the file.
+    pub fn io(action: &str, path: &std::path::Path, err: std::io::Error) -> Self {
+        Error::other(format!("cannot {action} {}: {err}", path.display()))
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage { .. } => exit::USAGE,
+            Error::Config { .. } => exit::CONFIG,
+            Error::LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            Error::Storage { .. } => exit::STORAGE,
+            Error::Temporary { .. } => exit::TEMPORARY,
+            Error::OAuth(e) if e.is_temporary() => exit::TEMPORARY,
+            Error::OAuth(e) => match e.server_code() {
+                Some("invalid_grant") => exit::LOGIN_REQUIRED,
+                Some("invalid_client" | "unauthorized_client") => exit::CONFIG,
+                _ => exit::OTHER,
+            },
+            Error::Other { .. } => exit::OTHER,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::Usage { hint, .. } | Error::Config { hint, .. } | Error::Other { hint, .. } => {
+                hint.clone()
+            }
+            Error::LoginRequired { hint, .. }
+            | Error::Storage { hint, .. }
+            | Error::Temporary { hint, .. } => Some(hint.clone()),
+            Error::OAuth(e) if e.is_temporary() => Some(
+                "this is temporary: the stored refresh token is unchanged; try again later".into(),
+            ),
+            Error::OAuth(e) => match e.server_code() {
+                Some("invalid_client") => Some(
+                    "check the client id, the client secret and --auth-method (basic or post)"
+                        .into(),
+                ),
+                Some("invalid_scope") => Some("ask for scopes the client was granted".into()),
+                _ => None,
+            },
+        }
+    }
+}
+
+pub fn login_command(profile: &str) -> String {
+    if profile == crate::settings::DEFAULT_PROFILE {
+        "octoken login".to_string()
+    } else {
+        format!("octoken login -p {profile}")
+    }
+}

@@ -1,0 +1,68 @@
+//! `octoken logout`: revoke the refresh token at the server (RFC 7009) unless `--local`,
+//! then delete the stored secrets, the cache and the state. If the revocation fails the
+//! secrets are kept: deleting them would leave a live token nobody can revoke.
+
+use crate::cli::LogoutArgs;
+use crate::error::{Error, Result};
+use crate::flow::Network;
+use crate::oauth::revoke;
+use crate::output;
+use crate::settings::{Global, LOCK_TIMEOUT};
+use crate::store::lock::ProfileLock;
+use crate::store::{self, cache, fsutil};
+
+pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
+    let settings = global.profile()?;
+    let _lock = ProfileLock::acquire(&settings.lock_file(), LOCK_TIMEOUT)?;
+    let store = store::open(settings.profile.store, &settings.paths, &settings.name);
+    let secrets = store.load()?;
+    let mut revoked = false;
+    if !args.local
+        && let Some(secrets) = &secrets
+        && let Some(refresh_token) = &secrets.refresh_token
+    {
+        match &settings.profile.revocation_url {
+            Some(url) => {
+                let network = Network::new(&settings.http_options())?;
+                let client = settings.client(secrets.client_secret.clone());
+                let request = revoke::revoke_request(url, &client, refresh_token, "refresh_token");
+                let response = network
+                    .post(&request)
+                    .map_err(|e| keep_going_hint(e.into()))?;
+                revoke::check_response(&response).map_err(|e| keep_going_hint(e.into()))?;
+                revoked = true;
+            }
+            None => output::warn(
+                "the server has no revocation endpoint; the refresh token stays valid there until it expires",
+            ),
+        }
+    }
+    store.delete()?;
+    cache::remove(&settings.cache_file())?;
+    fsutil::remove(&settings.state_file())?;
+    fsutil::remove(&settings.paths.recovery_file(&settings.name))?;
+    output::notice(format!(
+        "octoken: logged out of profile '{}'{}",
+        settings.name,
+        if revoked {
+            "; the refresh token was revoked"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}
+
+fn keep_going_hint(err: Error) -> Error {
+    let message = format!("could not revoke the refresh token, so nothing was deleted: {err}");
+    let hint =
+        "try again later, or `octoken logout --local` to only delete the local copies".to_string();
+    if err.exit_code() == crate::error::exit::TEMPORARY {
+        Error::Temporary { message, hint }
+    } else {
+        Error::Other {
+            message,
+            hint: Some(hint),
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! `octoken status`: what a profile is and how its tokens stand. Never a secret.
+
+use crate::cli::StatusArgs;
+use crate::error::{Error, Result};
+use crate::jwt;
+use crate::output;
+use crate::settings::Global;
+use crate::store::{self, cache, state::State};
+use serde_json::{Value, json};
+
+pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
+    let settings = global.profile()?;
+    let p = &settings.profile;
+    let now = global.now;
+    let cached = cache::load(&settings.cache_file(), &settings.cache_key());
+    let state = State::load(&settings.state_file());
+    let claims = cached
+        .as_ref()
+        .and_then(|t| jwt::claims(t.access_token.expose()));
+    let refresh_token = match store::open(p.store, &settings.paths, &settings.name).load() {
+        Ok(Some(s)) if s.refresh_token.is_some() => "stored".to_string(),
+        Ok(_) => "none".to_string(),
+        Err(e) => format!("unavailable ({e})"),
+    };
+    let rejected = state
+        .rejected_refresh_token
+        .is_some()
+        .then(|| state.rejected_at.map(output::rfc3339));
+    let report = json!({
+        "profile": settings.name,
+        "issuer": p.issuer,
+        "client_id": p.client_id,
+        "auth_method": p.auth_method.as_str(),
+        "store": p.store.as_str(),
+        "token_url": p.token_url,
+        "scope_requested": p.scope,
+        "refresh_token": refresh_token,
+        "refresh_token_rejected_at": rejected.flatten(),
+        "last_refresh_at": state.last_refresh_at.map(output::rfc3339),
+        "last_refresh_ago_secs": state.last_refresh_at.map(|t| now.saturating_sub(t)),
+        "access_token": cached.as_ref().map(|t| json!({
+            "expires_at": t.expires_at.map(output::rfc3339),
+            "expires_in": t.remaining(now),
+            "scope": t.scope,
+            "subject": claims.as_ref().and_then(|c| c.get("sub")).cloned(),
+        })),
+    });
+    if args.json {
+        return output::stdout(&format!("{report:#}\n"))
+            .map_err(|e| Error::other(format!("cannot write the status: {e}")));
+    }
+    output::stdout(&human(&report, now)).map_err(|e| Error::other(format!("cannot write: {e}")))
+}
+
+fn human(r: &Value, _now: u64) -> String {
+    let s = |v: &Value| match v {
+        Value::Null => "-".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut lines = vec![
+        format!("profile:         {}", s(&r["profile"])),
+        format!("issuer:          {}", s(&r["issuer"])),
+        format!("client id:       {}", s(&r["client_id"])),
+        format!("auth method:     {}", s(&r["auth_method"])),
+        format!("store:           {}", s(&r["store"])),
+        format!("refresh token:   {}", s(&r["refresh_token"])),
+    ];
+    if !r["refresh_token_rejected_at"].is_null() {
+        lines.push(format!(
+            "                 rejected by the server at {}",
+            s(&r["refresh_token_rejected_at"])
+        ));
+    }
+    let last = match r["last_refresh_ago_secs"].as_u64() {
+        Some(ago) => format!(
+            "{} ({} ago)",
+            s(&r["last_refresh_at"]),
+            output::human_duration(ago)
+        ),
+        None => "never".into(),
+    };
+    lines.push(format!("last refresh:    {last}"));
+    match &r["access_token"] {
+        Value::Null => lines.push("access token:    none cached".into()),
+        at => {
+            let left = at["expires_in"].as_u64().unwrap_or(0);
+            let state = if left == 0 {
+                "expired".to_string()
+            } else {
+                format!("valid for {}", output::human_duration(left))
+            };
+            lines.push(format!(
+                "access token:    {state}, expires {}",
+                s(&at["expires_at"])
+            ));
+            lines.push(format!("granted scope:   {}", s(&at["scope"])));
+            lines.push(format!("subject:         {}", s(&at["subject"])));
+        }
+    }
+    lines.join("\n") + "\n"
+}

@@ -1,0 +1,218 @@
+//! The one module that sends HTTP. It caps response bodies, never follows redirects
+//! (a token endpoint that redirects is misconfigured or hostile), logs exchanges at -v
+//! with secrets redacted, and retries only what surely never reached the server.
+
+use crate::error::{Error, Result};
+use crate::oauth::{FormRequest, OAuthError};
+use crate::output;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Bodies larger than this are refused: no real token response comes close.
+pub const MAX_BODY: usize = 1024 * 1024;
+/// Longest `Retry-After` octoken honours before giving up with "try again later".
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct HttpOptions<'a> {
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    pub ca_file: Option<&'a Path>,
+}
+
+#[derive(Debug)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    /// Seconds from a `Retry-After` header given in seconds.
+    pub retry_after: Option<u64>,
+}
+
+pub struct Http {
+    client: reqwest::Client,
+}
+
+impl Http {
+    pub fn new(options: &HttpOptions) -> Result<Http> {
+        // One process-wide TLS provider; ring keeps the binary small.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout);
+        if let Some(path) = options.ca_file {
+            let pem = std::fs::read(path).map_err(|e| Error::Config {
+                message: format!("cannot read the CA file {}: {e}", path.display()),
+                hint: Some("check --ca-file".into()),
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Config {
+                message: format!(
+                    "the CA file {} is not PEM certificates: {e}",
+                    path.display()
+                ),
+                hint: Some("check --ca-file".into()),
+            })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let client = builder.build().map_err(|e| Error::Other {
+            message: format!("cannot set up HTTP: {}", chain(&e)),
+            hint: None,
+        })?;
+        Ok(Http { client })
+    }
+
+    pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(req.form.iter().map(|(k, v)| (*k, v.expose())))
+            .finish();
+        let fields = req.field_names();
+        self.send(req.endpoint, "POST", &req.url, || {
+            let mut builder = self
+                .client
+                .post(&req.url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("accept", "application/json")
+                .body(body.clone());
+            if let Some(auth) = &req.authorization {
+                builder = builder.header("authorization", auth.expose());
+            }
+            output::debug(
+                2,
+                format!(
+                    "> content-type: application/x-www-form-urlencoded; accept: application/json{}; form fields: {fields} (values redacted)",
+                    if req.authorization.is_some() { "; authorization: <redacted>" } else { "" }
+                ),
+            );
+            builder
+        })
+        .await
+    }
+
+    pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
+        self.send(endpoint, "GET", url, || {
+            self.client.get(url).header("accept", "application/json")
+        })
+        .await
+    }
+
+    async fn send(
+        &self,
+        endpoint: &'static str,
+        method: &str,
+        url: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, OAuthError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let start = Instant::now();
+            let result = self.send_once(endpoint, url, build()).await;
+            let elapsed = start.elapsed().as_millis();
+            match &result {
+                Ok(resp) => output::debug(
+                    1,
+                    format!("{method} {url} -> {} ({elapsed} ms)", resp.status),
+                ),
+                Err(e) => output::debug(1, format!("{method} {url} -> failed ({elapsed} ms): {e}")),
+            }
+            let pause = match &result {
+                // Never reached the server: safe to try again, a couple of times.
+                Err(OAuthError::Transport { not_sent: true, .. }) if attempt < 3 => {
+                    Some(Duration::from_millis(250 * u64::from(attempt * attempt)))
+                }
+                Ok(resp) if attempt < 2 => resp.retry_after(),
+                _ => None,
+            };
+            match pause {
+                Some(pause) => {
+                    output::debug(1, format!("retrying in {} ms", pause.as_millis()));
+                    tokio::time::sleep(pause).await;
+                }
+                None => return result,
+            }
+        }
+    }
+
+    async fn send_once(
+        &self,
+        endpoint: &'static str,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<HttpResponse, OAuthError> {
+        let transport = |e: reqwest::Error| OAuthError::Transport {
+            endpoint,
+            url: url.to_string(),
+            not_sent: e.is_connect() && !e.is_timeout(),
+            message: if e.is_timeout() {
+                "timed out".to_string()
+            } else {
+                chain(&e)
+            },
+        };
+        let mut resp = request.send().await.map_err(transport)?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type");
+        let retry_after = header("retry-after");
+        if output::verbosity() >= 2 {
+            for (name, value) in resp.headers() {
+                let shown = if name == "set-cookie" {
+                    "<redacted>"
+                } else {
+                    value.to_str().unwrap_or("<binary>")
+                };
+                output::debug(2, format!("< {name}: {shown}"));
+            }
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(OAuthError::Parse {
+                    endpoint,
+                    status,
+                    message: format!("the response body is larger than {} KiB", MAX_BODY / 1024),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(HttpResponse {
+            status,
+            content_type,
+            body,
+            retry_after: retry_after.and_then(|v| v.trim().parse().ok()),
+        })
+    }
+}
+
+impl HttpResponse {
+    /// How long to wait before one retry: only for 429/503 with a short Retry-After.
+    fn retry_after(&self) -> Option<Duration> {
+        if self.status != 429 && self.status != 503 {
+            return None;
+        }
+        let wait = Duration::from_secs(self.retry_after?);
+        (wait <= MAX_RETRY_AFTER).then_some(wait)
+    }
+}
+
+/// An error with its causes, on one line ("error sending request: connection refused").
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text.replace('\n', " ")
+}

@@ -1,0 +1,28 @@
+//! Token revocation (RFC 7009).
+
+use crate::oauth::http::HttpResponse;
+use crate::oauth::{ClientAuth, FormRequest, OAuthError, grant::error_response};
+use crate::secret::Secret;
+
+pub const REVOCATION_ENDPOINT: &str = "revocation endpoint";
+
+pub fn revoke_request(url: &str, client: &ClientAuth, token: &Secret, hint: &str) -> FormRequest {
+    let mut req = FormRequest::new(REVOCATION_ENDPOINT, url, client);
+    req.push("token", token.expose());
+    req.push("token_type_hint", hint);
+    req
+}
+
+/// RFC 7009 section 2.2: 200 means revoked (or already invalid). `unsupported_token_type`
+/// is what servers answer for JWT access tokens they cannot revoke; it is not a failure
+/// of the logout.
+pub fn check_response(resp: &HttpResponse) -> Result<(), OAuthError> {
+    if resp.status == 200 {
+        return Ok(());
+    }
+    let err = error_response(REVOCATION_ENDPOINT, resp);
+    if err.server_code() == Some("unsupported_token_type") {
+        return Ok(());
+    }
+    Err(err)
+}

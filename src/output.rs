@@ -1,0 +1,100 @@
+//! The only writer of stdout, and the home of stderr notices and `-v` logging.
+//! stdout is a contract: `token` prints exactly "<token>\n" (or the chosen format),
+//! every other command prints nothing there unless asked for data (`status --json`).
+
+use crate::token::AccessToken;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(0);
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub fn set_verbosity(verbose: u8, quiet: bool) {
+    VERBOSITY.store(verbose, Ordering::Relaxed);
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+pub fn verbosity() -> u8 {
+    VERBOSITY.load(Ordering::Relaxed)
+}
+
+/// A diagnostic line on stderr, shown at `-v` (level 1) or `-vv` (level 2).
+/// Callers pass facts about secrets, never secrets.
+pub fn debug(level: u8, message: impl AsRef<str>) {
+    if verbosity() >= level {
+        eprintln!("octoken: {}", message.as_ref());
+    }
+}
+
+/// A one-line summary on stderr, silenced by `-q`.
+pub fn notice(message: impl AsRef<str>) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{}", message.as_ref());
+    }
+}
+
+/// A warning on stderr; shown even with `-q`, since it asks for attention.
+pub fn warn(message: impl AsRef<str>) {
+    eprintln!("octoken: warning: {}", message.as_ref());
+}
+
+pub fn error(message: &str, hint: Option<&str>) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "octoken: error: {message}");
+    if let Some(hint) = hint {
+        let _ = writeln!(err, "hint: {hint}");
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TokenFormat {
+    /// The token and a newline.
+    Raw,
+    /// A JSON object: access_token, token_type, expires_at, expires_in, scope.
+    Json,
+    /// `Authorization: Bearer <token>`, for `curl -H @-`.
+    Header,
+}
+
+pub fn token(token: &AccessToken, format: TokenFormat, now: u64) -> std::io::Result<()> {
+    let text = match format {
+        TokenFormat::Raw => format!("{}\n", token.access_token.expose()),
+        TokenFormat::Header => format!("Authorization: Bearer {}\n", token.access_token.expose()),
+        TokenFormat::Json => {
+            let value = serde_json::json!({
+                "access_token": token.access_token.expose(),
+                "token_type": token.token_type,
+                "expires_at": token.expires_at.map(rfc3339),
+                "expires_in": token.expires_at.map(|_| token.remaining(now)),
+                "scope": token.scope,
+            });
+            format!("{value}\n")
+        }
+    };
+    stdout(&text)
+}
+
+/// Writes data to stdout in one go. A closed pipe (`octoken token | head -c0`) is the
+/// reader's choice, not an error worth a message.
+pub fn stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+pub fn rfc3339(unix: u64) -> String {
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
+    humantime::format_rfc3339_seconds(time).to_string()
+}
+
+/// "3m 20s", "2d 4h": a rough human duration for notices.
+pub fn human_duration(secs: u64) -> String {
+    let rounded = match secs {
+        0..3600 => secs,
+        3600..86400 => secs / 60 * 60,
+        _ => secs / 3600 * 3600,
+    };
+    humantime::format_duration(std::time::Duration::from_secs(rounded)).to_string()
+}

@@ -1,0 +1,147 @@
+//! Secrets in the OS keyring through keyring-core and the platform's store crate:
+//! Secret Service (zbus) on Linux, Keychain on macOS, Credential Manager on Windows.
+//! Every call has a deadline: a locked collection waiting for a prompt, or a hung
+//! session bus, must not hang `octoken token` in a cron job.
+
+use crate::env;
+use crate::error::{Error, Result};
+use crate::store::{SecretStore, StoredSecrets};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const SERVICE: &str = "octoken";
+const DEFAULT_TIMEOUT_SECS: u64 = 5;
+
+pub struct KeyringStore {
+    profile: String,
+}
+
+impl KeyringStore {
+    pub fn new(profile: &str) -> Self {
+        KeyringStore {
+            profile: profile.to_string(),
+        }
+    }
+
+    fn hint(&self) -> String {
+        format!(
+            "unlock the keyring, or keep secrets in a file instead: `{} --store file`",
+            crate::error::login_command(&self.profile)
+        )
+    }
+
+    /// Runs one keyring operation on a helper thread and waits at most the deadline.
+    fn call<T: Send + 'static>(
+        &self,
+        what: &'static str,
+        op: impl FnOnce(&keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let timeout = env::var(env::OCTOKEN_KEYRING_TIMEOUT)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let profile = self.profile.clone();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let result = platform::ensure_default_store()
+                .and_then(|()| keyring_core::Entry::new(SERVICE, &profile))
+                .and_then(|entry| op(&entry));
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(Duration::from_secs(timeout)) {
+            Ok(result) => result.map_err(|e| self.error(what, e)),
+            Err(_) => Err(Error::storage(
+                format!("the keyring did not answer within {timeout}s ({what})"),
+                self.hint(),
+            )),
+        }
+    }
+
+    fn error(&self, what: &str, err: keyring_core::Error) -> Error {
+        use keyring_core::Error as K;
+        let message = match &err {
+            K::NoStorageAccess(e) => format!("the keyring is locked or unreachable ({what}): {e}"),
+            K::PlatformFailure(e) => format!("the keyring failed ({what}): {e}"),
+            K::Ambiguous(entries) => format!(
+                "the keyring holds {} entries for service {SERVICE}, profile {} ({what})",
+                entries.len(),
+                self.profile
+            ),
+            other => format!("the keyring failed ({what}): {other}"),
+        };
+        Error::storage(one_line(&message), self.hint())
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl SecretStore for KeyringStore {
+    fn load(&self) -> Result<Option<StoredSecrets>> {
+        let found = self.call("read", |entry| match entry.get_secret() {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
+        })?;
+        let Some(bytes) = found else {
+            return Ok(None);
+        };
+        let place = format!("the keyring (service {SERVICE}, profile {})", self.profile);
+        let fix = format!(
+            "remove that entry (e.g. `secret-tool clear service {SERVICE} username {}`) and log in again",
+            self.profile
+        );
+        StoredSecrets::from_bytes(&bytes, &place, &fix).map(Some)
+    }
+
+    fn save(&self, secrets: &StoredSecrets) -> Result<()> {
+        let bytes = secrets.to_bytes();
+        self.call("write", move |entry| entry.set_secret(&bytes))
+    }
+
+    fn delete(&self) -> Result<()> {
+        self.call("delete", |entry| match entry.delete_credential() {
+            Err(keyring_core::Error::NoEntry) => Ok(()),
+            other => other,
+        })
+    }
+}
+
+/// The platform's credential store, registered once per process.
+mod platform {
+    use std::sync::OnceLock;
+
+    static INIT: OnceLock<Result<(), String>> = OnceLock::new();
+
+    pub fn ensure_default_store() -> keyring_core::Result<()> {
+        INIT.get_or_init(|| {
+            let store = new_store().map_err(|e| e.to_string())?;
+            keyring_core::set_default_store(store);
+            Ok(())
+        })
+        .clone()
+        .map_err(|e| keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(e))))
+    }
+
+    #[cfg(target_os = "linux")]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(zbus_secret_service_keyring_store::Store::new()?)
+    }
+
+    #[cfg(target_os = "macos")]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(apple_native_keyring_store::keychain::Store::new()?)
+    }
+
+    #[cfg(target_os = "windows")]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Ok(windows_native_keyring_store::Store::new()?)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    fn new_store() -> keyring_core::Result<std::sync::Arc<keyring_core::CredentialStore>> {
+        Err(keyring_core::Error::NotSupportedByStore(
+            "no keyring support on this platform; use --store file".into(),
+        ))
+    }
+}

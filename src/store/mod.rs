@@ -1,0 +1,75 @@
+//! Where secrets live (keyring or file), plus the non-secret local state: the
+//! access-token cache, per-profile state, and the refresh lock.
+//!
+//! Contract (after cargo's credential providers): `load` is Ok(None) when nothing is
+//! stored; every real failure is an error. Nothing falls back silently to another store.
+
+pub mod cache;
+pub mod file;
+pub mod fsutil;
+pub mod keyring;
+pub mod lock;
+pub mod state;
+
+use crate::config::StoreKind;
+use crate::error::{Error, Result};
+use crate::paths::Paths;
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+/// What a profile keeps secret. Small on purpose: Windows caps a credential at 2560 bytes.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredSecrets {
+    /// Format version; an unknown one is refused rather than guessed at.
+    pub v: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+}
+
+pub const SECRETS_FORMAT: u32 = 1;
+
+impl StoredSecrets {
+    pub fn new(refresh_token: Option<Secret>, client_secret: Option<Secret>) -> Self {
+        StoredSecrets {
+            v: SECRETS_FORMAT,
+            refresh_token,
+            client_secret,
+        }
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("plain strings always serialize")
+    }
+
+    /// Parses a stored payload; `where_` names the place for the error message.
+    pub fn from_bytes(bytes: &[u8], where_: &str, fix: &str) -> Result<Self> {
+        let unknown = || {
+            Error::storage(
+                format!("the secret stored in {where_} is in an unknown format"),
+                fix.to_string(),
+            )
+        };
+        let parsed: StoredSecrets = serde_json::from_slice(bytes).map_err(|_| unknown())?;
+        if parsed.v != SECRETS_FORMAT {
+            return Err(unknown());
+        }
+        Ok(parsed)
+    }
+}
+
+pub trait SecretStore {
+    fn load(&self) -> Result<Option<StoredSecrets>>;
+    fn save(&self, secrets: &StoredSecrets) -> Result<()>;
+    /// Deletes the secrets; deleting nothing is fine.
+    fn delete(&self) -> Result<()>;
+}
+
+pub fn open(kind: StoreKind, paths: &Paths, profile: &str) -> Box<dyn SecretStore> {
+    match kind {
+        StoreKind::Keyring => Box::new(keyring::KeyringStore::new(profile)),
+        StoreKind::File => Box::new(file::FileStore::new(paths.secret_file(profile), profile)),
+    }
+}

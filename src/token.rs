@@ -1,0 +1,88 @@
+//! An access token as octoken keeps it, and whether it is still good to hand out.
+//! Freshness is a value with a reason; `now` is always a parameter (uv's check_fresh).
+
+use crate::secret::Secret;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessToken {
+    pub access_token: Secret,
+    pub token_type: String,
+    /// Unix seconds. None: the server said nothing and the token is not a JWT.
+    pub expires_at: Option<u64>,
+    pub scope: Option<String>,
+    pub obtained_at: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh { remaining: u64 },
+    Stale(StaleReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaleReason {
+    /// No expiry known: never reuse such a token.
+    NoExpiry,
+    Expired,
+    /// Still valid, but for less than the caller's minimum.
+    ExpiresSoon {
+        remaining: u64,
+    },
+}
+
+impl AccessToken {
+    pub fn freshness(&self, now: u64, min_ttl: u64) -> Freshness {
+        let Some(expires_at) = self.expires_at else {
+            return Freshness::Stale(StaleReason::NoExpiry);
+        };
+        if expires_at <= now {
+            return Freshness::Stale(StaleReason::Expired);
+        }
+        let remaining = expires_at - now;
+        if remaining < min_ttl {
+            Freshness::Stale(StaleReason::ExpiresSoon { remaining })
+        } else {
+            Freshness::Fresh { remaining }
+        }
+    }
+
+    pub fn remaining(&self, now: u64) -> u64 {
+        self.expires_at.map_or(0, |at| at.saturating_sub(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(expires_at: Option<u64>) -> AccessToken {
+        AccessToken {
+            access_token: Secret::new("t"),
+            token_type: "Bearer".into(),
+            expires_at,
+            scope: None,
+            obtained_at: 0,
+        }
+    }
+
+    #[test]
+    fn freshness_has_a_reason() {
+        assert_eq!(
+            token(None).freshness(100, 60),
+            Freshness::Stale(StaleReason::NoExpiry)
+        );
+        assert_eq!(
+            token(Some(100)).freshness(100, 0),
+            Freshness::Stale(StaleReason::Expired)
+        );
+        assert_eq!(
+            token(Some(150)).freshness(100, 60),
+            Freshness::Stale(StaleReason::ExpiresSoon { remaining: 50 })
+        );
+        assert_eq!(
+            token(Some(200)).freshness(100, 60),
+            Freshness::Fresh { remaining: 100 }
+        );
+    }
+}
