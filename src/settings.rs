@@ -48,6 +48,10 @@ impl Global {
     pub fn profile(&self) -> Result<ProfileSettings> {
         let config = self.load_config()?;
         let Some(profile) = config.profiles.get(&self.profile) else {
+            if config.profiles.is_empty() {
+                // Nothing configured at all: this is a first run, not a typo.
+                return Err(Error::login_required(&self.profile, "not logged in"));
+            }
             let known: Vec<_> = config.profiles.keys().map(String::as_str).collect();
             let hint = if known.is_empty() {
                 format!("run `{}` to create it", login_command(&self.profile))

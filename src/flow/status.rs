@@ -55,6 +55,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
 fn human(r: &Value, _now: u64) -> String {
     let s = |v: &Value| match v {
         Value::Null => "-".to_string(),
+        Value::String(s) if s.is_empty() => "-".to_string(),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };

@@ -14,8 +14,11 @@
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
 //   POST /__octoken/reset      set the counters back to zero
+//   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
+//                              (signature, issuer, audience, expiry) and echoes its claims
 import http from 'node:http';
 import { parseArgs } from 'node:util';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 
 const { values: opts } = parseArgs({
@@ -68,7 +71,41 @@ const client = (id, method, secret) => ({
   scope: 'openid offline_access profile email read write',
 });
 
+// oidc-provider lets client_secret_basic and client_secret_post stand in for each
+// other; a strict server does not, and octoken must send what the profile says.
+function wrongAuthMethod(req) {
+  const form = new URLSearchParams(req.body.toString());
+  const hasBasic = /^basic /i.test(req.headers.authorization ?? '');
+  const inBody = form.has('client_secret');
+  let clientId = form.get('client_id');
+  if (hasBasic) {
+    const decoded = Buffer.from(req.headers.authorization.slice(6), 'base64').toString();
+    clientId = decodeURIComponent(decoded.split(':')[0].replace(/\+/g, ' '));
+  }
+  if (clientId === 'octoken-basic' && (!hasBasic || inBody)) {
+    return 'this client must authenticate with client_secret_basic';
+  }
+  if (clientId === 'octoken-post' && (hasBasic || !inBody)) {
+    return 'this client must authenticate with client_secret_post';
+  }
+  return undefined;
+}
+
 const counters = {};
+
+async function whoami(provider, issuer, req, res) {
+  res.setHeader('content-type', 'application/json');
+  const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  try {
+    if (!token) throw new Error('no Bearer token');
+    const jwks = createLocalJWKSet(await (await fetch(new URL(provider.urlFor('jwks')))).json());
+    const { payload } = await jwtVerify(token, jwks, { issuer, audience: 'urn:octoken:api' });
+    res.end(JSON.stringify({ sub: payload.sub, client_id: payload.client_id, scope: payload.scope, exp: payload.exp }));
+  } catch (err) {
+    res.statusCode = 401;
+    res.end(JSON.stringify({ error: 'invalid_token', error_description: err.message }));
+  }
+}
 const server = http.createServer();
 
 server.listen(Number(opts.port), '127.0.0.1', () => {
@@ -144,7 +181,7 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
   });
 
   const handle = provider.callback();
-  server.on('request', (req, res) => {
+  server.on('request', async (req, res) => {
     if (req.url === '/__octoken/counters') {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(counters));
@@ -153,6 +190,10 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     if (req.url === '/__octoken/reset' && req.method === 'POST') {
       for (const key of Object.keys(counters)) delete counters[key];
       res.end('{}');
+      return;
+    }
+    if (req.url === '/api/whoami') {
+      await whoami(provider, issuer, req, res);
       return;
     }
     if (prefix) {
@@ -164,6 +205,20 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       // Mounted under the realm path the way Express would mount it.
       req.originalUrl = req.url;
       req.url = req.url.slice(prefix.length);
+    }
+    if (req.method === 'POST' && !req.url.startsWith('/interaction/')) {
+      // Read the body here to hold each client to its registered authentication method;
+      // oidc-provider then parses req.body (it accepts a pre-read body).
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      req.body = Buffer.concat(chunks);
+      const refusal = wrongAuthMethod(req);
+      if (refusal) {
+        res.statusCode = 401;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ error: 'invalid_client', error_description: refusal }));
+        return;
+      }
     }
     handle(req, res);
   });

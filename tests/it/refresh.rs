@@ -1,0 +1,91 @@
+//! Refresh behaviour with rotating and non-rotating servers.
+
+use crate::import::import;
+use crate::support::{Client, Idp, IdpOptions, TestEnv};
+
+#[test]
+fn rotation_on_ten_sequential_refreshes_store_each_new_token() {
+    let idp = Idp::start(IdpOptions {
+        rotation: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let first = import(&env, &idp, Client::Basic, "file");
+    let secret_file = env.path("data/secrets/default.json");
+    let mut seen = vec![first];
+    for i in 0..10 {
+        env.run(&["refresh"]).expect(0);
+        let stored = std::fs::read_to_string(&secret_file).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        let current = value["refresh_token"].as_str().unwrap().to_string();
+        assert!(!seen.contains(&current), "refresh {i} stored a new token");
+        seen.push(current);
+    }
+    assert_eq!(idp.refreshes(), 11);
+    env.run(&["token"]).expect(0);
+}
+
+#[test]
+fn rotation_off_with_refresh_token_omitted_keeps_working() {
+    let idp = Idp::start(IdpOptions {
+        rotation: false,
+        omit_refresh: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let imported = import(&env, &idp, Client::Post, "file");
+    for _ in 0..3 {
+        env.run(&["refresh"]).expect(0);
+    }
+    let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+    assert!(
+        stored.contains(&imported),
+        "the omitted refresh token kept the stored one"
+    );
+    assert_eq!(idp.refreshes(), 4);
+}
+
+#[test]
+fn a_revoked_token_is_login_required_and_kept() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let secret_file = env.path("data/secrets/default.json");
+    let before = std::fs::read(&secret_file).unwrap();
+    // A second profile with the same token revokes it at the server.
+    let other = TestEnv::new();
+    let stored: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    other
+        .run_with(
+            &[
+                "login",
+                "--issuer",
+                &idp.issuer,
+                "--client-id",
+                "octoken-basic",
+                "--store",
+                "file",
+                "--refresh-token-stdin",
+            ],
+            Some(stored["refresh_token"].as_str().unwrap()),
+            &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
+        )
+        .expect(0);
+    other.run(&["logout"]).expect(0);
+
+    let run = env.run(&["refresh"]).expect(4);
+    let line = run.error_line();
+    assert!(line.contains("rejected the stored refresh token"), "{line}");
+    assert!(line.contains("invalid_grant"), "{line}");
+    assert!(run.stderr.contains("hint: run `octoken login`"));
+    assert_eq!(
+        std::fs::read(&secret_file).unwrap(),
+        before,
+        "never deleted by a failed refresh"
+    );
+    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    assert!(
+        status.contains("refresh_token_rejected_at\": \"20"),
+        "{status}"
+    );
+}

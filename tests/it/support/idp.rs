@@ -1,0 +1,174 @@
+//! The project's real OpenID Connect provider (tests/idp/server.mjs, npm oidc-provider),
+//! started per test on 127.0.0.1 at a random port and stopped on drop.
+
+use super::repo_root;
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Client {
+    Basic,
+    Post,
+    Public,
+}
+
+impl Client {
+    pub fn id(self) -> &'static str {
+        match self {
+            Client::Basic => "octoken-basic",
+            Client::Post => "octoken-post",
+            Client::Public => "octoken-public",
+        }
+    }
+
+    pub fn secret(self) -> &'static str {
+        match self {
+            Client::Basic => "basic-secret-0123456789",
+            Client::Post => "post-secret-0123456789",
+            Client::Public => "",
+        }
+    }
+
+    pub fn auth_method(self) -> &'static str {
+        match self {
+            Client::Basic => "basic",
+            Client::Post => "post",
+            Client::Public => "none",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IdpOptions {
+    pub keycloak: bool,
+    pub rotation: bool,
+    pub omit_refresh: bool,
+    pub access_ttl: u64,
+}
+
+impl Default for IdpOptions {
+    fn default() -> Self {
+        IdpOptions {
+            keycloak: true,
+            rotation: false,
+            omit_refresh: false,
+            access_ttl: 300,
+        }
+    }
+}
+
+pub struct Idp {
+    child: Option<Child>,
+    pub issuer: String,
+    pub base: String,
+}
+
+impl Idp {
+    pub fn start(options: IdpOptions) -> Idp {
+        let dir = repo_root().join("tests/idp");
+        assert!(
+            dir.join("node_modules/oidc-provider").exists(),
+            "run `npm ci --prefix tests/idp` first (tests/run does it)"
+        );
+        let mut cmd = Command::new("node");
+        cmd.arg(dir.join("server.mjs"))
+            .args(["--access-ttl", &options.access_ttl.to_string()])
+            .args([
+                "--layout",
+                if options.keycloak {
+                    "keycloak"
+                } else {
+                    "plain"
+                },
+            ])
+            .args(["--rotation", if options.rotation { "on" } else { "off" }]);
+        if options.omit_refresh {
+            cmd.arg("--omit-refresh");
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start node tests/idp/server.mjs");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let ready: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|_| panic!("idp did not start: {line:?}"));
+        Idp {
+            child: Some(child),
+            issuer: ready["issuer"].as_str().unwrap().to_string(),
+            base: ready["base"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Token-endpoint requests so far, by grant type.
+    pub fn counters(&self) -> BTreeMap<String, u64> {
+        let body = http_get(&format!("{}/__octoken/counters", self.base));
+        serde_json::from_str(&body).unwrap()
+    }
+
+    pub fn refreshes(&self) -> u64 {
+        self.counters().get("refresh_token").copied().unwrap_or(0)
+    }
+
+    /// A first refresh token, obtained through the provider's real login and consent
+    /// pages and a code exchange (tests/idp/signin.mjs).
+    pub fn refresh_token(&self, client: Client) -> String {
+        let out = Command::new("node")
+            .arg(repo_root().join("tests/idp/signin.mjs"))
+            .args(["refresh-token", "--issuer", &self.issuer])
+            .args([
+                "--client-id",
+                client.id(),
+                "--client-secret",
+                client.secret(),
+            ])
+            .args(["--auth-method", client.auth_method()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "signin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let response: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        response["refresh_token"]
+            .as_str()
+            .expect("a refresh token")
+            .to_string()
+    }
+
+    /// Ends the provider, as if the server went down.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Idp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A minimal HTTP/1.0 GET for the provider's test routes (no client crate needed).
+pub fn http_get(url: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_once("\r\n\r\n").unwrap().1.to_string()
+}
