@@ -110,6 +110,36 @@ pub struct LoginArgs {
     /// Allow plain http:// endpoints on hosts other than loopback
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Which grant obtains the tokens
+    #[arg(long, value_enum, default_value_t = GrantArg::AuthorizationCode)]
+    pub grant: GrantArg,
+    /// Device authorization (RFC 8628) for machines without a browser
+    #[arg(long, conflicts_with_all = ["refresh_token_stdin", "no_browser", "browser", "redirect_uri"])]
+    pub device: bool,
+    /// Fixed loopback redirect URI, e.g. http://localhost:3000/auth/oauth2/callback
+    /// [default: http://127.0.0.1:<free port>/callback]
+    #[arg(long, value_name = "URL")]
+    pub redirect_uri: Option<String>,
+    /// Browser command to open the sign-in URL with (%s stands for the URL)
+    #[arg(long, value_name = "CMD", conflicts_with = "no_browser")]
+    pub browser: Option<String>,
+    /// Only print the sign-in URL; you may paste the final redirect URL back here
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Seconds to wait for the sign-in
+    #[arg(long, value_name = "SECS", default_value_t = 300)]
+    pub timeout: u64,
+    /// Send prompt=consent when asking for offline_access (saved in the profile)
+    #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+    pub prompt_consent: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GrantArg {
+    /// A person signs in (browser, device flow, or an imported refresh token)
+    AuthorizationCode,
+    /// Machine to machine: the client's own credentials, no refresh token
+    ClientCredentials,
 }
 
 #[derive(Debug, Args)]

@@ -48,6 +48,21 @@ impl AuthMethod {
     }
 }
 
+/// How a profile obtains access tokens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grant {
+    /// A person signed in once; access tokens come from the stored refresh token.
+    #[default]
+    RefreshToken,
+    /// Machine to machine: each access token comes from the client's own credentials.
+    ClientCredentials,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
@@ -57,6 +72,8 @@ pub struct Profile {
     pub auth_method: AuthMethod,
     pub scope: String,
     pub store: StoreKind,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub grant: Grant,
     pub token_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authorization_url: Option<String>,
@@ -68,18 +85,20 @@ pub struct Profile {
     pub introspection_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub allow_insecure_http: bool,
+    /// Send prompt=consent with offline_access (default true; some servers mind).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompt_consent: Option<bool>,
+    /// A fixed loopback redirect URI registered with the provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
     /// Seconds to wait for a TCP/TLS connection (default 10).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub connect_timeout: Option<u64>,
     /// Seconds a whole request may take (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<u64>,
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
 }
 
 impl Config {
@@ -150,6 +169,7 @@ mod tests {
                 auth_method: AuthMethod::Post,
                 scope: "openid offline_access".into(),
                 store: StoreKind::File,
+                grant: Grant::RefreshToken,
                 token_url: "https://id.example.com/realms/r/protocol/openid-connect/token".into(),
                 authorization_url: None,
                 revocation_url: None,
@@ -157,6 +177,8 @@ mod tests {
                 introspection_url: None,
                 ca_file: None,
                 allow_insecure_http: false,
+                prompt_consent: None,
+                redirect_uri: None,
                 connect_timeout: None,
                 request_timeout: None,
             },

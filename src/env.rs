@@ -16,6 +16,8 @@ pub const OCTOKEN_CACHE_DIR: &str = "OCTOKEN_CACHE_DIR";
 pub const OCTOKEN_CLIENT_SECRET: &str = "OCTOKEN_CLIENT_SECRET";
 /// Seconds a keyring call may take before octoken gives up (default 5).
 pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
+/// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
+pub const BROWSER: &str = "BROWSER";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.
 pub const OCTOKEN_TEST_CLOCK_OFFSET: &str = "OCTOKEN_TEST_CLOCK_OFFSET";
 

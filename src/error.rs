@@ -12,6 +12,7 @@ pub mod exit {
     pub const LOGIN_REQUIRED: u8 = 4;
     pub const TEMPORARY: u8 = 5;
     pub const STORAGE: u8 = 6;
+    pub const INTERRUPTED: u8 = 130;
 }
 
 #[derive(Debug, Error)]
@@ -39,6 +40,9 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// Ctrl-C while waiting for a sign-in.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -98,6 +102,7 @@ impl Error {
                 _ => exit::OTHER,
             },
             Error::Other { .. } => exit::OTHER,
+            Error::Interrupted => exit::INTERRUPTED,
         }
     }
 
@@ -120,6 +125,7 @@ impl Error {
                 Some("invalid_scope") => Some("ask for scopes the client was granted".into()),
                 _ => None,
             },
+            Error::Interrupted => None,
         }
     }
 }

@@ -10,6 +10,10 @@ pub fn claims(token: &str) -> Option<Map<String, Value>> {
     decode_part(token, 1)
 }
 
+pub fn header(token: &str) -> Option<Map<String, Value>> {
+    decode_part(token, 0)
+}
+
 fn decode_part(token: &str, index: usize) -> Option<Map<String, Value>> {
     let mut parts = token.split('.');
     if token.split('.').count() != 3 {

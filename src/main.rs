@@ -1,12 +1,14 @@
 //! octoken: parse, run, and turn the outcome into an exit code, in this one place.
 
 mod app;
+mod browser;
 mod cli;
 mod config;
 mod env;
 mod error;
 mod flow;
 mod jwt;
+mod loopback;
 mod oauth;
 mod output;
 mod paths;

@@ -21,9 +21,8 @@ impl Secret {
     /// A stable, non-reversible label for the value, safe to keep in state files and to
     /// compare ("is the stored token the one the server rejected?").
     pub fn fingerprint(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(self.0.as_bytes());
-        digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+        let digest = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
+        digest.as_ref()[..12].iter().map(|b| format!("{b:02x}")).collect()
     }
 }
 

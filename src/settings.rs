@@ -3,7 +3,7 @@
 //! clap types.
 
 use crate::cli::GlobalArgs;
-use crate::config::{AuthMethod, Config, Profile, StoreKind};
+use crate::config::{AuthMethod, Config, Grant, Profile, StoreKind};
 use crate::env;
 use crate::error::{Error, Result, login_command};
 use crate::oauth::ClientAuth;
@@ -222,6 +222,9 @@ pub struct LoginSettings {
     pub allow_insecure_http: bool,
     pub explicit: ExplicitEndpoints,
     pub client_secret_file: Option<PathBuf>,
+    pub grant: Grant,
+    pub prompt_consent: Option<bool>,
+    pub redirect_uri: Option<String>,
     pub previous: Option<Profile>,
 }
 
@@ -237,6 +240,10 @@ impl LoginSettings {
     pub fn resolve(args: &crate::cli::LoginArgs, previous: Option<Profile>) -> Result<Self> {
         use crate::cli::{AuthMethodArg, StoreArg};
         let prev = previous.as_ref();
+        let grant = match args.grant {
+            crate::cli::GrantArg::AuthorizationCode => Grant::RefreshToken,
+            crate::cli::GrantArg::ClientCredentials => Grant::ClientCredentials,
+        };
         let client_id = args
             .client_id
             .clone()
@@ -303,7 +310,11 @@ impl LoginSettings {
                 .scope
                 .clone()
                 .or_else(|| prev.map(|p| p.scope.clone()))
-                .unwrap_or_else(|| DEFAULT_SCOPE.to_string()),
+                .unwrap_or_else(|| match grant {
+                    Grant::RefreshToken => DEFAULT_SCOPE.to_string(),
+                    // Machine clients have no user: no openid, no offline access.
+                    Grant::ClientCredentials => String::new(),
+                }),
             store,
             ca_file: args
                 .ca_file
@@ -312,6 +323,12 @@ impl LoginSettings {
             allow_insecure_http,
             explicit,
             client_secret_file: args.client_secret_file.clone(),
+            grant,
+            prompt_consent: args.prompt_consent.or_else(|| prev.and_then(|p| p.prompt_consent)),
+            redirect_uri: args
+                .redirect_uri
+                .clone()
+                .or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
             previous,
         })
     }

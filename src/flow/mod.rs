@@ -36,6 +36,11 @@ impl Network {
         self.runtime.block_on(self.http.post_form(request))
     }
 
+    /// Drives a future on the runtime (waits that race a signal or a deadline).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     pub fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
         self.runtime.block_on(self.http.get(endpoint, url))
     }

@@ -5,6 +5,7 @@
 //! - a failed refresh never deletes the stored token; `invalid_grant` re-reads the
 //!   store once, since another process or machine may have rotated it meanwhile.
 
+use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::flow::Network;
 use crate::oauth::grant::{self, TokenResponse};
@@ -82,8 +83,16 @@ fn load_secrets(settings: &ProfileSettings, store: &dyn SecretStore) -> Result<S
         ));
         return Ok(merged);
     }
+    let usable = |s: &StoredSecrets| match settings.profile.grant {
+        Grant::RefreshToken => s.refresh_token.is_some(),
+        Grant::ClientCredentials => s.client_secret.is_some(),
+    };
     match stored {
-        Some(s) if s.refresh_token.is_some() => Ok(s),
+        Some(s) if usable(&s) => Ok(s),
+        _ if settings.profile.grant == Grant::ClientCredentials => Err(Error::login_required(
+            &settings.name,
+            format!("no client secret stored for profile '{}'", settings.name),
+        )),
         _ => Err(Error::login_required(
             &settings.name,
             format!("no refresh token stored for profile '{}'", settings.name),
@@ -97,12 +106,17 @@ fn exchange(
     secrets: &StoredSecrets,
     now: u64,
 ) -> Result<TokenResponse> {
-    let refresh_token = secrets
-        .refresh_token
-        .as_ref()
-        .expect("load_secrets only returns secrets with a refresh token");
     let client = settings.client(secrets.client_secret.clone());
-    let request = grant::refresh_request(&settings.profile.token_url, &client, refresh_token, None);
+    let token_url = &settings.profile.token_url;
+    let request = match (settings.profile.grant, &secrets.refresh_token) {
+        (Grant::RefreshToken, Some(refresh_token)) => {
+            grant::refresh_request(token_url, &client, refresh_token, None)
+        }
+        (Grant::ClientCredentials, _) => {
+            grant::client_credentials_request(token_url, &client, Some(&settings.profile.scope))
+        }
+        (Grant::RefreshToken, None) => unreachable!("load_secrets checked the refresh token"),
+    };
     let response = network.post(&request)?;
     Ok(grant::parse_token_response(&response, now)?)
 }

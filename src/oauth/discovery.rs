@@ -16,6 +16,9 @@ pub struct Metadata {
     pub revocation_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub introspection_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+    /// RFC 9207: the provider always sends `iss` with the authorization response.
+    pub iss_parameter_supported: bool,
 }
 
 /// The documents to try, in order, for an issuer (without a trailing slash).
@@ -54,6 +57,11 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
         revocation_endpoint: text("revocation_endpoint"),
         device_authorization_endpoint: text("device_authorization_endpoint"),
         introspection_endpoint: text("introspection_endpoint"),
+        jwks_uri: text("jwks_uri"),
+        iss_parameter_supported: doc
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

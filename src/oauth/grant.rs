@@ -15,6 +15,7 @@ pub struct TokenResponse {
     pub access: AccessToken,
     /// Present: the server issued (maybe rotated) a refresh token. Absent: keep the old.
     pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
     /// Keycloak reports 0 for offline tokens (no absolute expiry).
     pub refresh_expires_in: Option<u64>,
 }
@@ -29,6 +30,36 @@ pub fn refresh_request(
     req.push("grant_type", "refresh_token");
     req.push("refresh_token", refresh_token.expose());
     if let Some(scope) = scope {
+        req.push("scope", scope);
+    }
+    req
+}
+
+/// RFC 6749 4.1.3 with the PKCE verifier (RFC 7636 4.5).
+pub fn code_request(
+    token_url: &str,
+    client: &ClientAuth,
+    code: &Secret,
+    redirect_uri: &str,
+    verifier: &Secret,
+) -> FormRequest {
+    let mut req = FormRequest::new(TOKEN_ENDPOINT, token_url, client);
+    req.push("grant_type", "authorization_code");
+    req.push("code", code.expose());
+    req.push("redirect_uri", redirect_uri);
+    req.push("code_verifier", verifier.expose());
+    req
+}
+
+/// RFC 6749 4.4: machine-to-machine, no refresh token involved.
+pub fn client_credentials_request(
+    token_url: &str,
+    client: &ClientAuth,
+    scope: Option<&str>,
+) -> FormRequest {
+    let mut req = FormRequest::new(TOKEN_ENDPOINT, token_url, client);
+    req.push("grant_type", "client_credentials");
+    if let Some(scope) = scope.filter(|s| !s.trim().is_empty()) {
         req.push("scope", scope);
     }
     req
@@ -63,6 +94,7 @@ pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenRespon
     };
     Ok(TokenResponse {
         refresh_token: optional_secret("refresh_token"),
+        id_token: optional_secret("id_token"),
         refresh_expires_in: lenient_u64(object.get("refresh_expires_in")),
         access: AccessToken {
             access_token,

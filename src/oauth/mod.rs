@@ -1,10 +1,14 @@
 //! OAuth 2.0 / OpenID Connect protocol code. Request builders and response parsers are
 //! pure functions; `http` is the one module that sends.
 
+pub mod authorize;
+pub mod device;
 pub mod discovery;
 pub mod error;
 pub mod grant;
 pub mod http;
+pub mod id_token;
+pub mod pkce;
 pub mod revoke;
 
 pub use error::OAuthError;

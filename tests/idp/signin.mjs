@@ -105,8 +105,10 @@ export async function signIn(authUrl, { user = 'alice', deny = false } = {}) {
 async function browse(url, opts) {
   // octoken's short local URL redirects to the provider: resolve it first.
   let authUrl = url;
-  const first = await fetch(url, { redirect: 'manual' });
-  if (first.status >= 300 && first.status < 400) authUrl = first.headers.get('location');
+  if (new URL(url).pathname === '/') {
+    const first = await fetch(url, { redirect: 'manual' });
+    authUrl = new URL(first.headers.get('location'), url).href;
+  }
   const back = new URL(await signIn(authUrl, { user: opts.user, deny: opts.deny }));
   if (opts['forge-state-first']) {
     const forged = new URL(back);
@@ -178,6 +180,6 @@ try {
   else if (positionals[0] === 'refresh-token') await refreshToken(opts);
   else throw new Error('usage: signin.mjs browse URL | refresh-token --issuer ... --client-id ...');
 } catch (err) {
-  process.stderr.write(`signin: ${err.message}\n`);
+  process.stderr.write(`signin: ${process.env.SIGNIN_DEBUG ? err.stack : err.message}\n`);
   process.exit(1);
 }

@@ -1,15 +1,23 @@
-//! `octoken login`: create or update a profile and obtain its refresh token.
-//! With `--refresh-token-stdin` an existing refresh token is imported and verified by
-//! one refresh; nothing is saved unless the server accepts it.
+//! `octoken login`: create or update a profile and obtain its tokens, by one of:
+//! - a browser sign-in through a loopback redirect (authorization code + PKCE), default;
+//! - the device flow (`--device`) for machines without a browser;
+//! - importing a refresh token from stdin (`--refresh-token-stdin`), verified by a refresh;
+//! - client credentials (`--grant client-credentials`) for machine clients.
+//!
+//! Nothing is saved unless the server has issued or accepted the tokens.
 
+mod browser;
+mod device;
+
+use crate::browser::Browser;
 use crate::cli::LoginArgs;
-use crate::config::Profile;
+use crate::config::{AuthMethod, Config, Grant, Profile};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::flow::Network;
 use crate::flow::refresh::persist;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
-use crate::oauth::grant;
+use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::HttpOptions;
 use crate::output;
 use crate::secret::Secret;
@@ -17,23 +25,24 @@ use crate::settings::{
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Global, LoginSettings, ProfileSettings,
 };
 use crate::store::{self, StoredSecrets};
-use std::io::{IsTerminal, Read};
+use std::io::Read;
 use std::time::Duration;
 
 /// Refresh tokens are a few KiB at most; refuse to slurp more than this from stdin.
 const MAX_STDIN: u64 = 64 * 1024;
 
+enum Method {
+    Import(Secret),
+    Browser(Browser),
+    Device,
+    ClientCredentials,
+}
+
 pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
     let mut config = global.load_config()?;
     let previous = config.profiles.get(&global.profile).cloned();
     let login = LoginSettings::resolve(args, previous)?;
-    if !args.refresh_token_stdin {
-        return Err(Error::Usage {
-            message: "browser login is not built yet; import a refresh token instead".into(),
-            hint: Some("pipe one in: `octoken login ... --refresh-token-stdin < token.txt`".into()),
-        });
-    }
-    let refresh_token = read_refresh_token()?;
+    let method = method(args, &login)?;
     let client_secret = client_secret(global, &login)?;
 
     let network = Network::new(&HttpOptions {
@@ -42,56 +51,158 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
         ca_file: login.ca_file.as_deref(),
     })?;
     let metadata = endpoints(&network, &login)?;
+    let settings = profile_settings(global, &login, &metadata)?;
+    let client = settings.client(client_secret.clone());
+    let timeout = Duration::from_secs(args.timeout);
+
+    let (response, initial_refresh_token) = match method {
+        Method::Import(refresh_token) => {
+            let request = grant::refresh_request(
+                &settings.profile.token_url,
+                &client,
+                &refresh_token,
+                None,
+            );
+            let response = exchange(&network, &request, global.now).map_err(|e| match e {
+                Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
+                    Error::LoginRequired {
+                        message: format!("the server rejected the imported refresh token ({e})"),
+                        hint: "get a new refresh token from the provider and import it again"
+                            .into(),
+                    }
+                }
+                other => other,
+            })?;
+            (response, Some(refresh_token))
+        }
+        Method::Browser(how) => {
+            let response =
+                browser::sign_in(&network, &settings, &metadata, &client, &how, timeout, global.now)?;
+            check_offline_access(&settings, &response)?;
+            (response, None)
+        }
+        Method::Device => {
+            let response = device::sign_in(&network, &settings, &client, timeout, global.now)?;
+            check_offline_access(&settings, &response)?;
+            (response, None)
+        }
+        Method::ClientCredentials => {
+            let scope = Some(settings.profile.scope.as_str());
+            let request =
+                grant::client_credentials_request(&settings.profile.token_url, &client, scope);
+            (exchange(&network, &request, global.now)?, None)
+        }
+    };
+    finish(global, &mut config, &login, &settings, client_secret, initial_refresh_token, response)
+}
+
+fn method(args: &LoginArgs, login: &LoginSettings) -> Result<Method> {
+    if login.grant == Grant::ClientCredentials {
+        if args.refresh_token_stdin || args.device {
+            return Err(Error::usage(
+                "--grant client-credentials takes neither --refresh-token-stdin nor --device",
+            ));
+        }
+        if login.auth_method == AuthMethod::None {
+            return Err(Error::Usage {
+                message: "client credentials need a confidential client".into(),
+                hint: Some("use --auth-method basic or post".into()),
+            });
+        }
+        return Ok(Method::ClientCredentials);
+    }
+    if args.refresh_token_stdin {
+        return Ok(Method::Import(read_refresh_token()?));
+    }
+    if args.device {
+        return Ok(Method::Device);
+    }
+    Ok(Method::Browser(match (&args.browser, args.no_browser) {
+        (_, true) => Browser::None,
+        (Some(cmd), false) => Browser::Command(cmd.clone()),
+        (None, false) => Browser::Default,
+    }))
+}
+
+fn exchange(
+    network: &Network,
+    request: &crate::oauth::FormRequest,
+    now: u64,
+) -> Result<TokenResponse> {
+    let response = network.post(request)?;
+    Ok(grant::parse_token_response(&response, now)?)
+}
+
+/// OIDC Core 11: a server may drop offline_access silently. Say so, instead of storing
+/// a login that dies with the session.
+fn check_offline_access(settings: &ProfileSettings, response: &TokenResponse) -> Result<()> {
+    let asked = settings
+        .profile
+        .scope
+        .split_whitespace()
+        .any(|s| s == "offline_access");
+    if asked && response.refresh_token.is_none() {
+        return Err(Error::Other {
+            message: "the provider issued no refresh token although offline_access was asked for"
+                .into(),
+            hint: Some(
+                "the client probably lacks the offline_access scope or role at the provider; \
+                 or the provider needs prompt=consent (--prompt-consent true)"
+                    .into(),
+            ),
+        });
+    }
+    Ok(())
+}
+
+fn profile_settings(
+    global: &Global,
+    login: &LoginSettings,
+    metadata: &Metadata,
+) -> Result<ProfileSettings> {
+    let previous = login.previous.as_ref();
     let profile = Profile {
         issuer: login.issuer.clone(),
         client_id: login.client_id.clone(),
         auth_method: login.auth_method,
         scope: login.scope.clone(),
         store: login.store,
-        token_url: metadata.token_endpoint,
-        authorization_url: metadata.authorization_endpoint,
-        revocation_url: metadata.revocation_endpoint,
-        device_url: metadata.device_authorization_endpoint,
-        introspection_url: metadata.introspection_endpoint,
+        grant: login.grant,
+        token_url: metadata.token_endpoint.clone(),
+        authorization_url: metadata.authorization_endpoint.clone(),
+        revocation_url: metadata.revocation_endpoint.clone(),
+        device_url: metadata.device_authorization_endpoint.clone(),
+        introspection_url: metadata.introspection_endpoint.clone(),
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
-        connect_timeout: login.previous.as_ref().and_then(|p| p.connect_timeout),
-        request_timeout: login.previous.as_ref().and_then(|p| p.request_timeout),
+        prompt_consent: login.prompt_consent,
+        redirect_uri: login.redirect_uri.clone(),
+        connect_timeout: previous.and_then(|p| p.connect_timeout),
+        request_timeout: previous.and_then(|p| p.request_timeout),
     };
-    let settings = ProfileSettings::from_profile(&global.profile, profile, &global.paths).map_err(
-        |e| match e {
-            Error::Config { message, hint } => Error::Usage { message, hint },
-            other => other,
-        },
-    )?;
+    // Discovered endpoints face the same https rule as typed ones, reported as input errors.
+    ProfileSettings::from_profile(&global.profile, profile, &global.paths).map_err(|e| match e {
+        Error::Config { message, hint } => Error::Usage { message, hint },
+        other => other,
+    })
+}
 
-    // Verify the import with one refresh before anything is saved.
-    let secrets = StoredSecrets::new(Some(refresh_token), client_secret);
-    let client = settings.client(secrets.client_secret.clone());
-    let request = grant::refresh_request(
-        &settings.profile.token_url,
-        &client,
-        secrets.refresh_token.as_ref().expect("just set"),
-        None,
-    );
-    let response = network
-        .post(&request)
-        .map_err(Error::from)
-        .and_then(|r| grant::parse_token_response(&r, global.now).map_err(Error::from))
-        .map_err(|e| match e {
-            Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
-                Error::LoginRequired {
-                    message: format!("the server rejected the imported refresh token ({e})"),
-                    hint: "get a new refresh token from the provider and import it again".into(),
-                }
-            }
-            other => other,
-        })?;
-
+/// Saves what the server issued: secrets first, then the profile, cache and state.
+fn finish(
+    global: &Global,
+    config: &mut Config,
+    login: &LoginSettings,
+    settings: &ProfileSettings,
+    client_secret: Option<Secret>,
+    initial_refresh_token: Option<Secret>,
+    response: TokenResponse,
+) -> Result<()> {
     let store = store::open(settings.profile.store, &global.paths, &global.profile);
-    // Save the imported token first, then let `persist` replace it if the server rotated.
+    let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
+    let secrets = StoredSecrets::new(first, client_secret);
     store.save(&secrets)?;
-    let token = persist(&settings, store.as_ref(), &secrets, response, global.now)?;
+    // Replaces the imported token if the server rotated it on the verifying refresh.
+    let token = persist(settings, store.as_ref(), &secrets, response, global.now)?;
 
     if let Some(old) = &login.previous
         && old.store != settings.profile.store
@@ -108,8 +219,12 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
         .profiles
         .insert(global.profile.clone(), settings.profile.clone());
     config.save(&global.paths.config_file())?;
+    let what = match settings.profile.grant {
+        Grant::RefreshToken => "refresh token",
+        Grant::ClientCredentials => "client secret",
+    };
     output::notice(format!(
-        "octoken: logged in: profile '{}', refresh token in the {} store, access token valid for {}",
+        "octoken: logged in: profile '{}', {what} in the {} store, access token valid for {}",
         global.profile,
         settings.profile.store.as_str(),
         output::human_duration(token.remaining(global.now))
@@ -140,7 +255,8 @@ fn read_refresh_token() -> Result<Secret> {
 
 /// The client secret: env, file, the one already stored for this profile, or a prompt.
 fn client_secret(global: &Global, login: &LoginSettings) -> Result<Option<Secret>> {
-    if login.auth_method == crate::config::AuthMethod::None {
+    use std::io::IsTerminal;
+    if login.auth_method == AuthMethod::None {
         return Ok(None);
     }
     if let Some(secret) = env::var(env::OCTOKEN_CLIENT_SECRET) {

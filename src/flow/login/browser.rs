@@ -1,0 +1,172 @@
+//! Browser sign-in: authorization code with PKCE through a loopback redirect (RFC 8252).
+
+use crate::browser::{self, Browser};
+use crate::error::{Error, Result};
+use crate::flow::Network;
+use crate::loopback::callback::{Callback, Outcome};
+use crate::loopback::{Event, Expected, Listener};
+use crate::oauth::authorize::{AuthorizeRequest, wants_consent};
+use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::id_token::{self, Expected as IdExpected};
+use crate::oauth::pkce::{Pkce, random_token};
+use crate::oauth::{ClientAuth, discovery::Metadata};
+use crate::output;
+use crate::settings::ProfileSettings;
+use std::time::Duration;
+use tokio::sync::mpsc::{self, UnboundedSender};
+
+pub fn sign_in(
+    network: &Network,
+    settings: &ProfileSettings,
+    metadata: &Metadata,
+    client: &ClientAuth,
+    how: &Browser,
+    timeout: Duration,
+    now: u64,
+) -> Result<TokenResponse> {
+    let profile = &settings.profile;
+    let authorization_url = profile.authorization_url.as_deref().ok_or_else(|| Error::Config {
+        message: "the provider has no authorization endpoint".into(),
+        hint: Some("give it with --auth-url, or use --device".into()),
+    })?;
+    let listener = Listener::bind(profile.redirect_uri.as_deref())?;
+    let pkce = Pkce::new();
+    let state = random_token();
+    let nonce = random_token();
+    let url = AuthorizeRequest {
+        authorization_url,
+        client_id: &profile.client_id,
+        redirect_uri: &listener.redirect_uri,
+        scope: &profile.scope,
+        state: &state,
+        nonce: &nonce,
+        code_challenge: &pkce.challenge,
+        prompt_consent: wants_consent(&profile.scope, profile.prompt_consent.unwrap_or(true)),
+    }
+    .url()
+    .map_err(|e| Error::config(format!("invalid authorization URL: {e}"), None))?
+    .to_string();
+    let expected = Expected {
+        state,
+        issuer: profile.issuer.clone(),
+        iss_required: metadata.iss_parameter_supported,
+    };
+    let redirect_uri = listener.redirect_uri.clone();
+    let local_url = listener.local_url.clone();
+    let (events, mut received) = mpsc::unbounded_channel();
+    listener.serve(url.clone(), expected.clone(), events.clone());
+
+    eprintln!("Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)");
+    if matches!(how, Browser::None) {
+        eprintln!(
+            "If the browser runs on another machine, paste the address of the page it ends on \
+             (it starts with {redirect_uri}) here and press Enter."
+        );
+        read_pasted_redirects(expected, events);
+    } else if let Err(why) = browser::open(&url, how) {
+        output::warn(format!("could not open a browser ({why}); open the URL above yourself"));
+    }
+
+    let event = network.block_on(async {
+        tokio::select! {
+            event = received.recv() => Ok(event.expect("the listener holds a sender")),
+            _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+            _ = tokio::time::sleep(timeout) => Err(Error::LoginRequired {
+                message: format!("no sign-in arrived within {}s", timeout.as_secs()),
+                hint: "run `octoken login` again; --timeout SECS gives more time".into(),
+            }),
+        }
+    })?;
+    let code = match event {
+        Event::Callback(Callback::Code { code }) => code,
+        Event::Callback(Callback::Error { error, description }) => {
+            let detail = description.map(|d| format!(": {d}")).unwrap_or_default();
+            return Err(Error::LoginRequired {
+                message: format!("the provider refused the sign-in ({error}{detail})"),
+                hint: "sign in and allow access, then run `octoken login` again".into(),
+            });
+        }
+        Event::WrongIssuer(got) => {
+            return Err(Error::Other {
+                message: format!(
+                    "the sign-in answer names issuer {}, not {} (RFC 9207 mix-up defence); nothing was saved",
+                    got.as_deref().unwrap_or("(none)"),
+                    profile.issuer.as_deref().unwrap_or("?")
+                ),
+                hint: Some("check that --issuer is the server you signed in at".into()),
+            });
+        }
+    };
+    output::debug(1, "received the authorization code; exchanging it");
+    let request = grant::code_request(&profile.token_url, client, &code, &redirect_uri, &pkce.verifier);
+    let response = network.post(&request)?;
+    let response = grant::parse_token_response(&response, now)?;
+    check_id_token(network, settings, metadata, &response, &nonce, now)?;
+    Ok(response)
+}
+
+/// OIDC Core 3.1.3.7: the ID token's issuer, audience, expiry and nonce, and its
+/// signature against the provider's JWKS when the provider publishes one.
+fn check_id_token(
+    network: &Network,
+    settings: &ProfileSettings,
+    metadata: &Metadata,
+    response: &TokenResponse,
+    nonce: &crate::secret::Secret,
+    now: u64,
+) -> Result<()> {
+    let Some(id_token) = &response.id_token else {
+        return Ok(());
+    };
+    let invalid = |why: String| Error::Other {
+        message: format!("the ID token failed validation: {why}; nothing was saved"),
+        hint: Some("check --issuer and --client-id, and this machine's clock".into()),
+    };
+    id_token::check_claims(
+        id_token,
+        &IdExpected {
+            issuer: settings.profile.issuer.as_deref(),
+            client_id: &settings.profile.client_id,
+            nonce,
+            now,
+        },
+    )
+    .map_err(invalid)?;
+    match &metadata.jwks_uri {
+        Some(jwks_uri) => {
+            let resp = network.get("JWKS endpoint", jwks_uri)?;
+            let jwks: serde_json::Value = serde_json::from_slice(&resp.body)
+                .map_err(|_| invalid("the provider's JWKS is not JSON".into()))?;
+            id_token::verify_signature(id_token, &jwks).map_err(invalid)?;
+            output::debug(1, "ID token signature verified");
+        }
+        None => output::debug(1, "no JWKS known: ID token signature not checked"),
+    }
+    Ok(())
+}
+
+/// `--no-browser` on a remote machine: the final redirect fails to load in the user's
+/// browser; they paste its address here instead.
+fn read_pasted_redirects(expected: Expected, events: UnboundedSender<Event>) {
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { return };
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            let query = line.split_once('?').map_or("", |(_, q)| q);
+            let query = query.split('#').next().unwrap_or("");
+            let event = match expected.check(query) {
+                Outcome::Accepted(callback) => Event::Callback(callback),
+                Outcome::WrongIssuer { got } => Event::WrongIssuer(got),
+                Outcome::Ignored(why) => {
+                    eprintln!("octoken: that address is not this sign-in's redirect ({why}); paste the whole address");
+                    continue;
+                }
+            };
+            let _ = events.send(event);
+            return;
+        }
+    });
+}

@@ -1,0 +1,84 @@
+//! Device sign-in (RFC 8628): show a code and a URL, poll until the user approves.
+
+use crate::error::{Error, Result};
+use crate::flow::Network;
+use crate::oauth::device::{self, DeviceAuthorization};
+use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::{ClientAuth, OAuthError};
+use crate::settings::ProfileSettings;
+use std::time::{Duration, Instant};
+
+/// RFC 8628 3.5: slow_down adds 5 seconds to the interval.
+const SLOW_DOWN_STEP: u64 = 5;
+
+pub fn sign_in(
+    network: &Network,
+    settings: &ProfileSettings,
+    client: &ClientAuth,
+    timeout: Duration,
+    now: u64,
+) -> Result<TokenResponse> {
+    let profile = &settings.profile;
+    let device_url = profile.device_url.as_deref().ok_or_else(|| Error::Config {
+        message: "the provider has no device authorization endpoint".into(),
+        hint: Some("give it with --device-url, or sign in with a browser".into()),
+    })?;
+    let response = network.post(&device::device_request(device_url, client, &profile.scope))?;
+    let auth = device::parse_device_response(&response)?;
+    announce(&auth);
+
+    let deadline = Instant::now() + timeout.min(Duration::from_secs(auth.expires_in));
+    let mut interval = auth.interval;
+    loop {
+        let pause = Duration::from_secs(interval);
+        if Instant::now() + pause > deadline {
+            return Err(Error::LoginRequired {
+                message: "the device sign-in was not approved in time".into(),
+                hint: "run `octoken login --device` again".into(),
+            });
+        }
+        network.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => Ok(()),
+                _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+            }
+        })?;
+        let request = device::poll_request(&profile.token_url, client, &auth.device_code);
+        let answer = network
+            .post(&request)
+            .and_then(|r| grant::parse_token_response(&r, now));
+        match answer {
+            Ok(tokens) => return Ok(tokens),
+            Err(e) => match e.server_code() {
+                Some("authorization_pending") => {}
+                Some("slow_down") => interval += SLOW_DOWN_STEP,
+                Some("expired_token") => {
+                    return Err(Error::LoginRequired {
+                        message: "the device code expired before the sign-in was approved".into(),
+                        hint: "run `octoken login --device` again".into(),
+                    });
+                }
+                Some("access_denied") => {
+                    return Err(Error::LoginRequired {
+                        message: format!("the sign-in was denied ({e})"),
+                        hint: "approve the request on the verification page".into(),
+                    });
+                }
+                // A network blip while polling is not the end of the sign-in.
+                _ if matches!(e, OAuthError::Transport { not_sent: true, .. }) => {}
+                _ => return Err(e.into()),
+            },
+        }
+    }
+}
+
+fn announce(auth: &DeviceAuthorization) {
+    eprintln!(
+        "To sign in, open {} and enter the code {}",
+        auth.verification_uri, auth.user_code
+    );
+    if let Some(complete) = &auth.verification_uri_complete {
+        eprintln!("or open {complete}");
+    }
+    eprintln!("Waiting for approval...");
+}
