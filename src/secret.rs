@@ -22,7 +22,10 @@ impl Secret {
     /// compare ("is the stored token the one the server rejected?").
     pub fn fingerprint(&self) -> String {
         let digest = ring::digest::digest(&ring::digest::SHA256, self.0.as_bytes());
-        digest.as_ref()[..12].iter().map(|b| format!("{b:02x}")).collect()
+        digest.as_ref()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 

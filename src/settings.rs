@@ -324,7 +324,9 @@ impl LoginSettings {
             explicit,
             client_secret_file: args.client_secret_file.clone(),
             grant,
-            prompt_consent: args.prompt_consent.or_else(|| prev.and_then(|p| p.prompt_consent)),
+            prompt_consent: args
+                .prompt_consent
+                .or_else(|| prev.and_then(|p| p.prompt_consent)),
             redirect_uri: args
                 .redirect_uri
                 .clone()

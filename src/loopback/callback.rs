@@ -8,8 +8,13 @@ use crate::secret::Secret;
 
 #[derive(Debug)]
 pub enum Callback {
-    Code { code: Secret },
-    Error { error: String, description: Option<String> },
+    Code {
+        code: Secret,
+    },
+    Error {
+        error: String,
+        description: Option<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -97,21 +102,34 @@ mod tests {
     #[test]
     fn accepts_this_logins_code() {
         let s = Secret::new("abc");
-        let out = parse("code=c0de&state=abc&iss=https%3A%2F%2Fid.example.com", &expect(&s));
-        assert!(matches!(out, Outcome::Accepted(Callback::Code { code }) if code.expose() == "c0de"));
+        let out = parse(
+            "code=c0de&state=abc&iss=https%3A%2F%2Fid.example.com",
+            &expect(&s),
+        );
+        assert!(
+            matches!(out, Outcome::Accepted(Callback::Code { code }) if code.expose() == "c0de")
+        );
     }
 
     #[test]
     fn state_comes_before_error() {
         let s = Secret::new("abc");
-        assert!(matches!(parse("error=access_denied", &expect(&s)), Outcome::Ignored(_)));
+        assert!(matches!(
+            parse("error=access_denied", &expect(&s)),
+            Outcome::Ignored(_)
+        ));
         assert!(matches!(
             parse("error=access_denied&state=zzz", &expect(&s)),
             Outcome::Ignored(_)
         ));
-        let out = parse("error=access_denied&error_description=no+way&state=abc", &expect(&s));
-        assert!(matches!(out, Outcome::Accepted(Callback::Error { ref description, .. })
-            if description.as_deref() == Some("no way")));
+        let out = parse(
+            "error=access_denied&error_description=no+way&state=abc",
+            &expect(&s),
+        );
+        assert!(
+            matches!(out, Outcome::Accepted(Callback::Error { ref description, .. })
+            if description.as_deref() == Some("no way"))
+        );
     }
 
     #[test]
@@ -121,14 +139,26 @@ mod tests {
         assert!(matches!(out, Outcome::WrongIssuer { .. }));
         let mut e = expect(&s);
         e.iss_required = true;
-        assert!(matches!(parse("code=c&state=abc", &e), Outcome::WrongIssuer { got: None }));
+        assert!(matches!(
+            parse("code=c&state=abc", &e),
+            Outcome::WrongIssuer { got: None }
+        ));
     }
 
     #[test]
     fn repeated_or_garbage_parameters_are_ignored() {
         let s = Secret::new("abc");
-        assert!(matches!(parse("code=a&code=b&state=abc", &expect(&s)), Outcome::Ignored(_)));
-        assert!(matches!(parse("%%%&&&==", &expect(&s)), Outcome::Ignored(_)));
-        assert!(matches!(parse("state=abc", &expect(&s)), Outcome::Ignored(_)));
+        assert!(matches!(
+            parse("code=a&code=b&state=abc", &expect(&s)),
+            Outcome::Ignored(_)
+        ));
+        assert!(matches!(
+            parse("%%%&&&==", &expect(&s)),
+            Outcome::Ignored(_)
+        ));
+        assert!(matches!(
+            parse("state=abc", &expect(&s)),
+            Outcome::Ignored(_)
+        ));
     }
 }

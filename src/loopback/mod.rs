@@ -109,7 +109,12 @@ impl Listener {
     }
 
     /// Serves on a thread until this login's callback arrives; reports it on `events`.
-    pub fn serve(self, authorization_url: String, expected: Expected, events: UnboundedSender<Event>) {
+    pub fn serve(
+        self,
+        authorization_url: String,
+        expected: Expected,
+        events: UnboundedSender<Event>,
+    ) {
         std::thread::spawn(move || {
             for request in self.server.incoming_requests() {
                 if let Some(event) = self.answer(request, &authorization_url, &expected) {

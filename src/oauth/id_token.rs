@@ -33,7 +33,10 @@ pub fn check_claims(id_token: &Secret, expected: &Expected) -> Result<Map<String
         _ => false,
     };
     if !aud_ok {
-        return Err(format!("aud does not contain the client id '{}'", expected.client_id));
+        return Err(format!(
+            "aud does not contain the client id '{}'",
+            expected.client_id
+        ));
     }
     match claims.get("exp").and_then(Value::as_u64) {
         Some(exp) if exp + LEEWAY >= expected.now => {}
@@ -65,7 +68,11 @@ pub fn verify_signature(id_token: &Secret, jwks: &Value) -> Result<(), String> {
     let candidates: Vec<&Value> = keys
         .iter()
         .filter(|k| kid.is_none() || k.get("kid").and_then(Value::as_str) == kid)
-        .filter(|k| k.get("use").and_then(Value::as_str).is_none_or(|u| u == "sig"))
+        .filter(|k| {
+            k.get("use")
+                .and_then(Value::as_str)
+                .is_none_or(|u| u == "sig")
+        })
         .collect();
     if candidates.is_empty() {
         return Err(format!("no key in the provider's JWKS matches kid {kid:?}"));
@@ -80,7 +87,10 @@ pub fn verify_signature(id_token: &Secret, jwks: &Value) -> Result<(), String> {
 
 fn verify_with(alg: &str, key: &Value, message: &[u8], sig: &[u8]) -> Result<bool, String> {
     let field = |name: &str| -> Result<Vec<u8>, String> {
-        let text = key.get(name).and_then(Value::as_str).ok_or(format!("key lacks {name}"))?;
+        let text = key
+            .get(name)
+            .and_then(Value::as_str)
+            .ok_or(format!("key lacks {name}"))?;
         URL_SAFE_NO_PAD
             .decode(text)
             .map_err(|_| format!("key field {name} is not base64url"))
@@ -96,7 +106,9 @@ fn verify_with(alg: &str, key: &Value, message: &[u8], sig: &[u8]) -> Result<boo
         let mut point = vec![4u8];
         point.extend(field("x")?);
         point.extend(field("y")?);
-        Ok(UnparsedPublicKey::new(params, point).verify(message, sig).is_ok())
+        Ok(UnparsedPublicKey::new(params, point)
+            .verify(message, sig)
+            .is_ok())
     };
     match alg {
         "RS256" => rsa(&signature::RSA_PKCS1_2048_8192_SHA256),
@@ -138,10 +150,22 @@ mod tests {
         let good = r#"{"iss":"https://id","aud":["cli","x"],"exp":2000,"nonce":"n1"}"#;
         assert!(check_claims(&unsigned(good), &expected).is_ok());
         for (bad, why) in [
-            (r#"{"iss":"https://evil","aud":"cli","exp":2000,"nonce":"n1"}"#, "iss"),
-            (r#"{"iss":"https://id","aud":"other","exp":2000,"nonce":"n1"}"#, "aud"),
-            (r#"{"iss":"https://id","aud":"cli","exp":10,"nonce":"n1"}"#, "expired"),
-            (r#"{"iss":"https://id","aud":"cli","exp":2000,"nonce":"n2"}"#, "nonce"),
+            (
+                r#"{"iss":"https://evil","aud":"cli","exp":2000,"nonce":"n1"}"#,
+                "iss",
+            ),
+            (
+                r#"{"iss":"https://id","aud":"other","exp":2000,"nonce":"n1"}"#,
+                "aud",
+            ),
+            (
+                r#"{"iss":"https://id","aud":"cli","exp":10,"nonce":"n1"}"#,
+                "expired",
+            ),
+            (
+                r#"{"iss":"https://id","aud":"cli","exp":2000,"nonce":"n2"}"#,
+                "nonce",
+            ),
             (r#"{"iss":"https://id","aud":"cli","exp":2000}"#, "nonce"),
         ] {
             let err = check_claims(&unsigned(bad), &expected).unwrap_err();
@@ -160,6 +184,10 @@ mod tests {
             URL_SAFE_NO_PAD.encode("{}")
         ));
         let jwks = serde_json::json!({"keys": [{"kty":"RSA","n":"AQAB","e":"AQAB"}]});
-        assert!(verify_signature(&none, &jwks).unwrap_err().contains("not accepted"));
+        assert!(
+            verify_signature(&none, &jwks)
+                .unwrap_err()
+                .contains("not accepted")
+        );
     }
 }

@@ -56,7 +56,10 @@ mod tests {
         let pkce = Pkce::new();
         let v = pkce.verifier.expose();
         assert!((43..=128).contains(&v.len()));
-        assert!(v.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)));
+        assert!(
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+        );
         assert_ne!(Pkce::new().verifier.expose(), v);
     }
 }

@@ -21,6 +21,13 @@ import { parseArgs } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 
+// stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
+// that stops listening must not crash the provider.
+for (const level of ['log', 'info', 'warn']) {
+  console[level] = (...args) => process.stderr.write(`${args.join(' ')}\n`);
+}
+process.stdout.on('error', () => {});
+
 const { values: opts } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },

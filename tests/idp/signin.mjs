@@ -6,6 +6,13 @@
 //       its short local URL), signs in, consents, and finally requests the redirect
 //       back to octoken's loopback listener. Prints nothing on stdout.
 //
+//   node signin.mjs redirect-url URL
+//       Like browse, but prints the final redirect URL instead of requesting it: what a
+//       person copies from the address bar when the browser runs on another machine.
+//
+//   node signin.mjs device URL [--deny]
+//       Approves a device-flow sign-in (RFC 8628) at verification_uri_complete URL.
+//
 //   node signin.mjs refresh-token --issuer URL --client-id ID [--client-secret S]
 //       [--auth-method basic|post|none] [--scope "openid offline_access"]
 //       Runs a whole authorization-code login with PKCE against the provider and prints
@@ -123,6 +130,32 @@ async function browse(url, opts) {
   process.stderr.write(`driver: callback answered ${res.status}\n`);
 }
 
+async function redirectUrl(url, opts) {
+  process.stdout.write(`${await signIn(url, { user: opts.user })}\n`);
+}
+
+async function device(url, opts) {
+  const browser = new Browser();
+  const code = new URL(url).searchParams.get('user_code');
+  let step = await browser.follow('GET', url);
+  for (let pages = 0; pages < 8 && /<form/.test(step.html); pages += 1) {
+    const { action, fields } = formOf(step.html, step.url);
+    const body = new URLSearchParams(fields);
+    if (step.html.includes('op.deviceInputForm')) body.set('user_code', code);
+    if (fields.prompt === 'login') {
+      body.set('login', opts.user);
+      body.set('password', 'any-password');
+    }
+    if (opts.deny && fields.confirm) {
+      body.delete('confirm');
+      body.set('abort', 'yes');
+    }
+    step = await browser.follow('POST', action, body.toString());
+  }
+  if (/<form/.test(step.html ?? '')) throw new Error('device sign-in did not finish');
+  process.stderr.write(`driver: device sign-in page answered ${step.res.status}\n`);
+}
+
 async function refreshToken(opts) {
   const discovery = await (await fetch(`${opts.issuer}/.well-known/openid-configuration`)).json();
   const verifier = crypto.randomBytes(32).toString('base64url');
@@ -177,9 +210,11 @@ const { values: opts, positionals } = parseArgs({
 
 try {
   if (positionals[0] === 'browse') await browse(positionals[1], opts);
+  else if (positionals[0] === 'redirect-url') await redirectUrl(positionals[1], opts);
+  else if (positionals[0] === 'device') await device(positionals[1], opts);
   else if (positionals[0] === 'refresh-token') await refreshToken(opts);
   else throw new Error('usage: signin.mjs browse URL | refresh-token --issuer ... --client-id ...');
 } catch (err) {
-  process.stderr.write(`signin: ${process.env.SIGNIN_DEBUG ? err.stack : err.message}\n`);
+  process.stderr.write(`signin: ${err.stack}\n`);
   process.exit(1);
 }

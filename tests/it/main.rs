@@ -10,4 +10,5 @@ mod support;
 mod errors;
 mod import;
 mod keyring;
+mod login;
 mod refresh;

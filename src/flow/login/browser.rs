@@ -25,10 +25,13 @@ pub fn sign_in(
     now: u64,
 ) -> Result<TokenResponse> {
     let profile = &settings.profile;
-    let authorization_url = profile.authorization_url.as_deref().ok_or_else(|| Error::Config {
-        message: "the provider has no authorization endpoint".into(),
-        hint: Some("give it with --auth-url, or use --device".into()),
-    })?;
+    let authorization_url = profile
+        .authorization_url
+        .as_deref()
+        .ok_or_else(|| Error::Config {
+            message: "the provider has no authorization endpoint".into(),
+            hint: Some("give it with --auth-url, or use --device".into()),
+        })?;
     let listener = Listener::bind(profile.redirect_uri.as_deref())?;
     let pkce = Pkce::new();
     let state = random_token();
@@ -56,7 +59,9 @@ pub fn sign_in(
     let (events, mut received) = mpsc::unbounded_channel();
     listener.serve(url.clone(), expected.clone(), events.clone());
 
-    eprintln!("Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)");
+    eprintln!(
+        "Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)"
+    );
     if matches!(how, Browser::None) {
         eprintln!(
             "If the browser runs on another machine, paste the address of the page it ends on \
@@ -64,7 +69,9 @@ pub fn sign_in(
         );
         read_pasted_redirects(expected, events);
     } else if let Err(why) = browser::open(&url, how) {
-        output::warn(format!("could not open a browser ({why}); open the URL above yourself"));
+        output::warn(format!(
+            "could not open a browser ({why}); open the URL above yourself"
+        ));
     }
 
     let event = network.block_on(async {
@@ -98,7 +105,13 @@ pub fn sign_in(
         }
     };
     output::debug(1, "received the authorization code; exchanging it");
-    let request = grant::code_request(&profile.token_url, client, &code, &redirect_uri, &pkce.verifier);
+    let request = grant::code_request(
+        &profile.token_url,
+        client,
+        &code,
+        &redirect_uri,
+        &pkce.verifier,
+    );
     let response = network.post(&request)?;
     let response = grant::parse_token_response(&response, now)?;
     check_id_token(network, settings, metadata, &response, &nonce, now)?;
@@ -161,7 +174,9 @@ fn read_pasted_redirects(expected: Expected, events: UnboundedSender<Event>) {
                 Outcome::Accepted(callback) => Event::Callback(callback),
                 Outcome::WrongIssuer { got } => Event::WrongIssuer(got),
                 Outcome::Ignored(why) => {
-                    eprintln!("octoken: that address is not this sign-in's redirect ({why}); paste the whole address");
+                    eprintln!(
+                        "octoken: that address is not this sign-in's redirect ({why}); paste the whole address"
+                    );
                     continue;
                 }
             };

@@ -57,12 +57,8 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
 
     let (response, initial_refresh_token) = match method {
         Method::Import(refresh_token) => {
-            let request = grant::refresh_request(
-                &settings.profile.token_url,
-                &client,
-                &refresh_token,
-                None,
-            );
+            let request =
+                grant::refresh_request(&settings.profile.token_url, &client, &refresh_token, None);
             let response = exchange(&network, &request, global.now).map_err(|e| match e {
                 Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
                     Error::LoginRequired {
@@ -76,8 +72,9 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
             (response, Some(refresh_token))
         }
         Method::Browser(how) => {
-            let response =
-                browser::sign_in(&network, &settings, &metadata, &client, &how, timeout, global.now)?;
+            let response = browser::sign_in(
+                &network, &settings, &metadata, &client, &how, timeout, global.now,
+            )?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
@@ -93,7 +90,15 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
             (exchange(&network, &request, global.now)?, None)
         }
     };
-    finish(global, &mut config, &login, &settings, client_secret, initial_refresh_token, response)
+    finish(
+        global,
+        &mut config,
+        &login,
+        &settings,
+        client_secret,
+        initial_refresh_token,
+        response,
+    )
 }
 
 fn method(args: &LoginArgs, login: &LoginSettings) -> Result<Method> {

@@ -32,14 +32,13 @@ impl Run {
         self
     }
 
-    /// The stderr error line, asserting the error contract: one `octoken: error:` line,
-    /// at most one `hint:` line, nothing else.
+    /// The stderr error line, asserting the error contract: exactly one
+    /// `octoken: error:` line, at the end, followed by at most one `hint:` line.
     #[track_caller]
     pub fn error_line(&self) -> String {
         let lines: Vec<&str> = self.stderr.lines().collect();
-        let errors: Vec<&&str> = lines
-            .iter()
-            .filter(|l| l.starts_with("octoken: error: "))
+        let errors: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].starts_with("octoken: error: "))
             .collect();
         assert_eq!(
             errors.len(),
@@ -47,14 +46,13 @@ impl Run {
             "want one error line, stderr:\n{}",
             self.stderr
         );
+        let tail = &lines[errors[0] + 1..];
         assert!(
-            lines
-                .iter()
-                .all(|l| l.starts_with("octoken: ") || l.starts_with("hint: ")),
-            "unexpected stderr lines:\n{}",
+            tail.is_empty() || (tail.len() == 1 && tail[0].starts_with("hint: ")),
+            "the error must end stderr, with at most a hint after it:\n{}",
             self.stderr
         );
-        errors[0].to_string()
+        lines[errors[0]].to_string()
     }
 }
 
@@ -125,6 +123,22 @@ impl TestEnv {
         }
     }
 
+    /// Starts the binary with stdin and stderr piped, for tests that talk to it while it
+    /// waits (pasted URLs, device codes, Ctrl-C).
+    pub fn spawn(&self, args: &[&str], extra: &[(&str, &str)]) -> Waiting {
+        let mut cmd = self.command(args);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.stdin(Stdio::piped()).spawn().expect("spawn octoken");
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        Waiting {
+            child,
+            stderr,
+            seen: String::new(),
+        }
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_octoken"));
         cmd.args(args)
@@ -155,5 +169,56 @@ fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
         } else if ft.is_file() {
             out.push((path.clone(), std::fs::read(&path).unwrap_or_default()));
         }
+    }
+}
+
+/// A running `octoken` whose stderr is read line by line.
+pub struct Waiting {
+    pub child: std::process::Child,
+    stderr: std::io::BufReader<std::process::ChildStderr>,
+    pub seen: String,
+}
+
+impl Waiting {
+    /// Reads stderr until a line contains `needle`; returns that line.
+    pub fn wait_for_line(&mut self, needle: &str) -> String {
+        use std::io::BufRead;
+        loop {
+            let mut line = String::new();
+            let n = self.stderr.read_line(&mut line).unwrap();
+            assert!(
+                n > 0,
+                "octoken ended before printing {needle:?}; stderr:\n{}",
+                self.seen
+            );
+            self.seen.push_str(&line);
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    /// The first http(s) URL in the next line that contains `needle`.
+    pub fn wait_for_url(&mut self, needle: &str) -> String {
+        let line = self.wait_for_line(needle);
+        let start = line.find("http").expect("a URL");
+        line[start..].split_whitespace().next().unwrap().to_string()
+    }
+
+    pub fn write_stdin(&mut self, text: &str) {
+        let stdin = self.child.stdin.as_mut().unwrap();
+        stdin.write_all(text.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Waits for the exit; returns the code (None when killed by a signal) and stderr.
+    pub fn finish(mut self) -> (Option<i32>, String) {
+        use std::io::Read;
+        drop(self.child.stdin.take());
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        self.seen.push_str(&rest);
+        let status = self.child.wait().unwrap();
+        (status.code(), self.seen)
     }
 }

@@ -5,7 +5,7 @@ pub mod env;
 pub mod idp;
 pub mod keyring;
 
-pub use env::TestEnv;
+pub use env::{TestEnv, Waiting};
 pub use idp::{Client, Idp, IdpOptions};
 pub use keyring::KeyringSession;
 
@@ -13,4 +13,36 @@ use std::path::PathBuf;
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The sign-in driver (tests/idp/signin.mjs) as a browser command.
+pub fn driver(extra: &str) -> String {
+    let script = repo_root().join("tests/idp/signin.mjs");
+    format!("node {} browse {extra}", script.display())
+        .trim_end()
+        .to_string()
+}
+
+/// Runs the sign-in driver once and returns its stdout.
+pub fn run_driver(args: &[&str]) -> String {
+    let out = std::process::Command::new("node")
+        .arg(repo_root().join("tests/idp/signin.mjs"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "driver failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
