@@ -4,7 +4,7 @@
 
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port, run_driver};
 
-fn login_args<'a>(idp: &'a Idp, client: Client) -> Vec<&'a str> {
+fn login_args(idp: &Idp, client: Client) -> Vec<&str> {
     vec![
         "login",
         "--issuer",

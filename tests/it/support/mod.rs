@@ -5,7 +5,7 @@ pub mod env;
 pub mod idp;
 pub mod keyring;
 
-pub use env::{TestEnv, Waiting};
+pub use env::TestEnv;
 pub use idp::{Client, Idp, IdpOptions};
 pub use keyring::KeyringSession;
 
