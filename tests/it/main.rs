@@ -7,6 +7,7 @@
 
 mod support;
 
+mod chromium;
 mod errors;
 mod import;
 mod keyring;
