@@ -16,8 +16,12 @@ pub const OCTOKEN_CACHE_DIR: &str = "OCTOKEN_CACHE_DIR";
 pub const OCTOKEN_CLIENT_SECRET: &str = "OCTOKEN_CLIENT_SECRET";
 /// Seconds a keyring call may take before octoken gives up (default 5).
 pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
+/// Seconds to wait for another process's refresh of the same profile (default 30).
+pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
 /// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
 pub const BROWSER: &str = "BROWSER";
+/// Test setting: when set, saving secrets fails, to exercise the recovery file.
+pub const OCTOKEN_TEST_FAIL_SECRET_WRITES: &str = "OCTOKEN_TEST_FAIL_SECRET_WRITES";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.
 pub const OCTOKEN_TEST_CLOCK_OFFSET: &str = "OCTOKEN_TEST_CLOCK_OFFSET";
 

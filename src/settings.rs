@@ -19,7 +19,15 @@ pub const DEFAULT_SCOPE: &str = "openid offline_access";
 pub const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
 /// How long a process waits for another one's refresh of the same profile.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_LOCK_TIMEOUT_SECS: u64 = 30;
+
+pub fn lock_timeout() -> Duration {
+    Duration::from_secs(
+        env::var(env::OCTOKEN_LOCK_TIMEOUT)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_LOCK_TIMEOUT_SECS),
+    )
+}
 
 /// What every command needs: which profile, where files live, and the clock.
 #[derive(Debug, Clone)]

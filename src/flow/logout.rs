@@ -7,13 +7,13 @@ use crate::error::{Error, Result};
 use crate::flow::Network;
 use crate::oauth::revoke;
 use crate::output;
-use crate::settings::{Global, LOCK_TIMEOUT};
+use crate::settings::{Global, lock_timeout};
 use crate::store::lock::ProfileLock;
 use crate::store::{self, cache, fsutil};
 
 pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
     let settings = global.profile()?;
-    let _lock = ProfileLock::acquire(&settings.lock_file(), LOCK_TIMEOUT)?;
+    let _lock = ProfileLock::acquire(&settings.lock_file(), lock_timeout())?;
     let store = store::open(settings.profile.store, &settings.paths, &settings.name);
     let secrets = store.load()?;
     let mut revoked = false;

@@ -11,7 +11,7 @@ use crate::flow::Network;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::output;
 use crate::secret::Secret;
-use crate::settings::{LOCK_TIMEOUT, ProfileSettings};
+use crate::settings::{ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
 use crate::store::state::State;
 use crate::store::{self, SecretStore, StoredSecrets, cache, fsutil};
@@ -27,7 +27,7 @@ pub enum Mode {
 
 /// Refreshes under the profile lock and returns the access token to use.
 pub fn refresh(settings: &ProfileSettings, now: u64, mode: Mode) -> Result<AccessToken> {
-    let _lock = ProfileLock::acquire(&settings.lock_file(), LOCK_TIMEOUT)?;
+    let _lock = ProfileLock::acquire(&settings.lock_file(), lock_timeout())?;
     if let Mode::IfStale { min_ttl } = mode
         && let Some(token) = cache::load(&settings.cache_file(), &settings.cache_key())
         && let Freshness::Fresh { .. } = token.freshness(now, min_ttl)

@@ -34,15 +34,15 @@ impl ProfileLock {
                     pause = (pause * 2).min(Duration::from_millis(100));
                 }
                 Err(TryLockError::WouldBlock) => {
-                    return Err(Error::Other {
+                    return Err(Error::Temporary {
                         message: format!(
-                            "another octoken process has been refreshing this profile for {}s",
+                            "another octoken process has been refreshing this profile for over {}s",
                             timeout.as_secs()
                         ),
-                        hint: Some(format!(
-                            "try again; if it persists, look for a hung `octoken` process holding {}",
+                        hint: format!(
+                            "try again; if it persists, look for a hung process holding {}",
                             path.display()
-                        )),
+                        ),
                     });
                 }
                 Err(TryLockError::Error(e)) => {

@@ -68,8 +68,31 @@ pub trait SecretStore {
 }
 
 pub fn open(kind: StoreKind, paths: &Paths, profile: &str) -> Box<dyn SecretStore> {
-    match kind {
+    let store: Box<dyn SecretStore> = match kind {
         StoreKind::Keyring => Box::new(keyring::KeyringStore::new(profile)),
         StoreKind::File => Box::new(file::FileStore::new(paths.secret_file(profile), profile)),
+    };
+    if crate::env::var(crate::env::OCTOKEN_TEST_FAIL_SECRET_WRITES).is_some() {
+        return Box::new(FailingWrites(store));
+    }
+    store
+}
+
+/// Test setting OCTOKEN_TEST_FAIL_SECRET_WRITES: a store whose writes fail (as a full
+/// disk or a keyring that locks mid-run would), which root cannot simulate with chmod.
+struct FailingWrites(Box<dyn SecretStore>);
+
+impl SecretStore for FailingWrites {
+    fn load(&self) -> Result<Option<StoredSecrets>> {
+        self.0.load()
+    }
+    fn save(&self, _: &StoredSecrets) -> Result<()> {
+        Err(Error::storage(
+            "writing secrets failed (test setting)",
+            "unset OCTOKEN_TEST_FAIL_SECRET_WRITES",
+        ))
+    }
+    fn delete(&self) -> Result<()> {
+        self.0.delete()
     }
 }

@@ -8,7 +8,9 @@
 mod support;
 
 mod chromium;
+mod concurrency;
 mod errors;
+mod hostile;
 mod import;
 mod keyring;
 mod login;

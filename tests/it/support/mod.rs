@@ -2,6 +2,7 @@
 //! and a real Secret Service.
 
 pub mod env;
+pub mod fake;
 pub mod idp;
 pub mod keyring;
 
