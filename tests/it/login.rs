@@ -402,3 +402,49 @@ fn a_public_client_cannot_use_client_credentials() {
     ]);
     assert!(run.expect(2).error_line().contains("confidential client"));
 }
+
+#[test]
+fn hostile_requests_at_the_listener_do_not_stop_the_real_callback() {
+    use std::io::Write;
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let mut args = login_args(&idp, Client::Public);
+    args.extend_from_slice(&["--no-browser", "--timeout", "60"]);
+    let mut login = env.spawn(&args, &[]);
+    let auth_url = login.wait_for_url("/protocol/openid-connect/auth?");
+    let local = login.wait_for_url("on this machine");
+    let host = local
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let send = |bytes: &[u8]| {
+        let mut s = std::net::TcpStream::connect(&host).unwrap();
+        let _ = s.write_all(bytes);
+        s
+    };
+    // Many idle connections, held open for the rest of the test.
+    let idle: Vec<_> = (0..64).map(|_| send(b"")).collect();
+    // An oversized request line and oversized headers.
+    let mut long_line = b"GET /callback?".to_vec();
+    long_line.extend(std::iter::repeat_n(b'a', 256 * 1024));
+    long_line.extend(b" HTTP/1.1\r\nHost: x\r\n\r\n");
+    drop(send(&long_line));
+    let mut long_header = b"GET /callback?state=x HTTP/1.1\r\nX-Big: ".to_vec();
+    long_header.extend(std::iter::repeat_n(b'b', 256 * 1024));
+    long_header.extend(b"\r\n\r\n");
+    drop(send(&long_header));
+    // Bytes that are not HTTP at all.
+    let noise: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    drop(send(&noise));
+    drop(send(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"));
+    // The real sign-in still completes.
+    let final_url = run_driver(&["redirect-url", &auth_url]);
+    let answer = raw_get(final_url.trim());
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (code, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    drop(idle);
+    env.run(&["token"]).expect(0);
+}

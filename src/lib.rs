@@ -1,0 +1,80 @@
+//! octoken as a library: the binary's whole program, plus the entry points the fuzz
+//! targets drive. Nothing here is a stable API.
+
+mod app;
+mod browser;
+mod cli;
+mod config;
+mod env;
+mod error;
+mod flow;
+mod jwt;
+mod loopback;
+mod oauth;
+mod output;
+mod paths;
+mod secret;
+mod settings;
+mod store;
+mod token;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// The program: parse, run, and turn the outcome into an exit code, in this one place.
+pub fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match app::run(cli) {
+        Ok(()) => ExitCode::from(error::exit::OK),
+        Err(err) => {
+            let hint = err.hint();
+            output::error(&err.to_string(), hint.as_deref());
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+/// Parsers that read untrusted input, for `cargo fuzz` (fuzz/). Each must return, never
+/// panic, whatever the bytes.
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::oauth::http::HttpResponse;
+    use crate::secret::Secret;
+
+    /// A token-endpoint answer with any status and body.
+    pub fn token_response(status: u16, body: &[u8]) {
+        let resp = HttpResponse {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.to_vec(),
+            retry_after: None,
+        };
+        let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
+        let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");
+        let _ = crate::oauth::device::parse_device_response(&resp);
+    }
+
+    /// The query string of a request to the loopback listener.
+    pub fn callback_query(query: &str) {
+        let state = Secret::new("expected-state");
+        let _ = crate::loopback::callback::parse(
+            query,
+            &crate::loopback::callback::Expect {
+                state: &state,
+                issuer: Some("https://id.example.com"),
+                iss_required: true,
+            },
+        );
+    }
+
+    /// A config file's text.
+    pub fn config(text: &str) {
+        let _ = crate::config::Config::parse(text, std::path::Path::new("config.toml"));
+    }
+
+    /// A JWT's parts, as `status` and login read them.
+    pub fn jwt(token: &str) {
+        let _ = crate::jwt::claims(token);
+        let _ = crate::jwt::expiry(token);
+    }
+}
