@@ -6,6 +6,36 @@ use crate::output::TokenFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+const HELP: &str = "\
+{about}
+
+{usage-heading} {usage}
+
+Log in and out:
+  login        Sign in (browser, --device, --refresh-token-stdin, client credentials)
+  logout       Revoke the refresh token and delete the stored secrets
+
+Use tokens:
+  token        Print a fresh access token (cached while valid)
+  exec         Run a command with a fresh access token in its environment
+  refresh      Refresh now (a keepalive for cron and systemd timers)
+
+Look inside:
+  status       A profile's settings and token state (never secrets)
+  inspect      Decode a JWT's header and claims (no signature check)
+  introspect   Ask the server about a token (RFC 7662)
+
+Shell:
+  completions  Print a shell completion script
+
+Options:
+{options}
+
+Run `octoken help <command>` for examples.
+Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required,
+5 temporary (retry later), 6 secure storage unavailable, 130 interrupted.
+";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "octoken",
@@ -15,8 +45,7 @@ use std::path::PathBuf;
         Log in once, keep the offline refresh token in the OS keyring, and print fresh \
         access tokens for curl, cron jobs and CI:\n\n    \
         curl -H \"Authorization: Bearer $(octoken token)\" https://api.example.com/",
-    after_help = "Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required, \
-        5 temporary (retry later), 6 secure storage unavailable."
+    help_template = HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -40,16 +69,95 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create or update a profile and obtain its refresh token
+    /// Create or update a profile and obtain its tokens
+    #[command(after_help = "Examples:
+  octoken login --issuer https://id.example.com/realms/main --client-id cli
+  octoken login -p lab --issuer https://id.example.com --client-id cli --device
+  octoken login --issuer URL --client-id portal --redirect-uri http://localhost:3000/auth/oauth2/callback
+  octoken login --issuer URL --client-id cli --refresh-token-stdin < refresh-token.txt
+  OCTOKEN_CLIENT_SECRET=... octoken login --grant client-credentials --issuer URL --client-id svc")]
     Login(Box<LoginArgs>),
     /// Print a fresh access token (cached while valid, refreshed when not)
+    #[command(after_help = "Examples:
+  curl -H \"Authorization: Bearer $(octoken token)\" https://api.example.com/
+  octoken token --format header | curl -H @- https://api.example.com/
+  eval \"$(octoken token --format env)\"
+  octoken token --scope read --min-ttl 300")]
     Token(TokenArgs),
+    /// Run a command with a fresh access token in its environment
+    #[command(after_help = "Examples:
+  octoken exec -- sh -c 'curl -H \"Authorization: Bearer $OCTOKEN_ACCESS_TOKEN\" https://api.example.com/'
+  octoken exec --env API_TOKEN -- ./upload-measurements")]
+    Exec(ExecArgs),
     /// Refresh now and store the new tokens (a keepalive for cron)
+    #[command(after_help = "Examples:
+  octoken refresh
+  octoken refresh --if-older-than 7d -q     # hourly from cron, refreshes weekly")]
     Refresh(RefreshArgs),
     /// Show a profile's settings and token state (never secrets)
     Status(StatusArgs),
+    /// Decode the current access token (or a JWT on stdin) locally; no signature check
+    Inspect(InspectArgs),
+    /// Ask the server whether a token is active (RFC 7662; confidential clients)
+    Introspect(IntrospectArgs),
     /// Revoke the refresh token and delete the stored secrets
     Logout(LogoutArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = "Examples:
+  octoken completions bash > ~/.local/share/bash-completion/completions/octoken
+  octoken completions fish > ~/.config/fish/completions/octoken.fish")]
+    Completions(CompletionsArgs),
+    /// Print a man page (roff): octoken(1), or octoken-COMMAND(1)
+    #[command(hide = true)]
+    Man { command: Option<String> },
+    /// List profile names, one a line (for shell completion)
+    #[command(hide = true, name = "__profiles")]
+    Profiles,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Environment variable that carries the token
+    #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
+    pub env_name: String,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// The variable `exec` and `--format env` use unless told otherwise.
+pub const DEFAULT_TOKEN_VAR: &str = "OCTOKEN_ACCESS_TOKEN";
+
+/// What makes a token fresh enough, shared by `token`, `exec` and `inspect`.
+#[derive(Debug, Args, Clone)]
+pub struct FreshArgs {
+    /// Refresh when the cached token has fewer seconds than this left
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub min_ttl: u64,
+    /// Ask for fewer scopes than the login granted (cached separately)
+    #[arg(long)]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Decode this JWT instead of the current access token ("-": read it from stdin)
+    #[arg(value_name = "JWT")]
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct IntrospectArgs {
+    /// Ask about the stored refresh token instead of the access token
+    #[arg(long)]
+    pub refresh_token: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -110,6 +218,9 @@ pub struct LoginArgs {
     /// Allow plain http:// endpoints on hosts other than loopback
     #[arg(long)]
     pub allow_insecure_http: bool,
+    /// Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
     /// Which grant obtains the tokens
     #[arg(long, value_enum, default_value_t = GrantArg::AuthorizationCode)]
     pub grant: GrantArg,
@@ -144,15 +255,25 @@ pub enum GrantArg {
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
-    /// Refresh when the cached token has fewer seconds than this left
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
-    pub min_ttl: u64,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
     #[arg(long, value_enum, default_value_t = TokenFormat::Raw)]
     pub format: TokenFormat,
+    /// Variable name for --format env
+    #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
+    pub env_name: String,
 }
 
 #[derive(Debug, Args)]
-pub struct RefreshArgs {}
+pub struct RefreshArgs {
+    /// Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub if_older_than: Option<std::time::Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (use e.g. 90m, 12h, 7d)"))
+}
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {

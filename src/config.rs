@@ -90,6 +90,13 @@ pub struct Profile {
     /// Send prompt=consent with offline_access (default true; some servers mind).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prompt_consent: Option<bool>,
+    /// Days a refresh token may go unused before the server drops it (Keycloak's offline
+    /// session idle limit: 30 days by default). `status` warns as it nears.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_limit_days: Option<u64>,
+    /// Proxy for this profile's requests (else HTTPS_PROXY / HTTP_PROXY / NO_PROXY).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<String>,
     /// A fixed loopback redirect URI registered with the provider.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redirect_uri: Option<String>,
@@ -178,6 +185,8 @@ mod tests {
                 ca_file: None,
                 allow_insecure_http: false,
                 prompt_consent: None,
+                idle_limit_days: None,
+                proxy: None,
                 redirect_uri: None,
                 connect_timeout: None,
                 request_timeout: None,

@@ -20,6 +20,10 @@ pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
 pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
 /// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
 pub const BROWSER: &str = "BROWSER";
+/// https://no-color.org: any value turns colour off.
+pub const NO_COLOR: &str = "NO_COLOR";
+/// `dumb` terminals get no colour and no spinner.
+pub const TERM: &str = "TERM";
 /// Test setting: when set, saving secrets fails, to exercise the recovery file.
 pub const OCTOKEN_TEST_FAIL_SECRET_WRITES: &str = "OCTOKEN_TEST_FAIL_SECRET_WRITES";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.

@@ -40,6 +40,9 @@ pub enum Error {
         message: String,
         hint: Option<String>,
     },
+    /// `exec` could not start its command (126, or 127 when not found, as shells do).
+    #[error("{message}")]
+    CommandNotRun { message: String, not_found: bool },
     /// Ctrl-C while waiting for a sign-in.
     #[error("interrupted")]
     Interrupted,
@@ -103,6 +106,10 @@ impl Error {
             },
             Error::Other { .. } => exit::OTHER,
             Error::Interrupted => exit::INTERRUPTED,
+            Error::CommandNotRun {
+                not_found: true, ..
+            } => 127,
+            Error::CommandNotRun { .. } => 126,
         }
     }
 
@@ -125,7 +132,7 @@ impl Error {
                 Some("invalid_scope") => Some("ask for scopes the client was granted".into()),
                 _ => None,
             },
-            Error::Interrupted => None,
+            Error::Interrupted | Error::CommandNotRun { .. } => None,
         }
     }
 }

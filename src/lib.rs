@@ -25,7 +25,7 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match app::run(cli) {
-        Ok(()) => ExitCode::from(error::exit::OK),
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             let hint = err.hint();
             output::error(&err.to_string(), hint.as_deref());

@@ -35,14 +35,80 @@ pub fn notice(message: impl AsRef<str>) {
 
 /// A warning on stderr; shown even with `-q`, since it asks for attention.
 pub fn warn(message: impl AsRef<str>) {
-    eprintln!("octoken: warning: {}", message.as_ref());
+    eprintln!(
+        "octoken: {} {}",
+        paint(YELLOW, "warning:"),
+        message.as_ref()
+    );
 }
 
 pub fn error(message: &str, hint: Option<&str>) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "octoken: error: {message}");
+    let _ = writeln!(err, "octoken: {} {message}", paint(RED, "error:"));
     if let Some(hint) = hint {
-        let _ = writeln!(err, "hint: {hint}");
+        let _ = writeln!(err, "{} {hint}", paint(CYAN, "hint:"));
+    }
+}
+
+const RED: &str = "1;31";
+const YELLOW: &str = "1;33";
+const CYAN: &str = "1;36";
+
+/// Colour only on a terminal, never with NO_COLOR or TERM=dumb.
+fn stderr_is_rich() -> bool {
+    use std::io::IsTerminal;
+    static RICH: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *RICH.get_or_init(|| {
+        std::io::stderr().is_terminal()
+            && crate::env::var_os(crate::env::NO_COLOR).is_none()
+            && crate::env::var(crate::env::TERM).as_deref() != Some("dumb")
+    })
+}
+
+fn paint(code: &str, text: &str) -> String {
+    if stderr_is_rich() {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A one-line spinner with the elapsed time while waiting for a person; drawn only when
+/// stderr is a rich terminal, so logs and pipes never see animation.
+pub struct Spinner {
+    what: String,
+    start: std::time::Instant,
+    frame: usize,
+    drawn: bool,
+}
+
+impl Spinner {
+    pub fn new(what: impl Into<String>) -> Spinner {
+        Spinner {
+            what: what.into(),
+            start: std::time::Instant::now(),
+            frame: 0,
+            drawn: false,
+        }
+    }
+
+    pub fn tick(&mut self) {
+        if !stderr_is_rich() {
+            return;
+        }
+        const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+        self.frame = (self.frame + 1) % FRAMES.len();
+        let secs = self.start.elapsed().as_secs();
+        eprint!("\r\x1b[2K{} {} ({secs}s)", FRAMES[self.frame], self.what);
+        self.drawn = true;
+    }
+}
+
+impl Drop for Spinner {
+    fn drop(&mut self) {
+        if self.drawn {
+            eprint!("\r\x1b[2K");
+        }
     }
 }
 
@@ -54,10 +120,21 @@ pub enum TokenFormat {
     Json,
     /// `Authorization: Bearer <token>`, for `curl -H @-`.
     Header,
+    /// `export NAME='<token>'`, for `eval "$(octoken token --format env)"`.
+    Env,
 }
 
-pub fn token(token: &AccessToken, format: TokenFormat, now: u64) -> std::io::Result<()> {
+pub fn token(
+    token: &AccessToken,
+    format: TokenFormat,
+    env_name: &str,
+    now: u64,
+) -> std::io::Result<()> {
     let text = match format {
+        TokenFormat::Env => format!(
+            "export {env_name}='{}'\n",
+            token.access_token.expose().replace('\'', "'\\''")
+        ),
         TokenFormat::Raw => format!("{}\n", token.access_token.expose()),
         TokenFormat::Header => format!("Authorization: Bearer {}\n", token.access_token.expose()),
         TokenFormat::Json => {

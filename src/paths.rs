@@ -59,13 +59,45 @@ impl Paths {
         self.data_dir.join("state").join(format!("{profile}.json"))
     }
 
-    pub fn cache_file(&self, profile: &str) -> PathBuf {
-        self.cache_dir
-            .join("tokens")
-            .join(format!("{profile}.json"))
+    /// The access-token cache of a profile; narrowed scope sets get their own file, so a
+    /// narrowed token never replaces the full-scope one.
+    pub fn cache_file(&self, profile: &str, scope: Option<&str>) -> PathBuf {
+        let name = match scope {
+            None => format!("{profile}.json"),
+            Some(scope) => format!("{profile}.scope-{}.json", scope_key(scope)),
+        };
+        self.cache_dir.join("tokens").join(name)
+    }
+
+    /// Every cache file of a profile, narrowed ones included.
+    pub fn cache_files(&self, profile: &str) -> Vec<PathBuf> {
+        let dir = self.cache_dir.join("tokens");
+        let scoped = format!("{profile}.scope-");
+        let mut files = vec![self.cache_file(profile, None)];
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            files.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&scoped))
+                    .map(|e| e.path()),
+            );
+        }
+        files
     }
 
     pub fn lock_file(&self, profile: &str) -> PathBuf {
         self.cache_dir.join("locks").join(format!("{profile}.lock"))
     }
+}
+
+/// A short name for a scope set: the same for "b a" and "a  b".
+fn scope_key(scope: &str) -> String {
+    let mut words: Vec<&str> = scope.split_whitespace().collect();
+    words.sort_unstable();
+    words.dedup();
+    let digest = ring::digest::digest(&ring::digest::SHA256, words.join(" ").as_bytes());
+    digest.as_ref()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 pub const DEFAULT_PROFILE: &str = "default";
 pub const DEFAULT_SCOPE: &str = "openid offline_access";
+pub const DEFAULT_IDLE_LIMIT_DAYS: u64 = 30;
 pub const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
 /// How long a process waits for another one's refresh of the same profile.
@@ -172,11 +173,12 @@ impl ProfileSettings {
                     .unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             ),
             ca_file: self.profile.ca_file.as_deref(),
+            proxy: self.profile.proxy.as_deref(),
         }
     }
 
-    pub fn cache_file(&self) -> PathBuf {
-        self.paths.cache_file(&self.name)
+    pub fn cache_file(&self, scope: Option<&str>) -> PathBuf {
+        self.paths.cache_file(&self.name, scope)
     }
 
     pub fn state_file(&self) -> PathBuf {
@@ -232,6 +234,7 @@ pub struct LoginSettings {
     pub client_secret_file: Option<PathBuf>,
     pub grant: Grant,
     pub prompt_consent: Option<bool>,
+    pub proxy: Option<String>,
     pub redirect_uri: Option<String>,
     pub previous: Option<Profile>,
 }
@@ -335,6 +338,10 @@ impl LoginSettings {
             prompt_consent: args
                 .prompt_consent
                 .or_else(|| prev.and_then(|p| p.prompt_consent)),
+            proxy: args
+                .proxy
+                .clone()
+                .or_else(|| prev.and_then(|p| p.proxy.clone())),
             redirect_uri: args
                 .redirect_uri
                 .clone()

@@ -38,7 +38,9 @@ pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
         }
     }
     store.delete()?;
-    cache::remove(&settings.cache_file())?;
+    for file in settings.paths.cache_files(&settings.name) {
+        cache::remove(&file)?;
+    }
     fsutil::remove(&settings.state_file())?;
     fsutil::remove(&settings.paths.recovery_file(&settings.name))?;
     output::notice(format!(

@@ -2,9 +2,13 @@
 //! hand results to output. Only flows that need the network build the HTTP client and
 //! the async runtime, so the cached `token` path pays for neither.
 
+pub mod exec;
+pub mod inspect;
+pub mod introspect;
 pub mod login;
 pub mod logout;
 pub mod refresh;
+pub mod shell;
 pub mod status;
 pub mod token;
 

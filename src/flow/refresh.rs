@@ -26,10 +26,16 @@ pub enum Mode {
 }
 
 /// Refreshes under the profile lock and returns the access token to use.
-pub fn refresh(settings: &ProfileSettings, now: u64, mode: Mode) -> Result<AccessToken> {
+/// `scope`: a narrower scope set than the login's, cached separately.
+pub fn refresh(
+    settings: &ProfileSettings,
+    now: u64,
+    mode: Mode,
+    scope: Option<&str>,
+) -> Result<AccessToken> {
     let _lock = ProfileLock::acquire(&settings.lock_file(), lock_timeout())?;
     if let Mode::IfStale { min_ttl } = mode
-        && let Some(token) = cache::load(&settings.cache_file(), &settings.cache_key())
+        && let Some(token) = cache::load(&settings.cache_file(scope), &settings.cache_key())
         && let Freshness::Fresh { .. } = token.freshness(now, min_ttl)
     {
         output::debug(1, "another process refreshed meanwhile; using its token");
@@ -38,7 +44,7 @@ pub fn refresh(settings: &ProfileSettings, now: u64, mode: Mode) -> Result<Acces
     let store = store::open(settings.profile.store, &settings.paths, &settings.name);
     let secrets = load_secrets(settings, store.as_ref())?;
     let network = Network::new(&settings.http_options())?;
-    let (response, used) = match exchange(&network, settings, &secrets, now) {
+    let (response, used) = match exchange(&network, settings, &secrets, now, scope) {
         Ok(response) => (response, secrets),
         Err(err) if is_invalid_grant(&err) => {
             // Another process or machine may have rotated the token since we read it.
@@ -48,7 +54,7 @@ pub fn refresh(settings: &ProfileSettings, now: u64, mode: Mode) -> Result<Acces
                     1,
                     "the stored refresh token changed meanwhile; retrying with it",
                 );
-                match exchange(&network, settings, &again, now) {
+                match exchange(&network, settings, &again, now, scope) {
                     Ok(response) => (response, again),
                     Err(err) => return Err(rejected(settings, &again, err, now)),
                 }
@@ -58,7 +64,7 @@ pub fn refresh(settings: &ProfileSettings, now: u64, mode: Mode) -> Result<Acces
         }
         Err(err) => return Err(err),
     };
-    persist(settings, store.as_ref(), &used, response, now)
+    persist(settings, store.as_ref(), &used, response, now, scope)
 }
 
 /// The stored secrets, after folding in a recovery file left by an earlier failed save.
@@ -105,16 +111,19 @@ fn exchange(
     settings: &ProfileSettings,
     secrets: &StoredSecrets,
     now: u64,
+    scope: Option<&str>,
 ) -> Result<TokenResponse> {
     let client = settings.client(secrets.client_secret.clone());
     let token_url = &settings.profile.token_url;
     let request = match (settings.profile.grant, &secrets.refresh_token) {
         (Grant::RefreshToken, Some(refresh_token)) => {
-            grant::refresh_request(token_url, &client, refresh_token, None)
+            grant::refresh_request(token_url, &client, refresh_token, scope)
         }
-        (Grant::ClientCredentials, _) => {
-            grant::client_credentials_request(token_url, &client, Some(&settings.profile.scope))
-        }
+        (Grant::ClientCredentials, _) => grant::client_credentials_request(
+            token_url,
+            &client,
+            Some(scope.unwrap_or(&settings.profile.scope)),
+        ),
         (Grant::RefreshToken, None) => unreachable!("load_secrets checked the refresh token"),
     };
     let response = network.post(&request)?;
@@ -150,6 +159,7 @@ pub fn persist(
     used: &StoredSecrets,
     response: TokenResponse,
     now: u64,
+    scope: Option<&str>,
 ) -> Result<AccessToken> {
     if response.refresh_expires_in == Some(0) {
         output::debug(
@@ -172,7 +182,7 @@ pub fn persist(
         ),
     }
     if let Err(e) = cache::save(
-        &settings.cache_file(),
+        &settings.cache_file(scope),
         &settings.cache_key(),
         &response.access,
     ) {
@@ -215,9 +225,22 @@ fn save_recovery(settings: &ProfileSettings, secrets: &StoredSecrets, err: Error
 }
 
 /// `octoken refresh`: the keepalive. Nothing on stdout; one line on stderr.
-pub fn run(global: &crate::settings::Global) -> Result<()> {
+pub fn run(global: &crate::settings::Global, args: &crate::cli::RefreshArgs) -> Result<()> {
     let settings = global.profile()?;
-    let token = refresh(&settings, global.now, Mode::Always)?;
+    if let Some(limit) = args.if_older_than {
+        let state = State::load(&settings.state_file());
+        if let Some(last) = state.last_refresh_at
+            && global.now.saturating_sub(last) < limit.as_secs()
+        {
+            output::notice(format!(
+                "octoken: the last refresh of '{}' was {} ago; nothing to do",
+                settings.name,
+                output::human_duration(global.now.saturating_sub(last))
+            ));
+            return Ok(());
+        }
+    }
+    let token = refresh(&settings, global.now, Mode::Always, None)?;
     output::notice(format!(
         "octoken: refreshed profile '{}'; access token valid for {}",
         settings.name,

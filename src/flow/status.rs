@@ -4,7 +4,7 @@ use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::jwt;
 use crate::output;
-use crate::settings::Global;
+use crate::settings::{DEFAULT_IDLE_LIMIT_DAYS, Global};
 use crate::store::{self, cache, state::State};
 use serde_json::{Value, json};
 
@@ -12,7 +12,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
     let settings = global.profile()?;
     let p = &settings.profile;
     let now = global.now;
-    let cached = cache::load(&settings.cache_file(), &settings.cache_key());
+    let cached = cache::load(&settings.cache_file(None), &settings.cache_key());
     let state = State::load(&settings.state_file());
     let claims = cached
         .as_ref()
@@ -26,6 +26,10 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
         .rejected_refresh_token
         .is_some()
         .then(|| state.rejected_at.map(output::rfc3339));
+    let idle_limit_days = p.idle_limit_days.unwrap_or(DEFAULT_IDLE_LIMIT_DAYS);
+    let idle_warning = state
+        .last_refresh_at
+        .and_then(|last| idle_warning(now.saturating_sub(last), idle_limit_days));
     let report = json!({
         "profile": settings.name,
         "issuer": p.issuer,
@@ -38,6 +42,8 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
         "refresh_token_rejected_at": rejected.flatten(),
         "last_refresh_at": state.last_refresh_at.map(output::rfc3339),
         "last_refresh_ago_secs": state.last_refresh_at.map(|t| now.saturating_sub(t)),
+        "idle_limit_days": idle_limit_days,
+        "idle_warning": idle_warning,
         "access_token": cached.as_ref().map(|t| json!({
             "expires_at": t.expires_at.map(output::rfc3339),
             "expires_in": t.remaining(now),
@@ -50,6 +56,25 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
             .map_err(|e| Error::other(format!("cannot write the status: {e}")));
     }
     output::stdout(&human(&report, now)).map_err(|e| Error::other(format!("cannot write: {e}")))
+}
+
+/// Servers drop refresh tokens unused for longer than their idle limit (Keycloak's
+/// offline sessions: 30 days). Warn from three quarters of it on.
+fn idle_warning(idle_secs: u64, limit_days: u64) -> Option<String> {
+    let limit = limit_days * 86_400;
+    if idle_secs >= limit {
+        Some(format!(
+            "no refresh for {}, past the {limit_days}-day idle limit: the server has probably dropped the refresh token; `octoken refresh` will tell",
+            output::human_duration(idle_secs)
+        ))
+    } else if idle_secs * 4 >= limit * 3 {
+        Some(format!(
+            "no refresh for {}; the server drops refresh tokens unused for {limit_days} days: run `octoken refresh` (or schedule `octoken refresh --if-older-than 7d`)",
+            output::human_duration(idle_secs)
+        ))
+    } else {
+        None
+    }
 }
 
 fn human(r: &Value, _now: u64) -> String {
@@ -82,6 +107,9 @@ fn human(r: &Value, _now: u64) -> String {
         None => "never".into(),
     };
     lines.push(format!("last refresh:    {last}"));
+    if let Some(warning) = r["idle_warning"].as_str() {
+        lines.push(format!("warning:         {warning}"));
+    }
     match &r["access_token"] {
         Value::Null => lines.push("access token:    none cached".into()),
         at => {

@@ -18,6 +18,7 @@ pub struct HttpOptions<'a> {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
     pub ca_file: Option<&'a Path>,
+    pub proxy: Option<&'a str>,
 }
 
 #[derive(Debug)]
@@ -42,6 +43,13 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout);
+        if let Some(proxy) = options.proxy {
+            let proxy = reqwest::Proxy::all(proxy).map_err(|e| Error::Config {
+                message: format!("invalid proxy URL {proxy}: {e}"),
+                hint: Some("use e.g. http://proxy.example.com:3128".into()),
+            })?;
+            builder = builder.proxy(proxy);
+        }
         if let Some(path) = options.ca_file {
             let pem = std::fs::read(path).map_err(|e| Error::Config {
                 message: format!("cannot read the CA file {}: {e}", path.display()),
@@ -148,7 +156,7 @@ impl Http {
             message: if e.is_timeout() {
                 "timed out".to_string()
             } else {
-                chain(&e)
+                root_cause(&e)
             },
         };
         let mut resp = request.send().await.map_err(transport)?;
@@ -200,6 +208,16 @@ impl HttpResponse {
         let wait = Duration::from_secs(self.retry_after?);
         (wait <= MAX_RETRY_AFTER).then_some(wait)
     }
+}
+
+/// The innermost cause ("Connection refused (os error 111)", "invalid peer certificate:
+/// UnknownIssuer"): what a user can act on, without reqwest's wrapping.
+fn root_cause(err: &dyn std::error::Error) -> String {
+    let mut cause = err;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string().replace('\n', " ")
 }
 
 /// An error with its causes, on one line ("error sending request: connection refused").

@@ -25,7 +25,7 @@ impl KeyringStore {
 
     fn hint(&self) -> String {
         format!(
-            "unlock the keyring, or keep secrets in a file instead: `{} --store file`",
+            "unlock the keyring (from cron: DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus), or keep secrets in a file: `{} --store file`",
             crate::error::login_command(&self.profile)
         )
     }

@@ -15,3 +15,5 @@ mod import;
 mod keyring;
 mod login;
 mod refresh;
+mod shell;
+mod snapshots;

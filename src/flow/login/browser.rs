@@ -74,16 +74,25 @@ pub fn sign_in(
         ));
     }
 
+    let mut spinner = output::Spinner::new(format!("waiting for the sign-in at {local_url}"));
     let event = network.block_on(async {
-        tokio::select! {
-            event = received.recv() => Ok(event.expect("the listener holds a sender")),
-            _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
-            _ = tokio::time::sleep(timeout) => Err(Error::LoginRequired {
-                message: format!("no sign-in arrived within {}s", timeout.as_secs()),
-                hint: "run `octoken login` again; --timeout SECS gives more time".into(),
-            }),
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let mut ticks = tokio::time::interval(Duration::from_millis(120));
+        loop {
+            tokio::select! {
+                event = received.recv() => return Ok(event.expect("the listener holds a sender")),
+                _ = tokio::signal::ctrl_c() => return Err(Error::Interrupted),
+                _ = &mut deadline => return Err(Error::LoginRequired {
+                    message: format!("no sign-in arrived within {}s", timeout.as_secs()),
+                    hint: "run `octoken login` again; --timeout SECS gives more time".into(),
+                }),
+                _ = ticks.tick() => spinner.tick(),
+            }
         }
-    })?;
+    });
+    drop(spinner);
+    let event = event?;
     let code = match event {
         Event::Callback(Callback::Code { code }) => code,
         Event::Callback(Callback::Error { error, description }) => {

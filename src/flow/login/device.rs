@@ -29,6 +29,10 @@ pub fn sign_in(
 
     let deadline = Instant::now() + timeout.min(Duration::from_secs(auth.expires_in));
     let mut interval = auth.interval;
+    let mut spinner = crate::output::Spinner::new(format!(
+        "waiting for approval of code {} at {}",
+        auth.user_code, auth.verification_uri
+    ));
     loop {
         let pause = Duration::from_secs(interval);
         if Instant::now() + pause > deadline {
@@ -38,9 +42,15 @@ pub fn sign_in(
             });
         }
         network.block_on(async {
-            tokio::select! {
-                _ = tokio::time::sleep(pause) => Ok(()),
-                _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+            let wake = tokio::time::sleep(pause);
+            tokio::pin!(wake);
+            let mut ticks = tokio::time::interval(Duration::from_millis(120));
+            loop {
+                tokio::select! {
+                    _ = &mut wake => return Ok(()),
+                    _ = tokio::signal::ctrl_c() => return Err(Error::Interrupted),
+                    _ = ticks.tick() => spinner.tick(),
+                }
             }
         })?;
         let request = device::poll_request(&profile.token_url, client, &auth.device_code);

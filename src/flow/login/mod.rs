@@ -49,6 +49,7 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
         connect_timeout: Duration::from_secs(DEFAULT_CONNECT_TIMEOUT),
         request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT),
         ca_file: login.ca_file.as_deref(),
+        proxy: login.proxy.as_deref(),
     })?;
     let metadata = endpoints(&network, &login)?;
     let settings = profile_settings(global, &login, &metadata)?;
@@ -181,6 +182,8 @@ fn profile_settings(
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
         prompt_consent: login.prompt_consent,
+        idle_limit_days: previous.and_then(|p| p.idle_limit_days),
+        proxy: login.proxy.clone(),
         redirect_uri: login.redirect_uri.clone(),
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
@@ -207,7 +210,14 @@ fn finish(
     let secrets = StoredSecrets::new(first, client_secret);
     store.save(&secrets)?;
     // Replaces the imported token if the server rotated it on the verifying refresh.
-    let token = persist(settings, store.as_ref(), &secrets, response, global.now)?;
+    let token = persist(
+        settings,
+        store.as_ref(),
+        &secrets,
+        response,
+        global.now,
+        None,
+    )?;
 
     if let Some(old) = &login.previous
         && old.store != settings.profile.store

@@ -1,0 +1,226 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[octoken] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'octoken'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'octoken'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Create or update a profile and obtain its tokens'
+            cand token 'Print a fresh access token (cached while valid, refreshed when not)'
+            cand exec 'Run a command with a fresh access token in its environment'
+            cand refresh 'Refresh now and store the new tokens (a keepalive for cron)'
+            cand status 'Show a profile''s settings and token state (never secrets)'
+            cand inspect 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+            cand introspect 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+            cand logout 'Revoke the refresh token and delete the stored secrets'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+            cand __profiles 'List profile names, one a line (for shell completion)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'octoken;login'= {
+            cand --issuer 'Issuer URL; endpoints are discovered from it once, here'
+            cand --client-id 'client-id'
+            cand --auth-method 'How the client authenticates at the token endpoint'
+            cand --scope 'Scopes to ask for [default: "openid offline_access"]'
+            cand --store 'Where to keep the refresh token and client secret [default: keyring]'
+            cand --ca-file 'Extra trusted CA certificates (PEM) for this profile'
+            cand --client-secret-file 'Read the client secret from this file (never pass secrets as arguments)'
+            cand --token-url 'Token endpoint, for servers without discovery'
+            cand --auth-url 'Authorization endpoint, for servers without discovery'
+            cand --revocation-url 'Revocation endpoint (RFC 7009), for servers without discovery'
+            cand --device-url 'Device authorization endpoint (RFC 8628), for servers without discovery'
+            cand --proxy 'Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)'
+            cand --grant 'Which grant obtains the tokens'
+            cand --redirect-uri 'Fixed loopback redirect URI, e.g. http://localhost:3000/auth/oauth2/callback [default: http://127.0.0.1:<free port>/callback]'
+            cand --browser 'Browser command to open the sign-in URL with (%s stands for the URL)'
+            cand --timeout 'Seconds to wait for the sign-in'
+            cand --prompt-consent 'Send prompt=consent when asking for offline_access (saved in the profile)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --refresh-token-stdin 'Import a refresh token read from stdin instead of logging in through a browser'
+            cand --allow-insecure-http 'Allow plain http:// endpoints on hosts other than loopback'
+            cand --device 'Device authorization (RFC 8628) for machines without a browser'
+            cand --no-browser 'Only print the sign-in URL; you may paste the final redirect URL back here'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'octoken;token'= {
+            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
+            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand --format 'format'
+            cand --env 'Variable name for --format env'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'octoken;exec'= {
+            cand --env 'Environment variable that carries the token'
+            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
+            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;refresh'= {
+            cand --if-older-than 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;status'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --json 'Print the status as JSON on stdout'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;inspect'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;introspect'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --refresh-token 'Ask about the stored refresh token instead of the access token'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;logout'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --local 'Only delete the local secrets; do not revoke at the server'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;completions'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;man'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;__profiles'= {
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;help'= {
+            cand login 'Create or update a profile and obtain its tokens'
+            cand token 'Print a fresh access token (cached while valid, refreshed when not)'
+            cand exec 'Run a command with a fresh access token in its environment'
+            cand refresh 'Refresh now and store the new tokens (a keepalive for cron)'
+            cand status 'Show a profile''s settings and token state (never secrets)'
+            cand inspect 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+            cand introspect 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+            cand logout 'Revoke the refresh token and delete the stored secrets'
+            cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+            cand __profiles 'List profile names, one a line (for shell completion)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'octoken;help;login'= {
+        }
+        &'octoken;help;token'= {
+        }
+        &'octoken;help;exec'= {
+        }
+        &'octoken;help;refresh'= {
+        }
+        &'octoken;help;status'= {
+        }
+        &'octoken;help;inspect'= {
+        }
+        &'octoken;help;introspect'= {
+        }
+        &'octoken;help;logout'= {
+        }
+        &'octoken;help;completions'= {
+        }
+        &'octoken;help;man'= {
+        }
+        &'octoken;help;__profiles'= {
+        }
+        &'octoken;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

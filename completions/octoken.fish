@@ -1,0 +1,142 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_octoken_global_optspecs
+    string join \n p/profile= v/verbose q/quiet h/help V/version
+end
+
+function __fish_octoken_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_octoken_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_octoken_using_subcommand
+    set -l cmd (__fish_octoken_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c octoken -n "__fish_octoken_needs_command" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_needs_command" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_needs_command" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c octoken -n "__fish_octoken_needs_command" -s V -l version -d 'Print version'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "login" -d 'Create or update a profile and obtain its tokens'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "__profiles" -d 'List profile names, one a line (for shell completion)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l issuer -d 'Issuer URL; endpoints are discovered from it once, here' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-id -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-method -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'client_secret_basic: id and secret in an HTTP Basic header'
+post\t'client_secret_post: id and secret in the form body'
+none\t'A public client: no secret'"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l scope -d 'Scopes to ask for [default: "openid offline_access"]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Where to keep the refresh token and client secret [default: keyring]' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
+file\t'A 0600 file in a 0700 directory under the data dir'"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l revocation-url -d 'Revocation endpoint (RFC 7009), for servers without discovery' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l device-url -d 'Device authorization endpoint (RFC 8628), for servers without discovery' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l proxy -d 'Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l grant -d 'Which grant obtains the tokens' -r -f -a "authorization-code\t'A person signs in (browser, device flow, or an imported refresh token)'
+client-credentials\t'Machine to machine: the client\'s own credentials, no refresh token'"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redirect-uri -d 'Fixed loopback redirect URI, e.g. http://localhost:3000/auth/oauth2/callback [default: http://127.0.0.1:<free port>/callback]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l browser -d 'Browser command to open the sign-in URL with (%s stands for the URL)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l timeout -d 'Seconds to wait for the sign-in' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l prompt-consent -d 'Send prompt=consent when asking for offline_access (saved in the profile)' -r -f -a "true\t''
+false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-stdin -d 'Import a refresh token read from stdin instead of logging in through a browser'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l device -d 'Device authorization (RFC 8628) for machines without a browser'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l no-browser -d 'Only print the sign-in URL; you may paste the final redirect URL back here'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -r -f -a "raw\t'The token and a newline'
+json\t'A JSON object: access_token, token_type, expires_at, expires_in, scope'
+header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
+env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l env -d 'Variable name for --format env' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand token" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environment variable that carries the token' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -l if-older-than -d 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand status" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand status" -l json -d 'Print the status as JSON on stdout'
+complete -c octoken -n "__fish_octoken_using_subcommand status" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand status" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand status" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand inspect" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand inspect" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand inspect" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand inspect" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand introspect" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand introspect" -l refresh-token -d 'Ask about the stored refresh token instead of the access token'
+complete -c octoken -n "__fish_octoken_using_subcommand introspect" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand introspect" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand introspect" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand logout" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand logout" -l local -d 'Only delete the local secrets; do not revoke at the server'
+complete -c octoken -n "__fish_octoken_using_subcommand logout" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand logout" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand completions" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand completions" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand completions" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand man" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand man" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand man" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand man" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "login" -d 'Create or update a profile and obtain its tokens'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "__profiles" -d 'List profile names, one a line (for shell completion)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+
+# Profile names after -p/--profile come from the config (octoken __profiles).
+complete -c octoken -s p -l profile -f -a '(octoken __profiles 2>/dev/null)'

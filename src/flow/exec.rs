@@ -1,0 +1,36 @@
+//! `octoken exec -- CMD ARGS...`: run a command with a fresh access token in its
+//! environment, keeping the token out of argv and shell history. The exit status is the
+//! command's.
+
+use crate::cli::ExecArgs;
+use crate::error::{Error, Result};
+use crate::flow::token::fresh_token;
+use crate::settings::Global;
+use std::process::Command;
+
+/// Returns the command's exit code (on Unix the command replaces octoken, so this only
+/// returns when it could not be started).
+pub fn run(global: &Global, args: &ExecArgs) -> Result<u8> {
+    let settings = global.profile()?;
+    let token = fresh_token(global, &settings, &args.fresh)?;
+    let (program, rest) = args.command.split_first().expect("clap requires CMD");
+    let mut command = Command::new(program);
+    command
+        .args(rest)
+        .env(&args.env_name, token.access_token.expose());
+    let not_run = |e: std::io::Error| Error::CommandNotRun {
+        message: format!("cannot run {}: {e}", program.to_string_lossy()),
+        not_found: e.kind() == std::io::ErrorKind::NotFound,
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        // exec: the command gets octoken's pid, signals and exit status directly.
+        Err(not_run(command.exec()))
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status().map_err(not_run)?;
+        Ok(status.code().map_or(1, |c| c.clamp(0, 255) as u8))
+    }
+}

@@ -1,0 +1,48 @@
+//! `octoken inspect`: decode a JWT's header and claims locally. It does not verify the
+//! signature, and says so: nothing shown here is proof of anything.
+
+use crate::cli::{FreshArgs, InspectArgs};
+use crate::error::{Error, Result};
+use crate::flow::token::fresh_token;
+use crate::jwt;
+use crate::output;
+use crate::secret::Secret;
+use crate::settings::Global;
+use std::io::Read;
+
+pub fn run(global: &Global, args: &InspectArgs) -> Result<()> {
+    let token = match args.token.as_deref() {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .take(1024 * 1024)
+                .read_to_string(&mut text)
+                .map_err(|e| Error::usage(format!("cannot read the JWT from stdin: {e}")))?;
+            Secret::new(text.trim())
+        }
+        Some(_) => {
+            return Err(Error::Usage {
+                message: "tokens are not taken from the command line".into(),
+                hint: Some("pipe it in: `octoken inspect - < token.jwt`".into()),
+            });
+        }
+        None => {
+            let settings = global.profile()?;
+            let fresh = FreshArgs {
+                min_ttl: 0,
+                scope: None,
+            };
+            fresh_token(global, &settings, &fresh)?.access_token
+        }
+    };
+    let (Some(header), Some(claims)) = (jwt::header(token.expose()), jwt::claims(token.expose()))
+    else {
+        return Err(Error::Other {
+            message: "the token is not a JWT (an opaque token has nothing to decode)".into(),
+            hint: Some("`octoken introspect` asks the server about opaque tokens".into()),
+        });
+    };
+    output::warn("decoded locally; the signature was NOT verified");
+    let value = serde_json::json!({ "header": header, "claims": claims });
+    output::stdout(&format!("{value:#}\n")).map_err(|e| Error::other(format!("cannot write: {e}")))
+}

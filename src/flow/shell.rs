@@ -1,0 +1,88 @@
+//! Shell integration generated from the clap definition: completion scripts, the man
+//! page, and the profile list that completions call.
+
+use crate::cli::Cli;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::settings::Global;
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+/// Profile names complete from `octoken __profiles` where the script format allows it.
+const BASH_PROFILES: &str = r#"
+# Profile names after -p/--profile come from the config (octoken __profiles).
+_octoken_with_profiles() {
+    local prev="${COMP_WORDS[COMP_CWORD-1]}"
+    if [[ "$prev" == "-p" || "$prev" == "--profile" ]]; then
+        COMPREPLY=($(compgen -W "$(octoken __profiles 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
+        return 0
+    fi
+    _octoken "$@"
+}
+complete -F _octoken_with_profiles -o bashdefault -o default octoken
+"#;
+
+const FISH_PROFILES: &str = "
+# Profile names after -p/--profile come from the config (octoken __profiles).
+complete -c octoken -s p -l profile -f -a '(octoken __profiles 2>/dev/null)'
+";
+
+pub fn completion_script(shell: Shell) -> String {
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "octoken", &mut buf);
+    let mut script = String::from_utf8(buf).expect("clap_complete writes UTF-8");
+    match shell {
+        Shell::Bash => script.push_str(BASH_PROFILES),
+        Shell::Fish => script.push_str(FISH_PROFILES),
+        _ => {}
+    }
+    script
+}
+
+/// The commands that get a page of their own: octoken-login(1) and so on.
+pub fn man_commands() -> Vec<String> {
+    Cli::command()
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// octoken(1), or octoken-COMMAND(1); None for an unknown command.
+pub fn man_page(command: Option<&str>) -> Option<String> {
+    let root = Cli::command();
+    let page = match command {
+        None => root,
+        Some(name) => {
+            let sub = root.find_subcommand(name)?.clone();
+            sub.name(format!("octoken-{name}"))
+        }
+    };
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut buf)
+        .expect("rendering to memory cannot fail");
+    Some(String::from_utf8(buf).expect("clap_mangen writes UTF-8"))
+}
+
+pub fn completions(shell: Shell) -> Result<()> {
+    write(&completion_script(shell))
+}
+
+pub fn man(command: Option<&str>) -> Result<()> {
+    let page = man_page(command).ok_or_else(|| Error::Usage {
+        message: format!("no man page for '{}'", command.unwrap_or("")),
+        hint: Some(format!("pages: octoken, {}", man_commands().join(", "))),
+    })?;
+    write(&page)
+}
+
+pub fn profiles(global: &Global) -> Result<()> {
+    let config = global.load_config()?;
+    let names: String = config.profiles.keys().map(|k| format!("{k}\n")).collect();
+    write(&names)
+}
+
+fn write(text: &str) -> Result<()> {
+    output::stdout(text).map_err(|e| Error::other(format!("cannot write: {e}")))
+}
