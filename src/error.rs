@@ -124,6 +124,9 @@ impl Error {
             Error::OAuth(e) if e.is_temporary() => Some(
                 "this is temporary: the stored refresh token is unchanged; try again later".into(),
             ),
+            Error::OAuth(crate::oauth::OAuthError::Tls { .. }) => Some(
+                "if the server uses a private CA, pass --ca-file PEM (or set SSL_CERT_FILE)".into(),
+            ),
             Error::OAuth(e) => match e.server_code() {
                 Some("invalid_client") => Some(
                     "check the client id, the client secret and --auth-method (basic or post)"

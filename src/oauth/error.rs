@@ -23,6 +23,14 @@ pub enum OAuthError {
         /// True when the request surely never reached the server (safe to retry).
         not_sent: bool,
     },
+    /// The TLS handshake failed: an unknown CA, a wrong name, an expired certificate.
+    /// Not temporary: retrying will not change the certificate.
+    #[error("TLS with the {endpoint} at {url} failed: {message}")]
+    Tls {
+        endpoint: &'static str,
+        url: String,
+        message: String,
+    },
     /// An HTTP status with a body that is not an RFC 6749 error.
     #[error("{endpoint} answered HTTP {status}{}", excerpt_suffix(excerpt))]
     Status {
@@ -47,7 +55,7 @@ impl OAuthError {
             OAuthError::Server { status, .. } | OAuthError::Status { status, .. } => {
                 *status == 429 || *status >= 500
             }
-            OAuthError::Parse { .. } => false,
+            OAuthError::Parse { .. } | OAuthError::Tls { .. } => false,
         }
     }
 

@@ -149,15 +149,25 @@ impl Http {
         url: &str,
         request: reqwest::RequestBuilder,
     ) -> Result<HttpResponse, OAuthError> {
-        let transport = |e: reqwest::Error| OAuthError::Transport {
-            endpoint,
-            url: url.to_string(),
-            not_sent: e.is_connect() && !e.is_timeout(),
-            message: if e.is_timeout() {
-                "timed out".to_string()
-            } else {
-                root_cause(&e)
-            },
+        let transport = |e: reqwest::Error| {
+            let cause = root_cause(&e);
+            if is_certificate_problem(&cause) {
+                return OAuthError::Tls {
+                    endpoint,
+                    url: url.to_string(),
+                    message: cause,
+                };
+            }
+            OAuthError::Transport {
+                endpoint,
+                url: url.to_string(),
+                not_sent: e.is_connect() && !e.is_timeout(),
+                message: if e.is_timeout() {
+                    "timed out".to_string()
+                } else {
+                    cause
+                },
+            }
         };
         let mut resp = request.send().await.map_err(transport)?;
         let status = resp.status().as_u16();
@@ -208,6 +218,13 @@ impl HttpResponse {
         let wait = Duration::from_secs(self.retry_after?);
         (wait <= MAX_RETRY_AFTER).then_some(wait)
     }
+}
+
+/// rustls reports certificate failures as "invalid peer certificate: ..." and the
+/// platform verifier in its own words; both name the certificate.
+fn is_certificate_problem(cause: &str) -> bool {
+    let lower = cause.to_ascii_lowercase();
+    lower.contains("certificate") || lower.contains("unknownissuer")
 }
 
 /// The innermost cause ("Connection refused (os error 111)", "invalid peer certificate:

@@ -10,13 +10,18 @@
 //   --rotation on|off     rotate the refresh token on every use (default: off)
 //   --omit-refresh        with rotation off, leave refresh_token out of refresh responses
 //   --access-ttl SECS     access-token lifetime (default: 300)
+//   --tls-cert PEM --tls-key PEM
+//                         serve HTTPS with this certificate (issuer https://127.0.0.1:N)
+//   --keycloak-offline    answer like a Keycloak offline session: refresh_expires_in 0
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
 //   POST /__octoken/reset      set the counters back to zero
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { parseArgs } from 'node:util';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
@@ -36,6 +41,9 @@ const { values: opts } = parseArgs({
     rotation: { type: 'string', default: 'off' },
     'omit-refresh': { type: 'boolean', default: false },
     'access-ttl': { type: 'string', default: '300' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'keycloak-offline': { type: 'boolean', default: false },
   },
 });
 
@@ -113,11 +121,14 @@ async function whoami(provider, issuer, req, res) {
     res.end(JSON.stringify({ error: 'invalid_token', error_description: err.message }));
   }
 }
-const server = http.createServer();
+const tls = opts['tls-cert']
+  ? { cert: fs.readFileSync(opts['tls-cert']), key: fs.readFileSync(opts['tls-key']) }
+  : undefined;
+const server = tls ? https.createServer(tls) : http.createServer();
 
 server.listen(Number(opts.port), '127.0.0.1', () => {
   const { port } = server.address();
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const issuer = `${base}${prefix}`;
   const provider = new Provider(issuer, {
     clients: [
@@ -184,6 +195,10 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
     ) {
       delete ctx.body.refresh_token;
+    }
+    if (opts['keycloak-offline'] && ctx.status === 200 && ctx.body?.refresh_token) {
+      // Keycloak's offline tokens: no absolute expiry, reported as 0.
+      ctx.body.refresh_expires_in = 0;
     }
   });
 

@@ -15,5 +15,6 @@ mod import;
 mod keyring;
 mod login;
 mod refresh;
+mod servers;
 mod shell;
 mod snapshots;

@@ -5,6 +5,7 @@ use super::repo_root;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -47,6 +48,10 @@ pub struct IdpOptions {
     pub rotation: bool,
     pub omit_refresh: bool,
     pub access_ttl: u64,
+    /// Serve HTTPS with this certificate and key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// Answer refreshes like a Keycloak offline session (refresh_expires_in: 0).
+    pub keycloak_offline: bool,
 }
 
 impl Default for IdpOptions {
@@ -56,6 +61,8 @@ impl Default for IdpOptions {
             rotation: false,
             omit_refresh: false,
             access_ttl: 300,
+            tls: None,
+            keycloak_offline: false,
         }
     }
 }
@@ -64,6 +71,8 @@ pub struct Idp {
     child: Option<Child>,
     pub issuer: String,
     pub base: String,
+    /// Extra environment for node clients of this provider (a test CA, say).
+    pub node_env: Vec<(String, String)>,
 }
 
 impl Idp {
@@ -88,6 +97,12 @@ impl Idp {
         if options.omit_refresh {
             cmd.arg("--omit-refresh");
         }
+        if options.keycloak_offline {
+            cmd.arg("--keycloak-offline");
+        }
+        if let Some((cert, key)) = &options.tls {
+            cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
+        }
         let mut child = cmd
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -104,6 +119,7 @@ impl Idp {
             child: Some(child),
             issuer: ready["issuer"].as_str().unwrap().to_string(),
             base: ready["base"].as_str().unwrap().to_string(),
+            node_env: Vec::new(),
         }
     }
 
@@ -130,6 +146,7 @@ impl Idp {
                 client.secret(),
             ])
             .args(["--auth-method", client.auth_method()])
+            .envs(self.node_env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         assert!(

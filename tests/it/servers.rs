@@ -1,0 +1,512 @@
+//! Working with the servers people have: a compatibility matrix against the real
+//! provider, HTTPS with a private CA, a real forwarding proxy, Curity-style scope
+//! narrowing, Keycloak offline tokens, introspection and inspection.
+
+use crate::import::import;
+use crate::support::idp::http_get;
+use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Rotation {
+    On,
+    Off,
+    Omitted,
+}
+
+/// One cell: browser login, a token, three refreshes, logout, and the revoked refresh
+/// token refused by the provider.
+fn cell(idp: &Idp, client: Client, discovery: bool, rotation: Rotation) {
+    let label = format!(
+        "{client:?}, discovery {discovery}, rotation {rotation:?}, {}",
+        idp.issuer
+    );
+    let env = TestEnv::new();
+    let mut args = vec![
+        "login".to_string(),
+        "--issuer".into(),
+        idp.issuer.clone(),
+        "--client-id".into(),
+        client.id().into(),
+        "--auth-method".into(),
+        client.auth_method().into(),
+        "--store".into(),
+        "file".into(),
+        "--timeout".into(),
+        "30".into(),
+    ];
+    if !discovery {
+        // The endpoints a user copies from the server's documentation.
+        let doc: serde_json::Value = serde_json::from_str(&http_get(&format!(
+            "{}/.well-known/openid-configuration",
+            idp.issuer
+        )))
+        .unwrap();
+        for (flag, field) in [
+            ("--token-url", "token_endpoint"),
+            ("--auth-url", "authorization_endpoint"),
+            ("--revocation-url", "revocation_endpoint"),
+        ] {
+            args.push(flag.into());
+            args.push(doc[field].as_str().unwrap().into());
+        }
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let login = env.run_with(
+        &args,
+        None,
+        &[
+            ("OCTOKEN_CLIENT_SECRET", client.secret()),
+            ("BROWSER", &driver("")),
+        ],
+    );
+    assert_eq!(login.code, 0, "{label}: {}", login.stderr);
+    let secret_file = env.path("data/secrets/default.json");
+    let stored = || -> String {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&secret_file).unwrap()).unwrap();
+        v["refresh_token"].as_str().unwrap().to_string()
+    };
+    let first = stored();
+    assert!(env.run(&["token"]).stdout.starts_with("eyJ"), "{label}");
+    for _ in 0..3 {
+        let run = env.run(&["refresh"]);
+        assert_eq!(run.code, 0, "{label}: {}", run.stderr);
+    }
+    let last = stored();
+    match rotation {
+        Rotation::On => assert_ne!(first, last, "{label}: rotated tokens stored"),
+        Rotation::Off | Rotation::Omitted => assert_eq!(first, last, "{label}"),
+    }
+    let logout = env.run(&["logout"]);
+    assert_eq!(logout.code, 0, "{label}: {}", logout.stderr);
+    assert!(
+        logout.stderr.contains("revoked"),
+        "{label}: {}",
+        logout.stderr
+    );
+    // The revoked token is refused by the provider.
+    let again = TestEnv::new();
+    let run = again.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            client.id(),
+            "--auth-method",
+            client.auth_method(),
+            "--store",
+            "file",
+            "--refresh-token-stdin",
+        ],
+        Some(&last),
+        &[("OCTOKEN_CLIENT_SECRET", client.secret())],
+    );
+    assert_eq!(
+        run.code, 4,
+        "{label}: revoked token accepted? {}",
+        run.stderr
+    );
+}
+
+fn matrix_row(keycloak: bool, rotation: Rotation) {
+    let idp = Idp::start(IdpOptions {
+        keycloak,
+        rotation: rotation == Rotation::On,
+        omit_refresh: rotation == Rotation::Omitted,
+        ..IdpOptions::default()
+    });
+    for client in [Client::Basic, Client::Post, Client::Public] {
+        for discovery in [true, false] {
+            cell(&idp, client, discovery, rotation);
+        }
+    }
+}
+
+#[test]
+fn matrix_keycloak_rotation_on() {
+    matrix_row(true, Rotation::On);
+}
+#[test]
+fn matrix_keycloak_rotation_off() {
+    matrix_row(true, Rotation::Off);
+}
+#[test]
+fn matrix_keycloak_refresh_token_omitted() {
+    matrix_row(true, Rotation::Omitted);
+}
+#[test]
+fn matrix_plain_rotation_on() {
+    matrix_row(false, Rotation::On);
+}
+#[test]
+fn matrix_plain_rotation_off() {
+    matrix_row(false, Rotation::Off);
+}
+#[test]
+fn matrix_plain_refresh_token_omitted() {
+    matrix_row(false, Rotation::Omitted);
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it, made with openssl.
+fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=octoken test CA",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn https_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = test_ca(dir.path());
+    let mut idp = Idp::start(IdpOptions {
+        tls: Some((cert, key)),
+        ..IdpOptions::default()
+    });
+    idp.node_env
+        .push(("NODE_EXTRA_CA_CERTS".into(), ca.display().to_string()));
+    assert!(idp.issuer.starts_with("https://"));
+    let refresh_token = idp.refresh_token(Client::Basic);
+    let login = |env: &TestEnv, extra: &[&str], vars: &[(&str, &str)]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "octoken-basic",
+            "--store",
+            "file",
+            "--refresh-token-stdin",
+        ];
+        args.extend_from_slice(extra);
+        let mut all = vec![("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())];
+        all.extend_from_slice(vars);
+        env.run_with(&args, Some(&refresh_token), &all)
+    };
+    // Unknown CA: a clear certificate error, not "try again later".
+    let env = TestEnv::new();
+    let run = login(&env, &[], &[]).expect(1);
+    let line = run.error_line();
+    assert!(line.to_lowercase().contains("certificate"), "{line}");
+    assert!(run.stderr.contains("--ca-file"), "{}", run.stderr);
+    // With --ca-file it works, and the profile keeps the CA for later refreshes.
+    let ca_arg = ca.display().to_string();
+    login(&env, &["--ca-file", &ca_arg], &[]).expect(0);
+    env.run(&["refresh"]).expect(0);
+    // SSL_CERT_FILE adds roots too.
+    let other = TestEnv::new();
+    let token = idp.refresh_token(Client::Basic);
+    other
+        .run_with(
+            &[
+                "login",
+                "--issuer",
+                &idp.issuer,
+                "--client-id",
+                "octoken-basic",
+                "--store",
+                "file",
+                "--refresh-token-stdin",
+            ],
+            Some(&token),
+            &[
+                ("OCTOKEN_CLIENT_SECRET", Client::Basic.secret()),
+                ("SSL_CERT_FILE", &ca_arg),
+            ],
+        )
+        .expect(0);
+}
+
+/// Debian's tinyproxy on loopback, logging every request it forwards.
+struct Tinyproxy {
+    child: std::process::Child,
+    port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tinyproxy {
+    fn start() -> Tinyproxy {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let log = dir.path().join("tinyproxy.log");
+        let conf = dir.path().join("tinyproxy.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
+                 MaxClients 20\nAllow 127.0.0.1\nViaProxyName \"octoken-test-proxy\"\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("tinyproxy")
+            .args(["-d", "-c"])
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("tinyproxy (apt: tinyproxy)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Tinyproxy {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn requests_go_through_a_forwarding_proxy() {
+    let proxy = Tinyproxy::start();
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    assert!(
+        !proxy.log().contains("/protocol/openid-connect/token"),
+        "not yet proxied"
+    );
+    // HTTP_PROXY from the environment.
+    env.run_with(&["refresh"], None, &[("HTTP_PROXY", &proxy.url())])
+        .expect(0);
+    let log = proxy.log();
+    assert!(
+        log.contains("POST") && log.contains("/protocol/openid-connect/token"),
+        "{log}"
+    );
+    // NO_PROXY exempts the host again.
+    let lines = proxy.log().lines().count();
+    env.run_with(
+        &["refresh"],
+        None,
+        &[("HTTP_PROXY", &proxy.url()), ("NO_PROXY", "127.0.0.1")],
+    )
+    .expect(0);
+    assert_eq!(proxy.log().lines().count(), lines, "NO_PROXY honoured");
+    // A per-profile proxy, saved at login.
+    let other = TestEnv::new();
+    let token = idp.refresh_token(Client::Post);
+    other
+        .run_with(
+            &[
+                "login",
+                "--issuer",
+                &idp.issuer,
+                "--client-id",
+                "octoken-post",
+                "--auth-method",
+                "post",
+                "--store",
+                "file",
+                "--proxy",
+                &proxy.url(),
+                "--refresh-token-stdin",
+            ],
+            Some(&token),
+            &[("OCTOKEN_CLIENT_SECRET", Client::Post.secret())],
+        )
+        .expect(0);
+    let config = std::fs::read_to_string(other.path("config/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("proxy = \"{}\"", proxy.url())),
+        "{config}"
+    );
+    let before = proxy.log().lines().count();
+    other.run(&["refresh"]).expect(0);
+    assert!(
+        proxy.log().lines().count() > before,
+        "the profile's proxy carried the refresh"
+    );
+}
+
+#[test]
+fn narrowed_scopes_are_cached_apart_and_never_replace_the_full_token() {
+    let idp = Idp::start(IdpOptions {
+        rotation: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let run = env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "octoken-basic",
+            "--store",
+            "file",
+            "--scope",
+            "openid offline_access read write",
+            "--timeout",
+            "30",
+        ],
+        None,
+        &[
+            ("OCTOKEN_CLIENT_SECRET", Client::Basic.secret()),
+            ("BROWSER", &driver("")),
+        ],
+    );
+    run.expect(0);
+    let full = env.run(&["token", "--format", "json"]).expect(0).stdout;
+    let full: serde_json::Value = serde_json::from_str(&full).unwrap();
+    assert_eq!(full["scope"], "read write");
+    let narrow = env
+        .run(&["token", "--scope", "read", "--format", "json"])
+        .expect(0)
+        .stdout;
+    let narrow: serde_json::Value = serde_json::from_str(&narrow).unwrap();
+    assert_eq!(narrow["scope"], "read");
+    // Cached apart: both served again without a request; the full one unchanged.
+    let refreshes = idp.refreshes();
+    let again = env.run(&["token", "--format", "json"]).expect(0).stdout;
+    let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+    assert_eq!(again["access_token"], full["access_token"]);
+    env.run(&["token", "--scope", "read"]).expect(0);
+    assert_eq!(idp.refreshes(), refreshes);
+    // The narrowing refresh rotated the token, and the rotated one was stored.
+    env.run(&["refresh"]).expect(0);
+    // More than was granted: the server's error, clearly.
+    let run = env.run(&["token", "--scope", "read admin"]).expect(1);
+    let line = run.error_line();
+    assert!(line.contains("invalid_scope"), "{line}");
+}
+
+#[test]
+fn keycloak_offline_tokens_with_no_absolute_expiry() {
+    let idp = Idp::start(IdpOptions {
+        keycloak_offline: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let imported = import(&env, &idp, Client::Basic, "file");
+    let run = env.run(&["-v", "refresh"]).expect(0);
+    assert!(
+        run.stderr.contains("no absolute expiry (an offline token)"),
+        "{}",
+        run.stderr
+    );
+    let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+    assert!(stored.contains(&imported), "the same offline token, reused");
+}
+
+#[test]
+fn introspection_and_local_inspection() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    // oidc-provider will not introspect its JWT access tokens (Keycloak will): the
+    // server's refusal comes through as one clear line.
+    let run = env.run(&["introspect"]).expect(1);
+    assert!(
+        run.error_line().contains("unsupported_token_type"),
+        "{}",
+        run.stderr
+    );
+    let answer = env.run(&["introspect", "--refresh-token"]).expect(0).stdout;
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["active"], true, "{answer}");
+    assert_eq!(answer["client_id"], "octoken-basic", "{answer}");
+
+    let inspect = env.run(&["inspect"]).expect(0);
+    assert!(
+        inspect.stderr.contains("signature was NOT verified"),
+        "{}",
+        inspect.stderr
+    );
+    let decoded: serde_json::Value = serde_json::from_str(&inspect.stdout).unwrap();
+    assert_eq!(decoded["claims"]["iss"], idp.issuer.as_str());
+    assert_eq!(decoded["header"]["typ"], "at+jwt");
+    // A JWT on stdin; never one on the command line.
+    let token = env.run(&["token"]).expect(0).stdout;
+    env.run_stdin(&["inspect", "-"], &token).expect(0);
+    env.run(&["inspect", token.trim()]).expect(2);
+    env.run_stdin(&["inspect", "-"], "opaque-token").expect(1);
+
+    // A public client cannot introspect.
+    let public = TestEnv::new();
+    import(&public, &idp, Client::Public, "file");
+    let run = public.run(&["introspect"]).expect(3);
+    assert!(run.error_line().contains("confidential client"));
+}
