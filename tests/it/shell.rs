@@ -347,3 +347,51 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     );
     assert!(!on_tty(&[("NO_COLOR", "1")]).contains('\x1b'));
 }
+
+/// The README's recipes, run as written (with this build's octoken first on PATH).
+#[test]
+fn readme_recipes_run_as_written() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_octoken"))
+        .parent()
+        .unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let api = "https://api.example.com/";
+    let sh = |recipe: &str| {
+        assert!(readme.contains(recipe), "README no longer has: {recipe}");
+        let command = recipe.replace(api, &format!("{}/api/whoami", idp.base));
+        let out = Command::new("sh")
+            .args(["-c", &command])
+            .env_clear()
+            .envs(&env.vars)
+            .env("PATH", &path)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    for recipe in [
+        r#"curl -H "Authorization: Bearer $(octoken token)" https://api.example.com/"#,
+        "octoken token --format header | curl -H @- https://api.example.com/",
+        r#"http https://api.example.com/ "Authorization:Bearer $(octoken token)""#,
+    ] {
+        let (code, body) = sh(recipe);
+        assert_eq!(code, Some(0), "{recipe}");
+        assert!(body.contains("\"sub\":\"alice\""), "{recipe}: {body}");
+    }
+    let (code, out) =
+        sh(r#"eval "$(octoken token --format env)"     # exports OCTOKEN_ACCESS_TOKEN"#);
+    assert_eq!((code, out), (Some(0), String::new()));
+    // Cron and systemd: the keepalive, silent when there is nothing to do.
+    let cron = r#"octoken refresh --if-older-than 12h -q || logger -t octoken "octoken refresh failed with exit $?""#;
+    assert_eq!(sh(cron), (Some(0), String::new()));
+    assert!(readme.contains("ExecStart=%h/.cargo/bin/octoken refresh --if-older-than 12h -q"));
+}
+
+use std::process::Command;
