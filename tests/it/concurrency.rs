@@ -1,6 +1,6 @@
 //! One refresh at a time per profile, across processes; crashed holders never block.
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -57,25 +57,7 @@ fn two_profiles_refresh_without_blocking_each_other() {
     let mut env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let token = idp.refresh_token(Client::Post);
-    env.run_with(
-        &[
-            "-p",
-            "other",
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-post",
-            "--auth-method",
-            "post",
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        Some(&token),
-        &[("OCTOKEN_CLIENT_SECRET", Client::Post.secret())],
-    )
-    .expect(0);
+    import_token(&env, &idp, Client::Post, &token, &["-p", "other"]).expect(0);
     // Hold the default profile's refresh lock, as a slow refresh would.
     let holder = hold_lock(&env.path("cache/locks/default.lock"));
     env.set("OCTOKEN_LOCK_TIMEOUT", "2");
@@ -137,17 +119,7 @@ fn kill_9_during_refresh_never_loses_the_token_without_rotation() {
     import(&env, &idp, Client::Basic, "file");
     let mut seed = 0x2545_f491_4f6c_dd1d_u64;
     for _ in 0..200 {
-        let mut child = env
-            .command(&["refresh", "-q"])
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(seed % 40_000));
-        let _ = child.kill();
-        child.wait().unwrap();
+        kill_refresh_at_random(&env, &mut seed);
     }
     assert_secret_files_parse(&env);
     env.run_with(&["token"], None, &[STALE]).expect(0);
@@ -168,17 +140,7 @@ fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
     let (mut losses, rounds) = (0, 100);
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for _ in 0..rounds {
-        let mut child = env
-            .command(&["refresh", "-q"])
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(seed % 40_000));
-        let _ = child.kill();
-        child.wait().unwrap();
+        kill_refresh_at_random(&env, &mut seed);
         assert_secret_files_parse(&env);
         let check = env.run(&["refresh", "-q"]);
         match check.code {
@@ -195,6 +157,21 @@ fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
         losses < rounds,
         "the loss window is a small part of a refresh"
     );
+}
+
+/// Starts `octoken refresh` and kill -9s it 0-40 ms later (xorshift, reproducible).
+fn kill_refresh_at_random(env: &TestEnv, seed: &mut u64) {
+    let mut child = env
+        .command(&["refresh", "-q"])
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    std::thread::sleep(Duration::from_micros(*seed % 40_000));
+    let _ = child.kill();
+    child.wait().unwrap();
 }
 
 fn assert_secret_files_parse(env: &TestEnv) {

@@ -1,12 +1,27 @@
 //! Importing a refresh token and turning it into access tokens, in both layouts and with
 //! each client authentication method.
 
+use crate::support::env::Run;
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 /// Imports a fresh refresh token for `client` into the env's default profile.
 pub fn import(env: &TestEnv, idp: &Idp, client: Client, store: &str) -> String {
     let refresh_token = idp.refresh_token(client);
-    let args = [
+    import_token(env, idp, client, &refresh_token, &["--store", store]).expect(0);
+    refresh_token
+}
+
+/// `octoken login --refresh-token-stdin` of `refresh_token` for `client`, with the
+/// client's secret in the environment and `extra` flags (`-p NAME`, `--store`, ...).
+/// The file store unless `extra` names another.
+pub fn import_token(
+    env: &TestEnv,
+    idp: &Idp,
+    client: Client,
+    refresh_token: &str,
+    extra: &[&str],
+) -> Run {
+    let mut args = vec![
         "login",
         "--issuer",
         &idp.issuer,
@@ -14,17 +29,17 @@ pub fn import(env: &TestEnv, idp: &Idp, client: Client, store: &str) -> String {
         client.id(),
         "--auth-method",
         client.auth_method(),
-        "--store",
-        store,
         "--refresh-token-stdin",
     ];
-    let run = env.run_with(
+    if !extra.contains(&"--store") {
+        args.extend_from_slice(&["--store", "file"]);
+    }
+    args.extend_from_slice(extra);
+    env.run_with(
         &args,
-        Some(&refresh_token),
+        Some(refresh_token),
         &[("OCTOKEN_CLIENT_SECRET", client.secret())],
-    );
-    run.expect(0);
-    refresh_token
+    )
 }
 
 fn jwt_claims(token: &str) -> serde_json::Value {
@@ -217,24 +232,7 @@ fn global_flags_go_before_or_after_the_subcommand() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     let refresh_token = idp.refresh_token(Client::Public);
-    env.run_stdin(
-        &[
-            "-p",
-            "work",
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-public",
-            "--auth-method",
-            "none",
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        &refresh_token,
-    )
-    .expect(0);
+    import_token(&env, &idp, Client::Public, &refresh_token, &["-p", "work"]).expect(0);
     env.run(&["token", "-p", "work", "-q"]).expect(0);
     env.run(&["-p", "work", "token"]).expect(0);
     env.run_with(&["token"], None, &[("OCTOKEN_PROFILE", "work")])

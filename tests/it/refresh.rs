@@ -1,6 +1,6 @@
 //! Refresh behaviour with rotating and non-rotating servers.
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 #[test]
@@ -55,22 +55,8 @@ fn a_revoked_token_is_login_required_and_kept() {
     // A second profile with the same token revokes it at the server.
     let other = TestEnv::new();
     let stored: serde_json::Value = serde_json::from_slice(&before).unwrap();
-    other
-        .run_with(
-            &[
-                "login",
-                "--issuer",
-                &idp.issuer,
-                "--client-id",
-                "octoken-basic",
-                "--store",
-                "file",
-                "--refresh-token-stdin",
-            ],
-            Some(stored["refresh_token"].as_str().unwrap()),
-            &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
-        )
-        .expect(0);
+    let token = stored["refresh_token"].as_str().unwrap();
+    import_token(&other, &idp, Client::Basic, token, &[]).expect(0);
     other.run(&["logout"]).expect(0);
 
     let run = env.run(&["refresh"]).expect(4);

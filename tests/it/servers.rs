@@ -2,7 +2,7 @@
 //! provider, HTTPS with a private CA, a real forwarding proxy, Curity-style scope
 //! narrowing, Keycloak offline tokens, introspection and inspection.
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::idp::http_get;
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port};
 use std::path::{Path, PathBuf};
@@ -88,22 +88,7 @@ fn cell(idp: &Idp, client: Client, discovery: bool, rotation: Rotation) {
     );
     // The revoked token is refused by the provider.
     let again = TestEnv::new();
-    let run = again.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            client.id(),
-            "--auth-method",
-            client.auth_method(),
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        Some(&last),
-        &[("OCTOKEN_CLIENT_SECRET", client.secret())],
-    );
+    let run = import_token(&again, idp, client, &last, &[]);
     assert_eq!(
         run.code, 4,
         "{label}: revoked token accepted? {}",
@@ -368,26 +353,8 @@ fn requests_go_through_a_forwarding_proxy() {
     // A per-profile proxy, saved at login.
     let other = TestEnv::new();
     let token = idp.refresh_token(Client::Post);
-    other
-        .run_with(
-            &[
-                "login",
-                "--issuer",
-                &idp.issuer,
-                "--client-id",
-                "octoken-post",
-                "--auth-method",
-                "post",
-                "--store",
-                "file",
-                "--proxy",
-                &proxy.url(),
-                "--refresh-token-stdin",
-            ],
-            Some(&token),
-            &[("OCTOKEN_CLIENT_SECRET", Client::Post.secret())],
-        )
-        .expect(0);
+    let proxy_url = proxy.url();
+    import_token(&other, &idp, Client::Post, &token, &["--proxy", &proxy_url]).expect(0);
     let config = std::fs::read_to_string(other.path("config/config.toml")).unwrap();
     assert!(
         config.contains(&format!("proxy = \"{}\"", proxy.url())),

@@ -1,7 +1,7 @@
 //! Fitting the shell: generated files in sync, bash completion in a real bash, exec,
 //! env and header formats, the cron keepalive, colour rules.
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv, repo_root};
 
 /// Generated files must match what the binary prints; UPDATE_GENERATED=1 rewrites them.
@@ -126,24 +126,7 @@ fn bash_completes_commands_and_profile_names() {
     let env = TestEnv::new();
     import(&env, &idp, Client::Public, "file");
     let token = idp.refresh_token(Client::Public);
-    env.run_stdin(
-        &[
-            "-p",
-            "sensor-node-7",
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-public",
-            "--auth-method",
-            "none",
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        &token,
-    )
-    .expect(0);
+    import_token(&env, &idp, Client::Public, &token, &["-p", "sensor-node-7"]).expect(0);
     let script = repo_root().join("completions/octoken.bash");
     let setup = format!("source {}; complete -p octoken", script.display());
     let screen = bash_screen(&env, &setup, &["octoken lo", "Tab", "Tab", "Tab"]);
