@@ -5,9 +5,10 @@
 use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
 use crate::flow::Network;
-use crate::oauth::revoke;
+use crate::oauth::ClientAuth;
+use crate::oauth::revoke::{self, Revocation};
 use crate::output;
-use crate::settings::{Global, lock_timeout};
+use crate::settings::{Global, ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
 use crate::store::{self, cache, fsutil};
 
@@ -29,8 +30,15 @@ pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
                 let response = network
                     .post(&request)
                     .map_err(|e| keep_going_hint(e.into()))?;
-                revoke::check_response(&response).map_err(|e| keep_going_hint(e.into()))?;
-                revoked = true;
+                match revoke::check_response(&response).map_err(|e| keep_going_hint(e.into()))? {
+                    Revocation::Revoked => revoked = true,
+                    Revocation::Unsupported => {
+                        return Err(keep_going_hint(Error::other(
+                            "the server does not revoke refresh tokens (unsupported_token_type)",
+                        )));
+                    }
+                }
+                revoke_access_token(&network, &settings, &client, url, global.now);
             }
             None => output::warn(
                 "the server has no revocation endpoint; the refresh token stays valid there until it expires",
@@ -53,6 +61,40 @@ pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// The cached access token too, when it is still valid. Servers cannot revoke JWT
+/// access tokens (unsupported_token_type): it then simply runs out. Its failure never
+/// stops a logout, since the refresh token is already revoked.
+fn revoke_access_token(
+    network: &Network,
+    settings: &ProfileSettings,
+    client: &ClientAuth,
+    url: &str,
+    now: u64,
+) {
+    let Some(token) = cache::load(&settings.cache_file(None), &settings.cache_key()) else {
+        return;
+    };
+    if token.remaining(now) == 0 {
+        return;
+    }
+    let request = revoke::revoke_request(url, client, &token.access_token, "access_token");
+    match network
+        .post(&request)
+        .map_err(Error::from)
+        .and_then(|r| revoke::check_response(&r).map_err(Error::from))
+    {
+        Ok(Revocation::Revoked) => output::debug(1, "revoked the cached access token"),
+        Ok(Revocation::Unsupported) => output::debug(
+            1,
+            format!(
+                "the server cannot revoke the access token (a JWT); it expires in {}",
+                output::human_duration(token.remaining(now))
+            ),
+        ),
+        Err(e) => output::warn(format!("could not revoke the cached access token: {e}")),
+    }
 }
 
 fn keep_going_hint(err: Error) -> Error {

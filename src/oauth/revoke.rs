@@ -13,16 +13,22 @@ pub fn revoke_request(url: &str, client: &ClientAuth, token: &Secret, hint: &str
     req
 }
 
-/// RFC 7009 section 2.2: 200 means revoked (or already invalid). `unsupported_token_type`
-/// is what servers answer for JWT access tokens they cannot revoke; it is not a failure
-/// of the logout.
-pub fn check_response(resp: &HttpResponse) -> Result<(), OAuthError> {
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revocation {
+    /// RFC 7009 section 2.2: 200 means revoked (or already invalid).
+    Revoked,
+    /// `unsupported_token_type`: what servers answer for JWT access tokens they cannot
+    /// revoke. Not a failure of a logout: the access token simply runs out.
+    Unsupported,
+}
+
+pub fn check_response(resp: &HttpResponse) -> Result<Revocation, OAuthError> {
     if resp.status == 200 {
-        return Ok(());
+        return Ok(Revocation::Revoked);
     }
     let err = error_response(REVOCATION_ENDPOINT, resp);
     if err.server_code() == Some("unsupported_token_type") {
-        return Ok(());
+        return Ok(Revocation::Unsupported);
     }
     Err(err)
 }

@@ -436,6 +436,21 @@ fn keycloak_offline_tokens_with_no_absolute_expiry() {
     );
     let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
     assert!(stored.contains(&imported), "the same offline token, reused");
+    // Logout revokes the refresh token; the JWT access token cannot be revoked there
+    // (unsupported_token_type), which is tolerated and said.
+    let logout = env.run(&["-v", "logout"]).expect(0);
+    assert!(
+        logout.stderr.contains("the refresh token was revoked"),
+        "{}",
+        logout.stderr
+    );
+    assert!(
+        logout
+            .stderr
+            .contains("cannot revoke the access token (a JWT)"),
+        "{}",
+        logout.stderr
+    );
 }
 
 #[test]
