@@ -27,6 +27,15 @@ const FISH_PROFILES: &str = "
 complete -c octoken -s p -l profile -f -a '(octoken __profiles 2>/dev/null)'
 ";
 
+const ZSH_PROFILES: &str = r#"(( $+functions[_octoken_profiles] )) ||
+_octoken_profiles() {
+    local -a profiles
+    profiles=(${(f)"$(octoken __profiles 2>/dev/null)"})
+    _describe 'profile' profiles
+}
+
+"#;
+
 pub fn completion_script(shell: Shell) -> String {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "octoken", &mut buf);
@@ -34,6 +43,13 @@ pub fn completion_script(shell: Shell) -> String {
     match shell {
         Shell::Bash => script.push_str(BASH_PROFILES),
         Shell::Fish => script.push_str(FISH_PROFILES),
+        Shell::Zsh => {
+            // Profile values come from the config; the helper goes before the dispatch.
+            script = script.replace(":PROFILE:_default'", ":PROFILE:_octoken_profiles'");
+            if let Some(at) = script.rfind("if [ \"$funcstack[1]\" = \"_octoken\" ]") {
+                script.insert_str(at, ZSH_PROFILES);
+            }
+        }
         _ => {}
     }
     script

@@ -72,6 +72,11 @@ fn generated_completions_and_man_pages_are_in_sync() {
 
 /// Runs `keys` in an interactive bash inside tmux and returns the screen.
 fn bash_screen(env: &TestEnv, setup: &str, keys: &[&str]) -> String {
+    shell_screen(env, "bash --norc --noprofile", setup, keys)
+}
+
+/// Runs `keys` in an interactive `shell` inside tmux and returns the screen.
+fn shell_screen(env: &TestEnv, shell: &str, setup: &str, keys: &[&str]) -> String {
     static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let session = format!("octoken-{}-{n}", std::process::id());
@@ -93,7 +98,7 @@ fn bash_screen(env: &TestEnv, setup: &str, keys: &[&str]) -> String {
         }
     }
     let shell = format!(
-        "env -i {vars} PATH='{}:{}' TERM=xterm bash --norc --noprofile",
+        "env -i {vars} PATH='{}:{}' TERM=xterm {shell}",
         bin_dir.display(),
         std::env::var("PATH").unwrap()
     );
@@ -159,6 +164,29 @@ fn bash_completes_commands_and_profile_names() {
         screen.contains("octoken token -p sensor-node-7"),
         "profile completed:\n{screen}"
     );
+}
+
+#[test]
+fn zsh_completes_commands_and_profile_names() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.path("config")).unwrap();
+    std::fs::write(
+        env.path("config/config.toml"),
+        "[profiles.sensor-node-7]\nclient_id = \"c\"\nauth_method = \"none\"\nscope = \"openid\"\n\
+         store = \"file\"\ntoken_url = \"https://id.example.com/token\"\n",
+    )
+    .unwrap();
+    let setup = format!(
+        "fpath=({} $fpath); autoload -U compinit; compinit -u",
+        repo_root().join("completions").display()
+    );
+    let screen = shell_screen(&env, "zsh -f", &setup, &["octoken token -p sens", "Tab"]);
+    assert!(
+        screen.contains("octoken token -p sensor-node-7"),
+        "{screen}"
+    );
+    let screen = shell_screen(&env, "zsh -f", &setup, &["octoken logi", "Tab"]);
+    assert!(screen.contains("octoken login"), "{screen}");
 }
 
 #[test]
@@ -312,9 +340,9 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(!env.run(&["token"]).stderr.contains('\x1b'));
     // On a terminal (util-linux `script` gives one): coloured, unless NO_COLOR.
     let exe = env!("CARGO_BIN_EXE_octoken");
-    let on_tty = |extra: &[(&str, &str)]| {
+    let on_tty_run = |command: &str, extra: &[(&str, &str)]| {
         let out = std::process::Command::new("script")
-            .args(["-qec", &format!("{exe} token"), "/dev/null"])
+            .args(["-qec", &format!("{exe} {command}"), "/dev/null"])
             .env_clear()
             .envs(&env.vars)
             .env("TERM", "xterm")
@@ -323,12 +351,26 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
             .expect("script (util-linux)");
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    let on_tty = |extra: &[(&str, &str)]| on_tty_run("token", extra);
     assert!(
         on_tty(&[]).contains("\x1b[1;31merror:"),
         "{:?}",
         on_tty(&[])
     );
     assert!(!on_tty(&[("NO_COLOR", "1")]).contains('\x1b'));
+
+    // The spinner: on a terminal only, with the elapsed time.
+    let wait = "login --client-id cli --auth-method none --token-url http://127.0.0.1:9/t \
+                --auth-url http://127.0.0.1:9/a --no-browser --timeout 1";
+    let screen = on_tty_run(wait, &[]);
+    assert!(
+        screen.contains("waiting for the sign-in at http://127.0.0.1:"),
+        "{screen:?}"
+    );
+    assert!(screen.contains("(0s)"), "{screen:?}");
+    let args: Vec<&str> = wait.split_whitespace().collect();
+    let piped = env.run(&args).expect(4);
+    assert!(!piped.stderr.contains("waiting for") && !piped.stderr.contains('\r'));
 }
 
 /// The README's recipes, run as written (with this build's octoken first on PATH).
