@@ -1,6 +1,6 @@
 //! Bad input and failing servers: one error line, a hint, the documented exit code.
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 #[test]
@@ -153,21 +153,12 @@ fn the_wrong_auth_method_is_refused_by_the_provider() {
     let env = TestEnv::new();
     let refresh_token = idp.refresh_token(Client::Basic);
     // Registered for client_secret_basic; authenticating in the body is rejected.
-    let run = env.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-basic",
-            "--auth-method",
-            "post",
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        Some(&refresh_token),
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
+    let run = import_token(
+        &env,
+        &idp,
+        Client::Basic,
+        &refresh_token,
+        &["--auth-method", "post"],
     );
     let run = run.expect(3);
     assert!(
@@ -214,21 +205,7 @@ fn verbose_output_never_shows_secrets() {
     });
     let env = TestEnv::new();
     let refresh_token = idp.refresh_token(Client::Basic);
-    let login = env.run_with(
-        &[
-            "-vv",
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-basic",
-            "--store",
-            "file",
-            "--refresh-token-stdin",
-        ],
-        Some(&refresh_token),
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
-    );
+    let login = import_token(&env, &idp, Client::Basic, &refresh_token, &["-vv"]);
     let login = login.expect(0);
     let refresh = env.run(&["-vv", "refresh"]).expect(0);
     let token = env.run(&["-vv", "token", "--min-ttl", "1000"]).expect(0);

@@ -4,32 +4,15 @@
 
 use crate::support::TestEnv;
 use crate::support::fake::{FakeServer, Reply};
+use crate::support::profile::{write_profile, write_secret_file};
 
 const REFRESH_TOKEN: &str = "stored-refresh-token-0123456789";
 
 /// A file-store profile whose token endpoint is `url`, with a stale cache.
 fn profile(url: &str, extra: &str) -> TestEnv {
     let env = TestEnv::new();
-    std::fs::create_dir_all(env.path("config")).unwrap();
-    std::fs::write(
-        env.path("config/config.toml"),
-        format!(
-            "[profiles.default]\nclient_id = \"c\"\nauth_method = \"none\"\nscope = \"openid\"\n\
-             store = \"file\"\ntoken_url = \"{url}\"\n{extra}"
-        ),
-    )
-    .unwrap();
-    let dir = env.path("data/secrets");
-    std::fs::create_dir_all(&dir).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let file = dir.join("default.json");
-    std::fs::write(
-        &file,
-        format!("{{\"v\":1,\"refresh_token\":\"{REFRESH_TOKEN}\"}}"),
-    )
-    .unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    write_profile(&env, url, "file", extra);
+    write_secret_file(&env, REFRESH_TOKEN, 0o600);
     env
 }
 

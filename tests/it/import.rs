@@ -13,7 +13,7 @@ pub fn import(env: &TestEnv, idp: &Idp, client: Client, store: &str) -> String {
 
 /// `octoken login --refresh-token-stdin` of `refresh_token` for `client`, with the
 /// client's secret in the environment and `extra` flags (`-p NAME`, `--store`, ...).
-/// The file store unless `extra` names another.
+/// The client's auth method and the file store unless `extra` names others.
 pub fn import_token(
     env: &TestEnv,
     idp: &Idp,
@@ -27,10 +27,12 @@ pub fn import_token(
         &idp.issuer,
         "--client-id",
         client.id(),
-        "--auth-method",
-        client.auth_method(),
         "--refresh-token-stdin",
     ];
+    // The client's own method and the file store, unless a test asks for others.
+    if !extra.contains(&"--auth-method") {
+        args.extend_from_slice(&["--auth-method", client.auth_method()]);
+    }
     if !extra.contains(&"--store") {
         args.extend_from_slice(&["--store", "file"]);
     }

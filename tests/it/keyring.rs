@@ -1,6 +1,6 @@
 //! The OS keyring store against a real Secret Service (gnome-keyring on a private bus).
 
-use crate::import::import;
+use crate::import::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, KeyringSession, TestEnv};
 
 #[test]
@@ -75,17 +75,12 @@ fn unreachable_bus_is_exit_6_within_5_seconds() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new(); // DBUS_SESSION_BUS_ADDRESS points nowhere
     let refresh_token = idp.refresh_token(Client::Basic);
-    let run = env.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-basic",
-            "--refresh-token-stdin",
-        ],
-        Some(&refresh_token),
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
+    let run = import_token(
+        &env,
+        &idp,
+        Client::Basic,
+        &refresh_token,
+        &["--store", "keyring"],
     );
     let run = run.expect(6);
     assert!(run.elapsed.as_secs_f64() < 5.0, "took {:?}", run.elapsed);

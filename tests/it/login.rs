@@ -18,7 +18,9 @@ fn login_args(idp: &Idp, client: Client) -> Vec<&str> {
     ]
 }
 
-fn browser_login(
+/// `octoken login` for `client` through `browser` (the driver, or another command),
+/// file store, 30 s timeout, plus `extra_args`.
+pub fn browser_login(
     env: &TestEnv,
     idp: &Idp,
     client: Client,

@@ -3,6 +3,7 @@
 //! narrowing, Keycloak offline tokens, introspection and inspection.
 
 use crate::import::{import, import_token};
+use crate::login::browser_login;
 use crate::support::idp::http_get;
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port};
 use std::path::{Path, PathBuf};
@@ -23,19 +24,7 @@ fn cell(idp: &Idp, client: Client, discovery: bool, rotation: Rotation) {
         idp.issuer
     );
     let env = TestEnv::new();
-    let mut args = vec![
-        "login".to_string(),
-        "--issuer".into(),
-        idp.issuer.clone(),
-        "--client-id".into(),
-        client.id().into(),
-        "--auth-method".into(),
-        client.auth_method().into(),
-        "--store".into(),
-        "file".into(),
-        "--timeout".into(),
-        "30".into(),
-    ];
+    let mut explicit: Vec<String> = Vec::new();
     if !discovery {
         // The endpoints a user copies from the server's documentation.
         let doc: serde_json::Value = serde_json::from_str(&http_get(&format!(
@@ -48,19 +37,12 @@ fn cell(idp: &Idp, client: Client, discovery: bool, rotation: Rotation) {
             ("--auth-url", "authorization_endpoint"),
             ("--revocation-url", "revocation_endpoint"),
         ] {
-            args.push(flag.into());
-            args.push(doc[field].as_str().unwrap().into());
+            explicit.push(flag.into());
+            explicit.push(doc[field].as_str().unwrap().into());
         }
     }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let login = env.run_with(
-        &args,
-        None,
-        &[
-            ("OCTOKEN_CLIENT_SECRET", client.secret()),
-            ("BROWSER", &driver("")),
-        ],
-    );
+    let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
+    let login = browser_login(&env, idp, client, &explicit, &driver(""));
     assert_eq!(login.code, 0, "{label}: {}", login.stderr);
     let secret_file = env.path("data/secrets/default.json");
     let stored = || -> String {
@@ -375,27 +357,8 @@ fn narrowed_scopes_are_cached_apart_and_never_replace_the_full_token() {
         ..IdpOptions::default()
     });
     let env = TestEnv::new();
-    let run = env.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-basic",
-            "--store",
-            "file",
-            "--scope",
-            "openid offline_access read write",
-            "--timeout",
-            "30",
-        ],
-        None,
-        &[
-            ("OCTOKEN_CLIENT_SECRET", Client::Basic.secret()),
-            ("BROWSER", &driver("")),
-        ],
-    );
-    run.expect(0);
+    let scope = ["--scope", "openid offline_access read write"];
+    browser_login(&env, &idp, Client::Basic, &scope, &driver("")).expect(0);
     let full = env.run(&["token", "--format", "json"]).expect(0).stdout;
     let full: serde_json::Value = serde_json::from_str(&full).unwrap();
     assert_eq!(full["scope"], "read write");

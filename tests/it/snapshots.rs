@@ -3,28 +3,15 @@
 //! change. Temp paths and ports are masked.
 
 use crate::support::fake::{FakeServer, Reply};
+use crate::support::profile::{write_profile, write_secret_file};
 use crate::support::{TestEnv, free_port, repo_root};
 
 fn profile(env: &TestEnv, token_url: &str, store: &str) {
-    std::fs::create_dir_all(env.path("config")).unwrap();
-    std::fs::write(
-        env.path("config/config.toml"),
-        format!(
-            "[profiles.default]\nclient_id = \"cli\"\nauth_method = \"none\"\nscope = \"openid\"\n\
-             store = \"{store}\"\ntoken_url = \"{token_url}\"\n"
-        ),
-    )
-    .unwrap();
+    write_profile(env, token_url, store, "");
 }
 
 fn secret_file(env: &TestEnv, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    let dir = env.path("data/secrets");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let file = dir.join("default.json");
-    std::fs::write(&file, r#"{"v":1,"refresh_token":"rt-1"}"#).unwrap();
-    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+    write_secret_file(env, "rt-1", mode);
 }
 
 fn snapshot(title: &str, env: &TestEnv, args: &[&str], stdin: Option<&str>) -> String {

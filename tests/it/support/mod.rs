@@ -5,6 +5,7 @@ pub mod env;
 pub mod fake;
 pub mod idp;
 pub mod keyring;
+pub mod profile;
 
 pub use env::TestEnv;
 pub use idp::{Client, Idp, IdpOptions};
