@@ -70,13 +70,16 @@ fn generated_completions_and_man_pages_are_in_sync() {
     assert_eq!(present, pages, "man/ holds exactly the generated pages");
 }
 
-/// Runs `keys` in an interactive bash inside tmux and returns the screen.
-fn bash_screen(env: &TestEnv, setup: &str, keys: &[&str]) -> String {
-    shell_screen(env, "bash --norc --noprofile", setup, keys)
+/// Runs `keys` in an interactive bash inside tmux; returns the screen once it shows `expect`.
+fn bash_screen(env: &TestEnv, setup: &str, keys: &[&str], expect: &str) -> String {
+    shell_screen(env, "bash --norc --noprofile", setup, keys, expect)
 }
 
-/// Runs `keys` in an interactive `shell` inside tmux and returns the screen.
-fn shell_screen(env: &TestEnv, shell: &str, setup: &str, keys: &[&str]) -> String {
+/// Runs `keys` in an interactive `shell` inside tmux and returns the screen as soon as it
+/// shows `expect` (or after 15 s, so the caller's assertion reports what was there).
+/// Polling rather than fixed sleeps keeps this steady on a loaded CI machine.
+fn shell_screen(env: &TestEnv, shell: &str, setup: &str, keys: &[&str], expect: &str) -> String {
+    use std::time::{Duration, Instant};
     static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let session = format!("octoken-{}-{n}", std::process::id());
@@ -90,6 +93,16 @@ fn shell_screen(env: &TestEnv, shell: &str, setup: &str, keys: &[&str]) -> Strin
             .output()
             .expect("tmux (apt: tmux)");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let wait_for = |wanted: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+            if wanted(&screen) || Instant::now() > deadline {
+                return screen;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     };
     let mut vars = String::new();
     for (k, v) in &env.vars {
@@ -113,14 +126,16 @@ fn shell_screen(env: &TestEnv, shell: &str, setup: &str, keys: &[&str]) -> Strin
         "50",
         &shell,
     ]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The shell is ready once it has drawn its first prompt.
+    wait_for(&|screen| !screen.trim().is_empty());
     tmux(&["send-keys", "-t", &session, setup, "Enter"]);
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Typed keys are only read after the setup line has run, but a second Tab must not
+    // arrive while the first completion is still being computed.
     for key in keys {
         tmux(&["send-keys", "-t", &session, key]);
-        std::thread::sleep(std::time::Duration::from_millis(400));
+        std::thread::sleep(Duration::from_millis(200));
     }
-    let screen = tmux(&["capture-pane", "-p", "-t", &session]);
+    let screen = wait_for(&|screen| screen.contains(expect));
     tmux(&["kill-server"]);
     screen
 }
@@ -134,7 +149,7 @@ fn bash_completes_commands_and_profile_names() {
     import_token(&env, &idp, Client::Public, &token, &["-p", "sensor-node-7"]).expect(0);
     let script = repo_root().join("completions/octoken.bash");
     let setup = format!("source {}; complete -p octoken", script.display());
-    let screen = bash_screen(&env, &setup, &["octoken lo", "Tab", "Tab", "Tab"]);
+    let screen = bash_screen(&env, &setup, &["octoken lo", "Tab", "Tab", "Tab"], "logout");
     assert!(
         screen.contains("-F _octoken_with_profiles octoken"),
         "{screen}"
@@ -149,6 +164,7 @@ fn bash_completes_commands_and_profile_names() {
         &env,
         &format!("source {}", script.display()),
         &["octoken logi", "Tab"],
+        "octoken login",
     );
     assert!(
         screen.contains("octoken login"),
@@ -159,6 +175,7 @@ fn bash_completes_commands_and_profile_names() {
         &env,
         &format!("source {}", script.display()),
         &["octoken token -p sens", "Tab"],
+        "sensor-node-7",
     );
     assert!(
         screen.contains("octoken token -p sensor-node-7"),
@@ -180,12 +197,24 @@ fn zsh_completes_commands_and_profile_names() {
         "fpath=({} $fpath); autoload -U compinit; compinit -u",
         repo_root().join("completions").display()
     );
-    let screen = shell_screen(&env, "zsh -f", &setup, &["octoken token -p sens", "Tab"]);
+    let screen = shell_screen(
+        &env,
+        "zsh -f",
+        &setup,
+        &["octoken token -p sens", "Tab"],
+        "sensor-node-7",
+    );
     assert!(
         screen.contains("octoken token -p sensor-node-7"),
         "{screen}"
     );
-    let screen = shell_screen(&env, "zsh -f", &setup, &["octoken logi", "Tab"]);
+    let screen = shell_screen(
+        &env,
+        "zsh -f",
+        &setup,
+        &["octoken logi", "Tab"],
+        "octoken login",
+    );
     assert!(screen.contains("octoken login"), "{screen}");
 }
 
