@@ -288,3 +288,80 @@ pub struct LogoutArgs {
     #[arg(long)]
     pub local: bool,
 }
+
+/// A command line clap refused, as one `octoken: error:` line and a hint like every
+/// other error, instead of clap's multi-line block. `args` is argv, to name the
+/// subcommand whose `--help` the hint points at.
+pub fn usage_error(err: &clap::Error, args: &[String]) -> crate::error::Error {
+    let rendered = err.render().to_string();
+    let mut lines = rendered.lines().map(str::trim);
+    // The message: the first paragraph, its lines joined ("invalid value 'x' for
+    // '--format <FORMAT>' [possible values: raw, json]").
+    let message = lines
+        .by_ref()
+        .take_while(|line| !line.is_empty())
+        .map(|line| line.strip_prefix("error: ").unwrap_or(line))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tip = lines.find_map(|line| line.strip_prefix("tip: "));
+    let command = command_named_in(args);
+    let help = format!("see `{command} --help`");
+    crate::error::Error::Usage {
+        message,
+        hint: Some(match tip {
+            Some(tip) => format!("{tip}; {help}"),
+            None => help,
+        }),
+    }
+}
+
+/// "octoken token" when argv names a subcommand, else "octoken".
+fn command_named_in(args: &[String]) -> String {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    args.iter()
+        .skip(1)
+        .take_while(|arg| arg.as_str() != "--")
+        .find(|arg| cli.find_subcommand(arg.as_str()).is_some())
+        .map_or_else(|| "octoken".to_string(), |sub| format!("octoken {sub}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refuse(args: &[&str]) -> (String, Option<String>) {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let err = Cli::try_parse_from(&args).unwrap_err();
+        match usage_error(&err, &args) {
+            crate::error::Error::Usage { message, hint } => (message, hint),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn refused_command_lines_become_one_line_and_a_hint() {
+        let (message, hint) = refuse(&["octoken", "token", "--format", "xml"]);
+        assert_eq!(
+            message,
+            "invalid value 'xml' for '--format <FORMAT>' [possible values: raw, json, header, env]"
+        );
+        assert_eq!(hint.as_deref(), Some("see `octoken token --help`"));
+
+        let (message, hint) = refuse(&["octoken", "tokne"]);
+        assert_eq!(message, "unrecognized subcommand 'tokne'");
+        assert_eq!(
+            hint.as_deref(),
+            Some("a similar subcommand exists: 'token'; see `octoken --help`")
+        );
+
+        let (message, _) = refuse(&["octoken", "exec"]);
+        assert_eq!(
+            message,
+            "the following required arguments were not provided: <CMD>..."
+        );
+        // A subcommand's name after `--` is the user's command's, not ours.
+        let (_, hint) = refuse(&["octoken", "-q", "--bogus", "--", "token"]);
+        assert_eq!(hint.as_deref(), Some("see `octoken --help`"));
+    }
+}

@@ -23,8 +23,22 @@ use std::process::ExitCode;
 
 /// The program: parse, run, and turn the outcome into an exit code, in this one place.
 pub fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match app::run(cli) {
+    // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let outcome = match cli::Cli::try_parse_from(&args) {
+        Ok(cli) => app::run(cli),
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version: clap prints them
+        Err(err)
+            if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            err.exit() // bare `octoken`: the help on stderr, exit 2
+        }
+        Err(err) => {
+            let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into()).collect();
+            Err(cli::usage_error(&err, &args))
+        }
+    };
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             let hint = err.hint();

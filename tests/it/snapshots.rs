@@ -160,6 +160,15 @@ fn the_ten_most_likely_errors() {
         None,
     );
 
+    let env = TestEnv::new();
+    text += &snapshot("Mistyped command", &env, &["tokne"], None);
+    text += &snapshot(
+        "Mistyped value",
+        &env,
+        &["token", "--format", "bearer"],
+        None,
+    );
+
     let path = repo_root().join("tests/it/snapshots/errors.txt");
     let stored = std::fs::read_to_string(&path).unwrap_or_default();
     if stored != text {
