@@ -22,24 +22,40 @@ pub fn verbosity() -> u8 {
 /// Callers pass facts about secrets, never secrets.
 pub fn debug(level: u8, message: impl AsRef<str>) {
     if verbosity() >= level {
-        eprintln!("octoken: {}", message.as_ref());
+        stderr_line(&format!("octoken: {}", message.as_ref()));
     }
 }
 
 /// A one-line summary on stderr, silenced by `-q`.
 pub fn notice(message: impl AsRef<str>) {
     if !QUIET.load(Ordering::Relaxed) {
-        eprintln!("{}", message.as_ref());
+        stderr_line(message.as_ref());
     }
+}
+
+/// What a person must see to go on (where to sign in), shown even with `-q`.
+pub fn tell(message: impl AsRef<str>) {
+    stderr_line(message.as_ref());
+}
+
+/// Every stderr write goes through here or `error`: a closed or broken stderr
+/// (`2>&1 | head -1`) must not turn the outcome into a panic and exit 101.
+fn stderr_line(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+fn stderr_raw(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes()).and_then(|()| err.flush());
 }
 
 /// A warning on stderr; shown even with `-q`, since it asks for attention.
 pub fn warn(message: impl AsRef<str>) {
-    eprintln!(
+    stderr_line(&format!(
         "octoken: {} {}",
         paint(YELLOW, "warning:"),
         message.as_ref()
-    );
+    ));
 }
 
 pub fn error(message: &str, hint: Option<&str>) {
@@ -99,7 +115,10 @@ impl Spinner {
         const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
         self.frame = (self.frame + 1) % FRAMES.len();
         let secs = self.start.elapsed().as_secs();
-        eprint!("\r\x1b[2K{} {} ({secs}s)", FRAMES[self.frame], self.what);
+        stderr_raw(&format!(
+            "\r\x1b[2K{} {} ({secs}s)",
+            FRAMES[self.frame], self.what
+        ));
         self.drawn = true;
     }
 }
@@ -107,7 +126,7 @@ impl Spinner {
 impl Drop for Spinner {
     fn drop(&mut self) {
         if self.drawn {
-            eprint!("\r\x1b[2K");
+            stderr_raw("\r\x1b[2K");
         }
     }
 }

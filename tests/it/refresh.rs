@@ -75,3 +75,37 @@ fn a_revoked_token_is_login_required_and_kept() {
         "{status}"
     );
 }
+
+/// `octoken refresh 2>&1 | head -0`, `octoken token | head -c0`: a reader that goes away
+/// early must not turn a refresh into a panic (exit 101) nor lose the rotated token.
+#[test]
+fn readers_that_close_their_pipes_early_change_nothing() {
+    let idp = Idp::start(IdpOptions {
+        rotation: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let closed_pipe = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    for args in [&["-v", "refresh"][..], &["token", "--min-ttl", "100000"]] {
+        let status = env
+            .command(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(closed_pipe())
+            .stderr(closed_pipe())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "octoken {args:?}");
+    }
+    assert_eq!(
+        idp.refreshes(),
+        3,
+        "import, refresh, token each refreshed once"
+    );
+    // The stored token is the newest rotated one.
+    env.run(&["refresh"]).expect(0);
+}

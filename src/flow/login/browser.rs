@@ -59,14 +59,14 @@ pub fn sign_in(
     let (events, mut received) = mpsc::unbounded_channel();
     listener.serve(url.clone(), expected.clone(), events.clone());
 
-    eprintln!(
+    output::tell(format!(
         "Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)"
-    );
+    ));
     if matches!(how, Browser::None) {
-        eprintln!(
+        output::tell(format!(
             "If the browser runs on another machine, paste the address of the page it ends on \
              (it starts with {redirect_uri}) here and press Enter."
-        );
+        ));
         read_pasted_redirects(expected, events);
     } else if let Err(why) = browser::open(&url, how) {
         output::warn(format!(
@@ -183,9 +183,9 @@ fn read_pasted_redirects(expected: Expected, events: UnboundedSender<Event>) {
                 Outcome::Accepted(callback) => Event::Callback(callback),
                 Outcome::WrongIssuer { got } => Event::WrongIssuer(got),
                 Outcome::Ignored(why) => {
-                    eprintln!(
+                    output::tell(format!(
                         "octoken: that address is not this sign-in's redirect ({why}); paste the whole address"
-                    );
+                    ));
                     continue;
                 }
             };

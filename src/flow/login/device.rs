@@ -5,6 +5,7 @@ use crate::flow::Network;
 use crate::oauth::device::{self, DeviceAuthorization};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::{ClientAuth, OAuthError};
+use crate::output;
 use crate::settings::ProfileSettings;
 use std::time::{Duration, Instant};
 
@@ -83,12 +84,12 @@ pub fn sign_in(
 }
 
 fn announce(auth: &DeviceAuthorization) {
-    eprintln!(
+    output::tell(format!(
         "To sign in, open {} and enter the code {}",
         auth.verification_uri, auth.user_code
-    );
+    ));
     if let Some(complete) = &auth.verification_uri_complete {
-        eprintln!("or open {complete}");
+        output::tell(format!("or open {complete}"));
     }
-    eprintln!("Waiting for approval...");
+    output::tell("Waiting for approval...");
 }
