@@ -62,6 +62,17 @@ impl Http {
                 ),
                 hint: Some("check --ca-file".into()),
             })?;
+            // A file without a single certificate parses as an empty bundle; trusting
+            // nothing extra would only surface later as a puzzling certificate error.
+            if certs.is_empty() {
+                return Err(Error::Config {
+                    message: format!("the CA file {} holds no PEM certificate", path.display()),
+                    hint: Some(
+                        "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
+                            .into(),
+                    ),
+                });
+            }
             builder = builder.tls_certs_merge(certs);
         }
         let client = builder.build().map_err(|e| Error::Other {

@@ -112,6 +112,22 @@ pub fn read_private(path: &Path) -> Result<Option<Vec<u8>>> {
         .map_err(|e| Error::io("read", path, e))
 }
 
+/// The permission bits of a file others can read, when they can (never on Windows,
+/// whose ACLs this does not judge).
+pub fn readable_by_others(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
 /// Removes a file; absent is fine.
 pub fn remove(path: &Path) -> Result<()> {
     match fs::remove_file(path) {

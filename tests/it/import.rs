@@ -242,3 +242,53 @@ fn global_flags_go_before_or_after_the_subcommand() {
     // The default profile was never created: an unknown profile, not a missing login.
     env.run(&["token"]).expect(3);
 }
+
+#[test]
+fn the_client_secret_comes_from_a_file_and_a_readable_file_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let secret_file = env.path("client-secret");
+    std::fs::write(&secret_file, format!("{}\n", Client::Post.secret())).unwrap();
+    let secret_arg = secret_file.display().to_string();
+    let login = |file: &str| {
+        let token = idp.refresh_token(Client::Post);
+        env.run_stdin(
+            &[
+                "login",
+                "--issuer",
+                &idp.issuer,
+                "--client-id",
+                Client::Post.id(),
+                "--auth-method",
+                "post",
+                "--store",
+                "file",
+                "--client-secret-file",
+                file,
+                "--refresh-token-stdin",
+            ],
+            &token,
+        )
+    };
+    // 0600: read (trailing newline trimmed) and used, nothing to warn about.
+    std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let quiet = login(&secret_arg).expect(0);
+    assert!(!quiet.stderr.contains("warning"), "{}", quiet.stderr);
+    env.run(&["refresh"]).expect(0);
+    // 0644 (a mounted secret, say): still works, with a warning naming the file.
+    std::fs::set_permissions(&secret_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let warned = login(&secret_arg).expect(0);
+    assert!(
+        warned.stderr.contains("warning:") && warned.stderr.contains("644"),
+        "{}",
+        warned.stderr
+    );
+    assert!(!warned.stderr.contains(Client::Post.secret()));
+    // Not a file: a usage error with a hint, and the stored login is untouched.
+    let dir = env.path("config").display().to_string();
+    let refused = login(&dir).expect(2);
+    assert!(refused.error_line().contains("client secret file"));
+    assert!(refused.stderr.contains("hint:"), "{}", refused.stderr);
+    env.run(&["refresh"]).expect(0);
+}

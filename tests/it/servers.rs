@@ -217,6 +217,15 @@ fn https_with_a_private_ca() {
     let line = run.error_line();
     assert!(line.to_lowercase().contains("certificate"), "{line}");
     assert!(run.stderr.contains("--ca-file"), "{}", run.stderr);
+    // A CA file without a certificate in it is refused at once, not trusted as nothing.
+    let empty = env.path("not-a-ca.pem");
+    std::fs::write(&empty, "just some text\n").unwrap();
+    let run = login(&env, &["--ca-file", &empty.display().to_string()], &[]).expect(3);
+    assert!(
+        run.error_line().contains("holds no PEM certificate"),
+        "{}",
+        run.stderr
+    );
     // With --ca-file it works, and the profile keeps the CA for later refreshes.
     let ca_arg = ca.display().to_string();
     login(&env, &["--ca-file", &ca_arg], &[]).expect(0);

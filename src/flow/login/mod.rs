@@ -280,8 +280,16 @@ fn client_secret(global: &Global, login: &LoginSettings) -> Result<Option<Secret
     if let Some(path) = &login.client_secret_file {
         let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
             message: format!("cannot read the client secret file {}: {e}", path.display()),
-            hint: None,
+            hint: Some("pass a file that holds only the client secret".into()),
         })?;
+        // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
+        if let Some(mode) = crate::store::fsutil::readable_by_others(path) {
+            output::warn(format!(
+                "{} has permissions {mode:03o}: other users can read the client secret \
+                 (`chmod 600` it)",
+                path.display()
+            ));
+        }
         let secret = text.trim();
         if secret.is_empty() {
             return Err(Error::usage(format!("{} is empty", path.display())));
