@@ -172,6 +172,45 @@ fn an_iss_mismatch_stops_the_login() {
     );
 }
 
+/// RFC 8252 7.3 allows [::1]. Where the machine has IPv6 loopback the login completes
+/// through it; where it has none, octoken says it cannot listen there (exit 1) rather than
+/// falling back to another address the provider would not redirect to.
+#[test]
+fn a_fixed_ipv6_loopback_redirect_uri() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let probe = std::net::TcpListener::bind("[::1]:0");
+    let port = match &probe {
+        Ok(listener) => listener.local_addr().unwrap().port(),
+        Err(_) => crate::support::free_port(),
+    };
+    drop(probe);
+    let uri = format!("http://[::1]:{port}/callback");
+    let run = browser_login(
+        &env,
+        &idp,
+        Client::Public,
+        &["--redirect-uri", &uri],
+        &driver(""),
+    );
+    if std::net::TcpListener::bind("[::1]:0").is_ok() {
+        let run = run.expect(0);
+        assert!(
+            run.stderr.contains(&format!("http://[::1]:{port}/")),
+            "{}",
+            run.stderr
+        );
+        assert!(env.run(&["token"]).expect(0).stdout.starts_with("eyJ"));
+    } else {
+        let run = run.expect(1);
+        assert!(
+            run.error_line().contains("cannot listen on [::1]"),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn the_port_of_a_fixed_redirect_uri_already_in_use() {
     let idp = Idp::start(IdpOptions::default());
