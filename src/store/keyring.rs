@@ -11,6 +11,9 @@ use std::time::Duration;
 
 pub const SERVICE: &str = "octoken";
 const DEFAULT_TIMEOUT_SECS: u64 = 5;
+/// Windows Credential Manager refuses a credential blob over 2560 bytes. Checked before
+/// writing so the error says what is wrong instead of a bare platform failure.
+const PAYLOAD_LIMIT: Option<usize> = if cfg!(windows) { Some(2560) } else { None };
 
 pub struct KeyringStore {
     profile: String,
@@ -72,6 +75,21 @@ impl KeyringStore {
     }
 }
 
+fn fits(len: usize, limit: Option<usize>, profile: &str) -> Result<()> {
+    match limit {
+        Some(limit) if len > limit => Err(Error::storage(
+            format!(
+                "the secrets are {len} bytes, more than this keyring holds in one entry ({limit})"
+            ),
+            format!(
+                "keep secrets in a file: `{} --store file`",
+                crate::error::login_command(profile)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -96,6 +114,7 @@ impl SecretStore for KeyringStore {
 
     fn save(&self, secrets: &StoredSecrets) -> Result<()> {
         let bytes = secrets.to_bytes();
+        fits(bytes.len(), PAYLOAD_LIMIT, &self.profile)?;
         self.call("write", move |entry| entry.set_secret(&bytes))
     }
 
@@ -143,5 +162,24 @@ mod platform {
         Err(keyring_core::Error::NotSupportedByStore(
             "no keyring support on this platform; use --store file".into(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_over_the_platform_limit_are_refused_with_a_way_out() {
+        assert!(fits(2560, Some(2560), "default").is_ok());
+        assert!(fits(100_000, None, "default").is_ok());
+        let err = fits(2561, Some(2560), "work").unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::STORAGE);
+        assert!(err.to_string().contains("2561 bytes"));
+        assert!(
+            err.hint()
+                .unwrap()
+                .contains("octoken login -p work --store file")
+        );
     }
 }
