@@ -9,10 +9,7 @@ const STALE: (&str, &str) = ("OCTOKEN_TEST_CLOCK_OFFSET", "400");
 
 #[test]
 fn a_hundred_concurrent_tokens_with_a_stale_cache_make_one_refresh() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let before = idp.refreshes();
@@ -131,10 +128,7 @@ fn kill_9_during_refresh_never_loses_the_token_without_rotation() {
 /// how often, and checks that every loss is a clean "login required", never corruption.
 #[test]
 fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let (mut losses, rounds) = (0, 100);

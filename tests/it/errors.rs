@@ -199,10 +199,7 @@ fn secret_file_with_loose_permissions_is_refused() {
 
 #[test]
 fn verbose_output_never_shows_secrets() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     let refresh_token = idp.refresh_token(Client::Basic);
     let login = import_token(&env, &idp, Client::Basic, &refresh_token, &["-vv"]);

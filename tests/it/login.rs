@@ -40,6 +40,22 @@ pub fn browser_login(
     )
 }
 
+/// A browser login through the sign-in driver to a fixed `--redirect-uri`.
+fn fixed_redirect_login(
+    env: &TestEnv,
+    idp: &Idp,
+    client: Client,
+    redirect_uri: &str,
+) -> crate::support::env::Run {
+    browser_login(
+        env,
+        idp,
+        client,
+        &["--redirect-uri", redirect_uri],
+        &driver(""),
+    )
+}
+
 fn each_client(keycloak: bool) {
     let idp = Idp::start(IdpOptions {
         keycloak,
@@ -80,15 +96,11 @@ fn browser_login_plain_layout_each_client() {
 fn fixed_redirect_uri_of_the_organicity_portal() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    browser_login(
+    fixed_redirect_login(
         &env,
         &idp,
         Client::Basic,
-        &[
-            "--redirect-uri",
-            "http://localhost:3000/auth/oauth2/callback",
-        ],
-        &driver(""),
+        "http://localhost:3000/auth/oauth2/callback",
     )
     .expect(0);
     let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
@@ -186,13 +198,7 @@ fn a_fixed_ipv6_loopback_redirect_uri() {
     };
     drop(probe);
     let uri = format!("http://[::1]:{port}/callback");
-    let run = browser_login(
-        &env,
-        &idp,
-        Client::Public,
-        &["--redirect-uri", &uri],
-        &driver(""),
-    );
+    let run = fixed_redirect_login(&env, &idp, Client::Public, &uri);
     if std::net::TcpListener::bind("[::1]:0").is_ok() {
         let run = run.expect(0);
         assert!(
@@ -218,14 +224,7 @@ fn the_port_of_a_fixed_redirect_uri_already_in_use() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let uri = format!("http://127.0.0.1:{port}/callback");
-    let run = browser_login(
-        &env,
-        &idp,
-        Client::Basic,
-        &["--redirect-uri", &uri],
-        &driver(""),
-    )
-    .expect(1);
+    let run = fixed_redirect_login(&env, &idp, Client::Basic, &uri).expect(1);
     let line = run.error_line();
     assert!(
         line.contains(&format!("port {port}")) && line.contains("in use"),

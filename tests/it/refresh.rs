@@ -5,10 +5,7 @@ use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 #[test]
 fn rotation_on_ten_sequential_refreshes_store_each_new_token() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     let first = import(&env, &idp, Client::Basic, "file");
     let secret_file = env.path("data/secrets/default.json");
@@ -80,10 +77,7 @@ fn a_revoked_token_is_login_required_and_kept() {
 /// early must not turn a refresh into a panic (exit 101) nor lose the rotated token.
 #[test]
 fn readers_that_close_their_pipes_early_change_nothing() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let closed_pipe = || {

@@ -361,10 +361,7 @@ fn requests_go_through_a_forwarding_proxy() {
 
 #[test]
 fn narrowed_scopes_are_cached_apart_and_never_replace_the_full_token() {
-    let idp = Idp::start(IdpOptions {
-        rotation: true,
-        ..IdpOptions::default()
-    });
+    let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     let scope = ["--scope", "openid offline_access read write"];
     browser_login(&env, &idp, Client::Basic, &scope, &driver("")).expect(0);

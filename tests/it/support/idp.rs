@@ -54,6 +54,16 @@ pub struct IdpOptions {
     pub keycloak_offline: bool,
 }
 
+impl IdpOptions {
+    /// A Curity-style server: a new refresh token on every use.
+    pub fn rotating() -> Self {
+        IdpOptions {
+            rotation: true,
+            ..IdpOptions::default()
+        }
+    }
+}
+
 impl Default for IdpOptions {
     fn default() -> Self {
         IdpOptions {
