@@ -2,7 +2,7 @@
 //! the file, and parse errors the line.
 
 use crate::error::{Error, Result};
-use crate::store::fsutil;
+use crate::fsutil;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

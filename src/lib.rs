@@ -8,6 +8,7 @@ mod config;
 mod env;
 mod error;
 mod flow;
+mod fsutil;
 mod jwt;
 mod loopback;
 mod oauth;

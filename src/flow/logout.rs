@@ -10,7 +10,8 @@ use crate::oauth::revoke::{self, Revocation};
 use crate::output;
 use crate::settings::{Global, ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
-use crate::store::{self, cache, fsutil};
+use crate::store::{self, cache, };
+use crate::fsutil;
 
 pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
     let settings = global.profile()?;

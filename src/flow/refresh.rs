@@ -14,7 +14,8 @@ use crate::secret::Secret;
 use crate::settings::{ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
 use crate::store::state::State;
-use crate::store::{self, SecretStore, StoredSecrets, cache, fsutil};
+use crate::store::{self, SecretStore, StoredSecrets, cache, };
+use crate::fsutil;
 use crate::token::{AccessToken, Freshness};
 
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::output;
-use crate::store::fsutil;
+use crate::fsutil;
 use crate::token::AccessToken;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -3,7 +3,8 @@
 //! `--store file`; never a silent fallback.
 
 use crate::error::Result;
-use crate::store::{SecretStore, StoredSecrets, fsutil};
+use crate::store::{SecretStore, StoredSecrets, };
+use crate::fsutil;
 use std::path::PathBuf;
 
 pub struct FileStore {

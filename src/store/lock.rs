@@ -3,7 +3,7 @@
 //! holder exits, so a crashed holder never blocks anyone.
 
 use crate::error::{Error, Result};
-use crate::store::fsutil;
+use crate::fsutil;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -6,7 +6,6 @@
 
 pub mod cache;
 pub mod file;
-pub mod fsutil;
 pub mod keyring;
 pub mod lock;
 pub mod state;

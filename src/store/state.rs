@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::output;
-use crate::store::fsutil;
+use crate::fsutil;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -283,7 +283,7 @@ fn client_secret(global: &Global, login: &LoginSettings) -> Result<Option<Secret
             hint: Some("pass a file that holds only the client secret".into()),
         })?;
         // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
-        if let Some(mode) = crate::store::fsutil::readable_by_others(path) {
+        if let Some(mode) = crate::fsutil::readable_by_others(path) {
             output::warn(format!(
                 "{} has permissions {mode:03o}: other users can read the client secret \
                  (`chmod 600` it)",
