@@ -80,7 +80,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         'octoken;token' {
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh when the cached token has fewer seconds than this left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'format')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the token')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Variable name for --format env')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')

@@ -75,7 +75,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;token'= {
             cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
-            cand --format 'format'
+            cand --format 'How to print the token'
             cand --env 'Variable name for --format env'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'

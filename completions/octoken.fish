@@ -73,7 +73,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
-complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -r -f -a "raw\t'The token and a newline'
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token' -r -f -a "raw\t'The token and a newline'
 json\t'A JSON object: access_token, token_type, expires_at, expires_in, scope'
 header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
 env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"

@@ -1,32 +1,26 @@
-//! Dispatch: resolve the global settings, then run exactly one flow.
+//! Dispatch: resolve the command's settings, then run exactly one flow.
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
 use crate::error::{Result, exit};
-use crate::flow;
-use crate::output;
-use crate::settings::Global;
+use crate::settings::{Command, resolve};
+use crate::{completions, flow, man, output};
 
 /// Runs the command; the exit code on success (0, or the code of `exec`'s command).
 pub fn run(cli: Cli) -> Result<u8> {
     output::set_verbosity(cli.global.verbose, cli.global.quiet);
-    // Output that needs no profile, nor even a home directory.
-    match &cli.command {
-        Command::Completions(args) => return flow::shell::completions(args.shell).map(ok),
-        Command::Man { command } => return flow::shell::man(command.as_deref()).map(ok),
-        _ => {}
-    }
-    let global = Global::resolve(&cli.global)?;
-    match &cli.command {
-        Command::Login(args) => flow::login::run(&global, args).map(ok),
-        Command::Token(args) => flow::token::run(&global, args).map(ok),
-        Command::Exec(args) => flow::exec::run(&global, args),
-        Command::Refresh(args) => flow::refresh::run(&global, args).map(ok),
-        Command::Status(args) => flow::status::run(&global, args).map(ok),
-        Command::Inspect(args) => flow::inspect::run(&global, args).map(ok),
-        Command::Introspect(args) => flow::introspect::run(&global, args).map(ok),
-        Command::Logout(args) => flow::logout::run(&global, args).map(ok),
-        Command::Profiles => flow::shell::profiles(&global).map(ok),
-        Command::Completions(_) | Command::Man { .. } => unreachable!("handled above"),
+    match resolve::resolve(cli)? {
+        // Output that needs no profile, nor even a home directory.
+        Command::Completions(shell) => completions::completions(shell).map(ok),
+        Command::Man(command) => man::man(command.as_deref()).map(ok),
+        Command::Profiles(global) => flow::profiles::profiles(&global).map(ok),
+        Command::Login(settings) => flow::login::run(*settings).map(ok),
+        Command::Token(settings) => flow::token::run(&settings).map(ok),
+        Command::Exec(settings) => flow::exec::run(&settings),
+        Command::Refresh(settings) => flow::refresh::run(&settings).map(ok),
+        Command::Status(settings) => flow::status::run(&settings).map(ok),
+        Command::Inspect(settings) => flow::inspect::run(&settings).map(ok),
+        Command::Introspect(settings) => flow::introspect::run(&settings).map(ok),
+        Command::Logout(settings) => flow::logout::run(&settings).map(ok),
     }
 }
 

@@ -2,7 +2,6 @@
 //! into what the flows use.
 
 use crate::env;
-use crate::output::TokenFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -253,12 +252,25 @@ pub enum GrantArg {
     ClientCredentials,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenFormatArg {
+    /// The token and a newline
+    Raw,
+    /// A JSON object: access_token, token_type, expires_at, expires_in, scope
+    Json,
+    /// `Authorization: Bearer <token>`, for `curl -H @-`
+    Header,
+    /// `export NAME='<token>'`, for `eval "$(octoken token --format env)"`
+    Env,
+}
+
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(flatten)]
     pub fresh: FreshArgs,
-    #[arg(long, value_enum, default_value_t = TokenFormat::Raw)]
-    pub format: TokenFormat,
+    /// How to print the token
+    #[arg(long, value_enum, default_value_t = TokenFormatArg::Raw)]
+    pub format: TokenFormatArg,
     /// Variable name for --format env
     #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
     pub env_name: String,

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::oauth::AuthMethod;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,14 +13,6 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum AuthMethod {
-    Basic,
-    Post,
-    None,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,16 +27,6 @@ impl StoreKind {
         match self {
             StoreKind::Keyring => "keyring",
             StoreKind::File => "file",
-        }
-    }
-}
-
-impl AuthMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuthMethod::Basic => "basic",
-            AuthMethod::Post => "post",
-            AuthMethod::None => "none",
         }
     }
 }

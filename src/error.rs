@@ -1,7 +1,12 @@
 //! The one error type that reaches `main`, with its exit code and a hint.
 //! Exit codes are a documented contract (README "Exit codes").
+//!
+//! Lower rooms return their own errors (`OAuthError`, `SetupError`); this module alone
+//! turns them into exit codes and hints that name flags. It imports only leaves.
 
 use crate::oauth::OAuthError;
+use crate::oauth::http::SetupError;
+use crate::profile_name;
 use thiserror::Error;
 
 pub mod exit {
@@ -12,6 +17,10 @@ pub mod exit {
     pub const LOGIN_REQUIRED: u8 = 4;
     pub const TEMPORARY: u8 = 5;
     pub const STORAGE: u8 = 6;
+    /// `exec`: the command was found but could not be started (as shells do).
+    pub const CANNOT_EXECUTE: u8 = 126;
+    /// `exec`: no such command (as shells do).
+    pub const COMMAND_NOT_FOUND: u8 = 127;
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -108,8 +117,8 @@ impl Error {
             Error::Interrupted => exit::INTERRUPTED,
             Error::CommandNotRun {
                 not_found: true, ..
-            } => 127,
-            Error::CommandNotRun { .. } => 126,
+            } => exit::COMMAND_NOT_FOUND,
+            Error::CommandNotRun { .. } => exit::CANNOT_EXECUTE,
         }
     }
 
@@ -141,9 +150,27 @@ impl Error {
 }
 
 pub fn login_command(profile: &str) -> String {
-    if profile == crate::settings::DEFAULT_PROFILE {
-        "octoken login".to_string()
-    } else {
-        format!("octoken login -p {profile}")
+    profile_name::login_command(profile)
+}
+
+impl From<SetupError> for Error {
+    fn from(err: SetupError) -> Self {
+        let hint = match &err {
+            SetupError::Proxy { .. } => "use e.g. --proxy http://proxy.example.com:3128",
+            SetupError::CaUnreadable { .. } | SetupError::CaNotPem { .. } => "check --ca-file",
+            SetupError::CaEmpty { .. } => {
+                "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
+            }
+            SetupError::Client(_) => {
+                return Error::Other {
+                    message: err.to_string(),
+                    hint: None,
+                };
+            }
+        };
+        Error::Config {
+            message: err.to_string(),
+            hint: Some(hint.into()),
+        }
     }
 }

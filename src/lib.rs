@@ -1,9 +1,10 @@
 //! octoken as a library: the binary's whole program, plus the entry points the fuzz
 //! targets drive. Nothing here is a stable API.
 
+mod access_token;
 mod app;
-mod browser;
 mod cli;
+mod completions;
 mod config;
 mod env;
 mod error;
@@ -11,13 +12,17 @@ mod flow;
 mod fsutil;
 mod jwt;
 mod loopback;
+mod man;
+mod network;
 mod oauth;
+mod open_url;
 mod output;
 mod paths;
+mod profile_name;
 mod secret;
+mod session;
 mod settings;
 mod store;
-mod token;
 
 use clap::Parser;
 use std::process::ExitCode;

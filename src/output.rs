@@ -2,7 +2,10 @@
 //! stdout is a contract: `token` prints exactly "<token>\n" (or the chosen format),
 //! every other command prints nothing there unless asked for data (`status --json`).
 
-use crate::token::AccessToken;
+// The one module allowed to write stdout and stderr (Cargo.toml [lints], clippy.toml).
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
+
+use crate::access_token::AccessToken;
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
@@ -70,6 +73,12 @@ const RED: &str = "1;31";
 const YELLOW: &str = "1;33";
 const CYAN: &str = "1;36";
 
+/// Whether a person is at stderr (a prompt may be shown there).
+pub fn stderr_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal()
+}
+
 /// Colour only on a terminal, never with NO_COLOR or TERM=dumb.
 fn stderr_is_rich() -> bool {
     use std::io::IsTerminal;
@@ -131,7 +140,7 @@ impl Drop for Spinner {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenFormat {
     /// The token and a newline.
     Raw,

@@ -2,22 +2,21 @@
 //! environment, keeping the token out of argv and shell history. The exit status is the
 //! command's.
 
-use crate::cli::ExecArgs;
 use crate::error::{Error, Result};
-use crate::flow::token::fresh_token;
-use crate::settings::Global;
+use crate::session::Session;
+use crate::settings::ExecSettings;
 use std::process::Command;
 
 /// Returns the command's exit code (on Unix the command replaces octoken, so this only
 /// returns when it could not be started).
-pub fn run(global: &Global, args: &ExecArgs) -> Result<u8> {
-    let settings = global.profile()?;
-    let token = fresh_token(global, &settings, &args.fresh)?;
-    let (program, rest) = args.command.split_first().expect("clap requires CMD");
+pub fn run(settings: &ExecSettings) -> Result<u8> {
+    let session = Session::open(&settings.profile, settings.global.now);
+    let token = session.fresh_token(&settings.fresh)?;
+    let program = &settings.program;
     let mut command = Command::new(program);
     command
-        .args(rest)
-        .env(&args.env_name, token.access_token.expose());
+        .args(&settings.args)
+        .env(&settings.env_name, token.access_token.expose());
     let not_run = |e: std::io::Error| Error::CommandNotRun {
         message: format!("cannot run {}: {e}", program.to_string_lossy()),
         not_found: e.kind() == std::io::ErrorKind::NotFound,

@@ -1,18 +1,17 @@
 //! `octoken inspect`: decode a JWT's header and claims locally. It does not verify the
 //! signature, and says so: nothing shown here is proof of anything.
 
-use crate::cli::{FreshArgs, InspectArgs};
 use crate::error::{Error, Result};
-use crate::flow::token::fresh_token;
 use crate::jwt;
 use crate::output;
 use crate::secret::Secret;
-use crate::settings::Global;
+use crate::session::Session;
+use crate::settings::{FreshSettings, InspectSettings};
 use std::io::Read;
 
-pub fn run(global: &Global, args: &InspectArgs) -> Result<()> {
-    let token = match args.token.as_deref() {
-        Some("-") => {
+pub fn run(settings: &InspectSettings) -> Result<()> {
+    let token = match settings {
+        InspectSettings::Stdin => {
             let mut text = String::new();
             std::io::stdin()
                 .take(1024 * 1024)
@@ -20,19 +19,11 @@ pub fn run(global: &Global, args: &InspectArgs) -> Result<()> {
                 .map_err(|e| Error::usage(format!("cannot read the JWT from stdin: {e}")))?;
             Secret::new(text.trim())
         }
-        Some(_) => {
-            return Err(Error::Usage {
-                message: "tokens are not taken from the command line".into(),
-                hint: Some("pipe it in: `octoken inspect - < token.jwt`".into()),
-            });
-        }
-        None => {
-            let settings = global.profile()?;
-            let fresh = FreshArgs {
-                min_ttl: 0,
-                scope: None,
-            };
-            fresh_token(global, &settings, &fresh)?.access_token
+        InspectSettings::Current(current) => {
+            let (global, profile) = current.as_ref();
+            Session::open(profile, global.now)
+                .fresh_token(&FreshSettings::default())?
+                .access_token
         }
     };
     let (Some(header), Some(claims)) = (jwt::header(token.expose()), jwt::claims(token.expose()))

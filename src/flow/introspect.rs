@@ -2,24 +2,21 @@
 //! Servers allow it to confidential clients (resource servers); the answer is printed as
 //! JSON.
 
-use crate::cli::{FreshArgs, IntrospectArgs};
-use crate::config::AuthMethod;
 use crate::error::{Error, Result};
-use crate::flow::Network;
-use crate::flow::token::fresh_token;
-use crate::oauth::FormRequest;
+use crate::network::Network;
 use crate::oauth::grant::json_object;
+use crate::oauth::{AuthMethod, FormRequest};
 use crate::output;
-use crate::settings::Global;
-use crate::store;
+use crate::session::Session;
+use crate::settings::{FreshSettings, IntrospectSettings};
 
 pub const INTROSPECTION_ENDPOINT: &str = "introspection endpoint";
 
-pub fn run(global: &Global, args: &IntrospectArgs) -> Result<()> {
-    let settings = global.profile()?;
+pub fn run(settings: &IntrospectSettings) -> Result<()> {
     let profile = &settings.profile;
     let url = profile
-        .introspection_url
+        .endpoints
+        .introspection
         .as_deref()
         .ok_or_else(|| Error::Config {
             message: "the provider has no introspection endpoint".into(),
@@ -31,30 +28,23 @@ pub fn run(global: &Global, args: &IntrospectArgs) -> Result<()> {
             hint: Some("use `octoken inspect` to decode a JWT locally".into()),
         });
     }
-    let secrets = store::open(profile.store, &settings.paths, &settings.name)
-        .load()?
-        .unwrap_or_default();
-    let (token, hint) = if args.refresh_token {
+    let session = Session::open(profile, settings.global.now);
+    let secrets = session.store().load()?.unwrap_or_default();
+    let (token, hint) = if settings.refresh_token {
         let token = secrets
             .refresh_token
             .clone()
-            .ok_or_else(|| Error::login_required(&settings.name, "no refresh token stored"))?;
+            .ok_or_else(|| Error::login_required(&profile.name, "no refresh token stored"))?;
         (token, "refresh_token")
     } else {
-        let fresh = FreshArgs {
-            min_ttl: 0,
-            scope: None,
-        };
-        (
-            fresh_token(global, &settings, &fresh)?.access_token,
-            "access_token",
-        )
+        let token = session.fresh_token(&FreshSettings::default())?;
+        (token.access_token, "access_token")
     };
-    let network = Network::new(&settings.http_options())?;
+    let network = Network::new(&profile.http)?;
     let mut request = FormRequest::new(
         INTROSPECTION_ENDPOINT,
         url,
-        &settings.client(secrets.client_secret),
+        &session.client(secrets.client_secret),
     );
     request.push("token", token.expose());
     request.push("token_type_hint", hint);

@@ -2,31 +2,28 @@
 //! then delete the stored secrets, the cache and the state. If the revocation fails the
 //! secrets are kept: deleting them would leave a live token nobody can revoke.
 
-use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
-use crate::flow::Network;
+use crate::network::Network;
 use crate::oauth::ClientAuth;
 use crate::oauth::revoke::{self, Revocation};
 use crate::output;
-use crate::settings::{Global, ProfileSettings, lock_timeout};
-use crate::store::lock::ProfileLock;
-use crate::store::{self, cache, };
-use crate::fsutil;
+use crate::session::Session;
+use crate::settings::LogoutSettings;
 
-pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
-    let settings = global.profile()?;
-    let _lock = ProfileLock::acquire(&settings.lock_file(), lock_timeout())?;
-    let store = store::open(settings.profile.store, &settings.paths, &settings.name);
-    let secrets = store.load()?;
+pub fn run(settings: &LogoutSettings) -> Result<()> {
+    let profile = &settings.profile;
+    let session = Session::open(profile, settings.global.now);
+    let _lock = session.lock()?;
+    let secrets = session.store().load()?;
     let mut revoked = false;
-    if !args.local
+    if !settings.local
         && let Some(secrets) = &secrets
         && let Some(refresh_token) = &secrets.refresh_token
     {
-        match &settings.profile.revocation_url {
+        match &profile.endpoints.revocation {
             Some(url) => {
-                let network = Network::new(&settings.http_options())?;
-                let client = settings.client(secrets.client_secret.clone());
+                let network = Network::new(&profile.http)?;
+                let client = session.client(secrets.client_secret.clone());
                 let request = revoke::revoke_request(url, &client, refresh_token, "refresh_token");
                 let response = network
                     .post(&request)
@@ -39,22 +36,17 @@ pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
                         )));
                     }
                 }
-                revoke_access_token(&network, &settings, &client, url, global.now);
+                revoke_access_token(&network, &session, &client, url, settings.global.now);
             }
             None => output::warn(
                 "the server has no revocation endpoint; the refresh token stays valid there until it expires",
             ),
         }
     }
-    store.delete()?;
-    for file in settings.paths.cache_files(&settings.name) {
-        cache::remove(&file)?;
-    }
-    fsutil::remove(&settings.state_file())?;
-    fsutil::remove(&settings.paths.recovery_file(&settings.name))?;
+    session.forget_local()?;
     output::notice(format!(
         "octoken: logged out of profile '{}'{}",
-        settings.name,
+        profile.name,
         if revoked {
             "; the refresh token was revoked"
         } else {
@@ -69,12 +61,12 @@ pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
 /// stops a logout, since the refresh token is already revoked.
 fn revoke_access_token(
     network: &Network,
-    settings: &ProfileSettings,
+    session: &Session,
     client: &ClientAuth,
     url: &str,
     now: u64,
 ) {
-    let Some(token) = cache::load(&settings.cache_file(None), &settings.cache_key()) else {
+    let Some(token) = session.cached(None) else {
         return;
     };
     if token.remaining(now) == 0 {

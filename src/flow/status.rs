@@ -1,23 +1,22 @@
 //! `octoken status`: what a profile is and how its tokens stand. Never a secret.
 
-use crate::cli::StatusArgs;
 use crate::error::{Error, Result};
 use crate::jwt;
 use crate::output;
-use crate::settings::{DEFAULT_IDLE_LIMIT_DAYS, Global};
-use crate::store::{self, cache, state::State};
+use crate::session::Session;
+use crate::settings::StatusSettings;
 use serde_json::{Value, json};
 
-pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
-    let settings = global.profile()?;
+pub fn run(settings: &StatusSettings) -> Result<()> {
     let p = &settings.profile;
-    let now = global.now;
-    let cached = cache::load(&settings.cache_file(None), &settings.cache_key());
-    let state = State::load(&settings.state_file());
+    let now = settings.global.now;
+    let session = Session::open(p, now);
+    let cached = session.cached(None);
+    let state = session.state();
     let claims = cached
         .as_ref()
         .and_then(|t| jwt::claims(t.access_token.expose()));
-    let refresh_token = match store::open(p.store, &settings.paths, &settings.name).load() {
+    let refresh_token = match session.store().load() {
         Ok(Some(s)) if s.refresh_token.is_some() => "stored".to_string(),
         Ok(_) => "none".to_string(),
         Err(e) => format!("unavailable ({e})"),
@@ -26,17 +25,17 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
         .rejected_refresh_token
         .is_some()
         .then(|| state.rejected_at.map(output::rfc3339));
-    let idle_limit_days = p.idle_limit_days.unwrap_or(DEFAULT_IDLE_LIMIT_DAYS);
+    let idle_limit_days = p.idle_limit_days;
     let idle_warning = state
         .last_refresh_at
         .and_then(|last| idle_warning(now.saturating_sub(last), idle_limit_days));
     let report = json!({
-        "profile": settings.name,
+        "profile": p.name,
         "issuer": p.issuer,
         "client_id": p.client_id,
         "auth_method": p.auth_method.as_str(),
-        "store": p.store.as_str(),
-        "token_url": p.token_url,
+        "store": p.store.kind.as_str(),
+        "token_url": p.endpoints.token,
         "scope_requested": p.scope,
         "refresh_token": refresh_token,
         "refresh_token_rejected_at": rejected.flatten(),
@@ -51,7 +50,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> Result<()> {
             "subject": claims.as_ref().and_then(|c| c.get("sub")).cloned(),
         })),
     });
-    if args.json {
+    if settings.json {
         return output::stdout(&format!("{report:#}\n"))
             .map_err(|e| Error::other(format!("cannot write the status: {e}")));
     }

@@ -1,11 +1,11 @@
 //! Token-endpoint grants (RFC 6749 section 6 refresh, 4.4 client credentials): pure
 //! request builders and a lenient parser for the answers real servers give.
 
+use crate::access_token::AccessToken;
 use crate::jwt;
 use crate::oauth::http::HttpResponse;
 use crate::oauth::{ClientAuth, FormRequest, OAuthError, error::excerpt};
 use crate::secret::Secret;
-use crate::token::AccessToken;
 use serde_json::{Map, Value};
 
 pub const TOKEN_ENDPOINT: &str = "token endpoint";

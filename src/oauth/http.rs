@@ -2,10 +2,9 @@
 //! (a token endpoint that redirects is misconfigured or hostile), logs exchanges at -v
 //! with secrets redacted, and retries only what surely never reached the server.
 
-use crate::error::{Error, Result};
 use crate::oauth::{FormRequest, OAuthError};
 use crate::output;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are refused: no real token response comes close.
@@ -13,12 +12,33 @@ pub const MAX_BODY: usize = 1024 * 1024;
 /// Longest `Retry-After` octoken honours before giving up with "try again later".
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
+/// How to talk to a profile's server, resolved once by `settings`.
 #[derive(Debug, Clone)]
-pub struct HttpOptions<'a> {
+pub struct HttpOptions {
     pub connect_timeout: Duration,
     pub request_timeout: Duration,
-    pub ca_file: Option<&'a Path>,
-    pub proxy: Option<&'a str>,
+    /// Extra trusted CA certificates (PEM).
+    pub ca_file: Option<PathBuf>,
+    /// A proxy for this profile; else the environment's HTTPS_PROXY / NO_PROXY apply.
+    pub proxy: Option<String>,
+}
+
+/// Why the HTTP client could not be set up. `error.rs` turns these into messages with
+/// hints that name the flags; this module knows nothing of flags.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("invalid proxy URL {url}: {message}")]
+    Proxy { url: String, message: String },
+    #[error("cannot read the CA file {}: {message}", path.display())]
+    CaUnreadable { path: PathBuf, message: String },
+    #[error("the CA file {} is not PEM certificates: {message}", path.display())]
+    CaNotPem { path: PathBuf, message: String },
+    /// A file without a single certificate parses as an empty bundle; trusting nothing
+    /// extra would only surface later as a puzzling certificate error.
+    #[error("the CA file {} holds no PEM certificate", path.display())]
+    CaEmpty { path: PathBuf },
+    #[error("cannot set up HTTP: {0}")]
+    Client(String),
 }
 
 #[derive(Debug)]
@@ -35,7 +55,7 @@ pub struct Http {
 }
 
 impl Http {
-    pub fn new(options: &HttpOptions) -> Result<Http> {
+    pub fn new(options: &HttpOptions) -> Result<Http, SetupError> {
         // One process-wide TLS provider; ring keeps the binary small.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
@@ -43,42 +63,29 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout);
-        if let Some(proxy) = options.proxy {
-            let proxy = reqwest::Proxy::all(proxy).map_err(|e| Error::Config {
-                message: format!("invalid proxy URL {proxy}: {e}"),
-                hint: Some("use e.g. http://proxy.example.com:3128".into()),
+        if let Some(proxy) = &options.proxy {
+            let proxy = reqwest::Proxy::all(proxy).map_err(|e| SetupError::Proxy {
+                url: proxy.clone(),
+                message: e.to_string(),
             })?;
             builder = builder.proxy(proxy);
         }
-        if let Some(path) = options.ca_file {
-            let pem = std::fs::read(path).map_err(|e| Error::Config {
-                message: format!("cannot read the CA file {}: {e}", path.display()),
-                hint: Some("check --ca-file".into()),
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path).map_err(|e| SetupError::CaUnreadable {
+                path: path.clone(),
+                message: e.to_string(),
             })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Config {
-                message: format!(
-                    "the CA file {} is not PEM certificates: {e}",
-                    path.display()
-                ),
-                hint: Some("check --ca-file".into()),
-            })?;
-            // A file without a single certificate parses as an empty bundle; trusting
-            // nothing extra would only surface later as a puzzling certificate error.
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
             if certs.is_empty() {
-                return Err(Error::Config {
-                    message: format!("the CA file {} holds no PEM certificate", path.display()),
-                    hint: Some(
-                        "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
-                            .into(),
-                    ),
-                });
+                return Err(SetupError::CaEmpty { path: path.clone() });
             }
             builder = builder.tls_certs_merge(certs);
         }
-        let client = builder.build().map_err(|e| Error::Other {
-            message: format!("cannot set up HTTP: {}", chain(&e)),
-            hint: None,
-        })?;
+        let client = builder.build().map_err(|e| SetupError::Client(chain(&e)))?;
         Ok(Http { client })
     }
 

@@ -13,9 +13,31 @@ pub mod revoke;
 
 pub use error::OAuthError;
 
-use crate::config::AuthMethod;
 use crate::secret::Secret;
 use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+/// How the client authenticates at the token endpoint (RFC 6749 2.3.1; OIDC Core 9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMethod {
+    /// client_secret_basic: id and secret in an HTTP Basic header.
+    Basic,
+    /// client_secret_post: id and secret in the form body.
+    Post,
+    /// A public client (RFC 8252): only the id.
+    None,
+}
+
+impl AuthMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthMethod::Basic => "basic",
+            AuthMethod::Post => "post",
+            AuthMethod::None => "none",
+        }
+    }
+}
 
 /// How this client proves who it is at the token endpoint.
 #[derive(Debug, Clone)]

@@ -2,10 +2,10 @@
 //! missing, corrupt or foreign cache is ignored (and rewritten on the next refresh).
 //! Reading it touches neither the keyring nor the network; that is the fast path.
 
+use crate::access_token::AccessToken;
 use crate::error::Result;
-use crate::output;
 use crate::fsutil;
-use crate::token::AccessToken;
+use crate::output;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

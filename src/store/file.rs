@@ -3,8 +3,8 @@
 //! `--store file`; never a silent fallback.
 
 use crate::error::Result;
-use crate::store::{SecretStore, StoredSecrets, };
 use crate::fsutil;
+use crate::store::{SecretStore, StoredSecrets};
 use std::path::PathBuf;
 
 pub struct FileStore {
@@ -29,7 +29,7 @@ impl SecretStore for FileStore {
         let fix = format!(
             "move {} away and run `{}` again",
             self.path.display(),
-            crate::error::login_command(&self.profile)
+            crate::profile_name::login_command(&self.profile)
         );
         StoredSecrets::from_bytes(&bytes, &self.path.display().to_string(), &fix).map(Some)
     }

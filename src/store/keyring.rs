@@ -3,33 +3,34 @@
 //! Every call has a deadline: a locked collection waiting for a prompt, or a hung
 //! session bus, must not hang `octoken token` in a cron job.
 
-use crate::env;
 use crate::error::{Error, Result};
 use crate::store::{SecretStore, StoredSecrets};
 use std::sync::mpsc;
 use std::time::Duration;
 
 pub const SERVICE: &str = "octoken";
-const DEFAULT_TIMEOUT_SECS: u64 = 5;
 /// Windows Credential Manager refuses a credential blob over 2560 bytes. Checked before
 /// writing so the error says what is wrong instead of a bare platform failure.
 const PAYLOAD_LIMIT: Option<usize> = if cfg!(windows) { Some(2560) } else { None };
 
 pub struct KeyringStore {
     profile: String,
+    /// How long one keyring call may take (settings: OCTOKEN_KEYRING_TIMEOUT).
+    timeout: Duration,
 }
 
 impl KeyringStore {
-    pub fn new(profile: &str) -> Self {
+    pub fn new(profile: &str, timeout: Duration) -> Self {
         KeyringStore {
             profile: profile.to_string(),
+            timeout,
         }
     }
 
     fn hint(&self) -> String {
         format!(
             "unlock the keyring (from cron: DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus), or keep secrets in a file: `{} --store file`",
-            crate::error::login_command(&self.profile)
+            crate::profile_name::login_command(&self.profile)
         )
     }
 
@@ -39,9 +40,7 @@ impl KeyringStore {
         what: &'static str,
         op: impl FnOnce(&keyring_core::Entry) -> keyring_core::Result<T> + Send + 'static,
     ) -> Result<T> {
-        let timeout = env::var(env::OCTOKEN_KEYRING_TIMEOUT)
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        let timeout = self.timeout;
         let profile = self.profile.clone();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -50,10 +49,13 @@ impl KeyringStore {
                 .and_then(|entry| op(&entry));
             let _ = tx.send(result);
         });
-        match rx.recv_timeout(Duration::from_secs(timeout)) {
+        match rx.recv_timeout(timeout) {
             Ok(result) => result.map_err(|e| self.error(what, e)),
             Err(_) => Err(Error::storage(
-                format!("the keyring did not answer within {timeout}s ({what})"),
+                format!(
+                    "the keyring did not answer within {}s ({what})",
+                    timeout.as_secs()
+                ),
                 self.hint(),
             )),
         }
@@ -83,7 +85,7 @@ fn fits(len: usize, limit: Option<usize>, profile: &str) -> Result<()> {
             ),
             format!(
                 "keep secrets in a file: `{} --store file`",
-                crate::error::login_command(profile)
+                crate::profile_name::login_command(profile)
             ),
         )),
         _ => Ok(()),

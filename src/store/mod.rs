@@ -12,9 +12,10 @@ pub mod state;
 
 use crate::config::StoreKind;
 use crate::error::{Error, Result};
-use crate::paths::Paths;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// What a profile keeps secret. Small on purpose: Windows caps a credential at 2560 bytes.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -66,12 +67,27 @@ pub trait SecretStore {
     fn delete(&self) -> Result<()>;
 }
 
-pub fn open(kind: StoreKind, paths: &Paths, profile: &str) -> Box<dyn SecretStore> {
-    let store: Box<dyn SecretStore> = match kind {
-        StoreKind::Keyring => Box::new(keyring::KeyringStore::new(profile)),
-        StoreKind::File => Box::new(file::FileStore::new(paths.secret_file(profile), profile)),
+/// Where a profile's secrets are, as `settings` resolved it.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub kind: StoreKind,
+    /// The file store's file.
+    pub secret_file: PathBuf,
+    /// The deadline of one keyring call.
+    pub keyring_timeout: Duration,
+    /// Test setting OCTOKEN_TEST_FAIL_SECRET_WRITES.
+    pub fail_writes: bool,
+}
+
+/// The one constructor of a profile's secret store.
+pub fn open(profile: &str, options: &StoreOptions) -> Box<dyn SecretStore> {
+    let store: Box<dyn SecretStore> = match options.kind {
+        StoreKind::Keyring => {
+            Box::new(keyring::KeyringStore::new(profile, options.keyring_timeout))
+        }
+        StoreKind::File => Box::new(file::FileStore::new(options.secret_file.clone(), profile)),
     };
-    if crate::env::var(crate::env::OCTOKEN_TEST_FAIL_SECRET_WRITES).is_some() {
+    if options.fail_writes {
         return Box::new(FailingWrites(store));
     }
     store

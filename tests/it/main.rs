@@ -1,12 +1,13 @@
 // The harness builds the environment the binary runs in, so it reads PATH itself;
 // the one-room rule for the environment (clippy.toml) is for the binary.
-#![allow(clippy::disallowed_methods)]
+#![allow(clippy::disallowed_methods, clippy::print_stderr, clippy::print_stdout)]
 
 //! octoken's integration tests: the real binary, a real OpenID Connect provider, a real
 //! Secret Service. One test binary (faster to link), one module per area.
 
 mod support;
 
+mod architecture;
 mod chromium;
 mod concurrency;
 mod errors;

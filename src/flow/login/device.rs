@@ -1,7 +1,7 @@
 //! Device sign-in (RFC 8628): show a code and a URL, poll until the user approves.
 
 use crate::error::{Error, Result};
-use crate::flow::Network;
+use crate::network::Network;
 use crate::oauth::device::{self, DeviceAuthorization};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::{ClientAuth, OAuthError};
@@ -19,11 +19,15 @@ pub fn sign_in(
     timeout: Duration,
     now: u64,
 ) -> Result<TokenResponse> {
-    let profile = &settings.profile;
-    let device_url = profile.device_url.as_deref().ok_or_else(|| Error::Config {
-        message: "the provider has no device authorization endpoint".into(),
-        hint: Some("give it with --device-url, or sign in with a browser".into()),
-    })?;
+    let profile = settings;
+    let device_url = profile
+        .endpoints
+        .device
+        .as_deref()
+        .ok_or_else(|| Error::Config {
+            message: "the provider has no device authorization endpoint".into(),
+            hint: Some("give it with --device-url, or sign in with a browser".into()),
+        })?;
     let response = network.post(&device::device_request(device_url, client, &profile.scope))?;
     let auth = device::parse_device_response(&response)?;
     announce(&auth);
@@ -54,7 +58,7 @@ pub fn sign_in(
                 }
             }
         })?;
-        let request = device::poll_request(&profile.token_url, client, &auth.device_code);
+        let request = device::poll_request(&profile.endpoints.token, client, &auth.device_code);
         let answer = network
             .post(&request)
             .and_then(|r| grant::parse_token_response(&r, now));

@@ -6,61 +6,49 @@
 //!
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
-mod browser;
 mod device;
+mod redirect;
 
-use crate::browser::Browser;
-use crate::cli::LoginArgs;
-use crate::config::{AuthMethod, Config, Grant, Profile};
-use crate::env;
+use crate::config::{Grant, Profile};
 use crate::error::{Error, Result};
-use crate::flow::Network;
-use crate::flow::refresh::persist;
+use crate::network::Network;
+use crate::oauth::ClientAuth;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
 use crate::oauth::grant::{self, TokenResponse};
-use crate::oauth::http::HttpOptions;
 use crate::output;
 use crate::secret::Secret;
-use crate::settings::{
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, Global, LoginSettings, ProfileSettings,
-};
-use crate::store::{self, StoredSecrets};
+use crate::session::Session;
+use crate::settings::{ClientSecretSource, LoginMethod, LoginSettings, ProfileSettings};
+use crate::store::{self, StoreOptions, StoredSecrets};
 use std::io::Read;
-use std::time::Duration;
 
 /// Refresh tokens are a few KiB at most; refuse to slurp more than this from stdin.
 const MAX_STDIN: u64 = 64 * 1024;
 
-enum Method {
-    Import(Secret),
-    Browser(Browser),
-    Device,
-    ClientCredentials,
-}
-
-pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
-    let mut config = global.load_config()?;
-    let previous = config.profiles.get(&global.profile).cloned();
-    let login = LoginSettings::resolve(args, previous)?;
-    let method = method(args, &login)?;
-    let client_secret = client_secret(global, &login)?;
-
-    let network = Network::new(&HttpOptions {
-        connect_timeout: Duration::from_secs(DEFAULT_CONNECT_TIMEOUT),
-        request_timeout: Duration::from_secs(DEFAULT_REQUEST_TIMEOUT),
-        ca_file: login.ca_file.as_deref(),
-        proxy: login.proxy.as_deref(),
-    })?;
+pub fn run(mut login: LoginSettings) -> Result<()> {
+    let imported = match login.method {
+        LoginMethod::Import => Some(read_refresh_token()?),
+        _ => None,
+    };
+    let client_secret = client_secret(&login)?;
+    let network = Network::new(&login.http)?;
     let metadata = endpoints(&network, &login)?;
-    let settings = profile_settings(global, &login, &metadata)?;
-    let client = settings.client(client_secret.clone());
-    let timeout = Duration::from_secs(args.timeout);
+    let profile = new_profile(&login, &metadata);
+    // Discovered endpoints face the same https rule as typed ones, reported as input errors.
+    let settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+    let client = ClientAuth {
+        client_id: settings.client_id.clone(),
+        method: settings.auth_method,
+        secret: client_secret.clone(),
+    };
+    let now = login.global.now;
 
-    let (response, initial_refresh_token) = match method {
-        Method::Import(refresh_token) => {
+    let (response, initial_refresh_token) = match &login.method {
+        LoginMethod::Import => {
+            let refresh_token = imported.expect("read above for Import");
             let request =
-                grant::refresh_request(&settings.profile.token_url, &client, &refresh_token, None);
-            let response = exchange(&network, &request, global.now).map_err(|e| match e {
+                grant::refresh_request(&settings.endpoints.token, &client, &refresh_token, None);
+            let response = exchange(&network, &request, now).map_err(|e| match e {
                 Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
                     Error::LoginRequired {
                         message: format!("the server rejected the imported refresh token ({e})"),
@@ -72,62 +60,40 @@ pub fn run(global: &Global, args: &LoginArgs) -> Result<()> {
             })?;
             (response, Some(refresh_token))
         }
-        Method::Browser(how) => {
-            let response = browser::sign_in(
-                &network, &settings, &metadata, &client, &how, timeout, global.now,
+        LoginMethod::Browser(how) => {
+            let response = redirect::sign_in(
+                &network,
+                &settings,
+                &metadata,
+                &client,
+                how,
+                login.timeout,
+                now,
             )?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
-        Method::Device => {
-            let response = device::sign_in(&network, &settings, &client, timeout, global.now)?;
+        LoginMethod::Device => {
+            let response = device::sign_in(&network, &settings, &client, login.timeout, now)?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
-        Method::ClientCredentials => {
-            let scope = Some(settings.profile.scope.as_str());
+        LoginMethod::ClientCredentials => {
+            let scope = Some(settings.scope.as_str());
             let request =
-                grant::client_credentials_request(&settings.profile.token_url, &client, scope);
-            (exchange(&network, &request, global.now)?, None)
+                grant::client_credentials_request(&settings.endpoints.token, &client, scope);
+            (exchange(&network, &request, now)?, None)
         }
     };
     finish(
-        global,
-        &mut config,
-        &login,
+        &mut login,
+        profile,
         &settings,
+        network,
         client_secret,
         initial_refresh_token,
         response,
     )
-}
-
-fn method(args: &LoginArgs, login: &LoginSettings) -> Result<Method> {
-    if login.grant == Grant::ClientCredentials {
-        if args.refresh_token_stdin || args.device {
-            return Err(Error::usage(
-                "--grant client-credentials takes neither --refresh-token-stdin nor --device",
-            ));
-        }
-        if login.auth_method == AuthMethod::None {
-            return Err(Error::Usage {
-                message: "client credentials need a confidential client".into(),
-                hint: Some("use --auth-method basic or post".into()),
-            });
-        }
-        return Ok(Method::ClientCredentials);
-    }
-    if args.refresh_token_stdin {
-        return Ok(Method::Import(read_refresh_token()?));
-    }
-    if args.device {
-        return Ok(Method::Device);
-    }
-    Ok(Method::Browser(match (&args.browser, args.no_browser) {
-        (_, true) => Browser::None,
-        (Some(cmd), false) => Browser::Command(cmd.clone()),
-        (None, false) => Browser::Default,
-    }))
 }
 
 fn exchange(
@@ -143,7 +109,6 @@ fn exchange(
 /// a login that dies with the session.
 fn check_offline_access(settings: &ProfileSettings, response: &TokenResponse) -> Result<()> {
     let asked = settings
-        .profile
         .scope
         .split_whitespace()
         .any(|s| s == "offline_access");
@@ -161,13 +126,10 @@ fn check_offline_access(settings: &ProfileSettings, response: &TokenResponse) ->
     Ok(())
 }
 
-fn profile_settings(
-    global: &Global,
-    login: &LoginSettings,
-    metadata: &Metadata,
-) -> Result<ProfileSettings> {
+/// The profile to save: the login's settings and the discovered endpoints.
+fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
     let previous = login.previous.as_ref();
-    let profile = Profile {
+    Profile {
         issuer: login.issuer.clone(),
         client_id: login.client_id.clone(),
         auth_method: login.auth_method,
@@ -187,42 +149,42 @@ fn profile_settings(
         redirect_uri: login.redirect_uri.clone(),
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
-    };
-    // Discovered endpoints face the same https rule as typed ones, reported as input errors.
-    ProfileSettings::from_profile(&global.profile, profile, &global.paths).map_err(|e| match e {
-        Error::Config { message, hint } => Error::Usage { message, hint },
-        other => other,
-    })
+    }
 }
 
 /// Saves what the server issued: secrets first, then the profile, cache and state.
 fn finish(
-    global: &Global,
-    config: &mut Config,
-    login: &LoginSettings,
+    login: &mut LoginSettings,
+    profile: Profile,
     settings: &ProfileSettings,
+    network: Network,
     client_secret: Option<Secret>,
     initial_refresh_token: Option<Secret>,
     response: TokenResponse,
 ) -> Result<()> {
-    let store = store::open(settings.profile.store, &global.paths, &global.profile);
+    let global = &login.global;
+    let session = Session::with(
+        settings,
+        global.now,
+        store::open(&settings.name, &settings.store),
+        Box::new(network),
+    );
     let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
     let secrets = StoredSecrets::new(first, client_secret);
-    store.save(&secrets)?;
+    session.store().save(&secrets)?;
     // Replaces the imported token if the server rotated it on the verifying refresh.
-    let token = persist(
-        settings,
-        store.as_ref(),
-        &secrets,
-        response,
-        global.now,
-        None,
-    )?;
+    let token = session.persist(&secrets, response, None)?;
 
     if let Some(old) = &login.previous
-        && old.store != settings.profile.store
+        && old.store != settings.store.kind
     {
-        let old_store = store::open(old.store, &global.paths, &global.profile);
+        let old_store = store::open(
+            &settings.name,
+            &StoreOptions {
+                kind: old.store,
+                ..settings.store.clone()
+            },
+        );
         if let Err(e) = old_store.delete() {
             output::warn(format!(
                 "could not remove the secrets from the old {} store: {e}",
@@ -230,18 +192,19 @@ fn finish(
             ));
         }
     }
-    config
+    login
+        .config
         .profiles
-        .insert(global.profile.clone(), settings.profile.clone());
-    config.save(&global.paths.config_file())?;
-    let what = match settings.profile.grant {
+        .insert(global.profile.clone(), profile);
+    login.config.save(&global.paths.config_file())?;
+    let what = match settings.grant {
         Grant::RefreshToken => "refresh token",
         Grant::ClientCredentials => "client secret",
     };
     output::notice(format!(
         "octoken: logged in: profile '{}', {what} in the {} store, access token valid for {}",
         global.profile,
-        settings.profile.store.as_str(),
+        settings.store.kind.as_str(),
         output::human_duration(token.remaining(global.now))
     ));
     Ok(())
@@ -269,57 +232,60 @@ fn read_refresh_token() -> Result<Secret> {
 }
 
 /// The client secret: env, file, the one already stored for this profile, or a prompt.
-fn client_secret(global: &Global, login: &LoginSettings) -> Result<Option<Secret>> {
-    use std::io::IsTerminal;
-    if login.auth_method == AuthMethod::None {
-        return Ok(None);
-    }
-    if let Some(secret) = env::var(env::OCTOKEN_CLIENT_SECRET) {
-        return Ok(Some(Secret::new(secret)));
-    }
-    if let Some(path) = &login.client_secret_file {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
-            message: format!("cannot read the client secret file {}: {e}", path.display()),
-            hint: Some("pass a file that holds only the client secret".into()),
-        })?;
-        // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
-        if let Some(mode) = crate::fsutil::readable_by_others(path) {
-            output::warn(format!(
-                "{} has permissions {mode:03o}: other users can read the client secret \
-                 (`chmod 600` it)",
-                path.display()
-            ));
+fn client_secret(login: &LoginSettings) -> Result<Option<Secret>> {
+    let path = match &login.client_secret {
+        ClientSecretSource::None => return Ok(None),
+        ClientSecretSource::Env(secret) => return Ok(Some(secret.clone())),
+        ClientSecretSource::File(path) => path,
+        ClientSecretSource::StoredOrPrompt => {
+            if let Some(prev) = &login.previous
+                && prev.client_id == login.client_id
+            {
+                let settings =
+                    ProfileSettings::from_profile(&login.global.profile, prev, &login.global)?;
+                // A store that cannot be read is an error, not "no secret stored".
+                if let Some(stored) = store::open(&settings.name, &settings.store).load()?
+                    && stored.client_secret.is_some()
+                {
+                    return Ok(stored.client_secret);
+                }
+            }
+            if output::stderr_is_terminal() {
+                // rpassword reads from the terminal itself, so this works with stdin piped too.
+                let secret = rpassword::prompt_password("Client secret: ")
+                    .map_err(|e| Error::usage(format!("cannot read the client secret: {e}")))?;
+                return Ok(Some(Secret::new(secret.trim())));
+            }
+            return Err(Error::Usage {
+                message: format!(
+                    "client '{}' uses --auth-method {} and needs a client secret",
+                    login.client_id,
+                    login.auth_method.as_str()
+                ),
+                hint: Some(format!(
+                    "set {} or pass --client-secret-file PATH (never on the command line)",
+                    crate::env::OCTOKEN_CLIENT_SECRET
+                )),
+            });
         }
-        let secret = text.trim();
-        if secret.is_empty() {
-            return Err(Error::usage(format!("{} is empty", path.display())));
-        }
-        return Ok(Some(Secret::new(secret)));
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
+        message: format!("cannot read the client secret file {}: {e}", path.display()),
+        hint: Some("pass a file that holds only the client secret".into()),
+    })?;
+    // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
+    if let Some(mode) = crate::fsutil::readable_by_others(path) {
+        output::warn(format!(
+            "{} has permissions {mode:03o}: other users can read the client secret \
+             (`chmod 600` it)",
+            path.display()
+        ));
     }
-    if let Some(prev) = &login.previous
-        && prev.client_id == login.client_id
-        && let Ok(Some(stored)) = store::open(prev.store, &global.paths, &global.profile).load()
-        && stored.client_secret.is_some()
-    {
-        return Ok(stored.client_secret);
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(Error::usage(format!("{} is empty", path.display())));
     }
-    if std::io::stderr().is_terminal() {
-        // rpassword reads from the terminal itself, so this works with stdin piped too.
-        let secret = rpassword::prompt_password("Client secret: ")
-            .map_err(|e| Error::usage(format!("cannot read the client secret: {e}")))?;
-        return Ok(Some(Secret::new(secret.trim())));
-    }
-    Err(Error::Usage {
-        message: format!(
-            "client '{}' uses --auth-method {} and needs a client secret",
-            login.client_id,
-            login.auth_method.as_str()
-        ),
-        hint: Some(format!(
-            "set {} or pass --client-secret-file PATH (never on the command line)",
-            env::OCTOKEN_CLIENT_SECRET
-        )),
-    })
+    Ok(Some(Secret::new(secret)))
 }
 
 /// Explicit endpoints when given, else discovery from the issuer.
@@ -334,10 +300,11 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
             ..Metadata::default()
         });
     }
-    let issuer = login
-        .issuer
-        .as_deref()
-        .expect("resolve checked issuer or token_url");
+    let Some(issuer) = login.issuer.as_deref() else {
+        return Err(Error::usage(
+            "--issuer (or --token-url for servers without discovery) is required",
+        ));
+    };
     let mut last_err = None;
     for url in discovery::candidate_urls(issuer) {
         match network.get(DISCOVERY, &url) {
@@ -367,5 +334,7 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
             Err(e) => return Err(e.into()),
         }
     }
-    Err(last_err.expect("at least one candidate URL"))
+    Err(last_err.unwrap_or_else(|| {
+        Error::config(format!("no discovery document for issuer {issuer}"), None)
+    }))
 }

@@ -1,10 +1,9 @@
-//! Shell integration generated from the clap definition: completion scripts, the man
-//! page, and the profile list that completions call.
+//! Shell completion scripts, generated from the clap definition, with profile names
+//! completed from `octoken __profiles`.
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 use crate::output;
-use crate::settings::Global;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
@@ -55,48 +54,8 @@ pub fn completion_script(shell: Shell) -> String {
     script
 }
 
-/// The commands that get a page of their own: octoken-login(1) and so on.
-pub fn man_commands() -> Vec<String> {
-    Cli::command()
-        .get_subcommands()
-        .filter(|c| !c.is_hide_set())
-        .map(|c| c.get_name().to_string())
-        .collect()
-}
-
-/// octoken(1), or octoken-COMMAND(1); None for an unknown command.
-pub fn man_page(command: Option<&str>) -> Option<String> {
-    let root = Cli::command();
-    let page = match command {
-        None => root,
-        Some(name) => {
-            let sub = root.find_subcommand(name)?.clone();
-            sub.name(format!("octoken-{name}"))
-        }
-    };
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(page)
-        .render(&mut buf)
-        .expect("rendering to memory cannot fail");
-    Some(String::from_utf8(buf).expect("clap_mangen writes UTF-8"))
-}
-
 pub fn completions(shell: Shell) -> Result<()> {
     write(&completion_script(shell))
-}
-
-pub fn man(command: Option<&str>) -> Result<()> {
-    let page = man_page(command).ok_or_else(|| Error::Usage {
-        message: format!("no man page for '{}'", command.unwrap_or("")),
-        hint: Some(format!("pages: octoken, {}", man_commands().join(", "))),
-    })?;
-    write(&page)
-}
-
-pub fn profiles(global: &Global) -> Result<()> {
-    let config = global.load_config()?;
-    let names: String = config.profiles.keys().map(|k| format!("{k}\n")).collect();
-    write(&names)
 }
 
 fn write(text: &str) -> Result<()> {

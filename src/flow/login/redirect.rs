@@ -1,15 +1,15 @@
 //! Browser sign-in: authorization code with PKCE through a loopback redirect (RFC 8252).
 
-use crate::browser::{self, Browser};
 use crate::error::{Error, Result};
-use crate::flow::Network;
 use crate::loopback::callback::{Callback, Outcome};
 use crate::loopback::{Event, Expected, Listener};
+use crate::network::Network;
 use crate::oauth::authorize::{AuthorizeRequest, wants_consent};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::id_token::{self, Expected as IdExpected};
 use crate::oauth::pkce::{Pkce, random_token};
 use crate::oauth::{ClientAuth, discovery::Metadata};
+use crate::open_url::{self, Browser};
 use crate::output;
 use crate::settings::ProfileSettings;
 use std::time::Duration;
@@ -24,14 +24,16 @@ pub fn sign_in(
     timeout: Duration,
     now: u64,
 ) -> Result<TokenResponse> {
-    let profile = &settings.profile;
-    let authorization_url = profile
-        .authorization_url
-        .as_deref()
-        .ok_or_else(|| Error::Config {
-            message: "the provider has no authorization endpoint".into(),
-            hint: Some("give it with --auth-url, or use --device".into()),
-        })?;
+    let profile = settings;
+    let authorization_url =
+        profile
+            .endpoints
+            .authorization
+            .as_deref()
+            .ok_or_else(|| Error::Config {
+                message: "the provider has no authorization endpoint".into(),
+                hint: Some("give it with --auth-url, or use --device".into()),
+            })?;
     let listener = Listener::bind(profile.redirect_uri.as_deref())?;
     let pkce = Pkce::new();
     let state = random_token();
@@ -44,7 +46,7 @@ pub fn sign_in(
         state: &state,
         nonce: &nonce,
         code_challenge: &pkce.challenge,
-        prompt_consent: wants_consent(&profile.scope, profile.prompt_consent.unwrap_or(true)),
+        prompt_consent: wants_consent(&profile.scope, profile.prompt_consent),
     }
     .url()
     .map_err(|e| Error::config(format!("invalid authorization URL: {e}"), None))?
@@ -68,7 +70,7 @@ pub fn sign_in(
              (it starts with {redirect_uri}) here and press Enter."
         ));
         read_pasted_redirects(expected, events);
-    } else if let Err(why) = browser::open(&url, how) {
+    } else if let Err(why) = open_url::open(&url, how) {
         output::warn(format!(
             "could not open a browser ({why}); open the URL above yourself"
         ));
@@ -115,7 +117,7 @@ pub fn sign_in(
     };
     output::debug(1, "received the authorization code; exchanging it");
     let request = grant::code_request(
-        &profile.token_url,
+        &profile.endpoints.token,
         client,
         &code,
         &redirect_uri,
@@ -147,8 +149,8 @@ fn check_id_token(
     id_token::check_claims(
         id_token,
         &IdExpected {
-            issuer: settings.profile.issuer.as_deref(),
-            client_id: &settings.profile.client_id,
+            issuer: settings.issuer.as_deref(),
+            client_id: &settings.client_id,
             nonce,
             now,
         },

@@ -1,9 +1,8 @@
 //! Opening the authorization URL in a browser. Order: `--browser CMD`, then `$BROWSER`
-//! (the `open` crate ignores it), then on WSL `wslview` or `cmd.exe /c start`, then the
+//! (read by settings; the `open` crate ignores it), then on WSL `wslview` or `cmd.exe /c start`, then the
 //! platform opener. The launcher never inherits octoken's stdout or stderr, so nothing it
 //! prints can corrupt `$(octoken ...)` output. The URL is always printed as well.
 
-use crate::env;
 use std::process::{Command, Stdio};
 
 #[derive(Debug, Clone)]
@@ -12,7 +11,9 @@ pub enum Browser {
     Command(String),
     /// `--no-browser`: only print the URL.
     None,
-    /// `$BROWSER`, or the platform's way.
+    /// `$BROWSER` (read by settings): ':'-separated alternatives.
+    List(String),
+    /// The platform's way.
     Default,
 }
 
@@ -21,16 +22,14 @@ pub fn open(url: &str, browser: &Browser) -> Result<(), String> {
     match browser {
         Browser::None => Ok(()),
         Browser::Command(cmd) => run_template(cmd, url),
-        Browser::Default => match env::var(env::BROWSER) {
-            // $BROWSER may list alternatives separated by ':' (the sensible-browser rule).
-            Some(list) => list
-                .split(':')
-                .filter(|c| !c.trim().is_empty())
-                .map(|c| run_template(c, url))
-                .find(Result::is_ok)
-                .unwrap_or_else(|| Err(format!("none of BROWSER={list} could be started"))),
-            None => platform_open(url),
-        },
+        // $BROWSER may list alternatives separated by ':' (the sensible-browser rule).
+        Browser::List(list) => list
+            .split(':')
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| run_template(c, url))
+            .find(Result::is_ok)
+            .unwrap_or_else(|| Err(format!("none of BROWSER={list} could be started"))),
+        Browser::Default => platform_open(url),
     }
 }
 

@@ -31,6 +31,17 @@ pub enum StaleReason {
     },
 }
 
+/// Words for logs: "expired", "without an expiry", "valid for only 49s".
+impl std::fmt::Display for StaleReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StaleReason::NoExpiry => f.write_str("without an expiry"),
+            StaleReason::Expired => f.write_str("expired"),
+            StaleReason::ExpiresSoon { remaining } => write!(f, "valid for only {remaining}s"),
+        }
+    }
+}
+
 impl AccessToken {
     pub fn freshness(&self, now: u64, min_ttl: u64) -> Freshness {
         let Some(expires_at) = self.expires_at else {

@@ -1,0 +1,92 @@
+//! The settings of each command: plain values, built by `settings::resolve`.
+
+use super::{Global, LoginSettings, ProfileSettings};
+use crate::output::TokenFormat;
+use std::ffi::OsString;
+use std::time::Duration;
+
+/// One command, ready to run: everything it needs, nothing clap.
+#[derive(Debug)]
+pub enum Command {
+    Login(Box<LoginSettings>),
+    Token(TokenSettings),
+    Exec(ExecSettings),
+    Refresh(RefreshSettings),
+    Status(StatusSettings),
+    Inspect(InspectSettings),
+    Introspect(IntrospectSettings),
+    Logout(LogoutSettings),
+    /// The profile names, for shell completion.
+    Profiles(Global),
+    Completions(clap_complete::Shell),
+    Man(Option<String>),
+}
+
+/// What makes a token fresh enough (`token`, `exec`, `inspect`).
+#[derive(Debug, Clone, Default)]
+pub struct FreshSettings {
+    /// Refresh when the cached token has fewer seconds than this left.
+    pub min_ttl: u64,
+    /// A narrower scope set than the login's (cached separately); None: the login's.
+    pub scope: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct TokenSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    pub fresh: FreshSettings,
+    pub format: TokenFormat,
+    /// The variable name `--format env` prints.
+    pub env_name: String,
+}
+
+#[derive(Debug)]
+pub struct ExecSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    pub fresh: FreshSettings,
+    pub env_name: String,
+    /// The command and its arguments (never empty: clap requires it).
+    pub program: OsString,
+    pub args: Vec<OsString>,
+}
+
+#[derive(Debug)]
+pub struct RefreshSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    /// Refresh only when the last successful refresh is older than this.
+    pub if_older_than: Option<Duration>,
+}
+
+#[derive(Debug)]
+pub struct StatusSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    pub json: bool,
+}
+
+#[derive(Debug)]
+pub enum InspectSettings {
+    /// A JWT piped in on stdin.
+    Stdin,
+    /// The profile's current access token.
+    Current(Box<(Global, ProfileSettings)>),
+}
+
+#[derive(Debug)]
+pub struct IntrospectSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    /// Ask about the refresh token instead of the access token.
+    pub refresh_token: bool,
+}
+
+#[derive(Debug)]
+pub struct LogoutSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    /// Only delete local copies; do not revoke at the server.
+    pub local: bool,
+}

@@ -1,0 +1,72 @@
+//! `login`'s settings: flags merged over the existing profile, before discovery.
+
+use super::Global;
+use crate::config::{Config, Grant, Profile, StoreKind};
+use crate::oauth::AuthMethod;
+use crate::oauth::http::HttpOptions;
+use crate::open_url::Browser;
+use crate::secret::Secret;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How the tokens are obtained.
+#[derive(Debug, Clone)]
+pub enum LoginMethod {
+    /// A browser sign-in through a loopback redirect.
+    Browser(Browser),
+    /// RFC 8628 device authorization.
+    Device,
+    /// A refresh token read from stdin, verified by a refresh.
+    Import,
+    /// The client's own credentials (RFC 6749 4.4).
+    ClientCredentials,
+}
+
+/// Where the client secret comes from. Reading it is the flow's job.
+#[derive(Debug, Clone)]
+pub enum ClientSecretSource {
+    /// A public client: no secret.
+    None,
+    /// OCTOKEN_CLIENT_SECRET.
+    Env(Secret),
+    /// `--client-secret-file`.
+    File(PathBuf),
+    /// The one already stored for this profile, else a prompt on a terminal.
+    StoredOrPrompt,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ExplicitEndpoints {
+    pub token_url: Option<String>,
+    pub authorization_url: Option<String>,
+    pub revocation_url: Option<String>,
+    pub device_url: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct LoginSettings {
+    pub global: Global,
+    pub issuer: Option<String>,
+    pub client_id: String,
+    pub auth_method: AuthMethod,
+    pub scope: String,
+    pub store: StoreKind,
+    pub ca_file: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+    pub explicit: ExplicitEndpoints,
+    pub client_secret: ClientSecretSource,
+    pub grant: Grant,
+    pub method: LoginMethod,
+    /// How long to wait for the person to sign in.
+    pub timeout: Duration,
+    /// Saved in the profile as given (unset means the default, true).
+    pub prompt_consent: Option<bool>,
+    pub proxy: Option<String>,
+    pub redirect_uri: Option<String>,
+    /// The options for discovery and the token requests of the login itself.
+    pub http: HttpOptions,
+    /// The config file as loaded, to save the new profile into.
+    pub config: Config,
+    /// This profile as it was before the login, if it existed.
+    pub previous: Option<Profile>,
+}

@@ -1,0 +1,300 @@
+//! The plain settings each command runs with, and how a stored profile resolves.
+//! Precedence: flags > environment > profile in config.toml > defaults. `resolve/`
+//! builds them from the command line (the one room below `app` that sees clap); the
+//! values here are final (defaults applied, environment read once) and flows never see
+//! clap types.
+
+mod command;
+mod login;
+pub mod resolve;
+
+pub use command::{
+    Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
+    RefreshSettings, StatusSettings, TokenSettings,
+};
+pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSettings};
+
+use crate::config::{Config, Grant, Profile};
+use crate::env;
+use crate::error::{Error, Result, login_command};
+use crate::oauth::AuthMethod;
+use crate::oauth::http::HttpOptions;
+use crate::paths::Paths;
+use crate::profile_name;
+use crate::secret::Secret;
+use crate::store::StoreOptions;
+use crate::store::cache::CacheKey;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_SCOPE: &str = "openid offline_access";
+pub const DEFAULT_IDLE_LIMIT_DAYS: u64 = 30;
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a process waits for another one's refresh of the same profile.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one keyring call may take before octoken gives up.
+pub const DEFAULT_KEYRING_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The environment, read once per run (the only reads outside `Paths::resolve`).
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub lock_timeout: Duration,
+    pub keyring_timeout: Duration,
+    /// OCTOKEN_CLIENT_SECRET: only `login` uses it.
+    pub client_secret: Option<Secret>,
+    /// OCTOKEN_TEST_FAIL_SECRET_WRITES.
+    pub fail_secret_writes: bool,
+}
+
+impl Environment {
+    fn read() -> Environment {
+        let secs = |name: &str, default: Duration| {
+            env::var(name)
+                .and_then(|v| v.trim().parse().ok())
+                .map_or(default, Duration::from_secs)
+        };
+        Environment {
+            lock_timeout: secs(env::OCTOKEN_LOCK_TIMEOUT, DEFAULT_LOCK_TIMEOUT),
+            keyring_timeout: secs(env::OCTOKEN_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT),
+            client_secret: env::var(env::OCTOKEN_CLIENT_SECRET).map(Secret::new),
+            fail_secret_writes: env::var(env::OCTOKEN_TEST_FAIL_SECRET_WRITES).is_some(),
+        }
+    }
+}
+
+/// What every command needs: which profile, where files live, the clock, the
+/// environment.
+#[derive(Debug, Clone)]
+pub struct Global {
+    pub profile: String,
+    pub paths: Paths,
+    /// Unix seconds, read once per run (tests shift it with OCTOKEN_TEST_CLOCK_OFFSET).
+    pub now: u64,
+    pub env: Environment,
+}
+
+impl Global {
+    pub fn resolve(profile: String) -> Result<Global> {
+        if !profile_name::is_valid(&profile) {
+            return Err(Error::Usage {
+                message: format!("invalid profile name '{profile}'"),
+                hint: Some("use letters, digits, '-', '_' and '.' (at most 64)".into()),
+            });
+        }
+        Ok(Global {
+            profile,
+            paths: Paths::resolve()?,
+            now: now(),
+            env: Environment::read(),
+        })
+    }
+
+    pub fn load_config(&self) -> Result<Config> {
+        Config::load(&self.paths.config_file())
+    }
+
+    /// The profile's settings; exit 4 when nothing is configured at all (a first run),
+    /// exit 3 when other profiles exist but not this one (a typo).
+    pub fn profile(&self) -> Result<ProfileSettings> {
+        let config = self.load_config()?;
+        let Some(profile) = config.profiles.get(&self.profile) else {
+            if config.profiles.is_empty() {
+                return Err(Error::login_required(&self.profile, "not logged in"));
+            }
+            let known: Vec<_> = config.profiles.keys().map(String::as_str).collect();
+            return Err(Error::config(
+                format!("no profile named '{}'", self.profile),
+                Some(format!(
+                    "known profiles: {}; or run `{}`",
+                    known.join(", "),
+                    login_command(&self.profile)
+                )),
+            ));
+        };
+        ProfileSettings::from_profile(&self.profile, profile, self).map_err(|e| match e {
+            Error::Usage { message, hint } => Error::Config {
+                message: format!(
+                    "{message} (profile '{}' in {})",
+                    self.profile,
+                    self.paths.config_file().display()
+                ),
+                hint,
+            },
+            other => other,
+        })
+    }
+}
+
+fn now() -> u64 {
+    let real = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let offset: i64 = env::var(env::OCTOKEN_TEST_CLOCK_OFFSET)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    real.saturating_add_signed(offset)
+}
+
+/// A profile's endpoints, each checked by `check_endpoint`.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub token: String,
+    pub authorization: Option<String>,
+    pub revocation: Option<String>,
+    pub device: Option<String>,
+    pub introspection: Option<String>,
+}
+
+/// A resolved profile: every default applied, the environment folded in.
+#[derive(Debug, Clone)]
+pub struct ProfileSettings {
+    pub name: String,
+    pub issuer: Option<String>,
+    pub client_id: String,
+    pub auth_method: AuthMethod,
+    /// The scope asked for at login.
+    pub scope: String,
+    pub grant: Grant,
+    pub endpoints: Endpoints,
+    pub http: HttpOptions,
+    /// Send prompt=consent with offline_access.
+    pub prompt_consent: bool,
+    /// Days a refresh token may go unused before the server drops it.
+    pub idle_limit_days: u64,
+    /// A fixed loopback redirect URI registered with the provider.
+    pub redirect_uri: Option<String>,
+    pub lock_timeout: Duration,
+    pub store: StoreOptions,
+    pub paths: Paths,
+}
+
+impl ProfileSettings {
+    /// Resolves a stored (or just discovered) profile. Its endpoints face the https rule;
+    /// a violation is a usage error the caller may re-label.
+    pub fn from_profile(name: &str, profile: &Profile, global: &Global) -> Result<Self> {
+        let allow = profile.allow_insecure_http;
+        check_endpoint(&profile.token_url, allow)?;
+        for url in [
+            &profile.revocation_url,
+            &profile.authorization_url,
+            &profile.device_url,
+            &profile.introspection_url,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            check_endpoint(url, allow)?;
+        }
+        Ok(ProfileSettings {
+            name: name.to_string(),
+            issuer: profile.issuer.clone(),
+            client_id: profile.client_id.clone(),
+            auth_method: profile.auth_method,
+            scope: profile.scope.clone(),
+            grant: profile.grant,
+            endpoints: Endpoints {
+                token: profile.token_url.clone(),
+                authorization: profile.authorization_url.clone(),
+                revocation: profile.revocation_url.clone(),
+                device: profile.device_url.clone(),
+                introspection: profile.introspection_url.clone(),
+            },
+            http: HttpOptions {
+                connect_timeout: profile
+                    .connect_timeout
+                    .map_or(DEFAULT_CONNECT_TIMEOUT, Duration::from_secs),
+                request_timeout: profile
+                    .request_timeout
+                    .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs),
+                ca_file: profile.ca_file.clone(),
+                proxy: profile.proxy.clone(),
+            },
+            prompt_consent: profile.prompt_consent.unwrap_or(true),
+            idle_limit_days: profile.idle_limit_days.unwrap_or(DEFAULT_IDLE_LIMIT_DAYS),
+            redirect_uri: profile.redirect_uri.clone(),
+            lock_timeout: global.env.lock_timeout,
+            store: StoreOptions {
+                kind: profile.store,
+                secret_file: global.paths.secret_file(name),
+                keyring_timeout: global.env.keyring_timeout,
+                fail_writes: global.env.fail_secret_writes,
+            },
+            paths: global.paths.clone(),
+        })
+    }
+
+    pub fn cache_key(&self) -> CacheKey {
+        CacheKey {
+            token_url: self.endpoints.token.clone(),
+            client_id: self.client_id.clone(),
+        }
+    }
+
+    pub fn cache_file(&self, scope: Option<&str>) -> PathBuf {
+        self.paths.cache_file(&self.name, scope)
+    }
+
+    pub fn cache_files(&self) -> Vec<PathBuf> {
+        self.paths.cache_files(&self.name)
+    }
+
+    pub fn state_file(&self) -> PathBuf {
+        self.paths.state_file(&self.name)
+    }
+
+    pub fn lock_file(&self) -> PathBuf {
+        self.paths.lock_file(&self.name)
+    }
+
+    pub fn recovery_file(&self) -> PathBuf {
+        self.paths.recovery_file(&self.name)
+    }
+}
+
+/// Endpoints must be https, except on loopback (RFC 8252 allows it there) or when the
+/// user said `--allow-insecure-http`.
+pub fn check_endpoint(raw: &str, allow_insecure_http: bool) -> Result<url::Url> {
+    let url = url::Url::parse(raw).map_err(|e| Error::Usage {
+        message: format!("'{raw}' is not a valid URL: {e}"),
+        hint: Some("give a full URL such as https://id.example.com/realms/main".into()),
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if allow_insecure_http || is_loopback(&url) => Ok(url),
+        "http" => Err(Error::Usage {
+            message: format!("refusing plain http:// for {raw}: tokens would travel unencrypted"),
+            hint: Some("use https://, or pass --allow-insecure-http if you must".into()),
+        }),
+        other => Err(Error::Usage {
+            message: format!("unsupported URL scheme '{other}' in {raw}"),
+            hint: Some("use an https:// URL".into()),
+        }),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_required_except_on_loopback() {
+        assert!(check_endpoint("https://id.example.com", false).is_ok());
+        assert!(check_endpoint("http://127.0.0.1:8080/realms/x", false).is_ok());
+        assert!(check_endpoint("http://localhost/x", false).is_ok());
+        assert!(check_endpoint("http://[::1]:9/x", false).is_ok());
+        let err = check_endpoint("http://id.example.com", false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(check_endpoint("http://id.example.com", true).is_ok());
+        assert!(check_endpoint("ftp://id.example.com", true).is_err());
+    }
+}

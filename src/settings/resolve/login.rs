@@ -1,0 +1,161 @@
+//! `login`'s settings: flags merged over the existing profile, before discovery.
+
+use crate::cli::{AuthMethodArg, GrantArg, LoginArgs, StoreArg};
+use crate::config::{Grant, StoreKind};
+use crate::error::{Error, Result};
+use crate::oauth::AuthMethod;
+use crate::oauth::http::HttpOptions;
+use crate::open_url::Browser;
+use crate::settings::{
+    ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCOPE,
+    ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
+};
+use std::time::Duration;
+
+pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
+    let LoginArgs {
+        issuer,
+        client_id,
+        auth_method,
+        scope,
+        store,
+        ca_file,
+        client_secret_file,
+        refresh_token_stdin,
+        token_url,
+        auth_url,
+        revocation_url,
+        device_url,
+        allow_insecure_http,
+        proxy,
+        grant,
+        device,
+        redirect_uri,
+        browser,
+        no_browser,
+        timeout,
+        prompt_consent,
+    } = args;
+    let config = global.load_config()?;
+    let previous = config.profiles.get(&global.profile).cloned();
+    let prev = previous.as_ref();
+    let grant = match grant {
+        GrantArg::AuthorizationCode => Grant::RefreshToken,
+        GrantArg::ClientCredentials => Grant::ClientCredentials,
+    };
+    let client_id = client_id
+        .or_else(|| prev.map(|p| p.client_id.clone()))
+        .ok_or_else(|| Error::Usage {
+            message: "--client-id is required for a new profile".into(),
+            hint: Some("octoken login --issuer URL --client-id ID".into()),
+        })?;
+    let auth_method = match auth_method {
+        Some(AuthMethodArg::Basic) => AuthMethod::Basic,
+        Some(AuthMethodArg::Post) => AuthMethod::Post,
+        Some(AuthMethodArg::None) => AuthMethod::None,
+        None => prev.map_or(AuthMethod::Basic, |p| p.auth_method),
+    };
+    let store = match store {
+        Some(StoreArg::Keyring) => StoreKind::Keyring,
+        Some(StoreArg::File) => StoreKind::File,
+        None => prev.map_or(StoreKind::Keyring, |p| p.store),
+    };
+    let allow_insecure_http = allow_insecure_http || prev.is_some_and(|p| p.allow_insecure_http);
+    let explicit = ExplicitEndpoints {
+        token_url,
+        authorization_url: auth_url,
+        revocation_url,
+        device_url,
+    };
+    let issuer = match issuer.map(|i| i.trim_end_matches('/').to_string()) {
+        Some(i) => Some(i),
+        None if explicit.token_url.is_some() => None,
+        None => prev.and_then(|p| p.issuer.clone()),
+    };
+    if issuer.is_none() && explicit.token_url.is_none() && prev.is_none() {
+        return Err(Error::Usage {
+            message: "--issuer (or --token-url for servers without discovery) is required".into(),
+            hint: Some(
+                "octoken login --issuer https://id.example.com/realms/main --client-id ID".into(),
+            ),
+        });
+    }
+    for url in issuer.iter().chain(
+        [
+            &explicit.token_url,
+            &explicit.authorization_url,
+            &explicit.revocation_url,
+            &explicit.device_url,
+        ]
+        .into_iter()
+        .flatten(),
+    ) {
+        check_endpoint(url, allow_insecure_http)?;
+    }
+    let method = match grant {
+        Grant::ClientCredentials => {
+            if refresh_token_stdin || device {
+                return Err(Error::usage(
+                    "--grant client-credentials takes neither --refresh-token-stdin nor --device",
+                ));
+            }
+            if auth_method == AuthMethod::None {
+                return Err(Error::Usage {
+                    message: "client credentials need a confidential client".into(),
+                    hint: Some("use --auth-method basic or post".into()),
+                });
+            }
+            LoginMethod::ClientCredentials
+        }
+        Grant::RefreshToken if refresh_token_stdin => LoginMethod::Import,
+        Grant::RefreshToken if device => LoginMethod::Device,
+        Grant::RefreshToken => LoginMethod::Browser(match (browser, no_browser) {
+            (_, true) => Browser::None,
+            (Some(cmd), false) => Browser::Command(cmd),
+            (None, false) => match crate::env::var(crate::env::BROWSER) {
+                Some(list) => Browser::List(list),
+                None => Browser::Default,
+            },
+        }),
+    };
+    let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
+        (AuthMethod::None, _, _) => ClientSecretSource::None,
+        (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
+        (_, None, Some(path)) => ClientSecretSource::File(path),
+        (_, None, None) => ClientSecretSource::StoredOrPrompt,
+    };
+    let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
+    let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
+    Ok(LoginSettings {
+        issuer,
+        client_id,
+        auth_method,
+        scope: scope
+            .or_else(|| prev.map(|p| p.scope.clone()))
+            .unwrap_or_else(|| match grant {
+                Grant::RefreshToken => DEFAULT_SCOPE.to_string(),
+                // Machine clients have no user: no openid, no offline access.
+                Grant::ClientCredentials => String::new(),
+            }),
+        store,
+        http: HttpOptions {
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            ca_file: ca_file.clone(),
+            proxy: proxy.clone(),
+        },
+        ca_file,
+        allow_insecure_http,
+        explicit,
+        client_secret,
+        grant,
+        method,
+        timeout: Duration::from_secs(timeout),
+        prompt_consent: prompt_consent.or_else(|| prev.and_then(|p| p.prompt_consent)),
+        proxy,
+        redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
+        config,
+        previous,
+        global,
+    })
+}

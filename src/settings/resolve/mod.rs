@@ -1,0 +1,136 @@
+//! The command line, resolved: each command's settings from its clap struct, by
+//! exhaustive destructuring (no `..`), so a new flag does not compile until it is
+//! resolved here.
+
+mod login;
+
+use crate::cli::{
+    Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
+    IntrospectArgs, LogoutArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
+};
+use crate::error::Result;
+use crate::output::TokenFormat;
+use crate::settings::{
+    Command, ExecSettings, FreshSettings, Global, InspectSettings, IntrospectSettings,
+    LogoutSettings, RefreshSettings, StatusSettings, TokenSettings,
+};
+
+/// The command line, resolved. Commands that need no profile (completions, man) need
+/// not even a home directory.
+pub fn resolve(cli: Cli) -> Result<Command> {
+    let Cli { global, command } = cli;
+    let GlobalArgs {
+        profile,
+        verbose: _,
+        quiet: _,
+    } = global;
+    let global = || Global::resolve(profile.clone());
+    Ok(match command {
+        CliCommand::Completions(args) => {
+            let CompletionsArgs { shell } = args;
+            Command::Completions(shell)
+        }
+        CliCommand::Man { command } => Command::Man(command),
+        CliCommand::Profiles => Command::Profiles(global()?),
+        CliCommand::Login(args) => Command::Login(Box::new(login::resolve(*args, global()?)?)),
+        CliCommand::Token(args) => {
+            let TokenArgs {
+                fresh,
+                format,
+                env_name,
+            } = args;
+            let global = global()?;
+            Command::Token(TokenSettings {
+                profile: global.profile()?,
+                global,
+                fresh: fresh_settings(fresh),
+                format: match format {
+                    TokenFormatArg::Raw => TokenFormat::Raw,
+                    TokenFormatArg::Json => TokenFormat::Json,
+                    TokenFormatArg::Header => TokenFormat::Header,
+                    TokenFormatArg::Env => TokenFormat::Env,
+                },
+                env_name,
+            })
+        }
+        CliCommand::Exec(args) => {
+            let ExecArgs {
+                env_name,
+                fresh,
+                command,
+            } = args;
+            let mut command = command.into_iter();
+            let program = command.next().unwrap_or_default();
+            let global = global()?;
+            Command::Exec(ExecSettings {
+                profile: global.profile()?,
+                global,
+                fresh: fresh_settings(fresh),
+                env_name,
+                program,
+                args: command.collect(),
+            })
+        }
+        CliCommand::Refresh(args) => {
+            let RefreshArgs { if_older_than } = args;
+            let global = global()?;
+            Command::Refresh(RefreshSettings {
+                profile: global.profile()?,
+                global,
+                if_older_than,
+            })
+        }
+        CliCommand::Status(args) => {
+            let StatusArgs { json } = args;
+            let global = global()?;
+            Command::Status(StatusSettings {
+                profile: global.profile()?,
+                global,
+                json,
+            })
+        }
+        CliCommand::Inspect(args) => {
+            let InspectArgs { token } = args;
+            match token.as_deref() {
+                Some("-") => Command::Inspect(InspectSettings::Stdin),
+                Some(_) => {
+                    return Err(crate::error::Error::Usage {
+                        message: "tokens are not taken from the command line".into(),
+                        hint: Some("pipe it in: `octoken inspect - < token.jwt`".into()),
+                    });
+                }
+                None => {
+                    let global = global()?;
+                    let profile = global.profile()?;
+                    Command::Inspect(InspectSettings::Current(Box::new((global, profile))))
+                }
+            }
+        }
+        CliCommand::Introspect(args) => {
+            let IntrospectArgs { refresh_token } = args;
+            let global = global()?;
+            Command::Introspect(IntrospectSettings {
+                profile: global.profile()?,
+                global,
+                refresh_token,
+            })
+        }
+        CliCommand::Logout(args) => {
+            let LogoutArgs { local } = args;
+            let global = global()?;
+            Command::Logout(LogoutSettings {
+                profile: global.profile()?,
+                global,
+                local,
+            })
+        }
+    })
+}
+
+fn fresh_settings(args: FreshArgs) -> FreshSettings {
+    let FreshArgs { min_ttl, scope } = args;
+    FreshSettings {
+        min_ttl,
+        scope: scope.filter(|s| !s.trim().is_empty()),
+    }
+}
