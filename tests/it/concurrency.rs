@@ -1,6 +1,6 @@
 //! One refresh at a time per profile, across processes; crashed holders never block.
 
-use crate::import::{import, import_token};
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -147,9 +147,10 @@ fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
         }
     }
     eprintln!("rotation on: {losses} of {rounds} random kill -9 lost the refresh token");
+    // Measured 11 in 100 (README "Reliability"); a quarter would mean the window grew.
     assert!(
-        losses < rounds,
-        "the loss window is a small part of a refresh"
+        losses <= rounds / 4,
+        "{losses} of {rounds} kills lost the token: the window is no longer a small part of a refresh"
     );
 }
 

@@ -1,6 +1,6 @@
 //! Bad input and failing servers: one error line, a hint, the documented exit code.
 
-use crate::import::{import, import_token};
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 #[test]
@@ -37,7 +37,7 @@ fn provider_down_with_stale_cache_is_exit_5_and_keeps_the_token() {
     let mut idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
-    let secret_file = env.path("data/secrets/default.json");
+    let secret_file = env.secret_file();
     let before = std::fs::read(&secret_file).unwrap();
     idp.stop();
     let run = env.run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "400")]);
@@ -178,7 +178,7 @@ fn secret_file_with_loose_permissions_is_refused() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
-    let secret_file = env.path("data/secrets/default.json");
+    let secret_file = env.secret_file();
     let mode = std::fs::metadata(&secret_file)
         .unwrap()
         .permissions()
@@ -206,10 +206,8 @@ fn verbose_output_never_shows_secrets() {
     let login = login.expect(0);
     let refresh = env.run(&["-vv", "refresh"]).expect(0);
     let token = env.run(&["-vv", "token", "--min-ttl", "1000"]).expect(0);
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.path("data/secrets/default.json")).unwrap())
-            .unwrap();
-    let current = stored["refresh_token"].as_str().unwrap();
+    let current = env.stored_refresh_token();
+    let current = current.as_str();
     let access = token.stdout.trim();
     let logout = env.run(&["-vv", "logout"]).expect(0);
     let all = [

@@ -8,7 +8,8 @@ use crate::support::profile::{write_profile, write_secret_file};
 
 const REFRESH_TOKEN: &str = "stored-refresh-token-0123456789";
 
-/// A file-store profile whose token endpoint is `url`, with a stale cache.
+/// A file-store profile whose token endpoint is `url`, with no cached token, so that
+/// `token` must refresh.
 fn profile(url: &str, extra: &str) -> TestEnv {
     let env = TestEnv::new();
     write_profile(&env, url, "file", extra);
@@ -17,7 +18,7 @@ fn profile(url: &str, extra: &str) -> TestEnv {
 }
 
 fn secrets(env: &TestEnv) -> Vec<u8> {
-    std::fs::read(env.path("data/secrets/default.json")).unwrap()
+    std::fs::read(env.secret_file()).unwrap()
 }
 
 /// Runs `token` against one scripted reply; checks code, message and the store.
@@ -225,8 +226,8 @@ fn a_symlinked_secret_file_is_refused() {
     )]);
     let env = profile(&server.url, "");
     let real = env.path("elsewhere.json");
-    std::fs::rename(env.path("data/secrets/default.json"), &real).unwrap();
-    std::os::unix::fs::symlink(&real, env.path("data/secrets/default.json")).unwrap();
+    std::fs::rename(env.secret_file(), &real).unwrap();
+    std::os::unix::fs::symlink(&real, env.secret_file()).unwrap();
     let run = env.run(&["token"]).expect(6);
     assert!(run.error_line().contains("symbolic link"), "{}", run.stderr);
     assert_eq!(server.requests(), 0);
@@ -239,11 +240,7 @@ fn a_truncated_secret_file_is_an_error_not_a_lost_login() {
         r#"{"access_token":"x","expires_in":300}"#,
     )]);
     let env = profile(&server.url, "");
-    std::fs::write(
-        env.path("data/secrets/default.json"),
-        "{\"v\":1,\"refresh_tok",
-    )
-    .unwrap();
+    std::fs::write(env.secret_file(), "{\"v\":1,\"refresh_tok").unwrap();
     let run = env.run(&["token"]).expect(6);
     assert!(
         run.error_line().contains("unknown format"),

@@ -1,48 +1,8 @@
 //! Importing a refresh token and turning it into access tokens, in both layouts and with
 //! each client authentication method.
 
-use crate::support::env::Run;
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
-
-/// Imports a fresh refresh token for `client` into the env's default profile.
-pub fn import(env: &TestEnv, idp: &Idp, client: Client, store: &str) -> String {
-    let refresh_token = idp.refresh_token(client);
-    import_token(env, idp, client, &refresh_token, &["--store", store]).expect(0);
-    refresh_token
-}
-
-/// `octoken login --refresh-token-stdin` of `refresh_token` for `client`, with the
-/// client's secret in the environment and `extra` flags (`-p NAME`, `--store`, ...).
-/// The client's auth method and the file store unless `extra` names others.
-pub fn import_token(
-    env: &TestEnv,
-    idp: &Idp,
-    client: Client,
-    refresh_token: &str,
-    extra: &[&str],
-) -> Run {
-    let mut args = vec![
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        client.id(),
-        "--refresh-token-stdin",
-    ];
-    // The client's own method and the file store, unless a test asks for others.
-    if !extra.contains(&"--auth-method") {
-        args.extend_from_slice(&["--auth-method", client.auth_method()]);
-    }
-    if !extra.contains(&"--store") {
-        args.extend_from_slice(&["--store", "file"]);
-    }
-    args.extend_from_slice(extra);
-    env.run_with(
-        &args,
-        Some(refresh_token),
-        &[("OCTOKEN_CLIENT_SECRET", client.secret())],
-    )
-}
 
 fn jwt_claims(token: &str) -> serde_json::Value {
     use base64::Engine;

@@ -1,6 +1,6 @@
 //! The OS keyring store against a real Secret Service (gnome-keyring on a private bus).
 
-use crate::import::{import, import_token};
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, KeyringSession, TestEnv};
 
 #[test]

@@ -2,43 +2,8 @@
 //! against the real provider. The "browser" is tests/idp/signin.mjs, which signs in
 //! through the provider's real pages and follows the redirect to octoken's listener.
 
+use crate::support::signin::{browser_login, login_args};
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port, run_driver};
-
-fn login_args(idp: &Idp, client: Client) -> Vec<&str> {
-    vec![
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        client.id(),
-        "--auth-method",
-        client.auth_method(),
-        "--store",
-        "file",
-    ]
-}
-
-/// `octoken login` for `client` through `browser` (the driver, or another command),
-/// file store, 30 s timeout, plus `extra_args`.
-pub fn browser_login(
-    env: &TestEnv,
-    idp: &Idp,
-    client: Client,
-    extra_args: &[&str],
-    browser: &str,
-) -> crate::support::env::Run {
-    let mut args = login_args(idp, client);
-    args.extend_from_slice(&["--timeout", "30"]);
-    args.extend_from_slice(extra_args);
-    env.run_with(
-        &args,
-        None,
-        &[
-            ("OCTOKEN_CLIENT_SECRET", client.secret()),
-            ("BROWSER", browser),
-        ],
-    )
-}
 
 /// A browser login through the sign-in driver to a fixed `--redirect-uri`.
 fn fixed_redirect_login(
@@ -71,7 +36,7 @@ fn each_client(keycloak: bool) {
         );
         let token = env.run(&["token"]).expect(0).stdout;
         assert!(token.starts_with("eyJ"), "{client:?}: {token}");
-        let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+        let stored = std::fs::read_to_string(env.secret_file()).unwrap();
         assert!(
             stored.contains("refresh_token"),
             "an offline token was stored"
@@ -178,10 +143,7 @@ fn an_iss_mismatch_stops_the_login() {
         line.contains("https://evil.example") && line.contains("RFC 9207"),
         "{line}"
     );
-    assert!(
-        !env.path("data/secrets/default.json").exists(),
-        "nothing saved"
-    );
+    assert!(!env.secret_file().exists(), "nothing saved");
 }
 
 /// RFC 8252 7.3 allows [::1]. Where the machine has IPv6 loopback the login completes
@@ -328,10 +290,8 @@ fn no_code_or_token_appears_in_any_output() {
         ],
     );
     let run = run.expect(0);
-    let stored: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(env.path("data/secrets/default.json")).unwrap())
-            .unwrap();
-    let refresh_token = stored["refresh_token"].as_str().unwrap();
+    let refresh_token = env.stored_refresh_token();
+    let refresh_token = refresh_token.as_str();
     let access = env.run(&["token"]).expect(0).stdout;
     for secret in [refresh_token, access.trim(), Client::Basic.secret()] {
         assert!(
@@ -420,7 +380,7 @@ fn client_credentials_end_to_end() {
     env.run(&["refresh"]).expect(0);
     assert_eq!(idp.counters().get("client_credentials"), Some(&2));
     assert_eq!(idp.refreshes(), 0);
-    let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+    let stored = std::fs::read_to_string(env.secret_file()).unwrap();
     assert!(stored.contains("client_secret") && !stored.contains("refresh_token"));
 }
 

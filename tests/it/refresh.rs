@@ -1,6 +1,6 @@
 //! Refresh behaviour with rotating and non-rotating servers.
 
-use crate::import::{import, import_token};
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 
 #[test]
@@ -8,13 +8,10 @@ fn rotation_on_ten_sequential_refreshes_store_each_new_token() {
     let idp = Idp::start(IdpOptions::rotating());
     let env = TestEnv::new();
     let first = import(&env, &idp, Client::Basic, "file");
-    let secret_file = env.path("data/secrets/default.json");
     let mut seen = vec![first];
     for i in 0..10 {
         env.run(&["refresh"]).expect(0);
-        let stored = std::fs::read_to_string(&secret_file).unwrap();
-        let value: serde_json::Value = serde_json::from_str(&stored).unwrap();
-        let current = value["refresh_token"].as_str().unwrap().to_string();
+        let current = env.stored_refresh_token();
         assert!(!seen.contains(&current), "refresh {i} stored a new token");
         seen.push(current);
     }
@@ -34,7 +31,7 @@ fn rotation_off_with_refresh_token_omitted_keeps_working() {
     for _ in 0..3 {
         env.run(&["refresh"]).expect(0);
     }
-    let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+    let stored = std::fs::read_to_string(env.secret_file()).unwrap();
     assert!(
         stored.contains(&imported),
         "the omitted refresh token kept the stored one"
@@ -47,13 +44,12 @@ fn a_revoked_token_is_login_required_and_kept() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
-    let secret_file = env.path("data/secrets/default.json");
+    let secret_file = env.secret_file();
     let before = std::fs::read(&secret_file).unwrap();
     // A second profile with the same token revokes it at the server.
     let other = TestEnv::new();
-    let stored: serde_json::Value = serde_json::from_slice(&before).unwrap();
-    let token = stored["refresh_token"].as_str().unwrap();
-    import_token(&other, &idp, Client::Basic, token, &[]).expect(0);
+    let token = env.stored_refresh_token();
+    import_token(&other, &idp, Client::Basic, &token, &[]).expect(0);
     other.run(&["logout"]).expect(0);
 
     let run = env.run(&["refresh"]).expect(4);

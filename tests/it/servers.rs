@@ -2,9 +2,9 @@
 //! provider, HTTPS with a private CA, a real forwarding proxy, Curity-style scope
 //! narrowing, Keycloak offline tokens, introspection and inspection.
 
-use crate::import::{import, import_token};
-use crate::login::browser_login;
 use crate::support::idp::http_get;
+use crate::support::signin::browser_login;
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -44,12 +44,7 @@ fn cell(idp: &Idp, client: Client, discovery: bool, rotation: Rotation) {
     let explicit: Vec<&str> = explicit.iter().map(String::as_str).collect();
     let login = browser_login(&env, idp, client, &explicit, &driver(""));
     assert_eq!(login.code, 0, "{label}: {}", login.stderr);
-    let secret_file = env.path("data/secrets/default.json");
-    let stored = || -> String {
-        let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(&secret_file).unwrap()).unwrap();
-        v["refresh_token"].as_str().unwrap().to_string()
-    };
+    let stored = || env.stored_refresh_token();
     let first = stored();
     assert!(env.run(&["token"]).stdout.starts_with("eyJ"), "{label}");
     for _ in 0..3 {
@@ -403,7 +398,7 @@ fn keycloak_offline_tokens_with_no_absolute_expiry() {
         "{}",
         run.stderr
     );
-    let stored = std::fs::read_to_string(env.path("data/secrets/default.json")).unwrap();
+    let stored = std::fs::read_to_string(env.secret_file()).unwrap();
     assert!(stored.contains(&imported), "the same offline token, reused");
     // Logout revokes the refresh token; the JWT access token cannot be revoked there
     // (unsupported_token_type), which is tolerated and said.

@@ -1,7 +1,7 @@
 //! Fitting the shell: generated files in sync, bash completion in a real bash, exec,
 //! env and header formats, the cron keepalive, colour rules.
 
-use crate::import::{import, import_token};
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv, repo_root};
 
 /// Generated files must match what the binary prints; UPDATE_GENERATED=1 rewrites them.

@@ -80,6 +80,22 @@ impl TestEnv {
         TestEnv { dir, vars }
     }
 
+    /// The default profile's file-store secrets.
+    pub fn secret_file(&self) -> PathBuf {
+        self.path("data/secrets/default.json")
+    }
+
+    /// The refresh token in the default profile's file store.
+    #[track_caller]
+    pub fn stored_refresh_token(&self) -> String {
+        let bytes = std::fs::read(self.secret_file()).expect("a file-store profile");
+        let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        value["refresh_token"]
+            .as_str()
+            .expect("a stored refresh token")
+            .to_string()
+    }
+
     pub fn path(&self, sub: &str) -> PathBuf {
         self.dir.path().join(sub)
     }
