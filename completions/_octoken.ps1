@@ -84,6 +84,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Variable name for --format env')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
@@ -98,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
@@ -108,6 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         }
         'octoken;refresh' {
             [CompletionResult]::new('--if-older-than', '--if-older-than', [CompletionResultType]::ParameterName, 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)')
+            [CompletionResult]::new('--jitter', '--jitter', [CompletionResultType]::ParameterName, 'Sleep a random time up to this first, so many hosts on the same schedule do not ask the provider in the same second (e.g. 10m)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')

@@ -161,7 +161,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__exec)
-            opts="-p -v -q -h --env --min-ttl --scope --profile --verbose --quiet --help"
+            opts="-p -v -q -h --env --min-ttl --scope --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -555,13 +555,17 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__refresh)
-            opts="-p -v -q -h --if-older-than --profile --verbose --quiet --help"
+            opts="-p -v -q -h --if-older-than --jitter --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --if-older-than)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jitter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -603,7 +607,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --format --env --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --strict --format --env --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -79,6 +79,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --env 'Variable name for --format env'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
+            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand -q 'Print no summaries on stderr (errors and warnings still show)'
@@ -92,6 +93,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
+            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand -q 'Print no summaries on stderr (errors and warnings still show)'
@@ -101,6 +103,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;refresh'= {
             cand --if-older-than 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)'
+            cand --jitter 'Sleep a random time up to this first, so many hosts on the same schedule do not ask the provider in the same second (e.g. 10m)'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'

@@ -79,6 +79,7 @@ header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
 env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l env -d 'Variable name for --format env' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -86,10 +87,12 @@ complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environ
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s h -l help -d 'Print help'
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -l if-older-than -d 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand refresh" -l jitter -d 'Sleep a random time up to this first, so many hosts on the same schedule do not ask the provider in the same second (e.g. 10m)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'

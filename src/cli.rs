@@ -143,6 +143,10 @@ pub struct FreshArgs {
     /// Ask for fewer scopes than the login granted (cached separately)
     #[arg(long)]
     pub scope: Option<String>,
+    /// Exit 5 instead of printing a cached token with less than --min-ttl left when
+    /// renewing it fails for a temporary reason (an expired token is never printed)
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -281,6 +285,10 @@ pub struct RefreshArgs {
     /// Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     pub if_older_than: Option<std::time::Duration>,
+    /// Sleep a random time up to this first, so many hosts on the same schedule do not
+    /// ask the provider in the same second (e.g. 10m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub jitter: Option<std::time::Duration>,
 }
 
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {

@@ -43,6 +43,15 @@ pub fn run(settings: &StatusSettings) -> Result<()> {
         "last_refresh_ago_secs": state.last_refresh_at.map(|t| now.saturating_sub(t)),
         "idle_limit_days": idle_limit_days,
         "idle_warning": idle_warning,
+        "backoff": state.backoff.as_ref().filter(|b| b.until > now).map(|b| json!({
+            "until": output::rfc3339(b.until),
+            "seconds_left": b.until - now,
+        })),
+        "last_failure": state.backoff.as_ref().map(|b| json!({
+            "at": output::rfc3339(b.failed_at),
+            "reason": b.reason,
+            "consecutive": b.failures,
+        })),
         "access_token": cached.as_ref().map(|t| json!({
             "expires_at": t.expires_at.map(output::rfc3339),
             "expires_in": t.remaining(now),
@@ -106,6 +115,20 @@ fn human(r: &Value, _now: u64) -> String {
         None => "never".into(),
     };
     lines.push(format!("last refresh:    {last}"));
+    if let Some(failure) = r["last_failure"].as_object() {
+        lines.push(format!(
+            "last failure:    {} ({})",
+            s(&failure["at"]),
+            s(&failure["reason"])
+        ));
+    }
+    if let Some(left) = r["backoff"]["seconds_left"].as_u64() {
+        lines.push(format!(
+            "backoff:         no refresh before {} ({} from now; `octoken refresh` asks anyway)",
+            s(&r["backoff"]["until"]),
+            output::human_duration(left)
+        ));
+    }
     if let Some(warning) = r["idle_warning"].as_str() {
         lines.push(format!("warning:         {warning}"));
     }

@@ -29,6 +29,9 @@ pub struct FreshSettings {
     pub min_ttl: u64,
     /// A narrower scope set than the login's (cached separately); None: the login's.
     pub scope: Option<String>,
+    /// Fail (exit 5) rather than serve a cached token with less than `min_ttl` left
+    /// when renewing it fails for a temporary reason.
+    pub strict: bool,
 }
 
 #[derive(Debug)]
@@ -58,6 +61,8 @@ pub struct RefreshSettings {
     pub profile: ProfileSettings,
     /// Refresh only when the last successful refresh is older than this.
     pub if_older_than: Option<Duration>,
+    /// Sleep a random time up to this before deciding (spreads a fleet's cron runs).
+    pub jitter: Option<Duration>,
 }
 
 #[derive(Debug)]

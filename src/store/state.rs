@@ -8,6 +8,21 @@ use crate::output;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// A refresh that failed for a temporary reason, and until when every process holds off
+/// asking the server again (one failure answers all waiters; a struggling provider is
+/// not stampeded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Backoff {
+    /// Unix seconds of the failure.
+    pub failed_at: u64,
+    /// Unix seconds before which no process asks the server (but `refresh` by hand).
+    pub until: u64,
+    /// What failed, one line, for the messages of the processes that hold off.
+    pub reason: String,
+    /// Consecutive temporary failures; the backoff grows with them.
+    pub failures: u32,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct State {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16,6 +31,8 @@ pub struct State {
     pub rejected_refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rejected_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Backoff>,
 }
 
 impl State {

@@ -17,6 +17,10 @@
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
 //   POST /__octoken/reset      set the counters back to zero
+//   GET  /__octoken/requests   every token-endpoint request: [{grant, at}] (at: ms epoch)
+//   POST /__octoken/fault      {"status": 503, "retry_after": 3, "grant": "refresh_token"}
+//                              makes the token endpoint answer that for that grant
+//                              (counted and logged like any request); {} clears it
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
 import fs from 'node:fs';
@@ -107,6 +111,8 @@ function wrongAuthMethod(req) {
 }
 
 const counters = {};
+const requests = [];
+let fault = null;
 
 async function whoami(provider, issuer, req, res) {
   res.setHeader('content-type', 'application/json');
@@ -190,6 +196,7 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     if (ctx.oidc?.route !== 'token') return;
     const grant = ctx.oidc.params?.grant_type ?? 'unknown';
     counters[grant] = (counters[grant] ?? 0) + 1;
+    requests.push({ grant, at: Date.now() });
     if (
       opts['omit-refresh'] && grant === 'refresh_token'
       && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
@@ -211,6 +218,20 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     }
     if (req.url === '/__octoken/reset' && req.method === 'POST') {
       for (const key of Object.keys(counters)) delete counters[key];
+      requests.length = 0;
+      res.end('{}');
+      return;
+    }
+    if (req.url === '/__octoken/requests') {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(requests));
+      return;
+    }
+    if (req.url === '/__octoken/fault' && req.method === 'POST') {
+      const chunks = [];
+      for await (const chunk of req) chunks.push(chunk);
+      const asked = JSON.parse(Buffer.concat(chunks).toString() || '{}');
+      fault = asked.status ? asked : null;
       res.end('{}');
       return;
     }
@@ -234,6 +255,16 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       const chunks = [];
       for await (const chunk of req) chunks.push(chunk);
       req.body = Buffer.concat(chunks);
+      const grant = new URLSearchParams(req.body.toString()).get('grant_type');
+      if (fault && req.url.endsWith('/token') && (!fault.grant || fault.grant === grant)) {
+        counters[grant] = (counters[grant] ?? 0) + 1;
+        requests.push({ grant, at: Date.now() });
+        res.statusCode = fault.status;
+        res.setHeader('content-type', 'application/json');
+        if (fault.retry_after !== undefined) res.setHeader('retry-after', String(fault.retry_after));
+        res.end(JSON.stringify({ error: 'temporarily_unavailable', error_description: 'fault injected by the test' }));
+        return;
+      }
       const refusal = wrongAuthMethod(req);
       if (refusal) {
         res.statusCode = 401;

@@ -16,6 +16,7 @@ mod hostile;
 mod import;
 mod keyring;
 mod login;
+mod provider_down;
 mod refresh;
 mod servers;
 mod shell;

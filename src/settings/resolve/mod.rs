@@ -72,12 +72,16 @@ pub fn resolve(cli: Cli) -> Result<Command> {
             })
         }
         CliCommand::Refresh(args) => {
-            let RefreshArgs { if_older_than } = args;
+            let RefreshArgs {
+                if_older_than,
+                jitter,
+            } = args;
             let global = global()?;
             Command::Refresh(RefreshSettings {
                 profile: global.profile()?,
                 global,
                 if_older_than,
+                jitter,
             })
         }
         CliCommand::Status(args) => {
@@ -128,9 +132,14 @@ pub fn resolve(cli: Cli) -> Result<Command> {
 }
 
 fn fresh_settings(args: FreshArgs) -> FreshSettings {
-    let FreshArgs { min_ttl, scope } = args;
+    let FreshArgs {
+        min_ttl,
+        scope,
+        strict,
+    } = args;
     FreshSettings {
         min_ttl,
         scope: scope.filter(|s| !s.trim().is_empty()),
+        strict,
     }
 }

@@ -139,6 +139,30 @@ impl Idp {
         serde_json::from_str(&body).unwrap()
     }
 
+    /// Makes the token endpoint answer `status` (with `Retry-After` if given) to every
+    /// refresh until `clear_fault`.
+    pub fn fault(&self, status: u16, retry_after: Option<u64>) {
+        let retry = retry_after.map_or(String::new(), |r| format!(",\"retry_after\":{r}"));
+        http_post(
+            &format!("{}/__octoken/fault", self.base),
+            &format!("{{\"status\":{status},\"grant\":\"refresh_token\"{retry}}}"),
+        );
+    }
+
+    pub fn clear_fault(&self) {
+        http_post(&format!("{}/__octoken/fault", self.base), "{}");
+    }
+
+    /// When each refresh request arrived (ms since the epoch), in order.
+    pub fn refresh_times(&self) -> Vec<u64> {
+        let body = http_get(&format!("{}/__octoken/requests", self.base));
+        let all: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
+        all.iter()
+            .filter(|r| r["grant"] == "refresh_token")
+            .map(|r| r["at"].as_u64().unwrap())
+            .collect()
+    }
+
     pub fn refreshes(&self) -> u64 {
         self.counters().get("refresh_token").copied().unwrap_or(0)
     }
@@ -184,6 +208,25 @@ impl Drop for Idp {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A minimal HTTP/1.0 POST of a JSON body to the provider's test routes.
+pub fn http_post(url: &str, body: &str) -> String {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /{path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_once("\r\n\r\n").unwrap().1.to_string()
 }
 
 /// A minimal HTTP/1.0 GET for the provider's test routes (no client crate needed).

@@ -1,0 +1,497 @@
+//! The session engine: a profile's lifecycle, which every command uses and none owns.
+//! It opens the profile's store, reads and writes the access-token cache, takes the
+//! refresh lock, refreshes with the double check, persists what the server sent and
+//! recovers what an earlier run could not persist. Its collaborators (the secret store
+//! and the token endpoint) are values, so it is unit-tested with in-process fakes
+//! (after kubelogin's `credentialplugin/get_token.go`).
+//!
+//! The rules that keep a refresh token from being lost:
+//! - one refresh per profile at a time across processes (lock, then check again);
+//! - a rotated refresh token is stored before any access token is handed out, and if
+//!   storing fails it goes to a 0600 recovery file that the next run picks up;
+//! - a failed refresh never deletes the stored token; `invalid_grant` re-reads the
+//!   store once, since another process or machine may have rotated it meanwhile.
+//!
+//! And the rules that spare a struggling provider: a temporary failure is recorded in
+//! the profile's state with a backoff (session/backoff.rs) that every process honours
+//! (one failure answers all waiters), and a token that has not expired is served with a
+//! warning when renewing it early failed for a temporary reason.
+
+mod backoff;
+
+pub use backoff::random;
+
+use crate::access_token::{AccessToken, Freshness};
+use crate::config::Grant;
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::network::Network;
+use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::http::{HttpOptions, HttpResponse};
+use crate::oauth::{ClientAuth, FormRequest};
+use crate::output;
+use crate::profile_name::login_command;
+use crate::secret::Secret;
+use crate::settings::{FreshSettings, ProfileSettings};
+use crate::store::lock::ProfileLock;
+use crate::store::state::{Backoff, State};
+use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache};
+use std::cell::{Cell, OnceCell};
+
+/// Where token requests go. The real one is the network; tests script the answers.
+pub trait TokenEndpoint {
+    fn post(&self, request: &FormRequest) -> Result<HttpResponse>;
+}
+
+impl TokenEndpoint for Network {
+    fn post(&self, request: &FormRequest) -> Result<HttpResponse> {
+        Ok(Network::post(self, request)?)
+    }
+}
+
+/// The network, built on first use: a cached token never starts TLS or a runtime.
+pub struct LazyNetwork<'a> {
+    options: &'a HttpOptions,
+    network: OnceCell<Network>,
+}
+
+impl<'a> LazyNetwork<'a> {
+    pub fn new(options: &'a HttpOptions) -> Self {
+        LazyNetwork {
+            options,
+            network: OnceCell::new(),
+        }
+    }
+}
+
+impl TokenEndpoint for LazyNetwork<'_> {
+    fn post(&self, request: &FormRequest) -> Result<HttpResponse> {
+        if self.network.get().is_none() {
+            let _ = self.network.set(Network::new(self.options)?);
+        }
+        let network = self.network.get().expect("set just above");
+        Ok(network.post(request)?)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `token`: refresh only if no other process did while we waited for the lock;
+    /// honours a recorded backoff.
+    IfStale { min_ttl: u64 },
+    /// `refresh --if-older-than` (cron): always make the request, unless a backoff is on.
+    Keepalive,
+    /// `refresh` by hand: a person asking; always make the request.
+    Always,
+}
+
+impl Mode {
+    fn honours_backoff(self) -> bool {
+        !matches!(self, Mode::Always)
+    }
+}
+
+pub struct Session<'a> {
+    settings: &'a ProfileSettings,
+    now: u64,
+    store: Box<dyn SecretStore>,
+    endpoint: Box<dyn TokenEndpoint + 'a>,
+    /// The last answer's `Retry-After`, for the backoff record.
+    retry_after: Cell<Option<u64>>,
+    /// When `now` was read: waits (the lock, a Retry-After) move the backoff clock on.
+    started: std::time::Instant,
+}
+
+impl<'a> Session<'a> {
+    /// The profile's real store, and the network when a request is needed.
+    pub fn open(settings: &'a ProfileSettings, now: u64) -> Session<'a> {
+        Self::with(
+            settings,
+            now,
+            store::open(&settings.name, &settings.store),
+            Box::new(LazyNetwork::new(&settings.http)),
+        )
+    }
+
+    /// A session over the given collaborators (login's network; tests' fakes).
+    pub fn with(
+        settings: &'a ProfileSettings,
+        now: u64,
+        store: Box<dyn SecretStore>,
+        endpoint: Box<dyn TokenEndpoint + 'a>,
+    ) -> Session<'a> {
+        Session {
+            settings,
+            now,
+            store,
+            endpoint,
+            retry_after: Cell::new(None),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    pub fn store(&self) -> &dyn SecretStore {
+        self.store.as_ref()
+    }
+
+    pub fn state(&self) -> State {
+        State::load(&self.settings.state_file())
+    }
+
+    /// The cached access token for `scope` (None: the login's), whatever its freshness.
+    pub fn cached(&self, scope: Option<&str>) -> Option<AccessToken> {
+        cache::load(&self.settings.cache_file(scope), &self.settings.cache_key())
+    }
+
+    /// Holds off other processes' refreshes of this profile.
+    pub fn lock(&self) -> Result<ProfileLock> {
+        ProfileLock::acquire(&self.settings.lock_file(), self.settings.lock_timeout)
+    }
+
+    /// The cached token while it has `min_ttl` left, else a refreshed one. When renewing
+    /// fails for a temporary reason and the cached token has not expired, that token is
+    /// served with a warning (unless `strict`): the caller's request would still work.
+    pub fn fresh_token(&self, fresh: &FreshSettings) -> Result<AccessToken> {
+        let scope = fresh.scope.as_deref();
+        let mode = Mode::IfStale {
+            min_ttl: fresh.min_ttl,
+        };
+        let cached = self.cached(scope);
+        if let Some(token) = &cached {
+            match token.freshness(self.now, fresh.min_ttl) {
+                Freshness::Fresh { .. } => return Ok(token.clone()),
+                Freshness::Stale(reason) => {
+                    output::debug(1, format!("the cached token is {reason}; refreshing"));
+                }
+            }
+        }
+        let token = match self.refresh(mode, scope) {
+            Ok(token) => token,
+            Err(err) => return self.still_valid(cached, err, fresh.strict),
+        };
+        if token.remaining(self.now) < fresh.min_ttl {
+            output::debug(
+                1,
+                "the server issues tokens shorter-lived than --min-ttl; each call will refresh",
+            );
+        }
+        Ok(token)
+    }
+
+    /// A failed early renewal: the cached token if it still works and the failure is
+    /// temporary, else the error. An expired token is never served.
+    fn still_valid(
+        &self,
+        cached: Option<AccessToken>,
+        err: Error,
+        strict: bool,
+    ) -> Result<AccessToken> {
+        let Some(token) = cached else {
+            return Err(err);
+        };
+        let left = token.remaining(self.now);
+        if strict || left == 0 || err.exit_code() != crate::error::exit::TEMPORARY {
+            return Err(err);
+        }
+        output::warn(format!(
+            "serving the cached token, valid for {} more; it could not be renewed: {err}",
+            output::human_duration(left)
+        ));
+        Ok(token)
+    }
+
+    /// Refreshes under the profile lock and returns the access token to use.
+    /// `scope`: a narrower scope set than the login's, cached separately.
+    pub fn refresh(&self, mode: Mode, scope: Option<&str>) -> Result<AccessToken> {
+        if mode.honours_backoff() {
+            // Before the lock: a process started during a backoff leaves at once.
+            self.check_backoff()?;
+        }
+        let _lock = self.lock()?;
+        if let Mode::IfStale { min_ttl } = mode
+            && let Some(token) = self.cached(scope)
+            && let Freshness::Fresh { .. } = token.freshness(self.now, min_ttl)
+        {
+            output::debug(1, "another process refreshed meanwhile; using its token");
+            return Ok(token);
+        }
+        if mode.honours_backoff() {
+            // After the lock: the holder we waited for may have just failed.
+            self.check_backoff()?;
+        }
+        let secrets = self.load_secrets()?;
+        let result = self.exchange(&secrets, scope);
+        if let Err(err) = &result
+            && err.exit_code() == crate::error::exit::TEMPORARY
+        {
+            self.record_failure(err);
+        }
+        let (response, used) = match result {
+            Ok(response) => (response, secrets),
+            Err(err) if is_invalid_grant(&err) => {
+                // Another process or machine may have rotated the token since we read it.
+                let again = self.load_secrets()?;
+                if again.refresh_token == secrets.refresh_token {
+                    return Err(self.rejected(&secrets, err));
+                }
+                output::debug(
+                    1,
+                    "the stored refresh token changed meanwhile; retrying with it",
+                );
+                match self.exchange(&again, scope) {
+                    Ok(response) => (response, again),
+                    Err(err) => return Err(self.rejected(&again, err)),
+                }
+            }
+            Err(err) => return Err(err),
+        };
+        self.persist(&used, response, scope)
+    }
+
+    /// The stored secrets, after folding in a recovery file left by an earlier failed
+    /// save; a login is required when the grant's secret is missing.
+    pub fn load_secrets(&self) -> Result<StoredSecrets> {
+        let settings = self.settings;
+        let recovery = settings.recovery_file();
+        let stored = self.store.load()?;
+        if let Some(bytes) = fsutil::read_private(&recovery)? {
+            let fix = format!(
+                "inspect {} and remove it if it is stale",
+                recovery.display()
+            );
+            let recovered =
+                StoredSecrets::from_bytes(&bytes, &recovery.display().to_string(), &fix)?;
+            let mut merged = stored.unwrap_or_default();
+            merged.v = SECRETS_FORMAT;
+            merged.refresh_token = recovered.refresh_token;
+            self.store.save(&merged)?;
+            fsutil::remove(&recovery)?;
+            output::notice(format!(
+                "octoken: recovered the refresh token saved in {} into the {} store",
+                recovery.display(),
+                settings.store.kind.as_str()
+            ));
+            return Ok(merged);
+        }
+        let (usable, missing) = match settings.grant {
+            Grant::RefreshToken => (
+                stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
+                "refresh token",
+            ),
+            Grant::ClientCredentials => (
+                stored.as_ref().is_some_and(|s| s.client_secret.is_some()),
+                "client secret",
+            ),
+        };
+        match stored {
+            Some(secrets) if usable => Ok(secrets),
+            _ => Err(Error::login_required(
+                &settings.name,
+                format!("no {missing} stored for profile '{}'", settings.name),
+            )),
+        }
+    }
+
+    /// The client as the token endpoint must see it, with the stored secret.
+    pub fn client(&self, secret: Option<Secret>) -> ClientAuth {
+        ClientAuth {
+            client_id: self.settings.client_id.clone(),
+            method: self.settings.auth_method,
+            secret,
+        }
+    }
+
+    fn exchange(&self, secrets: &StoredSecrets, scope: Option<&str>) -> Result<TokenResponse> {
+        let settings = self.settings;
+        let client = self.client(secrets.client_secret.clone());
+        let token_url = &settings.endpoints.token;
+        let request = match (settings.grant, &secrets.refresh_token) {
+            (Grant::RefreshToken, Some(refresh_token)) => {
+                grant::refresh_request(token_url, &client, refresh_token, scope)
+            }
+            (Grant::RefreshToken, None) => {
+                return Err(Error::login_required(
+                    &settings.name,
+                    format!("no refresh token stored for profile '{}'", settings.name),
+                ));
+            }
+            (Grant::ClientCredentials, _) => grant::client_credentials_request(
+                token_url,
+                &client,
+                Some(scope.unwrap_or(&settings.scope)),
+            ),
+        };
+        let response = self.endpoint.post(&request)?;
+        self.retry_after.set(response.retry_after);
+        Ok(grant::parse_token_response(&response, self.now)?)
+    }
+
+    /// `now`, moved on by the time this session has waited since.
+    fn clock(&self) -> u64 {
+        self.now.saturating_add(self.started.elapsed().as_secs())
+    }
+
+    /// Refuses to ask the server while a recorded backoff runs.
+    fn check_backoff(&self) -> Result<()> {
+        let Some(backoff) = self.state().backoff else {
+            return Ok(());
+        };
+        let now = self.clock();
+        if now >= backoff.until {
+            return Ok(());
+        }
+        let wait = backoff.until - now;
+        Err(Error::Temporary {
+            message: format!(
+                "the last refresh failed {} ago ({}); octoken holds off asking the server for {} more",
+                output::human_duration(now.saturating_sub(backoff.failed_at)),
+                backoff.reason,
+                output::human_duration(wait)
+            ),
+            hint: format!(
+                "this is temporary: the stored refresh token is unchanged; try again after {} (`{}` asks now)",
+                output::rfc3339(backoff.until),
+                crate::profile_name::command(&self.settings.name, "refresh")
+            ),
+        })
+    }
+
+    /// Records a temporary failure so that every process holds off for a while.
+    fn record_failure(&self, err: &Error) {
+        let mut state = self.state();
+        let failures = state
+            .backoff
+            .as_ref()
+            .map_or(0, |b| b.failures)
+            .saturating_add(1);
+        let hold = backoff::hold_off(failures, self.retry_after.get(), backoff::random());
+        let mut reason = err.to_string();
+        if reason.chars().count() > 200 {
+            reason = reason.chars().take(200).collect::<String>() + "...";
+        }
+        output::debug(1, format!("holding off refreshes for {hold}s: {reason}"));
+        let now = self.clock();
+        state.backoff = Some(Backoff {
+            failed_at: now,
+            until: now.saturating_add(hold),
+            reason,
+            failures,
+        });
+        if let Err(e) = state.save(&self.settings.state_file()) {
+            output::warn(format!("could not record the failure: {e}"));
+        }
+    }
+
+    /// The server refused the token we hold: keep it (never delete on a failed refresh),
+    /// remember which one was refused, and ask for a login.
+    fn rejected(&self, secrets: &StoredSecrets, err: Error) -> Error {
+        if !is_invalid_grant(&err) {
+            return err;
+        }
+        let settings = self.settings;
+        let mut state = self.state();
+        state.rejected_refresh_token = secrets.refresh_token.as_ref().map(Secret::fingerprint);
+        state.rejected_at = Some(self.now);
+        if let Err(e) = state.save(&settings.state_file()) {
+            output::warn(format!("could not record the rejection: {e}"));
+        }
+        Error::login_required(
+            &settings.name,
+            format!("the server rejected the stored refresh token ({err})"),
+        )
+    }
+
+    /// Stores what the server sent: a rotated refresh token first, then cache and state.
+    pub fn persist(
+        &self,
+        used: &StoredSecrets,
+        response: TokenResponse,
+        scope: Option<&str>,
+    ) -> Result<AccessToken> {
+        let settings = self.settings;
+        if response.refresh_expires_in == Some(0) {
+            output::debug(
+                1,
+                "the refresh token has no absolute expiry (an offline token)",
+            );
+        }
+        match &response.refresh_token {
+            Some(new) if Some(new) != used.refresh_token.as_ref() => {
+                let updated = StoredSecrets::new(Some(new.clone()), used.client_secret.clone());
+                if let Err(err) = self.store.save(&updated) {
+                    return Err(self.save_recovery(&updated, err));
+                }
+                output::debug(1, "stored the rotated refresh token");
+            }
+            Some(_) => output::debug(1, "the server returned the same refresh token"),
+            None => output::debug(
+                1,
+                "no refresh token in the response; keeping the stored one",
+            ),
+        }
+        if let Err(e) = cache::save(
+            &settings.cache_file(scope),
+            &settings.cache_key(),
+            &response.access,
+        ) {
+            output::warn(format!("could not cache the access token: {e}"));
+        }
+        let mut state = self.state();
+        state.last_refresh_at = Some(self.now);
+        state.rejected_refresh_token = None;
+        state.rejected_at = None;
+        state.backoff = None;
+        if let Err(e) = state.save(&settings.state_file()) {
+            output::warn(format!("could not record the refresh time: {e}"));
+        }
+        Ok(response.access)
+    }
+
+    /// The store refused the rotated token, which the server now considers the only valid
+    /// one: put it in a private file rather than lose it, and print no access token.
+    fn save_recovery(&self, secrets: &StoredSecrets, err: Error) -> Error {
+        let path = self.settings.recovery_file();
+        let only_token = StoredSecrets::new(secrets.refresh_token.clone(), None);
+        match fsutil::write_atomic(&path, &only_token.to_bytes(), true) {
+            Ok(()) => Error::Storage {
+                message: format!(
+                    "could not store the rotated refresh token ({err}); it was saved to {} instead",
+                    path.display()
+                ),
+                hint: "fix the store; the next octoken run picks the token up from that file"
+                    .into(),
+            },
+            Err(file_err) => Error::Storage {
+                message: format!(
+                    "could not store the rotated refresh token ({err}) nor save it to {} ({file_err})",
+                    path.display()
+                ),
+                hint: format!("run `{}` again", login_command(&self.settings.name)),
+            },
+        }
+    }
+
+    /// Deletes every local trace of the profile's tokens: secrets, caches, state and a
+    /// recovery file. The profile's settings stay.
+    pub fn forget_local(&self) -> Result<()> {
+        self.store.delete()?;
+        self.forget_files()
+    }
+
+    /// The local files only (cache, state, recovery), for when the store cannot be
+    /// reached.
+    pub fn forget_files(&self) -> Result<()> {
+        for file in self.settings.cache_files() {
+            cache::remove(&file)?;
+        }
+        fsutil::remove(&self.settings.state_file())?;
+        fsutil::remove(&self.settings.recovery_file())
+    }
+}
+
+fn is_invalid_grant(err: &Error) -> bool {
+    matches!(err, Error::OAuth(e) if e.server_code() == Some("invalid_grant"))
+}
+
+#[cfg(test)]
+mod tests;
