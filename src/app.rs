@@ -17,7 +17,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Token(settings) => flow::token::run(&settings).map(ok),
         Command::Exec(settings) => flow::exec::run(&settings),
         Command::Refresh(settings) => flow::refresh::run(&settings).map(ok),
-        Command::Status(settings) => flow::status::run(&settings).map(ok),
+        Command::Status(settings) => flow::status::run(&settings),
         Command::Inspect(settings) => flow::inspect::run(&settings).map(ok),
         Command::Introspect(settings) => flow::introspect::run(&settings).map(ok),
         Command::Logout(settings) => flow::logout::run(&settings).map(ok),

@@ -291,8 +291,17 @@ pub struct RefreshArgs {
     pub jitter: Option<std::time::Duration>,
 }
 
+/// Our own words: humantime's ("time unit needed, for example 12sec or 12ms") name
+/// units octoken's examples never use.
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    humantime::parse_duration(text).map_err(|e| format!("{e} (use e.g. 90m, 12h, 7d)"))
+    let text = text.trim();
+    if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "{text} needs a unit: {text}h, {text}m, {text}d or {text}s"
+        ));
+    }
+    humantime::parse_duration(text)
+        .map_err(|_| format!("'{text}' is not a duration: use e.g. 90m, 12h, 7d"))
 }
 
 #[derive(Debug, Args)]

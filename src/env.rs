@@ -22,6 +22,8 @@ pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
 pub const BROWSER: &str = "BROWSER";
 /// https://no-color.org: any value turns colour off.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// The session bus of the Secret Service (Linux keyring); named in the keyring's hints.
+pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 /// `dumb` terminals get no colour and no spinner.
 pub const TERM: &str = "TERM";
 /// Test setting: when set, saving secrets fails, to exercise the recovery file.

@@ -70,7 +70,11 @@ fn platform_open(url: &str) -> Result<(), String> {
             return Ok(());
         }
     }
-    open::that_detached(url).map_err(|e| e.to_string())
+    // The opener's own error text carries Rust debug output ("ExitStatus(...)"): say it
+    // in words instead.
+    open::that_detached(url).map_err(|_| {
+        "the system's browser opener failed (set BROWSER or pass --browser CMD)".to_string()
+    })
 }
 
 #[cfg(target_os = "linux")]

@@ -14,10 +14,23 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
     let profile = &settings.profile;
     let session = Session::open(profile, settings.global.now);
     let _lock = session.lock()?;
+    if settings.local {
+        return forget(settings, &session);
+    }
     let secrets = session.store().load()?;
+    let Some(secrets) = secrets.filter(|s| s.refresh_token.is_some() || s.client_secret.is_some())
+    else {
+        // Already in the state asked for: exit 0, and say so.
+        session.forget_files()?;
+        output::notice(format!(
+            "octoken: profile '{}' was not logged in; nothing to revoke",
+            profile.name
+        ));
+        return Ok(());
+    };
+    let secrets = Some(secrets);
     let mut revoked = false;
-    if !settings.local
-        && let Some(secrets) = &secrets
+    if let Some(secrets) = &secrets
         && let Some(refresh_token) = &secrets.refresh_token
     {
         match &profile.endpoints.revocation {
@@ -54,6 +67,54 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
         }
     ));
     Ok(())
+}
+
+/// `logout --local`: leaving is always possible. The profile's settings, cache and
+/// state go in every case; a secret the store cannot delete (an unreachable keyring) is
+/// named with the way to delete it by hand.
+fn forget(settings: &LogoutSettings, session: &Session) -> Result<()> {
+    let profile = &settings.profile;
+    let kept = session.store().delete().err();
+    session.forget_files()?;
+    let global = &settings.global;
+    let mut config = global.load_config()?;
+    if config.profiles.remove(&profile.name).is_some() {
+        config.save(&global.paths.config_file())?;
+    }
+    match kept {
+        None => output::notice(format!(
+            "octoken: removed profile '{}' and its local secrets (nothing was revoked)",
+            profile.name
+        )),
+        Some(err) => output::warn(format!(
+            "removed profile '{}', but its secret could not be deleted ({err}); delete it by hand: {}",
+            profile.name,
+            manual_delete(profile)
+        )),
+    }
+    Ok(())
+}
+
+/// How to delete a profile's stored secret without octoken.
+fn manual_delete(profile: &crate::settings::ProfileSettings) -> String {
+    match profile.store.kind {
+        crate::config::StoreKind::File => format!("rm {}", profile.store.secret_file.display()),
+        crate::config::StoreKind::Keyring if cfg!(target_os = "macos") => format!(
+            "security delete-generic-password -s {} -a {}",
+            crate::store::keyring::SERVICE,
+            profile.name
+        ),
+        crate::config::StoreKind::Keyring if cfg!(windows) => format!(
+            "cmdkey /delete:{}.{}",
+            profile.name,
+            crate::store::keyring::SERVICE
+        ),
+        crate::config::StoreKind::Keyring => format!(
+            "secret-tool clear service {} username {}",
+            crate::store::keyring::SERVICE,
+            profile.name
+        ),
+    }
 }
 
 /// The cached access token too, when it is still valid. Servers cannot revoke JWT

@@ -1,13 +1,17 @@
 //! `octoken status`: what a profile is and how its tokens stand. Never a secret.
 
-use crate::error::{Error, Result};
+use crate::config::Grant;
+use crate::error::{Error, Result, exit};
 use crate::jwt;
 use crate::output;
 use crate::session::Session;
 use crate::settings::StatusSettings;
 use serde_json::{Value, json};
 
-pub fn run(settings: &StatusSettings) -> Result<()> {
+/// Prints the status; the exit code says whether the profile can get tokens: 0 yes, 4 a
+/// login is needed (no refresh token, or the server rejected it), 6 the store could not
+/// be read.
+pub fn run(settings: &StatusSettings) -> Result<u8> {
     let p = &settings.profile;
     let now = settings.global.now;
     let session = Session::open(p, now);
@@ -16,11 +20,21 @@ pub fn run(settings: &StatusSettings) -> Result<()> {
     let claims = cached
         .as_ref()
         .and_then(|t| jwt::claims(t.access_token.expose()));
-    let refresh_token = match session.store().load() {
-        Ok(Some(s)) if s.refresh_token.is_some() => "stored".to_string(),
-        Ok(_) => "none".to_string(),
-        Err(e) => format!("unavailable ({e})"),
+    let grant_secret = match p.grant {
+        Grant::RefreshToken => "refresh token",
+        Grant::ClientCredentials => "client secret",
     };
+    let (refresh_token, mut code) = match session.store().load() {
+        Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
+        Ok(Some(s)) if p.grant == Grant::ClientCredentials && s.client_secret.is_some() => {
+            ("none (client credentials)".to_string(), exit::OK)
+        }
+        Ok(_) => ("none".to_string(), exit::LOGIN_REQUIRED),
+        Err(e) => (format!("unavailable ({e})"), exit::STORAGE),
+    };
+    if state.rejected_refresh_token.is_some() {
+        code = exit::LOGIN_REQUIRED;
+    }
     let rejected = state
         .rejected_refresh_token
         .is_some()
@@ -55,15 +69,26 @@ pub fn run(settings: &StatusSettings) -> Result<()> {
         "access_token": cached.as_ref().map(|t| json!({
             "expires_at": t.expires_at.map(output::rfc3339),
             "expires_in": t.remaining(now),
-            "scope": t.scope,
+            // RFC 6749 5.1: no `scope` in the answer means the requested one.
+            "scope": t.scope.clone().unwrap_or_else(|| p.scope.clone()),
+            "expired": t.remaining(now) == 0,
             "subject": claims.as_ref().and_then(|c| c.get("sub")).cloned(),
         })),
     });
-    if settings.json {
-        return output::stdout(&format!("{report:#}\n"))
-            .map_err(|e| Error::other(format!("cannot write the status: {e}")));
+    let text = if settings.json {
+        format!("{report:#}\n")
+    } else {
+        human(&report, now)
+    };
+    output::stdout(&text).map_err(|e| Error::other(format!("cannot write the status: {e}")))?;
+    if code == exit::LOGIN_REQUIRED {
+        output::notice(format!(
+            "octoken: profile '{}' has no usable {grant_secret}; run `{}`",
+            p.name,
+            crate::profile_name::login_command(&p.name)
+        ));
     }
-    output::stdout(&human(&report, now)).map_err(|e| Error::other(format!("cannot write: {e}")))
+    Ok(code)
 }
 
 /// Servers drop refresh tokens unused for longer than their idle limit (Keycloak's
@@ -136,15 +161,15 @@ fn human(r: &Value, _now: u64) -> String {
         Value::Null => lines.push("access token:    none cached".into()),
         at => {
             let left = at["expires_in"].as_u64().unwrap_or(0);
-            let state = if left == 0 {
-                "expired".to_string()
+            lines.push(if left == 0 {
+                format!("access token:    expired at {}", s(&at["expires_at"]))
             } else {
-                format!("valid for {}", output::human_duration(left))
-            };
-            lines.push(format!(
-                "access token:    {state}, expires {}",
-                s(&at["expires_at"])
-            ));
+                format!(
+                    "access token:    valid for {}, until {}",
+                    output::human_duration(left),
+                    s(&at["expires_at"])
+                )
+            });
             lines.push(format!("granted scope:   {}", s(&at["scope"])));
             lines.push(format!("subject:         {}", s(&at["subject"])));
         }

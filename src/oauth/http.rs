@@ -104,6 +104,7 @@ impl Http {
             if let Some(auth) = &req.authorization {
                 builder = builder.header("authorization", auth.expose());
             }
+            output::debug(2, format!("> POST {}", req.url));
             output::debug(
                 2,
                 format!(
@@ -118,6 +119,8 @@ impl Http {
 
     pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
         self.send(endpoint, "GET", url, || {
+            output::debug(2, format!("> GET {url}"));
+            output::debug(2, "> accept: application/json");
             self.client.get(url).header("accept", "application/json")
         })
         .await

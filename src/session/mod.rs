@@ -405,10 +405,14 @@ impl<'a> Session<'a> {
     pub fn persist(
         &self,
         used: &StoredSecrets,
-        response: TokenResponse,
+        mut response: TokenResponse,
         scope: Option<&str>,
     ) -> Result<AccessToken> {
         let settings = self.settings;
+        if response.access.scope.is_none() {
+            // RFC 6749 5.1: a response without `scope` granted what was asked for.
+            response.access.scope = Some(scope.unwrap_or(&settings.scope).to_string());
+        }
         if response.refresh_expires_in == Some(0) {
             output::debug(
                 1,

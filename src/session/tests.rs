@@ -43,6 +43,9 @@ impl Memory {
 }
 
 impl SecretStore for Memory {
+    fn probe(&self) -> Result<()> {
+        Ok(())
+    }
     fn load(&self) -> Result<Option<StoredSecrets>> {
         Ok(self.secrets.borrow().clone())
     }
@@ -157,6 +160,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             secret_file: paths.secret_file("default"),
             keyring_timeout: Duration::from_secs(1),
             fail_writes: false,
+            session_bus: None,
         },
         paths,
     }

@@ -31,8 +31,9 @@ pub enum ClientSecretSource {
     Env(Secret),
     /// `--client-secret-file`.
     File(PathBuf),
-    /// The one already stored for this profile, else a prompt on a terminal.
-    StoredOrPrompt,
+    /// The one already stored for this profile; else a prompt on a terminal, but only
+    /// when `--auth-method basic|post` was given explicitly.
+    Stored { may_prompt: bool },
 }
 
 #[derive(Debug, Default, Clone)]
@@ -69,4 +70,17 @@ pub struct LoginSettings {
     pub config: Config,
     /// This profile as it was before the login, if it existed.
     pub previous: Option<Profile>,
+}
+
+impl LoginSettings {
+    /// Where the new profile's secrets will go.
+    pub fn store_options(&self) -> crate::store::StoreOptions {
+        crate::store::StoreOptions {
+            kind: self.store,
+            secret_file: self.global.paths.secret_file(&self.global.profile),
+            keyring_timeout: self.global.env.keyring_timeout,
+            fail_writes: self.global.env.fail_secret_writes,
+            session_bus: self.global.env.session_bus.clone(),
+        }
+    }
 }

@@ -45,6 +45,8 @@ pub struct Environment {
     pub client_secret: Option<Secret>,
     /// OCTOKEN_TEST_FAIL_SECRET_WRITES.
     pub fail_secret_writes: bool,
+    /// DBUS_SESSION_BUS_ADDRESS: the keyring's hints depend on it.
+    pub session_bus: Option<String>,
 }
 
 impl Environment {
@@ -59,6 +61,7 @@ impl Environment {
             keyring_timeout: secs(env::OCTOKEN_KEYRING_TIMEOUT, DEFAULT_KEYRING_TIMEOUT),
             client_secret: env::var(env::OCTOKEN_CLIENT_SECRET).map(Secret::new),
             fail_secret_writes: env::var(env::OCTOKEN_TEST_FAIL_SECRET_WRITES).is_some(),
+            session_bus: env::var(env::DBUS_SESSION_BUS_ADDRESS),
         }
     }
 }
@@ -219,6 +222,7 @@ impl ProfileSettings {
                 secret_file: global.paths.secret_file(name),
                 keyring_timeout: global.env.keyring_timeout,
                 fail_writes: global.env.fail_secret_writes,
+                session_bus: global.env.session_bus.clone(),
             },
             paths: global.paths.clone(),
         })

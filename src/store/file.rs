@@ -22,6 +22,13 @@ impl FileStore {
 }
 
 impl SecretStore for FileStore {
+    fn probe(&self) -> Result<()> {
+        match self.path.parent() {
+            Some(dir) => fsutil::create_dir(dir, true),
+            None => Ok(()),
+        }
+    }
+
     fn load(&self) -> Result<Option<StoredSecrets>> {
         let Some(bytes) = fsutil::read_private(&self.path)? else {
             return Ok(None);

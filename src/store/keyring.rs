@@ -17,21 +17,37 @@ pub struct KeyringStore {
     profile: String,
     /// How long one keyring call may take (settings: OCTOKEN_KEYRING_TIMEOUT).
     timeout: Duration,
+    /// DBUS_SESSION_BUS_ADDRESS as settings read it: the hints depend on it.
+    session_bus: Option<String>,
 }
 
 impl KeyringStore {
-    pub fn new(profile: &str, timeout: Duration) -> Self {
+    pub fn new(profile: &str, timeout: Duration, session_bus: Option<String>) -> Self {
         KeyringStore {
             profile: profile.to_string(),
             timeout,
+            session_bus,
         }
     }
 
+    /// A hint that fits the cause: no session bus at all, a bus address that does not
+    /// answer, or a keyring that is there but locked.
     fn hint(&self) -> String {
-        format!(
-            "unlock the keyring (from cron: DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus), or keep secrets in a file: `{} --store file`",
+        let file = format!(
+            "`{} --store file`",
             crate::profile_name::login_command(&self.profile)
-        )
+        );
+        if !cfg!(target_os = "linux") {
+            return format!("unlock the keyring, or keep secrets in a file: {file}");
+        }
+        match &self.session_bus {
+            None => format!(
+                "there is no session bus here (DBUS_SESSION_BUS_ADDRESS is unset: SSH, cron or a headless machine); keep secrets in a file: {file}, or set DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus while a desktop session runs"
+            ),
+            Some(address) => format!(
+                "unlock the keyring (is a Secret Service such as gnome-keyring running on the session bus {address}?), or keep secrets in a file: {file}"
+            ),
+        }
     }
 
     /// Runs one keyring operation on a helper thread and waits at most the deadline.
@@ -97,6 +113,15 @@ fn one_line(s: &str) -> String {
 }
 
 impl SecretStore for KeyringStore {
+    fn probe(&self) -> Result<()> {
+        // A read of this profile's entry: it connects, finds the collection and needs it
+        // unlocked, and writes nothing.
+        self.call("check", |entry| match entry.get_secret() {
+            Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e),
+        })
+    }
+
     fn load(&self) -> Result<Option<StoredSecrets>> {
         let found = self.call("read", |entry| match entry.get_secret() {
             Ok(bytes) => Ok(Some(bytes)),

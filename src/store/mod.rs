@@ -61,6 +61,9 @@ impl StoredSecrets {
 }
 
 pub trait SecretStore {
+    /// Checks, without writing, that the store can be used now (reached, unlocked, its
+    /// directory creatable): `login` asks before a person spends time signing in.
+    fn probe(&self) -> Result<()>;
     fn load(&self) -> Result<Option<StoredSecrets>>;
     fn save(&self, secrets: &StoredSecrets) -> Result<()>;
     /// Deletes the secrets; deleting nothing is fine.
@@ -77,14 +80,18 @@ pub struct StoreOptions {
     pub keyring_timeout: Duration,
     /// Test setting OCTOKEN_TEST_FAIL_SECRET_WRITES.
     pub fail_writes: bool,
+    /// DBUS_SESSION_BUS_ADDRESS, for the keyring's hints (Linux).
+    pub session_bus: Option<String>,
 }
 
 /// The one constructor of a profile's secret store.
 pub fn open(profile: &str, options: &StoreOptions) -> Box<dyn SecretStore> {
     let store: Box<dyn SecretStore> = match options.kind {
-        StoreKind::Keyring => {
-            Box::new(keyring::KeyringStore::new(profile, options.keyring_timeout))
-        }
+        StoreKind::Keyring => Box::new(keyring::KeyringStore::new(
+            profile,
+            options.keyring_timeout,
+            options.session_bus.clone(),
+        )),
         StoreKind::File => Box::new(file::FileStore::new(options.secret_file.clone(), profile)),
     };
     if options.fail_writes {
@@ -98,6 +105,9 @@ pub fn open(profile: &str, options: &StoreOptions) -> Box<dyn SecretStore> {
 struct FailingWrites(Box<dyn SecretStore>);
 
 impl SecretStore for FailingWrites {
+    fn probe(&self) -> Result<()> {
+        self.0.probe()
+    }
     fn load(&self) -> Result<Option<StoredSecrets>> {
         self.0.load()
     }

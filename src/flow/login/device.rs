@@ -43,7 +43,10 @@ pub fn sign_in(
         if Instant::now() + pause > deadline {
             return Err(Error::LoginRequired {
                 message: "the device sign-in was not approved in time".into(),
-                hint: "run `octoken login --device` again".into(),
+                hint: format!(
+                    "run `{} --device` again",
+                    crate::profile_name::login_command(&settings.name)
+                ),
             });
         }
         network.block_on(async {
@@ -70,13 +73,19 @@ pub fn sign_in(
                 Some("expired_token") => {
                     return Err(Error::LoginRequired {
                         message: "the device code expired before the sign-in was approved".into(),
-                        hint: "run `octoken login --device` again".into(),
+                        hint: format!(
+                            "run `{} --device` again",
+                            crate::profile_name::login_command(&settings.name)
+                        ),
                     });
                 }
                 Some("access_denied") => {
                     return Err(Error::LoginRequired {
                         message: format!("the sign-in was denied ({e})"),
-                        hint: "approve the request on the verification page".into(),
+                        hint: format!(
+                            "approve the request on the verification page, then run `{} --device` again",
+                            crate::profile_name::login_command(&settings.name)
+                        ),
                     });
                 }
                 // A network blip while polling is not the end of the sign-in.

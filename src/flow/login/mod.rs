@@ -12,9 +12,9 @@ mod redirect;
 use crate::config::{Grant, Profile};
 use crate::error::{Error, Result};
 use crate::network::Network;
-use crate::oauth::ClientAuth;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
 use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::{AuthMethod, ClientAuth, OAuthError};
 use crate::output;
 use crate::secret::Secret;
 use crate::session::Session;
@@ -26,14 +26,74 @@ use std::io::Read;
 const MAX_STDIN: u64 = 64 * 1024;
 
 pub fn run(mut login: LoginSettings) -> Result<()> {
+    let result = sign_in(&mut login);
+    result.map_err(|err| at_login(err, &login))
+}
+
+/// Errors as they read at login: nothing is stored yet, so an unreachable server is a
+/// configuration problem naming the host (not "temporary: the stored token is
+/// unchanged"), and a public client the server wants authenticated is told how.
+fn at_login(err: Error, login: &LoginSettings) -> Error {
+    let Error::OAuth(oauth) = &err else {
+        return err;
+    };
+    let again = crate::profile_name::login_command(&login.global.profile);
+    match oauth {
+        OAuthError::Transport {
+            endpoint,
+            url,
+            message,
+            ..
+        } => {
+            let host = url::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| url.clone());
+            Error::Config {
+                message: format!(
+                    "cannot reach {host} (the {endpoint}): {message}; nothing was saved"
+                ),
+                hint: Some(format!(
+                    "check the host in --issuer (or --token-url) and the network or proxy, then run `{again} ...` again"
+                )),
+            }
+        }
+        e if e.is_temporary() => Error::Temporary {
+            message: format!("{e}; nothing was saved"),
+            hint: format!("the provider has a temporary problem: run `{again} ...` again later"),
+        },
+        e if login.auth_method == AuthMethod::None
+            && matches!(
+                e.server_code(),
+                Some("invalid_client" | "unauthorized_client")
+            ) =>
+        {
+            Error::Config {
+                message: format!(
+                    "{e}: the provider treats client '{}' as confidential",
+                    login.client_id
+                ),
+                hint: Some(format!(
+                    "give the client's secret: {}=... or --client-secret-file PATH (with --auth-method basic or post)",
+                    crate::env::OCTOKEN_CLIENT_SECRET
+                )),
+            }
+        }
+        _ => err,
+    }
+}
+
+fn sign_in(login: &mut LoginSettings) -> Result<()> {
     let imported = match login.method {
         LoginMethod::Import => Some(read_refresh_token()?),
         _ => None,
     };
-    let client_secret = client_secret(&login)?;
+    let client_secret = client_secret(login)?;
+    // The store is checked before a person spends time signing in.
+    store::open(&login.global.profile, &login.store_options()).probe()?;
     let network = Network::new(&login.http)?;
-    let metadata = endpoints(&network, &login)?;
-    let profile = new_profile(&login, &metadata);
+    let metadata = endpoints(&network, login)?;
+    let profile = new_profile(login, &metadata);
     // Discovered endpoints face the same https rule as typed ones, reported as input errors.
     let settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
     let client = ClientAuth {
@@ -86,7 +146,7 @@ pub fn run(mut login: LoginSettings) -> Result<()> {
         }
     };
     finish(
-        &mut login,
+        login,
         profile,
         &settings,
         network,
@@ -231,13 +291,14 @@ fn read_refresh_token() -> Result<Secret> {
     Ok(Secret::new(token))
 }
 
-/// The client secret: env, file, the one already stored for this profile, or a prompt.
+/// The client secret: env, file, the one already stored for this profile, or a prompt
+/// (only when a confidential method was asked for explicitly). Never an empty one.
 fn client_secret(login: &LoginSettings) -> Result<Option<Secret>> {
-    let path = match &login.client_secret {
+    let secret = match &login.client_secret {
         ClientSecretSource::None => return Ok(None),
-        ClientSecretSource::Env(secret) => return Ok(Some(secret.clone())),
-        ClientSecretSource::File(path) => path,
-        ClientSecretSource::StoredOrPrompt => {
+        ClientSecretSource::Env(secret) => secret.expose().trim().to_string(),
+        ClientSecretSource::File(path) => read_secret_file(path)?,
+        ClientSecretSource::Stored { may_prompt } => {
             if let Some(prev) = &login.previous
                 && prev.client_id == login.client_id
             {
@@ -250,25 +311,39 @@ fn client_secret(login: &LoginSettings) -> Result<Option<Secret>> {
                     return Ok(stored.client_secret);
                 }
             }
-            if output::stderr_is_terminal() {
-                // rpassword reads from the terminal itself, so this works with stdin piped too.
-                let secret = rpassword::prompt_password("Client secret: ")
-                    .map_err(|e| Error::usage(format!("cannot read the client secret: {e}")))?;
-                return Ok(Some(Secret::new(secret.trim())));
+            if !*may_prompt || !output::stderr_is_terminal() {
+                return Err(Error::Usage {
+                    message: format!(
+                        "client '{}' uses --auth-method {} and needs a client secret",
+                        login.client_id,
+                        login.auth_method.as_str()
+                    ),
+                    hint: Some(format!(
+                        "set {} or pass --client-secret-file PATH (never on the command line); a public client needs --auth-method none",
+                        crate::env::OCTOKEN_CLIENT_SECRET
+                    )),
+                });
             }
-            return Err(Error::Usage {
-                message: format!(
-                    "client '{}' uses --auth-method {} and needs a client secret",
-                    login.client_id,
-                    login.auth_method.as_str()
-                ),
-                hint: Some(format!(
-                    "set {} or pass --client-secret-file PATH (never on the command line)",
-                    crate::env::OCTOKEN_CLIENT_SECRET
-                )),
-            });
+            // rpassword reads from the terminal itself, so this works with stdin piped too.
+            rpassword::prompt_password("Client secret: ")
+                .map_err(|e| Error::usage(format!("cannot read the client secret: {e}")))?
+                .trim()
+                .to_string()
         }
     };
+    if secret.is_empty() {
+        return Err(Error::Usage {
+            message: "the client secret is empty".into(),
+            hint: Some(
+                "give the secret the provider shows for this client, or use --auth-method none for a public client"
+                    .into(),
+            ),
+        });
+    }
+    Ok(Some(Secret::new(secret)))
+}
+
+fn read_secret_file(path: &std::path::Path) -> Result<String> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
         message: format!("cannot read the client secret file {}: {e}", path.display()),
         hint: Some("pass a file that holds only the client secret".into()),
@@ -281,11 +356,7 @@ fn client_secret(login: &LoginSettings) -> Result<Option<Secret>> {
             path.display()
         ));
     }
-    let secret = text.trim();
-    if secret.is_empty() {
-        return Err(Error::usage(format!("{} is empty", path.display())));
-    }
-    Ok(Some(Secret::new(secret)))
+    Ok(text.trim().to_string())
 }
 
 /// Explicit endpoints when given, else discovery from the issuer.

@@ -61,6 +61,7 @@ pub fn sign_in(
     let (events, mut received) = mpsc::unbounded_channel();
     listener.serve(url.clone(), expected.clone(), events.clone());
 
+    preflight(network, &url, &redirect_uri, &profile.client_id)?;
     output::tell(format!(
         "Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)"
     ));
@@ -76,6 +77,9 @@ pub fn sign_in(
         ));
     }
 
+    let login = crate::profile_name::login_command(&profile.name);
+    // No spinner while the person may be pasting a URL on the same line.
+    let pasting = matches!(how, Browser::None);
     let mut spinner = output::Spinner::new(format!("waiting for the sign-in at {local_url}"));
     let event = network.block_on(async {
         let deadline = tokio::time::sleep(timeout);
@@ -87,9 +91,11 @@ pub fn sign_in(
                 _ = tokio::signal::ctrl_c() => return Err(Error::Interrupted),
                 _ = &mut deadline => return Err(Error::LoginRequired {
                     message: format!("no sign-in arrived within {}s", timeout.as_secs()),
-                    hint: "run `octoken login` again; --timeout SECS gives more time".into(),
+                    hint: format!(
+                        "if the browser showed an error, check --client-id and that the provider has {redirect_uri} registered (or give the registered one with --redirect-uri); otherwise run `{login}` again, with --timeout SECS for more time"
+                    ),
                 }),
-                _ = ticks.tick() => spinner.tick(),
+                _ = ticks.tick() => if !pasting { spinner.tick() },
             }
         }
     });
@@ -101,7 +107,7 @@ pub fn sign_in(
             let detail = description.map(|d| format!(": {d}")).unwrap_or_default();
             return Err(Error::LoginRequired {
                 message: format!("the provider refused the sign-in ({error}{detail})"),
-                hint: "sign in and allow access, then run `octoken login` again".into(),
+                hint: format!("sign in and allow access, then run `{login}` again"),
             });
         }
         Event::WrongIssuer(got) => {
@@ -195,4 +201,42 @@ fn read_pasted_redirects(expected: Expected, events: UnboundedSender<Event>) {
             return;
         }
     });
+}
+
+/// Many providers refuse a bad authorization request (unknown client, unregistered
+/// redirect URI) right away with a 4xx page. Asking once without following redirects
+/// catches that before a person waits out the timeout in front of an error page. A
+/// provider that answers anything else (its login page, a redirect) passes.
+fn preflight(network: &Network, url: &str, redirect_uri: &str, client_id: &str) -> Result<()> {
+    let response = match network.get("authorization endpoint", url) {
+        Ok(response) => response,
+        // Unreachable now: the real request will say so in the browser; not our call.
+        Err(e) => {
+            output::debug(1, format!("authorization pre-flight failed: {e}"));
+            return Ok(());
+        }
+    };
+    if !(400..500).contains(&response.status) {
+        return Ok(());
+    }
+    let body = String::from_utf8_lossy(&response.body);
+    let code = [
+        "invalid_client",
+        "unauthorized_client",
+        "invalid_redirect_uri",
+        "invalid_request",
+        "invalid_scope",
+    ]
+    .into_iter()
+    .find(|code| body.contains(code));
+    Err(Error::Config {
+        message: format!(
+            "the provider refused the sign-in request (HTTP {}{})",
+            response.status,
+            code.map(|c| format!(", {c}")).unwrap_or_default()
+        ),
+        hint: Some(format!(
+            "check --client-id ('{client_id}') and that the client has the redirect URI {redirect_uri} registered (or give the registered one with --redirect-uri)"
+        )),
+    })
 }

@@ -49,11 +49,20 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             message: "--client-id is required for a new profile".into(),
             hint: Some("octoken login --issuer URL --client-id ID".into()),
         })?;
+    // The default follows what the user gave (most CLI clients are public, RFC 8252):
+    // a secret means a confidential client (basic), no secret a public one (none). An
+    // existing profile keeps its method. Only an explicit method may prompt for a secret.
+    let secret_given = global.env.client_secret.is_some() || client_secret_file.is_some();
+    let explicit_method = auth_method.is_some();
     let auth_method = match auth_method {
         Some(AuthMethodArg::Basic) => AuthMethod::Basic,
         Some(AuthMethodArg::Post) => AuthMethod::Post,
         Some(AuthMethodArg::None) => AuthMethod::None,
-        None => prev.map_or(AuthMethod::Basic, |p| p.auth_method),
+        None => match prev {
+            Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
+            _ if secret_given => AuthMethod::Basic,
+            _ => AuthMethod::None,
+        },
     };
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
@@ -122,7 +131,9 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         (AuthMethod::None, _, _) => ClientSecretSource::None,
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
-        (_, None, None) => ClientSecretSource::StoredOrPrompt,
+        (_, None, None) => ClientSecretSource::Stored {
+            may_prompt: explicit_method,
+        },
     };
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
     let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
