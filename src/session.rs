@@ -12,13 +12,14 @@
 //! - a failed refresh never deletes the stored token; `invalid_grant` re-reads the
 //!   store once, since another process or machine may have rotated it meanwhile.
 
-use crate::access_token::{AccessToken, Freshness};
+use crate::access_token::{AccessToken, Freshness, IdToken};
 use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
+use crate::oauth::id_token;
 use crate::oauth::{ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
@@ -26,8 +27,8 @@ use crate::secret::Secret;
 use crate::settings::{FreshSettings, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::State;
-use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache};
-use std::cell::OnceCell;
+use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, id_cache};
+use std::cell::{OnceCell, RefCell};
 
 /// Where token requests go. The real one is the network; tests script the answers.
 pub trait TokenEndpoint {
@@ -78,6 +79,8 @@ pub struct Session<'a> {
     now: u64,
     store: Box<dyn SecretStore>,
     endpoint: Box<dyn TokenEndpoint + 'a>,
+    /// The valid ID token the last `persist` received, if any.
+    received_id_token: RefCell<Option<IdToken>>,
 }
 
 impl<'a> Session<'a> {
@@ -103,6 +106,7 @@ impl<'a> Session<'a> {
             now,
             store,
             endpoint,
+            received_id_token: RefCell::new(None),
         }
     }
 
@@ -160,6 +164,11 @@ impl<'a> Session<'a> {
             output::debug(1, "another process refreshed meanwhile; using its token");
             return Ok(token);
         }
+        self.refresh_locked(scope)
+    }
+
+    /// The refresh itself; the caller holds the profile lock.
+    fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
         let secrets = self.load_secrets()?;
         let (response, used) = match self.exchange(&secrets, scope) {
             Ok(response) => (response, secrets),
@@ -314,6 +323,9 @@ impl<'a> Session<'a> {
         ) {
             output::warn(format!("could not cache the access token: {e}"));
         }
+        if scope.is_none() {
+            self.keep_id_token(response.id_token.as_ref());
+        }
         let mut state = self.state();
         state.last_refresh_at = Some(self.now);
         state.rejected_refresh_token = None;
@@ -346,6 +358,83 @@ impl<'a> Session<'a> {
                 hint: format!("run `{}` again", login_command(&self.settings.name)),
             },
         }
+    }
+
+    /// The cached ID token, whatever its freshness.
+    pub fn cached_id_token(&self) -> Option<IdToken> {
+        id_cache::load(&self.settings.id_token_file(), &self.settings.cache_key())
+    }
+
+    /// The cached ID token while it has `min_ttl` left, else one from a refresh (under
+    /// the lock, checking the cache again first). A refresh answer without an ID token
+    /// is an error: a stale one is never handed out.
+    pub fn fresh_id_token(&self, min_ttl: u64) -> Result<IdToken> {
+        let fresh =
+            |token: &IdToken| matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. });
+        if let Some(token) = self.cached_id_token().filter(fresh) {
+            return Ok(token);
+        }
+        let _lock = self.lock()?;
+        if let Some(token) = self.cached_id_token().filter(fresh) {
+            output::debug(1, "another process refreshed meanwhile; using its ID token");
+            return Ok(token);
+        }
+        output::debug(1, "the cached ID token is missing or stale; refreshing");
+        self.refresh_locked(None)?;
+        let token = self.received_id_token.borrow_mut().take().ok_or_else(|| Error::Other {
+            message: "the server sent no valid ID token with the refreshed tokens".into(),
+            hint: Some(format!(
+                "the login's scope must include openid (`{}`); some servers issue ID tokens only at sign-in",
+                login_command(&self.settings.name)
+            )),
+        })?;
+        if token.remaining(self.now) < min_ttl {
+            output::debug(
+                1,
+                "the server issues ID tokens shorter-lived than --min-ttl",
+            );
+        }
+        Ok(token)
+    }
+
+    /// Caches an ID token from a refresh or login answer after checking its claims
+    /// (`oauth::id_token::check_refreshed`); an invalid one is dropped with a warning,
+    /// since the access token beside it is still good.
+    fn keep_id_token(&self, id_token: Option<&Secret>) {
+        let Some(id_token) = id_token else {
+            return;
+        };
+        let settings = self.settings;
+        let claims = match id_token::check_refreshed(
+            id_token,
+            settings.issuer.as_deref(),
+            &settings.client_id,
+            self.now,
+        ) {
+            Ok(claims) => claims,
+            Err(why) => {
+                output::warn(format!("ignoring the ID token the server sent: {why}"));
+                return;
+            }
+        };
+        let token = IdToken {
+            id_token: id_token.clone(),
+            expires_at: claims
+                .get("exp")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(self.now),
+            obtained_at: self.now,
+        };
+        if let Err(e) = id_cache::save(&settings.id_token_file(), &settings.cache_key(), &token) {
+            output::warn(format!("could not cache the ID token: {e}"));
+        }
+        *self.received_id_token.borrow_mut() = Some(token);
+    }
+
+    /// Drops the cached access token of the login's scope (git's `erase`): the next use
+    /// refreshes. The refresh token stays.
+    pub fn forget_access_token(&self) -> Result<()> {
+        cache::remove(&self.settings.cache_file(None))
     }
 
     /// Deletes every local trace of the profile's tokens: secrets, caches, state and a
@@ -756,6 +845,52 @@ mod tests {
         );
     }
 
+    fn with_id_token(access: &str, exp: u64, aud: &str) -> Reply {
+        use base64::Engine;
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let jwt = format!(
+            "{}.{}.c2ln",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(&format!(r#"{{"aud":"{aud}","exp":{exp},"sub":"u1"}}"#))
+        );
+        let body = format!(
+            r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":300,"id_token":"{jwt}"}}"#
+        );
+        Box::new(move || json(200, &body))
+    }
+
+    #[test]
+    fn id_tokens_are_cached_with_their_own_expiry_and_never_served_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = profile(dir.path(), Grant::RefreshToken);
+        let store = Memory::holding(Some("rt-1"), None);
+        let (endpoint, sent) = Scripted::new(vec![
+            with_id_token("at-1", NOW + 100, "cli"),
+            tokens("at-2", None),
+            with_id_token("at-3", NOW + 3600, "someone-else"),
+        ]);
+        let session = session(&settings, &store, endpoint);
+        // No cache: a refresh, whose ID token is kept beside the access token.
+        let first = session.fresh_id_token(60).unwrap();
+        assert_eq!(first.expires_at, NOW + 100);
+        assert_eq!(session.cached(None).unwrap().access_token.expose(), "at-1");
+        // Fresh enough: from the cache, no request.
+        assert_eq!(session.fresh_id_token(60).unwrap().id_token, first.id_token);
+        assert_eq!(sent.borrow().len(), 1);
+        // Too short for --min-ttl 600: a refresh that brings no ID token is an error,
+        // and so is one whose ID token is for another client; the old one is not served.
+        let err = session.fresh_id_token(600).unwrap_err();
+        assert!(err.to_string().contains("no valid ID token"), "{err}");
+        assert!(session.fresh_id_token(600).is_err());
+        assert_eq!(sent.borrow().len(), 3);
+        assert_eq!(session.cached_id_token().unwrap().id_token, first.id_token);
+        // Dropping the access token (git's erase) keeps the ID token and the secrets.
+        session.forget_access_token().unwrap();
+        assert!(session.cached(None).is_none());
+        assert!(session.cached_id_token().is_some());
+        assert_eq!(store.refresh_token().as_deref(), Some("rt-1"));
+    }
+
     #[test]
     fn forgetting_removes_secrets_caches_state_and_recovery() {
         let dir = tempfile::tempdir().unwrap();
@@ -772,7 +907,8 @@ mod tests {
             .unwrap();
         let leftover = StoredSecrets::new(Some(Secret::new("rt-2")), None);
         fsutil::write_atomic(&settings.recovery_file(), &leftover.to_bytes(), true).unwrap();
-        assert!(settings.cache_files().len() == 2 && settings.state_file().exists());
+        let existing = settings.cache_files().iter().filter(|f| f.exists()).count();
+        assert!(existing == 2 && settings.state_file().exists());
         session.forget_local().unwrap();
         assert!(store.secrets.borrow().is_none());
         assert!(settings.cache_files().iter().all(|f| !f.exists()));
