@@ -57,7 +57,11 @@ fn plain_git(args: &[&str], dir: &Path) -> Output {
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out
 }
 
@@ -94,13 +98,23 @@ fn ok(out: Output) -> Output {
 fn configure(env: &TestEnv, server: &GitServer, helper: &str) -> PathBuf {
     std::fs::create_dir_all(env.path("home")).unwrap();
     let key = format!("credential.{}.helper", server.server.base);
-    ok(git(env, NEW_GIT, &["config", "--global", &key, helper], &env.path("home")));
+    ok(git(
+        env,
+        NEW_GIT,
+        &["config", "--global", &key, helper],
+        &env.path("home"),
+    ));
     env.path("work")
 }
 
 fn clone_commit_push(env: &TestEnv, program: &str, server: &GitServer, name: &str) {
     let work = env.path("work");
-    ok(git(env, program, &["clone", "-q", &server.url(), name], &work));
+    ok(git(
+        env,
+        program,
+        &["clone", "-q", &server.url(), name],
+        &work,
+    ));
     let repo = work.join(name);
     std::fs::write(repo.join(name), "pushed\n").unwrap();
     ok(git(env, program, &["add", name], &repo));
@@ -123,7 +137,12 @@ fn clone_and_push_with_a_password_and_with_a_bearer_credential() {
     clone_commit_push(&env, NEW_GIT, &server, "new");
     assert!(server.accepted("bearer") >= 2, "{}", server.server.stats());
     // Both pushes arrived: a fresh clone has both files.
-    ok(git(&env, NEW_GIT, &["clone", "-q", &server.url(), "check"], &env.path("work")));
+    ok(git(
+        &env,
+        NEW_GIT,
+        &["clone", "-q", &server.url(), "check"],
+        &env.path("work"),
+    ));
     assert!(env.path("work/check/old").exists() && env.path("work/check/new").exists());
 }
 
@@ -134,7 +153,10 @@ fn the_helper_speaks_gits_protocol() {
     import(&env, &idp, Client::Basic, "file");
     let request = "protocol=https\nhost=git.example.com\nusername=me\npassword=received-secret\n\n";
     let basic = env
-        .run_stdin(&["git-credential", "--username", "x-token-auth", "get"], request)
+        .run_stdin(
+            &["git-credential", "--username", "x-token-auth", "get"],
+            request,
+        )
         .expect(0);
     let lines: Vec<&str> = basic.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", basic.stdout);
@@ -144,7 +166,10 @@ fn the_helper_speaks_gits_protocol() {
     assert!(!basic.stdout.contains("received-secret"));
 
     let bearer = env
-        .run_stdin(&["git-credential", "get"], "capability[]=authtype\nprotocol=https\nhost=h\n")
+        .run_stdin(
+            &["git-credential", "get"],
+            "capability[]=authtype\nprotocol=https\nhost=h\n",
+        )
         .expect(0);
     let lines: Vec<&str> = bearer.stdout.lines().collect();
     assert_eq!(lines[..2], ["capability[]=authtype", "authtype=Bearer"]);
@@ -158,12 +183,15 @@ fn the_helper_speaks_gits_protocol() {
     }
     // erase drops the cached access token, never the refresh token.
     let refresh_token = env.stored_refresh_token();
-    env.run_stdin(&["git-credential", "erase"], request).expect(0);
+    env.run_stdin(&["git-credential", "erase"], request)
+        .expect(0);
     assert!(!env.path("cache/tokens/default.json").exists());
     assert_eq!(env.stored_refresh_token(), refresh_token);
 
     // An unknown profile: exit 3, one stderr line, nothing for git.
-    let unknown = env.run_stdin(&["-p", "nope", "git-credential", "get"], request).expect(3);
+    let unknown = env
+        .run_stdin(&["-p", "nope", "git-credential", "get"], request)
+        .expect(3);
     assert_eq!(unknown.stdout, "");
     assert_eq!(unknown.stderr.lines().count(), 1, "{}", unknown.stderr);
 }
@@ -188,7 +216,12 @@ fn a_refused_token_is_erased_and_the_next_clone_refreshes() {
     // git called `erase`: the refused token is gone, the refresh token is not.
     assert!(!cache.exists(), "the refused token was erased");
     let before = idp.refreshes();
-    ok(git(&env, NEW_GIT, &["clone", "-q", &server.url(), "b"], &work));
+    ok(git(
+        &env,
+        NEW_GIT,
+        &["clone", "-q", &server.url(), "b"],
+        &work,
+    ));
     assert_eq!(idp.refreshes() - before, 1);
 }
 
@@ -214,5 +247,10 @@ fn a_profile_needing_a_login_fails_git_with_one_line_and_no_prompt() {
     // A fresh login, and git works again.
     let token = idp.refresh_token(Client::Basic);
     import_token(&env, &idp, Client::Basic, &token, &[]).expect(0);
-    ok(git(&env, NEW_GIT, &["clone", "-q", &server.url(), "b"], &work));
+    ok(git(
+        &env,
+        NEW_GIT,
+        &["clone", "-q", &server.url(), "b"],
+        &work,
+    ));
 }
