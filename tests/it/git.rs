@@ -68,20 +68,26 @@ fn plain_git(args: &[&str], dir: &Path) -> Output {
 /// `git` (at `program`) as a user runs it: the env's HOME (with the helper configured
 /// there), octoken on PATH, no prompts.
 fn git(env: &TestEnv, program: &str, args: &[&str], dir: &Path) -> Output {
+    git_env(env, program, dir)
+        .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `program` in `dir` with the environment `git` runs in.
+fn git_env(env: &TestEnv, program: &str, dir: &Path) -> Command {
     std::fs::create_dir_all(dir).unwrap();
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), env.vars["PATH"]);
-    Command::new(program)
-        .args(["-c", "user.name=T", "-c", "user.email=t@example.test"])
-        .args(args)
-        .current_dir(dir)
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
         .env_clear()
         .envs(&env.vars)
         .env("PATH", path)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap()
+        .env("GIT_CONFIG_NOSYSTEM", "1");
+    cmd
 }
 
 #[track_caller]
@@ -253,4 +259,19 @@ fn a_profile_needing_a_login_fails_git_with_one_line_and_no_prompt() {
         &["clone", "-q", &server.url(), "b"],
         &work,
     ));
+}
+
+#[test]
+fn the_readme_recipe_runs_as_written() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let token = idp.refresh_token(Client::Basic);
+    import_token(&env, &idp, Client::Basic, &token, &["-p", "work"]).expect(0);
+    let server = GitServer::start(&idp);
+    let recipe = crate::support::readme_sh_block("Use with git")
+        .replace("https://git.example.com", &server.server.base);
+    std::fs::create_dir_all(env.path("home")).unwrap();
+    let mut sh = git_env(&env, "sh", &env.path("work"));
+    ok(sh.args(["-ec", &recipe]).output().unwrap());
+    assert!(env.path("work/repo/README").exists());
 }

@@ -84,18 +84,21 @@ impl Cluster {
 
 /// `kubectl get --raw /api` with octoken on PATH and the env's variables.
 fn kubectl(env: &TestEnv, kubeconfig: &Path, extra: &[(&str, &str)]) -> Command {
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
-    let mut cmd = Command::new("kubectl");
+    let mut cmd = with_octoken(env, Command::new("kubectl"));
     cmd.arg("--kubeconfig")
         .arg(kubeconfig)
         .args(["get", "--raw", "/api"])
-        .env_clear()
+        .envs(extra.iter().copied());
+    cmd
+}
+
+/// `cmd` in the env's variables, with this build's octoken first on PATH.
+fn with_octoken(env: &TestEnv, mut cmd: Command) -> Command {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), env.vars["PATH"]);
+    cmd.env_clear()
         .envs(&env.vars)
-        .env(
-            "PATH",
-            format!("{}:{}", bin_dir.display(), env.vars["PATH"]),
-        )
-        .envs(extra.iter().copied())
+        .env("PATH", path)
         .stdin(Stdio::null());
     cmd
 }
@@ -263,4 +266,31 @@ fn token_type_id_prints_the_id_token_and_renews_it_with_one_refresh() {
     assert_ne!(second.trim_end(), first);
     assert!(claims(&second)["exp"].as_u64() > claims(first)["exp"].as_u64());
     assert_eq!(idp.refreshes() - before, 1);
+}
+
+#[test]
+fn the_readme_recipe_runs_as_written() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let token = idp.refresh_token(Client::Basic);
+    crate::support::signin::import_token(&env, &idp, Client::Basic, &token, &["-p", "work"])
+        .expect(0);
+    let cluster = Cluster::start(&idp, &env, "id");
+    // A kubeconfig with the cluster and a context, as a cluster admin hands it out.
+    let config = cluster.kubeconfig(&env, "", "nobody");
+    let recipe = crate::support::readme_sh_block("Use with kubectl");
+    let out = with_octoken(&env, Command::new("sh"))
+        .args(["-ec", &recipe])
+        .env("KUBECONFIG", &config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // `kubectl config` says what it set; the last line is the API's answer.
+    let answer: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(answer["kind"], "APIVersions", "{stdout}");
 }

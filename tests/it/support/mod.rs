@@ -50,3 +50,14 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// The first ```sh block of the README section titled `heading` (a recipe a test runs).
+pub fn readme_sh_block(heading: &str) -> String {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no section {heading}"));
+    let block = section.split("```sh\n").nth(1).expect("a sh block");
+    block.split("```").next().unwrap().to_string()
+}
