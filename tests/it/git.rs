@@ -275,3 +275,26 @@ fn the_readme_recipe_runs_as_written() {
     ok(sh.args(["-ec", &recipe]).output().unwrap());
     assert!(env.path("work/repo/README").exists());
 }
+
+#[test]
+fn with_login_the_helper_signs_in_through_the_profiles_own_login() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Public, "file");
+    env.run(&["logout", "--local"]).expect(0);
+    let request = "protocol=https\nhost=git.example.com\n\n";
+    let browser = crate::support::driver("");
+    let run = env
+        .run_with(
+            &["git-credential", "--login", "get"],
+            Some(request),
+            &[("BROWSER", browser.as_str())],
+        )
+        .expect(0);
+    assert!(
+        run.stdout.starts_with("username=oauth2\npassword=eyJ"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("signing in"), "{}", run.stderr);
+}
