@@ -25,6 +25,9 @@ _octoken() {
             octoken,exec)
                 cmd="octoken__subcmd__exec"
                 ;;
+            octoken,git-credential)
+                cmd="octoken__subcmd__git__subcmd__credential"
+                ;;
             octoken,help)
                 cmd="octoken__subcmd__help"
                 ;;
@@ -33,6 +36,9 @@ _octoken() {
                 ;;
             octoken,introspect)
                 cmd="octoken__subcmd__introspect"
+                ;;
+            octoken,kube-credential)
+                cmd="octoken__subcmd__kube__subcmd__credential"
                 ;;
             octoken,login)
                 cmd="octoken__subcmd__login"
@@ -61,6 +67,9 @@ _octoken() {
             octoken__subcmd__help,exec)
                 cmd="octoken__subcmd__help__subcmd__exec"
                 ;;
+            octoken__subcmd__help,git-credential)
+                cmd="octoken__subcmd__help__subcmd__git__subcmd__credential"
+                ;;
             octoken__subcmd__help,help)
                 cmd="octoken__subcmd__help__subcmd__help"
                 ;;
@@ -69,6 +78,9 @@ _octoken() {
                 ;;
             octoken__subcmd__help,introspect)
                 cmd="octoken__subcmd__help__subcmd__introspect"
+                ;;
+            octoken__subcmd__help,kube-credential)
+                cmd="octoken__subcmd__help__subcmd__kube__subcmd__credential"
                 ;;
             octoken__subcmd__help,login)
                 cmd="octoken__subcmd__help__subcmd__login"
@@ -95,7 +107,7 @@ _octoken() {
 
     case "${cmd}" in
         octoken)
-            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout completions man __profiles help"
+            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -194,8 +206,42 @@ _octoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        octoken__subcmd__git__subcmd__credential)
+            opts="-p -v -q -h --username --login --min-ttl --scope --strict --profile --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         octoken__subcmd__help)
-            opts="login token exec refresh status inspect introspect logout completions man __profiles help"
+            opts="login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -250,6 +296,20 @@ _octoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        octoken__subcmd__help__subcmd__git__subcmd__credential)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         octoken__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -279,6 +339,20 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help__subcmd__introspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__help__subcmd__kube__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -405,6 +479,44 @@ _octoken() {
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__kube__subcmd__credential)
+            opts="-p -v -q -h --type --login --print-kubeconfig-user --min-ttl --scope --strict --profile --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --type)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
+                --print-kubeconfig-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -607,7 +719,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --strict --format --env --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --strict --type --format --env --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -619,6 +731,10 @@ _octoken() {
                     ;;
                 --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --format)

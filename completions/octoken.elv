@@ -36,6 +36,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand inspect 'Decode the current access token (or a JWT on stdin) locally; no signature check'
             cand introspect 'Ask the server whether a token is active (RFC 7662; confidential clients)'
             cand logout 'Revoke the refresh token and delete the stored secrets'
+            cand git-credential 'A git credential helper: answers git''s `get` with a fresh access token'
+            cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
             cand __profiles 'List profile names, one a line (for shell completion)'
@@ -75,6 +77,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;token'= {
             cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand --type 'Which token to print'
             cand --format 'How to print the token'
             cand --env 'Variable name for --format env'
             cand -p 'Profile to use'
@@ -156,6 +159,37 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'octoken;git-credential'= {
+            cand --username 'The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)'
+            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
+            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --login 'When a login is needed, run the profile''s login on this terminal instead of failing'
+            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;kube-credential'= {
+            cand --type 'Which token the cluster accepts'
+            cand --print-kubeconfig-user 'Print a kubeconfig `users:` entry named NAME for this profile, and exit'
+            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
+            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --login 'When a login is needed and kubectl says a person is there, run the profile''s login'
+            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'octoken;completions'= {
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
@@ -195,6 +229,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand inspect 'Decode the current access token (or a JWT on stdin) locally; no signature check'
             cand introspect 'Ask the server whether a token is active (RFC 7662; confidential clients)'
             cand logout 'Revoke the refresh token and delete the stored secrets'
+            cand git-credential 'A git credential helper: answers git''s `get` with a fresh access token'
+            cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
             cand __profiles 'List profile names, one a line (for shell completion)'
@@ -215,6 +251,10 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;help;introspect'= {
         }
         &'octoken;help;logout'= {
+        }
+        &'octoken;help;git-credential'= {
+        }
+        &'octoken;help;kube-credential'= {
         }
         &'octoken;help;completions'= {
         }

@@ -37,6 +37,8 @@ complete -c octoken -n "__fish_octoken_needs_command" -f -a "status" -d 'Show a 
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "__profiles" -d 'List profile names, one a line (for shell completion)'
@@ -73,6 +75,8 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l type -d 'Which token to print' -r -f -a "access\t'The OAuth 2.0 access token'
+id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token' -r -f -a "raw\t'The token and a newline'
 json\t'A JSON object: access_token, token_type, expires_at, expires_in, scope'
 header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
@@ -116,6 +120,26 @@ complete -c octoken -n "__fish_octoken_using_subcommand logout" -l local -d 'Onl
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l username -d 'The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l login -d 'When a login is needed, run the profile\'s login on this terminal instead of failing'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l type -d 'Which token the cluster accepts' -r -f -a "access\t'The OAuth 2.0 access token'
+id\t'The OpenID Connect ID token (a JWT for the client itself)'"
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l print-kubeconfig-user -d 'Print a kubeconfig `users:` entry named NAME for this profile, and exit' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l login -d 'When a login is needed and kubectl says a person is there, run the profile\'s login'
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
@@ -128,18 +152,20 @@ complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s p -l prof
 complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand __profiles" -s h -l help -d 'Print help'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "login" -d 'Create or update a profile and obtain its tokens'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "__profiles" -d 'List profile names, one a line (for shell completion)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout completions man __profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "login" -d 'Create or update a profile and obtain its tokens'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "__profiles" -d 'List profile names, one a line (for shell completion)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Profile names after -p/--profile come from the config (octoken __profiles).
 complete -c octoken -s p -l profile -f -a '(octoken __profiles 2>/dev/null)'

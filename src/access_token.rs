@@ -63,6 +63,35 @@ impl AccessToken {
     }
 }
 
+/// An OpenID Connect ID token as octoken keeps it: beside the access token, with its
+/// own expiry (its `exp` claim), for `token --type id` and `kube-credential`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdToken {
+    pub id_token: Secret,
+    /// Unix seconds: the token's `exp` claim.
+    pub expires_at: u64,
+    pub obtained_at: u64,
+}
+
+impl IdToken {
+    /// The same freshness rules as an access token's.
+    pub fn freshness(&self, now: u64, min_ttl: u64) -> Freshness {
+        if self.expires_at <= now {
+            return Freshness::Stale(StaleReason::Expired);
+        }
+        let remaining = self.expires_at - now;
+        if remaining < min_ttl {
+            Freshness::Stale(StaleReason::ExpiresSoon { remaining })
+        } else {
+            Freshness::Fresh { remaining }
+        }
+    }
+
+    pub fn remaining(&self, now: u64) -> u64 {
+        self.expires_at.saturating_sub(now)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Inspect(settings) => flow::inspect::run(&settings).map(ok),
         Command::Introspect(settings) => flow::introspect::run(&settings).map(ok),
         Command::Logout(settings) => flow::logout::run(&settings).map(ok),
+        Command::GitCredential(settings) => flow::git_credential::run(settings).map(ok),
+        Command::KubeCredential(settings) => flow::kube_credential::run(settings).map(ok),
+        Command::KubeconfigUser(settings) => flow::kube_credential::print_user(&settings).map(ok),
     }
 }
 

@@ -19,6 +19,10 @@ Use tokens:
   exec         Run a command with a fresh access token in its environment
   refresh      Refresh now (a keepalive for cron and systemd timers)
 
+Plug into tools:
+  git-credential   A git credential helper (HTTPS remotes)
+  kube-credential  A kubectl exec credential plugin
+
 Look inside:
   status       A profile's settings and token state (never secrets)
   inspect      Decode a JWT's header and claims (no signature check)
@@ -101,6 +105,17 @@ pub enum Command {
     Introspect(IntrospectArgs),
     /// Revoke the refresh token and delete the stored secrets
     Logout(LogoutArgs),
+    /// A git credential helper: answers git's `get` with a fresh access token
+    #[command(after_help = "Examples:
+  git config --global credential.https://git.example.com.helper '!octoken -p work git-credential'
+  git config --global credential.https://bitbucket.org.helper '!octoken git-credential --username x-token-auth'")]
+    GitCredential(GitCredentialArgs),
+    /// A kubectl exec credential plugin: prints an ExecCredential with a fresh token
+    #[command(after_help = "Examples:
+  octoken -p work kube-credential --print-kubeconfig-user work >> ~/.kube/config   # then edit
+  kubectl config set-credentials work --exec-api-version=client.authentication.k8s.io/v1 \
+    --exec-command=octoken --exec-arg=-p,work,kube-credential --exec-interactive-mode=Never")]
+    KubeCredential(KubeCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
   octoken completions bash > ~/.local/share/bash-completion/completions/octoken
@@ -268,10 +283,52 @@ pub enum TokenFormatArg {
     Env,
 }
 
+/// Which token of the profile to hand out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenTypeArg {
+    /// The OAuth 2.0 access token
+    Access,
+    /// The OpenID Connect ID token (a JWT for the client itself)
+    Id,
+}
+
+#[derive(Debug, Args)]
+pub struct GitCredentialArgs {
+    /// What git asks (git appends it): get, store or erase; others are ignored
+    #[arg(value_name = "OPERATION")]
+    pub operation: String,
+    /// The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)
+    #[arg(long, value_name = "NAME", default_value = "oauth2")]
+    pub username: String,
+    /// When a login is needed, run the profile's login on this terminal instead of failing
+    #[arg(long)]
+    pub login: bool,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct KubeCredentialArgs {
+    /// Which token the cluster accepts
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Id)]
+    pub token_type: TokenTypeArg,
+    /// When a login is needed and kubectl says a person is there, run the profile's login
+    #[arg(long)]
+    pub login: bool,
+    /// Print a kubeconfig `users:` entry named NAME for this profile, and exit
+    #[arg(long, value_name = "NAME")]
+    pub print_kubeconfig_user: Option<String>,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(flatten)]
     pub fresh: FreshArgs,
+    /// Which token to print
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Access)]
+    pub token_type: TokenTypeArg,
     /// How to print the token
     #[arg(long, value_enum, default_value_t = TokenFormatArg::Raw)]
     pub format: TokenFormatArg,

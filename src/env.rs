@@ -26,6 +26,10 @@ pub const NO_COLOR: &str = "NO_COLOR";
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 /// `dumb` terminals get no colour and no spinner.
 pub const TERM: &str = "TERM";
+/// Set by kubectl (client-go) for exec credential plugins: the ExecCredential request,
+/// whose `apiVersion` the answer must repeat and whose `spec.interactive` says whether a
+/// person is at the terminal.
+pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
 /// Test setting: when set, saving secrets fails, to exercise the recovery file.
 pub const OCTOKEN_TEST_FAIL_SECRET_WRITES: &str = "OCTOKEN_TEST_FAIL_SECRET_WRITES";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.

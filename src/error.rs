@@ -55,6 +55,17 @@ pub enum Error {
     /// Ctrl-C while waiting for a sign-in.
     #[error("interrupted")]
     Interrupted,
+    /// An error and its hint in one line, for callers that show a helper's stderr as
+    /// is (git, kubectl); the exit code is the inner error's.
+    #[error("{}", one_line(.0))]
+    OneLine(Box<Error>),
+}
+
+fn one_line(err: &Error) -> String {
+    match err.hint() {
+        Some(hint) => format!("{err}; {hint}"),
+        None => err.to_string(),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -100,6 +111,14 @@ impl Error {
         Error::other(format!("cannot {action} {}: {err}", path.display()))
     }
 
+    /// This error told in one line (see `Error::OneLine`).
+    pub fn one_line(self) -> Self {
+        match self {
+            Error::OneLine(_) => self,
+            other => Error::OneLine(Box::new(other)),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Usage { .. } => exit::USAGE,
@@ -119,6 +138,7 @@ impl Error {
                 not_found: true, ..
             } => exit::COMMAND_NOT_FOUND,
             Error::CommandNotRun { .. } => exit::CANNOT_EXECUTE,
+            Error::OneLine(inner) => inner.exit_code(),
         }
     }
 
@@ -144,7 +164,7 @@ impl Error {
                 Some("invalid_scope") => Some("ask for scopes the client was granted".into()),
                 _ => None,
             },
-            Error::Interrupted | Error::CommandNotRun { .. } => None,
+            Error::Interrupted | Error::CommandNotRun { .. } | Error::OneLine(_) => None,
         }
     }
 }

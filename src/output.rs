@@ -5,7 +5,7 @@
 // The one module allowed to write stdout and stderr (Cargo.toml [lints], clippy.toml).
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
-use crate::access_token::AccessToken;
+use crate::access_token::{AccessToken, IdToken};
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
@@ -172,6 +172,30 @@ pub fn token(
                 "expires_at": token.expires_at.map(rfc3339),
                 "expires_in": token.expires_at.map(|_| token.remaining(now)),
                 "scope": token.scope,
+            });
+            format!("{value}\n")
+        }
+    };
+    stdout(&text)
+}
+
+/// An ID token in the chosen format (`token --type id`); JSON names it `id_token`.
+pub fn id_token(
+    token: &IdToken,
+    format: TokenFormat,
+    env_name: &str,
+    now: u64,
+) -> std::io::Result<()> {
+    let secret = token.id_token.expose();
+    let text = match format {
+        TokenFormat::Env => format!("export {env_name}='{}'\n", secret.replace('\'', "'\\''")),
+        TokenFormat::Raw => format!("{secret}\n"),
+        TokenFormat::Header => format!("Authorization: Bearer {secret}\n"),
+        TokenFormat::Json => {
+            let value = serde_json::json!({
+                "id_token": secret,
+                "expires_at": rfc3339(token.expires_at),
+                "expires_in": token.remaining(now),
             });
             format!("{value}\n")
         }

@@ -69,11 +69,20 @@ impl Paths {
         self.cache_dir.join("tokens").join(name)
     }
 
-    /// Every cache file of a profile, narrowed ones included.
+    /// The ID-token cache of a profile: in a directory of its own, so that no profile
+    /// name (which may contain dots) can make it another profile's access-token cache.
+    pub fn id_token_file(&self, profile: &str) -> PathBuf {
+        self.cache_dir
+            .join("tokens")
+            .join("id")
+            .join(format!("{profile}.json"))
+    }
+
+    /// Every cache file of a profile, narrowed ones and the ID token's included.
     pub fn cache_files(&self, profile: &str) -> Vec<PathBuf> {
         let dir = self.cache_dir.join("tokens");
         let scoped = format!("{profile}.scope-");
-        let mut files = vec![self.cache_file(profile, None)];
+        let mut files = vec![self.cache_file(profile, None), self.id_token_file(profile)];
         if let Ok(entries) = std::fs::read_dir(&dir) {
             files.extend(
                 entries

@@ -2,8 +2,10 @@
 //! engine, oauth/ and store/, and hands results to output. Flows never see clap types.
 
 pub mod exec;
+pub mod git_credential;
 pub mod inspect;
 pub mod introspect;
+pub mod kube_credential;
 pub mod login;
 pub mod logout;
 pub mod profiles;

@@ -5,10 +5,20 @@
 use crate::error::{Error, Result};
 use crate::output;
 use crate::session::Session;
-use crate::settings::TokenSettings;
+use crate::settings::{TokenKind, TokenSettings};
 
 pub fn run(settings: &TokenSettings) -> Result<()> {
     let session = Session::open(&settings.profile, settings.global.now);
+    if settings.kind == TokenKind::Id {
+        let token = session.fresh_id_token(settings.fresh.min_ttl)?;
+        return output::id_token(
+            &token,
+            settings.format,
+            &settings.env_name,
+            settings.global.now,
+        )
+        .map_err(|e| Error::other(format!("cannot write the token: {e}")));
+    }
     let token = session.fresh_token(&settings.fresh)?;
     output::token(
         &token,

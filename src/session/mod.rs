@@ -21,13 +21,14 @@ mod backoff;
 
 pub use backoff::random;
 
-use crate::access_token::{AccessToken, Freshness};
+use crate::access_token::{AccessToken, Freshness, IdToken};
 use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
+use crate::oauth::id_token;
 use crate::oauth::{ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
@@ -35,8 +36,8 @@ use crate::secret::Secret;
 use crate::settings::{FreshSettings, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::{Backoff, State};
-use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache};
-use std::cell::{Cell, OnceCell};
+use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, id_cache};
+use std::cell::{Cell, OnceCell, RefCell};
 
 /// Where token requests go. The real one is the network; tests script the answers.
 pub trait TokenEndpoint {
@@ -100,6 +101,8 @@ pub struct Session<'a> {
     retry_after: Cell<Option<u64>>,
     /// When `now` was read: waits (the lock, a Retry-After) move the backoff clock on.
     started: std::time::Instant,
+    /// The valid ID token the last `persist` received, if any.
+    received_id_token: RefCell<Option<IdToken>>,
 }
 
 impl<'a> Session<'a> {
@@ -127,6 +130,7 @@ impl<'a> Session<'a> {
             endpoint,
             retry_after: Cell::new(None),
             started: std::time::Instant::now(),
+            received_id_token: RefCell::new(None),
         }
     }
 
@@ -219,6 +223,11 @@ impl<'a> Session<'a> {
             // After the lock: the holder we waited for may have just failed.
             self.check_backoff()?;
         }
+        self.refresh_locked(scope)
+    }
+
+    /// The refresh itself; the caller holds the profile lock.
+    fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
         let secrets = self.load_secrets()?;
         let result = self.exchange(&secrets, scope);
         if let Err(err) = &result
@@ -440,6 +449,9 @@ impl<'a> Session<'a> {
         ) {
             output::warn(format!("could not cache the access token: {e}"));
         }
+        if scope.is_none() {
+            self.keep_id_token(response.id_token.as_ref());
+        }
         let mut state = self.state();
         state.last_refresh_at = Some(self.now);
         state.rejected_refresh_token = None;
@@ -473,6 +485,84 @@ impl<'a> Session<'a> {
                 hint: format!("run `{}` again", login_command(&self.settings.name)),
             },
         }
+    }
+
+    /// The cached ID token, whatever its freshness.
+    pub fn cached_id_token(&self) -> Option<IdToken> {
+        id_cache::load(&self.settings.id_token_file(), &self.settings.cache_key())
+    }
+
+    /// The cached ID token while it has `min_ttl` left, else one from a refresh (under
+    /// the lock, checking the cache again first). A refresh answer without an ID token
+    /// is an error: a stale one is never handed out.
+    pub fn fresh_id_token(&self, min_ttl: u64) -> Result<IdToken> {
+        let fresh =
+            |token: &IdToken| matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. });
+        if let Some(token) = self.cached_id_token().filter(fresh) {
+            return Ok(token);
+        }
+        let _lock = self.lock()?;
+        if let Some(token) = self.cached_id_token().filter(fresh) {
+            output::debug(1, "another process refreshed meanwhile; using its ID token");
+            return Ok(token);
+        }
+        self.check_backoff()?;
+        output::debug(1, "the cached ID token is missing or stale; refreshing");
+        self.refresh_locked(None)?;
+        let token = self.received_id_token.borrow_mut().take().ok_or_else(|| Error::Other {
+            message: "the server sent no valid ID token with the refreshed tokens".into(),
+            hint: Some(format!(
+                "the login's scope must include openid (`{}`); some servers issue ID tokens only at sign-in",
+                login_command(&self.settings.name)
+            )),
+        })?;
+        if token.remaining(self.now) < min_ttl {
+            output::debug(
+                1,
+                "the server issues ID tokens shorter-lived than --min-ttl",
+            );
+        }
+        Ok(token)
+    }
+
+    /// Caches an ID token from a refresh or login answer after checking its claims
+    /// (`oauth::id_token::check_refreshed`); an invalid one is dropped with a warning,
+    /// since the access token beside it is still good.
+    fn keep_id_token(&self, id_token: Option<&Secret>) {
+        let Some(id_token) = id_token else {
+            return;
+        };
+        let settings = self.settings;
+        let claims = match id_token::check_refreshed(
+            id_token,
+            settings.issuer.as_deref(),
+            &settings.client_id,
+            self.now,
+        ) {
+            Ok(claims) => claims,
+            Err(why) => {
+                output::warn(format!("ignoring the ID token the server sent: {why}"));
+                return;
+            }
+        };
+        let token = IdToken {
+            id_token: id_token.clone(),
+            expires_at: claims
+                .get("exp")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(self.now),
+            obtained_at: self.now,
+        };
+        if let Err(e) = id_cache::save(&settings.id_token_file(), &settings.cache_key(), &token) {
+            output::warn(format!("could not cache the ID token: {e}"));
+        }
+        *self.received_id_token.borrow_mut() = Some(token);
+    }
+
+    /// Drops the cached access token of the login's scope (git's `erase`): the next use
+    /// refreshes. The refresh token stays.
+    pub fn forget_access_token(&self) -> Result<()> {
+        cache::remove(&self.settings.cache_file(None))
     }
 
     /// Deletes every local trace of the profile's tokens: secrets, caches, state and a

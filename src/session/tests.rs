@@ -383,6 +383,52 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
     );
 }
 
+fn with_id_token(access: &str, exp: u64, aud: &str) -> Reply {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    let jwt = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"RS256"}"#),
+        b64(&format!(r#"{{"aud":"{aud}","exp":{exp},"sub":"u1"}}"#))
+    );
+    let body = format!(
+        r#"{{"access_token":"{access}","token_type":"Bearer","expires_in":300,"id_token":"{jwt}"}}"#
+    );
+    Box::new(move || json(200, &body))
+}
+
+#[test]
+fn id_tokens_are_cached_with_their_own_expiry_and_never_served_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = profile(dir.path(), Grant::RefreshToken);
+    let store = Memory::holding(Some("rt-1"), None);
+    let (endpoint, sent) = Scripted::new(vec![
+        with_id_token("at-1", NOW + 100, "cli"),
+        tokens("at-2", None),
+        with_id_token("at-3", NOW + 3600, "someone-else"),
+    ]);
+    let session = session(&settings, &store, endpoint);
+    // No cache: a refresh, whose ID token is kept beside the access token.
+    let first = session.fresh_id_token(60).unwrap();
+    assert_eq!(first.expires_at, NOW + 100);
+    assert_eq!(session.cached(None).unwrap().access_token.expose(), "at-1");
+    // Fresh enough: from the cache, no request.
+    assert_eq!(session.fresh_id_token(60).unwrap().id_token, first.id_token);
+    assert_eq!(sent.borrow().len(), 1);
+    // Too short for --min-ttl 600: a refresh that brings no ID token is an error,
+    // and so is one whose ID token is for another client; the old one is not served.
+    let err = session.fresh_id_token(600).unwrap_err();
+    assert!(err.to_string().contains("no valid ID token"), "{err}");
+    assert!(session.fresh_id_token(600).is_err());
+    assert_eq!(sent.borrow().len(), 3);
+    assert_eq!(session.cached_id_token().unwrap().id_token, first.id_token);
+    // Dropping the access token (git's erase) keeps the ID token and the secrets.
+    session.forget_access_token().unwrap();
+    assert!(session.cached(None).is_none());
+    assert!(session.cached_id_token().is_some());
+    assert_eq!(store.refresh_token().as_deref(), Some("rt-1"));
+}
+
 #[test]
 fn forgetting_removes_secrets_caches_state_and_recovery() {
     let dir = tempfile::tempdir().unwrap();
@@ -400,7 +446,8 @@ fn forgetting_removes_secrets_caches_state_and_recovery() {
         .unwrap();
     let leftover = StoredSecrets::new(Some(Secret::new("rt-2")), None);
     fsutil::write_atomic(&settings.recovery_file(), &leftover.to_bytes(), true).unwrap();
-    assert!(settings.cache_files().len() == 2 && settings.state_file().exists());
+    let existing = settings.cache_files().iter().filter(|f| f.exists()).count();
+    assert!(existing == 2 && settings.state_file().exists());
     session.forget_local().unwrap();
     assert!(store.secrets.borrow().is_none());
     assert!(settings.cache_files().iter().all(|f| !f.exists()));

@@ -16,6 +16,10 @@ pub enum Command {
     Inspect(InspectSettings),
     Introspect(IntrospectSettings),
     Logout(LogoutSettings),
+    GitCredential(GitCredentialSettings),
+    KubeCredential(KubeCredentialSettings),
+    /// `kube-credential --print-kubeconfig-user NAME`.
+    KubeconfigUser(KubeconfigUserSettings),
     /// The profile names, for shell completion.
     Profiles(Global),
     Completions(clap_complete::Shell),
@@ -42,6 +46,58 @@ pub struct TokenSettings {
     pub format: TokenFormat,
     /// The variable name `--format env` prints.
     pub env_name: String,
+    pub kind: TokenKind,
+}
+
+/// Which of the profile's tokens to hand out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Access,
+    Id,
+}
+
+/// What git asked the credential helper.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GitOperation {
+    Get,
+    Store,
+    Erase,
+    /// An operation of a later git; helpers ignore those (gitcredentials(7)).
+    Other(String),
+}
+
+#[derive(Debug)]
+pub struct GitCredentialSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    pub fresh: FreshSettings,
+    pub operation: GitOperation,
+    pub username: String,
+    /// `--login`: the stored profile's own login, run when one is needed.
+    pub login: Option<Box<LoginSettings>>,
+}
+
+#[derive(Debug)]
+pub struct KubeCredentialSettings {
+    pub global: Global,
+    pub profile: ProfileSettings,
+    pub fresh: FreshSettings,
+    pub kind: TokenKind,
+    /// The ExecCredential `apiVersion` kubectl asked for (KUBERNETES_EXEC_INFO).
+    pub api_version: String,
+    /// kubectl's `spec.interactive`: a person is at the terminal.
+    pub interactive: bool,
+    /// `--login`: the stored profile's own login, run when one is needed and allowed.
+    pub login: Option<Box<LoginSettings>>,
+}
+
+#[derive(Debug)]
+pub struct KubeconfigUserSettings {
+    /// The profile the entry runs octoken with.
+    pub profile: String,
+    /// The kubeconfig user name.
+    pub user: String,
+    pub kind: TokenKind,
 }
 
 #[derive(Debug)]

@@ -12,6 +12,9 @@ pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
     RefreshSettings, StatusSettings, TokenSettings,
 };
+pub use command::{
+    GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
+};
 pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSettings};
 
 use crate::config::{Config, Grant, Profile};
@@ -237,6 +240,10 @@ impl ProfileSettings {
 
     pub fn cache_file(&self, scope: Option<&str>) -> PathBuf {
         self.paths.cache_file(&self.name, scope)
+    }
+
+    pub fn id_token_file(&self) -> PathBuf {
+        self.paths.id_token_file(&self.name)
     }
 
     pub fn cache_files(&self) -> Vec<PathBuf> {

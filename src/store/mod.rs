@@ -6,6 +6,7 @@
 
 pub mod cache;
 pub mod file;
+pub mod id_cache;
 pub mod keyring;
 pub mod lock;
 pub mod state;

@@ -170,3 +170,37 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         global,
     })
 }
+
+/// The stored profile's own login with no flags, as `octoken login -p NAME` runs it
+/// (its grant, the browser from BROWSER or the default one): what `git-credential
+/// --login` and `kube-credential --login` run when a login is needed.
+pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
+    let grant = match global.load_config()?.profiles.get(&global.profile) {
+        Some(profile) if profile.grant == Grant::ClientCredentials => GrantArg::ClientCredentials,
+        _ => GrantArg::AuthorizationCode,
+    };
+    let args = LoginArgs {
+        issuer: None,
+        client_id: None,
+        auth_method: None,
+        scope: None,
+        store: None,
+        ca_file: None,
+        client_secret_file: None,
+        refresh_token_stdin: false,
+        token_url: None,
+        auth_url: None,
+        revocation_url: None,
+        device_url: None,
+        allow_insecure_http: false,
+        proxy: None,
+        grant,
+        device: false,
+        redirect_uri: None,
+        browser: None,
+        no_browser: false,
+        timeout: 300,
+        prompt_consent: None,
+    };
+    resolve(args, global)
+}

@@ -3,12 +3,13 @@
 //! resolved here.
 
 mod login;
+mod tools;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
     IntrospectArgs, LogoutArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
 };
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::output::TokenFormat;
 use crate::settings::{
     Command, ExecSettings, FreshSettings, Global, InspectSettings, IntrospectSettings,
@@ -36,14 +37,19 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         CliCommand::Token(args) => {
             let TokenArgs {
                 fresh,
+                token_type,
                 format,
                 env_name,
             } = args;
+            let kind = tools::token_kind(token_type);
+            let fresh = fresh_settings(fresh);
+            tools::check_kind_and_scope(kind, &fresh)?;
             let global = global()?;
             Command::Token(TokenSettings {
                 profile: global.profile()?,
                 global,
-                fresh: fresh_settings(fresh),
+                fresh,
+                kind,
                 format: match format {
                     TokenFormatArg::Raw => TokenFormat::Raw,
                     TokenFormatArg::Json => TokenFormat::Json,
@@ -98,7 +104,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
             match token.as_deref() {
                 Some("-") => Command::Inspect(InspectSettings::Stdin),
                 Some(_) => {
-                    return Err(crate::error::Error::Usage {
+                    return Err(Error::Usage {
                         message: "tokens are not taken from the command line".into(),
                         hint: Some("pipe it in: `octoken inspect - < token.jwt`".into()),
                     });
@@ -128,6 +134,8 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 local,
             })
         }
+        CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
+        CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
     })
 }
 

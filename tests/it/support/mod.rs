@@ -6,6 +6,7 @@ pub mod fake;
 pub mod idp;
 pub mod keyring;
 pub mod profile;
+pub mod resource;
 pub mod signin;
 
 pub use env::TestEnv;
@@ -48,4 +49,15 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// The first ```sh block of the README section titled `heading` (a recipe a test runs).
+pub fn readme_sh_block(heading: &str) -> String {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let section = readme
+        .split(&format!("\n## {heading}\n"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("README has no section {heading}"));
+    let block = section.split("```sh\n").nth(1).expect("a sh block");
+    block.split("```").next().unwrap().to_string()
 }

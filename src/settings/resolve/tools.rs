@@ -1,0 +1,175 @@
+//! The settings of the commands other programs run: `git-credential` (git) and
+//! `kube-credential` (kubectl). Their errors are told in one line, since git and kubectl
+//! show a helper's stderr as is.
+
+use super::{fresh_settings, login};
+use crate::cli::{GitCredentialArgs, KubeCredentialArgs, TokenTypeArg};
+use crate::env;
+use crate::error::{Error, Result};
+use crate::settings::{
+    Command, FreshSettings, GitCredentialSettings, GitOperation, Global, KubeCredentialSettings,
+    KubeconfigUserSettings, LoginSettings, TokenKind,
+};
+
+/// The ExecCredential version kubectl gets when it does not say (no KUBERNETES_EXEC_INFO).
+pub const DEFAULT_KUBE_API_VERSION: &str = "client.authentication.k8s.io/v1";
+
+/// The ExecCredential versions client-go has defined; all answer in the same shape.
+const KUBE_API_VERSIONS: [&str; 3] = [
+    "client.authentication.k8s.io/v1",
+    "client.authentication.k8s.io/v1beta1",
+    "client.authentication.k8s.io/v1alpha1",
+];
+
+/// KUBERNETES_EXEC_INFO is a few hundred bytes (more with provideClusterInfo's CA).
+const MAX_EXEC_INFO: usize = 1024 * 1024;
+
+pub fn token_kind(arg: TokenTypeArg) -> TokenKind {
+    match arg {
+        TokenTypeArg::Access => TokenKind::Access,
+        TokenTypeArg::Id => TokenKind::Id,
+    }
+}
+
+/// ID tokens are issued for the login's scope only.
+pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()> {
+    if kind == TokenKind::Id && fresh.scope.is_some() {
+        return Err(Error::Usage {
+            message: "--scope narrows access tokens only".into(),
+            hint: Some("drop --scope, or use --type access".into()),
+        });
+    }
+    Ok(())
+}
+
+pub fn git(args: GitCredentialArgs, global: Global) -> Result<Command> {
+    let GitCredentialArgs {
+        operation,
+        username,
+        login,
+        fresh,
+    } = args;
+    let operation = match operation.as_str() {
+        "get" => GitOperation::Get,
+        "store" => GitOperation::Store,
+        "erase" => GitOperation::Erase,
+        _ => GitOperation::Other(operation),
+    };
+    if username.is_empty() || username.contains(['\n', '\0']) {
+        return Err(Error::usage("--username must be one line and not empty").one_line());
+    }
+    let profile = global.profile().map_err(Error::one_line)?;
+    let login = stored_login(login, &global)?;
+    Ok(Command::GitCredential(GitCredentialSettings {
+        global,
+        profile,
+        fresh: fresh_settings(fresh),
+        operation,
+        username,
+        login,
+    }))
+}
+
+pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
+    let KubeCredentialArgs {
+        token_type,
+        login,
+        print_kubeconfig_user,
+        fresh,
+    } = args;
+    let kind = token_kind(token_type);
+    let fresh = fresh_settings(fresh);
+    check_kind_and_scope(kind, &fresh).map_err(Error::one_line)?;
+    let profile = global.profile().map_err(Error::one_line)?;
+    if let Some(user) = print_kubeconfig_user {
+        return Ok(Command::KubeconfigUser(KubeconfigUserSettings {
+            profile: profile.name,
+            user,
+            kind,
+        }));
+    }
+    let (api_version, interactive) = match env::var(env::KUBERNETES_EXEC_INFO) {
+        Some(text) => exec_info(&text).map_err(Error::one_line)?,
+        None => (DEFAULT_KUBE_API_VERSION.to_string(), false),
+    };
+    let login = stored_login(login, &global)?;
+    Ok(Command::KubeCredential(KubeCredentialSettings {
+        global,
+        profile,
+        fresh,
+        kind,
+        api_version,
+        interactive,
+        login,
+    }))
+}
+
+/// `--login`: the stored profile's own login, as `octoken login -p NAME` would run it.
+fn stored_login(wanted: bool, global: &Global) -> Result<Option<Box<LoginSettings>>> {
+    if !wanted {
+        return Ok(None);
+    }
+    let settings = login::for_stored_profile(global.clone()).map_err(Error::one_line)?;
+    Ok(Some(Box::new(settings)))
+}
+
+/// The `apiVersion` and `spec.interactive` of kubectl's ExecCredential request.
+pub fn exec_info(text: &str) -> Result<(String, bool)> {
+    let invalid = |why: &str| Error::Config {
+        message: format!(
+            "{} is not an ExecCredential: {why}",
+            env::KUBERNETES_EXEC_INFO
+        ),
+        hint: Some("run octoken from kubectl's exec credential plugin settings".into()),
+    };
+    if text.len() > MAX_EXEC_INFO {
+        return Err(invalid("it is too large"));
+    }
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|_| invalid("it is not JSON"))?;
+    let api_version = value
+        .get("apiVersion")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| invalid("it has no apiVersion"))?;
+    if !KUBE_API_VERSIONS.contains(&api_version) {
+        return Err(Error::Config {
+            message: format!(
+                "kubectl asked for ExecCredential {api_version}, which octoken does not speak"
+            ),
+            hint: Some(format!(
+                "set apiVersion: {DEFAULT_KUBE_API_VERSION} in the kubeconfig's exec section"
+            )),
+        });
+    }
+    let interactive = value
+        .pointer("/spec/interactive")
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
+    Ok((api_version.to_string(), interactive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_info_gives_the_version_and_whether_a_person_is_there() {
+        let v1 = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}"#;
+        assert_eq!(
+            exec_info(v1).unwrap(),
+            ("client.authentication.k8s.io/v1".to_string(), true)
+        );
+        let beta = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{}}"#;
+        assert_eq!(
+            exec_info(beta).unwrap(),
+            ("client.authentication.k8s.io/v1beta1".to_string(), false)
+        );
+        for bad in [
+            "",
+            "[]",
+            r#"{"apiVersion":"client.authentication.k8s.io/v2"}"#,
+        ] {
+            assert_eq!(exec_info(bad).unwrap_err().exit_code(), 3, "{bad}");
+        }
+    }
+}
