@@ -12,7 +12,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         // Output that needs no profile, nor even a home directory.
         Command::Completions(shell) => completions::completions(shell).map(ok),
         Command::Man(command) => man::man(command.as_deref()).map(ok),
-        Command::Profiles(global) => flow::profiles::profiles(&global).map(ok),
+        Command::Profiles(settings) => flow::profiles::run(&settings).map(ok),
         Command::Login(settings) => flow::login::run(*settings).map(ok),
         Command::Token(settings) => flow::token::run(&settings).map(ok),
         Command::Exec(settings) => flow::exec::run(&settings),

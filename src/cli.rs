@@ -24,6 +24,7 @@ Plug into tools:
   kube-credential  A kubectl exec credential plugin
 
 Look inside:
+  profiles     The profiles, and whether each is logged in
   status       A profile's settings and token state (never secrets)
   inspect      Decode a JWT's header and claims (no signature check)
   introspect   Ask the server about a token (RFC 7662)
@@ -124,9 +125,25 @@ pub enum Command {
     /// Print a man page (roff): octoken(1), or octoken-COMMAND(1)
     #[command(hide = true)]
     Man { command: Option<String> },
-    /// List profile names, one a line (for shell completion)
-    #[command(hide = true, name = "__profiles")]
-    Profiles,
+    /// List the profiles: issuer, client, store, and whether each is logged in
+    #[command(after_help = "Examples:
+  octoken profiles
+  octoken profiles --json --check")]
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilesArgs {
+    /// Print the list as JSON on stdout
+    #[arg(long, conflicts_with = "names")]
+    pub json: bool,
+    /// Look into each profile's secret store (may touch the keyring); by default only
+    /// local files are read
+    #[arg(long)]
+    pub check: bool,
+    /// Only the names, one a line (what shell completion uses)
+    #[arg(long)]
+    pub names: bool,
 }
 
 #[derive(Debug, Args)]

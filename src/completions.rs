@@ -1,5 +1,5 @@
 //! Shell completion scripts, generated from the clap definition, with profile names
-//! completed from `octoken __profiles`.
+//! completed from `octoken profiles --names`.
 
 use crate::cli::Cli;
 use crate::error::{Error, Result};
@@ -7,13 +7,13 @@ use crate::output;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-/// Profile names complete from `octoken __profiles` where the script format allows it.
+/// Profile names complete from `octoken profiles --names` where the script format allows it.
 const BASH_PROFILES: &str = r#"
-# Profile names after -p/--profile come from the config (octoken __profiles).
+# Profile names after -p/--profile come from the config (octoken profiles --names).
 _octoken_with_profiles() {
     local prev="${COMP_WORDS[COMP_CWORD-1]}"
     if [[ "$prev" == "-p" || "$prev" == "--profile" ]]; then
-        COMPREPLY=($(compgen -W "$(octoken __profiles 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
+        COMPREPLY=($(compgen -W "$(octoken profiles --names 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
         return 0
     fi
     _octoken "$@"
@@ -22,14 +22,14 @@ complete -F _octoken_with_profiles -o bashdefault -o default octoken
 "#;
 
 const FISH_PROFILES: &str = "
-# Profile names after -p/--profile come from the config (octoken __profiles).
-complete -c octoken -s p -l profile -f -a '(octoken __profiles 2>/dev/null)'
+# Profile names after -p/--profile come from the config (octoken profiles --names).
+complete -c octoken -s p -l profile -f -a '(octoken profiles --names 2>/dev/null)'
 ";
 
 const ZSH_PROFILES: &str = r#"(( $+functions[_octoken_profiles] )) ||
 _octoken_profiles() {
     local -a profiles
-    profiles=(${(f)"$(octoken __profiles 2>/dev/null)"})
+    profiles=(${(f)"$(octoken profiles --names 2>/dev/null)"})
     _describe 'profile' profiles
 }
 

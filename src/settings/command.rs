@@ -20,8 +20,7 @@ pub enum Command {
     KubeCredential(KubeCredentialSettings),
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
-    /// The profile names, for shell completion.
-    Profiles(Global),
+    Profiles(ProfilesSettings),
     Completions(clap_complete::Shell),
     Man(Option<String>),
 }
@@ -150,4 +149,14 @@ pub struct LogoutSettings {
     pub profile: ProfileSettings,
     /// Only delete local copies; do not revoke at the server.
     pub local: bool,
+}
+
+#[derive(Debug)]
+pub struct ProfilesSettings {
+    pub global: Global,
+    pub json: bool,
+    /// Read each profile's store (may touch the keyring).
+    pub check: bool,
+    /// Names only, one a line.
+    pub names: bool,
 }

@@ -10,7 +10,7 @@ pub mod resolve;
 
 pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
-    RefreshSettings, StatusSettings, TokenSettings,
+    ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
 };
 pub use command::{
     GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,

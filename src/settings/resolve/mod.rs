@@ -7,13 +7,13 @@ mod tools;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
-    IntrospectArgs, LogoutArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
+    IntrospectArgs, LogoutArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
 };
 use crate::error::{Error, Result};
 use crate::output::TokenFormat;
 use crate::settings::{
     Command, ExecSettings, FreshSettings, Global, InspectSettings, IntrospectSettings,
-    LogoutSettings, RefreshSettings, StatusSettings, TokenSettings,
+    LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
 };
 
 /// The command line, resolved. Commands that need no profile (completions, man) need
@@ -32,7 +32,15 @@ pub fn resolve(cli: Cli) -> Result<Command> {
             Command::Completions(shell)
         }
         CliCommand::Man { command } => Command::Man(command),
-        CliCommand::Profiles => Command::Profiles(global()?),
+        CliCommand::Profiles(args) => {
+            let ProfilesArgs { json, check, names } = args;
+            Command::Profiles(ProfilesSettings {
+                global: global()?,
+                json,
+                check,
+                names,
+            })
+        }
         CliCommand::Login(args) => Command::Login(Box::new(login::resolve(*args, global()?)?)),
         CliCommand::Token(args) => {
             let TokenArgs {
