@@ -10,6 +10,7 @@ mod support;
 mod chromium;
 mod concurrency;
 mod errors;
+mod files;
 mod fuzz_seeds;
 mod hostile;
 mod import;
