@@ -80,27 +80,27 @@ pub fn open(path: &Path, access: Access, class: Class) -> Result<Option<File>> {
         Access::Read => match options(Access::Read).open(path) {
             Ok(file) => (file, false),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(open_error(path, class, "open", e)),
+            Err(e) => return Err(open_error(path, class, access, e)),
         },
         Access::CreateNew => match options(Access::CreateNew).open(path) {
             Ok(file) => (file, true),
-            Err(e) => return Err(open_error(path, class, "create", e)),
+            Err(e) => return Err(open_error(path, class, access, e)),
         },
         Access::OpenOrCreate => match options(Access::CreateNew).open(path) {
             Ok(file) => (file, true),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 match options(Access::OpenOrCreate).open(path) {
                     Ok(file) => (file, false),
-                    Err(e) => return Err(open_error(path, class, "open", e)),
+                    Err(e) => return Err(open_error(path, class, access, e)),
                 }
             }
-            Err(e) => return Err(open_error(path, class, "create", e)),
+            Err(e) => return Err(open_error(path, class, access, e)),
         },
     };
     if created {
         set_private_mode(&file, path)?;
     }
-    check_file(&file, path, class)?;
+    check_file(&file, path, class, access)?;
     Ok(Some(file))
 }
 
@@ -134,13 +134,14 @@ fn set_private_mode(file: &File, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_error(path: &Path, class: Class, action: &str, err: std::io::Error) -> Error {
+fn open_error(path: &Path, class: Class, access: Access, err: std::io::Error) -> Error {
     #[cfg(unix)]
     match err.raw_os_error() {
         // O_NOFOLLOW on a link: ELOOP on Linux and macOS, EMLINK on the BSDs.
         Some(libc::ELOOP) | Some(libc::EMLINK) => {
             return refuse(
                 class,
+                access,
                 path,
                 "it is a symbolic link",
                 "replace the link with the file itself, or remove it".into(),
@@ -148,11 +149,22 @@ fn open_error(path: &Path, class: Class, action: &str, err: std::io::Error) -> E
         }
         // A FIFO opened for writing with no reader, or a device without its driver.
         Some(libc::ENXIO) => {
-            return refuse(class, path, "it is not a regular file", remove_it(path));
+            return refuse(
+                class,
+                access,
+                path,
+                "it is not a regular file",
+                remove_it(path),
+            );
         }
         _ => {}
     }
     let _ = class;
+    let action = if access == Access::Read {
+        "open"
+    } else {
+        "create"
+    };
     Error::io(action, path, err)
 }
 
@@ -160,8 +172,13 @@ fn remove_it(path: &Path) -> String {
     format!("remove {} (octoken recreates it)", path.display())
 }
 
-fn refuse(class: Class, path: &Path, why: &str, fix: String) -> Error {
-    let message = format!("refusing to use {}: {why}", path.display());
+fn refuse(class: Class, access: Access, path: &Path, why: &str, fix: String) -> Error {
+    let verb = if access == Access::Read {
+        "read"
+    } else {
+        "use"
+    };
+    let message = format!("refusing to {verb} {}: {why}", path.display());
     match class {
         Class::Config => Error::config(message, Some(fix)),
         Class::Private | Class::Lock => Error::storage(message, fix),
@@ -169,11 +186,12 @@ fn refuse(class: Class, path: &Path, why: &str, fix: String) -> Error {
 }
 
 /// The checks on an opened descriptor: type, owner, mode.
-fn check_file(file: &File, path: &Path, class: Class) -> Result<()> {
+fn check_file(file: &File, path: &Path, class: Class, access: Access) -> Result<()> {
     let meta = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
     if !meta.is_file() {
         return Err(refuse(
             class,
+            access,
             path,
             "it is not a regular file",
             remove_it(path),
@@ -186,6 +204,7 @@ fn check_file(file: &File, path: &Path, class: Class) -> Result<()> {
         if meta.uid() != me {
             return Err(refuse(
                 class,
+                access,
                 path,
                 &format!("it belongs to uid {}, not to you (uid {me})", meta.uid()),
                 format!(
@@ -207,6 +226,7 @@ fn check_file(file: &File, path: &Path, class: Class) -> Result<()> {
             };
             return Err(refuse(
                 class,
+                access,
                 path,
                 &format!(
                     "its permissions {:03o} let other users {who} it",
@@ -457,6 +477,7 @@ pub fn read(path: &Path, class: Class) -> Result<Option<Vec<u8>>> {
     let too_big = || {
         refuse(
             class,
+            Access::Read,
             path,
             &format!("it is larger than {} KiB", READ_LIMIT / 1024),
             remove_it(path),

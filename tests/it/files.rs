@@ -264,7 +264,7 @@ fn a_fifo_swapped_with_the_cache_file_never_hangs() {
                 exchange(&a, &b);
                 n += 1;
                 // octoken's own cache write may have replaced the FIFO: bring one back.
-                if n % 1024 == 0 && !is_fifo(&cache) && !is_fifo(&other) {
+                if n.is_multiple_of(1024) && !is_fifo(&cache) && !is_fifo(&other) {
                     let _ = std::fs::remove_file(&other);
                     mkfifo(&other);
                 }
@@ -414,6 +414,8 @@ fn a_huge_state_file_is_not_read() {
     file.set_len(3 << 30).unwrap();
     chmod(&state, 0o600);
 
+    // Reaped below by wait4, which also reports its peak memory.
+    #[allow(clippy::zombie_processes)]
     let mut child = env
         .command(&["token"])
         .stdin(Stdio::null())
