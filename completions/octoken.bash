@@ -16,9 +16,6 @@ _octoken() {
             ",$1")
                 cmd="octoken"
                 ;;
-            octoken,__profiles)
-                cmd="octoken__subcmd____profiles"
-                ;;
             octoken,completions)
                 cmd="octoken__subcmd__completions"
                 ;;
@@ -49,6 +46,9 @@ _octoken() {
             octoken,man)
                 cmd="octoken__subcmd__man"
                 ;;
+            octoken,profiles)
+                cmd="octoken__subcmd__profiles"
+                ;;
             octoken,refresh)
                 cmd="octoken__subcmd__refresh"
                 ;;
@@ -57,9 +57,6 @@ _octoken() {
                 ;;
             octoken,token)
                 cmd="octoken__subcmd__token"
-                ;;
-            octoken__subcmd__help,__profiles)
-                cmd="octoken__subcmd__help__subcmd____profiles"
                 ;;
             octoken__subcmd__help,completions)
                 cmd="octoken__subcmd__help__subcmd__completions"
@@ -91,6 +88,9 @@ _octoken() {
             octoken__subcmd__help,man)
                 cmd="octoken__subcmd__help__subcmd__man"
                 ;;
+            octoken__subcmd__help,profiles)
+                cmd="octoken__subcmd__help__subcmd__profiles"
+                ;;
             octoken__subcmd__help,refresh)
                 cmd="octoken__subcmd__help__subcmd__refresh"
                 ;;
@@ -107,30 +107,8 @@ _octoken() {
 
     case "${cmd}" in
         octoken)
-            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help"
+            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        octoken__subcmd____profiles)
-            opts="-p -v -q -h --profile --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -241,22 +219,8 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help)
-            opts="login token exec refresh status inspect introspect logout git-credential kube-credential completions man __profiles help"
+            opts="login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        octoken__subcmd__help__subcmd____profiles)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -395,6 +359,20 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__help__subcmd__profiles)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -666,6 +644,28 @@ _octoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        octoken__subcmd__profiles)
+            opts="-p -v -q -h --json --check --names --profile --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         octoken__subcmd__refresh)
             opts="-p -v -q -h --if-older-than --jitter --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -769,11 +769,11 @@ else
     complete -F _octoken -o bashdefault -o default octoken
 fi
 
-# Profile names after -p/--profile come from the config (octoken __profiles).
+# Profile names after -p/--profile come from the config (octoken profiles --names).
 _octoken_with_profiles() {
     local prev="${COMP_WORDS[COMP_CWORD-1]}"
     if [[ "$prev" == "-p" || "$prev" == "--profile" ]]; then
-        COMPREPLY=($(compgen -W "$(octoken __profiles 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
+        COMPREPLY=($(compgen -W "$(octoken profiles --names 2>/dev/null)" -- "${COMP_WORDS[COMP_CWORD]}"))
         return 0
     fi
     _octoken "$@"

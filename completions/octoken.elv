@@ -40,7 +40,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
-            cand __profiles 'List profile names, one a line (for shell completion)'
+            cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'octoken;login'= {
@@ -210,9 +210,12 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
-        &'octoken;__profiles'= {
+        &'octoken;profiles'= {
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
+            cand --json 'Print the list as JSON on stdout'
+            cand --check 'Look into each profile''s secret store (may touch the keyring); by default only local files are read'
+            cand --names 'Only the names, one a line (what shell completion uses)'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand -q 'Print no summaries on stderr (errors and warnings still show)'
@@ -233,7 +236,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
-            cand __profiles 'List profile names, one a line (for shell completion)'
+            cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'octoken;help;login'= {
@@ -260,7 +263,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;help;man'= {
         }
-        &'octoken;help;__profiles'= {
+        &'octoken;help;profiles'= {
         }
         &'octoken;help;help'= {
         }

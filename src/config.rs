@@ -94,10 +94,9 @@ pub struct Profile {
 impl Config {
     /// The config file, or an empty config when there is none yet.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => return Err(Error::io("read the config file", path, e)),
+        // Refused (exit 3) when not ours, writable by others, a link, or oversized.
+        let Some(text) = fsutil::read(path, fsutil::Class::Config)? else {
+            return Ok(Config::default());
         };
         let text = String::from_utf8(text).map_err(|_| {
             Error::config(

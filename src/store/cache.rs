@@ -1,6 +1,12 @@
 //! The access-token cache: one small 0600 JSON file per profile. It is disposable: a
 //! missing, corrupt or foreign cache is ignored (and rewritten on the next refresh).
 //! Reading it touches neither the keyring nor the network; that is the fast path.
+//!
+//! Any file `fsutil` refuses at the cache path (a link, a FIFO, a file another user
+//! owns or can read or write, one over the read cap, one in a directory others can
+//! write) reads as "no cache", with a `-v` line saying why: such a file is never handed
+//! out as a token. The refresh that follows then needs the lock, whose checks are errors
+//! (exit 6), so a cache directory shared with another user still fails clearly.
 
 use crate::access_token::AccessToken;
 use crate::error::Result;

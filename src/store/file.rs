@@ -22,11 +22,26 @@ impl FileStore {
 }
 
 impl SecretStore for FileStore {
+    /// Creates nothing (a login that is then abandoned leaves no trace): the nearest
+    /// existing folder on the way to the secret file must be a folder.
     fn probe(&self) -> Result<()> {
-        match self.path.parent() {
-            Some(dir) => fsutil::create_dir(dir, true),
-            None => Ok(()),
+        let mut dir = self.path.parent();
+        while let Some(d) = dir {
+            match std::fs::metadata(d) {
+                Ok(meta) if meta.is_dir() => return Ok(()),
+                Ok(_) => {
+                    return Err(crate::error::Error::storage(
+                        format!(
+                            "{} is not a folder, so secrets cannot be kept below it",
+                            d.display()
+                        ),
+                        "move it away or set OCTOKEN_DATA_DIR",
+                    ));
+                }
+                Err(_) => dir = d.parent(),
+            }
         }
+        Ok(())
     }
 
     fn load(&self) -> Result<Option<StoredSecrets>> {

@@ -116,9 +116,11 @@ impl SecretStore for KeyringStore {
     fn probe(&self) -> Result<()> {
         // A read of this profile's entry: it connects, finds the collection and needs it
         // unlocked, and writes nothing.
-        self.call("check", |entry| match entry.get_secret() {
-            Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e),
+        self.call("checked before the sign-in", |entry| {
+            match entry.get_secret() {
+                Ok(_) | Err(keyring_core::Error::NoEntry) => Ok(()),
+                Err(e) => Err(e),
+            }
         })
     }
 

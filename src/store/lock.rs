@@ -1,10 +1,11 @@
 //! One refresh at a time per profile, across processes: an advisory lock on a lock file
 //! that holds nothing (never on the secret file itself). The OS drops the lock when its
-//! holder exits, so a crashed holder never blocks anyone.
+//! holder exits, so a crashed holder never blocks anyone. The file is opened through
+//! `fsutil::open_lock`: never through a link, never blocking on a FIFO, 0600, ours.
 
 use crate::error::{Error, Result};
 use crate::fsutil;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -15,15 +16,7 @@ pub struct ProfileLock {
 impl ProfileLock {
     /// Waits up to `timeout` for the lock.
     pub fn acquire(path: &Path, timeout: Duration) -> Result<ProfileLock> {
-        if let Some(dir) = path.parent() {
-            fsutil::create_dir(dir, true)?;
-        }
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io("open the lock file", path, e))?;
+        let file = fsutil::open_lock(path)?;
         let start = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {

@@ -27,9 +27,36 @@ fn logged_out_profile_is_exit_4() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
-    env.run(&["logout", "--local"]).expect(0);
+    // logout (revoking) keeps the profile's settings: token, status say login required.
+    env.run(&["logout"]).expect(0);
     let run = env.run(&["token"]).expect(4);
     assert!(run.error_line().contains("no refresh token stored"));
+    let status = env.run(&["status"]).expect(4);
+    assert!(
+        status.stdout.contains("refresh token:   none"),
+        "{}",
+        status.stdout
+    );
+    // Logging out again is already done: exit 0, and it says so.
+    let again = env.run(&["logout"]).expect(0);
+    assert!(
+        again.stderr.contains("was not logged in"),
+        "{}",
+        again.stderr
+    );
+    // logout --local forgets the profile itself: then nothing is configured at all.
+    env.run(&["logout", "--local"]).expect(0);
+    assert!(
+        env.run(&["status"])
+            .expect(4)
+            .error_line()
+            .contains("not logged in")
+    );
+    assert!(
+        !std::fs::read_to_string(env.path("config/config.toml"))
+            .unwrap()
+            .contains("[profiles.default]")
+    );
 }
 
 #[test]
@@ -93,7 +120,7 @@ fn http_issuer_on_a_remote_host_is_refused() {
 }
 
 #[test]
-fn unreachable_server_at_login_is_exit_5() {
+fn unreachable_server_at_login_is_a_configuration_error_naming_the_host() {
     let env = TestEnv::new();
     // A loopback port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -116,20 +143,52 @@ fn unreachable_server_at_login_is_exit_5() {
         ],
         "some-token",
     );
-    let run = run.expect(5);
+    // Nothing is stored yet: not "temporary", but the issuer to check.
+    let run = run.expect(3);
     assert!(
-        run.error_line()
-            .contains("could not reach the discovery endpoint"),
+        run.error_line().contains("cannot reach 127.0.0.1"),
         "{}",
         run.stderr
     );
+    assert!(run.stderr.contains("hint: check the host in --issuer"));
+    assert!(!run.stderr.contains("stored refresh token is unchanged"));
 }
 
 #[test]
-fn a_confidential_client_without_a_secret_is_a_usage_error() {
+fn a_confidential_client_without_a_secret_is_told_how_to_give_it() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let run = env.run_stdin(
+    let login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "octoken-basic",
+            "--store",
+            "file",
+            "--refresh-token-stdin",
+        ];
+        args.extend_from_slice(extra);
+        env.run_stdin(&args, "token")
+    };
+    // No secret given: tried as a public client; the server's invalid_client is
+    // explained (exit 3).
+    let run = login(&[]).expect(3);
+    assert!(
+        run.error_line()
+            .contains("treats client 'octoken-basic' as confidential")
+    );
+    assert!(
+        run.stderr
+            .contains("hint: give the client's secret: OCTOKEN_CLIENT_SECRET")
+    );
+    // Asked for basic explicitly, without a terminal: a usage error before any request.
+    let run = login(&["--auth-method", "basic"]).expect(2);
+    assert!(run.error_line().contains("needs a client secret"));
+    assert!(run.stderr.contains("OCTOKEN_CLIENT_SECRET"));
+    // An empty (blank) secret is refused.
+    let run = env.run_with(
         &[
             "login",
             "--issuer",
@@ -140,11 +199,15 @@ fn a_confidential_client_without_a_secret_is_a_usage_error() {
             "file",
             "--refresh-token-stdin",
         ],
-        "token",
+        Some("token"),
+        &[("OCTOKEN_CLIENT_SECRET", "   ")],
     );
-    let run = run.expect(2);
-    assert!(run.error_line().contains("needs a client secret"));
-    assert!(run.stderr.contains("OCTOKEN_CLIENT_SECRET"));
+    assert!(
+        run.expect(2)
+            .error_line()
+            .contains("the client secret is empty")
+    );
+    assert!(!env.path("config/config.toml").exists());
 }
 
 #[test]

@@ -281,7 +281,8 @@ fn with_login_the_helper_signs_in_through_the_profiles_own_login() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Public, "file");
-    env.run(&["logout", "--local"]).expect(0);
+    // Revoked and forgotten locally, but the profile's settings stay (logout, not --local).
+    env.run(&["logout"]).expect(0);
     let request = "protocol=https\nhost=git.example.com\n\n";
     let browser = crate::support::driver("");
     let run = env

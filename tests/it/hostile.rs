@@ -117,7 +117,8 @@ fn invalid_grant_is_login_required_and_the_token_is_kept() {
         4,
         "Token is not active",
     );
-    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    // status: the token is kept and marked, and the exit code says a login is needed.
+    let status = env.run(&["status", "--json"]).expect(4).stdout;
     assert!(status.contains("\"refresh_token\": \"stored\""), "{status}");
     assert!(
         status.contains("refresh_token_rejected_at\": \"20"),

@@ -11,6 +11,8 @@ mod architecture;
 mod chromium;
 mod concurrency;
 mod errors;
+mod files;
+mod first_contact;
 mod fuzz_seeds;
 mod git;
 mod hostile;

@@ -62,7 +62,7 @@ fn a_revoked_token_is_login_required_and_kept() {
         before,
         "never deleted by a failed refresh"
     );
-    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    let status = env.run(&["status", "--json"]).expect(4).stdout;
     assert!(
         status.contains("refresh_token_rejected_at\": \"20"),
         "{status}"

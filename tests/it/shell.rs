@@ -389,14 +389,23 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(!on_tty(&[("NO_COLOR", "1")]).contains('\x1b'));
 
     // The spinner: on a terminal only, with the elapsed time.
-    let wait = "login --client-id cli --auth-method none --token-url http://127.0.0.1:9/t \
-                --auth-url http://127.0.0.1:9/a --no-browser --timeout 1";
+    let wait = "login --client-id cli --auth-method none --store file \
+                --token-url http://127.0.0.1:9/t --auth-url http://127.0.0.1:9/a \
+                --browser true --timeout 1";
     let screen = on_tty_run(wait, &[]);
     assert!(
         screen.contains("waiting for the sign-in at http://127.0.0.1:"),
         "{screen:?}"
     );
     assert!(screen.contains("(0s)"), "{screen:?}");
+    // While the person may be pasting a redirect URL (--no-browser), no spinner redraws
+    // the line they type on.
+    let pasting = on_tty_run(&wait.replace("--browser true", "--no-browser"), &[]);
+    assert!(pasting.contains("paste the address"), "{pasting:?}");
+    assert!(
+        !pasting.contains("(0s)") && !pasting.contains("waiting for"),
+        "{pasting:?}"
+    );
     let args: Vec<&str> = wait.split_whitespace().collect();
     let piped = env.run(&args).expect(4);
     assert!(!piped.stderr.contains("waiting for") && !piped.stderr.contains('\r'));
@@ -416,7 +425,10 @@ fn readme_recipes_run_as_written() {
     let api = "https://api.example.com/";
     let sh = |recipe: &str| {
         assert!(readme.contains(recipe), "README no longer has: {recipe}");
-        let command = recipe.replace(api, &format!("{}/api/whoami", idp.base));
+        // The one change: a 10-minute --jitter would be waited out for real.
+        let command = recipe
+            .replace(api, &format!("{}/api/whoami", idp.base))
+            .replace("--jitter 10m", "--jitter 1s");
         let out = Command::new("sh")
             .args(["-c", &command])
             .env_clear()
@@ -443,9 +455,14 @@ fn readme_recipes_run_as_written() {
         sh(r#"eval "$(octoken token --format env)"     # exports OCTOKEN_ACCESS_TOKEN"#);
     assert_eq!((code, out), (Some(0), String::new()));
     // Cron and systemd: the keepalive, silent when there is nothing to do.
-    let cron = r#"octoken refresh --if-older-than 12h -q || logger -t octoken "octoken refresh failed with exit $?""#;
+    let cron = r#"octoken refresh --if-older-than 12h --jitter 10m -q || logger -t octoken "octoken refresh failed with exit $?""#;
     assert_eq!(sh(cron), (Some(0), String::new()));
-    assert!(readme.contains("ExecStart=%h/.cargo/bin/octoken refresh --if-older-than 12h -q"));
+    assert!(
+        readme.contains(
+            "ExecStart=%h/.cargo/bin/octoken refresh --if-older-than 12h --jitter 10m -q"
+        )
+    );
+    assert!(readme.contains("RandomizedDelaySec=10m"));
 }
 
 use std::process::Command;

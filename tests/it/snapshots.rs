@@ -153,10 +153,34 @@ fn the_ten_most_likely_errors() {
             "http://127.0.0.1:9/token",
             "--auth-url",
             "http://127.0.0.1:9/auth",
+            "--store",
+            "file",
             "--no-browser",
             "--timeout",
             "1",
         ],
+        None,
+    );
+    let env = TestEnv::new();
+    text += &snapshot(
+        "Keyring unreachable, found before the sign-in",
+        &env,
+        &[
+            "-p",
+            "work",
+            "login",
+            "--issuer",
+            "https://id.example.com/realms/main",
+            "--client-id",
+            "cli",
+        ],
+        None,
+    );
+    let env = TestEnv::new();
+    text += &snapshot(
+        "A duration without a unit",
+        &env,
+        &["refresh", "--if-older-than", "12"],
         None,
     );
 
@@ -169,6 +193,10 @@ fn the_ten_most_likely_errors() {
         None,
     );
 
+    // Words, not Rust debug output, reach a user.
+    for debug in ["ExitStatus(", "{ ", "Some(", "Error {"] {
+        assert!(!text.contains(debug), "debug output {debug:?} in:\n{text}");
+    }
     let path = repo_root().join("tests/it/snapshots/errors.txt");
     let stored = std::fs::read_to_string(&path).unwrap_or_default();
     if stored != text {

@@ -1,0 +1,251 @@
+//! A new user's first ten minutes: the README's Quick start as written, a public client
+//! with no extra flags, storage checked before the browser, leaving always possible,
+//! the profile list.
+
+use crate::support::signin::import;
+use crate::support::{Client, Idp, IdpOptions, KeyringSession, TestEnv, driver, readme_sh_block};
+
+/// The Quick start block, run by `sh -e` as written: only the example issuer, client
+/// and API are replaced by the bundled provider's (a public client), with a real
+/// Secret Service for the default keyring store and the sign-in driver as the browser.
+#[test]
+fn the_quick_start_works_as_written_with_a_public_client() {
+    let keyring = KeyringSession::start();
+    let idp = Idp::start(IdpOptions::default());
+    let mut env = TestEnv::new();
+    env.set("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address.clone());
+    env.set("BROWSER", driver(""));
+    let quick_start = readme_sh_block("Quick start (60 seconds)");
+    assert!(
+        quick_start.contains("--client-id my-cli\n"),
+        "{quick_start}"
+    );
+    let script = quick_start
+        .replace("https://id.example.com/realms/main", &idp.issuer)
+        .replace("my-cli", Client::Public.id())
+        .replace(
+            "https://api.example.com/",
+            &format!("{}/api/whoami", idp.base),
+        )
+        .replace("curl ", "curl -fsS ");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_octoken"))
+        .parent()
+        .unwrap();
+    let out = std::process::Command::new("sh")
+        .args(["-ec", &script])
+        .env_clear()
+        .envs(&env.vars)
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("\"sub\":\"alice\""),
+        "curl reached the API: {stdout}"
+    );
+    assert!(stdout.contains("store:           keyring"), "{stdout}");
+    assert!(
+        stderr.contains("octoken: logged in: profile 'default'"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("logged out of profile 'default'"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Client secret"), "no prompt: {stderr}");
+}
+
+#[test]
+fn a_public_client_needs_no_secret_and_no_auth_method_flag() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let login = env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Public.id(),
+            "--store",
+            "file",
+            "--timeout",
+            "30",
+        ],
+        None,
+        &[("BROWSER", driver("").as_str())],
+    );
+    login.expect(0);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("auth_method = \"none\""), "{config}");
+    env.run(&["token"]).expect(0);
+}
+
+/// A `$BROWSER` that records that it ran.
+fn recording_browser(env: &TestEnv) -> (String, std::path::PathBuf) {
+    let marker = env.path("browser-was-called");
+    (format!("touch {}", marker.display()), marker)
+}
+
+#[test]
+fn an_unreachable_keyring_is_found_before_the_browser_opens() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let (browser, marker) = recording_browser(&env);
+    let run = env.run_with(
+        &[
+            "-p",
+            "work",
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Public.id(),
+        ],
+        None,
+        &[("BROWSER", browser.as_str())],
+    );
+    let run = run.expect(6);
+    let line = run.error_line();
+    assert!(line.contains("keyring"), "{line}");
+    assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("octoken login -p work --store file"),
+        "{}",
+        run.stderr
+    );
+    assert!(!marker.exists(), "the browser was not started");
+    assert_eq!(idp.counters().values().sum::<u64>(), 0, "no token request");
+    // Without any session bus, the hint says so and points at the file store.
+    let run = env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Public.id(),
+        ],
+        None,
+        &[
+            ("BROWSER", browser.as_str()),
+            ("DBUS_SESSION_BUS_ADDRESS", ""),
+        ],
+    );
+    let run = run.expect(6);
+    assert!(run.stderr.contains("no session bus here"), "{}", run.stderr);
+    assert!(!marker.exists());
+}
+
+#[test]
+fn logout_local_removes_a_profile_whose_keyring_is_gone() {
+    let keyring = KeyringSession::start();
+    let idp = Idp::start(IdpOptions::default());
+    let mut env = TestEnv::new();
+    env.set("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address.clone());
+    import(&env, &idp, Client::Basic, "keyring");
+    env.run(&["token"]).expect(0);
+    // The keyring goes away (the desktop session ended, an SSH login).
+    drop(keyring);
+    env.set(
+        "DBUS_SESSION_BUS_ADDRESS",
+        format!("unix:path={}", env.path("gone").display()),
+    );
+    env.set("OCTOKEN_KEYRING_TIMEOUT", "2");
+    env.run(&["logout"]).expect(6);
+    let run = env.run(&["logout", "--local"]).expect(0);
+    assert!(
+        run.stderr
+            .contains("secret-tool clear service octoken username default"),
+        "{}",
+        run.stderr
+    );
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(!config.contains("[profiles.default]"), "{config}");
+    assert!(!env.path("cache/tokens/default.json").exists());
+    assert!(!env.path("data/state/default.json").exists());
+    env.run(&["status"]).expect(4);
+}
+
+#[test]
+fn profiles_lists_each_profile_without_touching_the_store() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    assert_eq!(
+        env.run(&["profiles", "--json"]).expect(0).stdout.trim(),
+        "[]"
+    );
+    import(&env, &idp, Client::Basic, "file");
+    let token = idp.refresh_token(Client::Post);
+    crate::support::signin::import_token(&env, &idp, Client::Post, &token, &["-p", "lab"])
+        .expect(0);
+    env.run(&["-p", "lab", "logout"]).expect(0);
+
+    let text = env.run(&["profiles"]).expect(0).stdout;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("PROFILE"), "{text}");
+    assert!(
+        lines[1].starts_with("default") && lines[1].contains(" yes "),
+        "{text}"
+    );
+    assert!(
+        lines[2].starts_with("lab") && lines[2].contains(" no "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&idp.issuer) && text.contains("octoken-basic"),
+        "{text}"
+    );
+
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["profiles", "--json", "--check"]).expect(0).stdout)
+            .unwrap();
+    assert_eq!(json[0]["profile"], "default");
+    assert_eq!(json[0]["logged_in"], "yes");
+    assert_eq!(json[0]["store"], "file");
+    assert_eq!(json[1]["profile"], "lab");
+    assert_eq!(json[1]["logged_in"], "no");
+    assert_eq!(
+        env.run(&["profiles", "--names"]).expect(0).stdout,
+        "default\nlab\n"
+    );
+}
+
+#[test]
+fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let (browser, marker) = recording_browser(&env);
+    let run = env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "no-such-client",
+            "--store",
+            "file",
+            "--timeout",
+            "30",
+        ],
+        None,
+        &[("BROWSER", browser.as_str())],
+    );
+    let run = run.expect(3);
+    let line = run.error_line();
+    assert!(
+        line.contains("refused the sign-in request (HTTP 400"),
+        "{line}"
+    );
+    assert!(run.stderr.contains("check --client-id"), "{}", run.stderr);
+    assert!(
+        run.elapsed < std::time::Duration::from_secs(10),
+        "{:?}",
+        run.elapsed
+    );
+    assert!(!marker.exists());
+}
