@@ -14,6 +14,7 @@ mod loopback;
 mod oauth;
 mod output;
 mod paths;
+mod sanitize;
 mod secret;
 mod settings;
 mod store;

@@ -5,13 +5,13 @@
 use crate::cli::LogoutArgs;
 use crate::error::{Error, Result};
 use crate::flow::Network;
+use crate::fsutil;
 use crate::oauth::ClientAuth;
 use crate::oauth::revoke::{self, Revocation};
 use crate::output;
 use crate::settings::{Global, ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
-use crate::store::{self, cache, };
-use crate::fsutil;
+use crate::store::{self, cache};
 
 pub fn run(global: &Global, args: &LogoutArgs) -> Result<()> {
     let settings = global.profile()?;

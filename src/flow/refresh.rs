@@ -8,14 +8,14 @@
 use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::flow::Network;
+use crate::fsutil;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::output;
 use crate::secret::Secret;
 use crate::settings::{ProfileSettings, lock_timeout};
 use crate::store::lock::ProfileLock;
 use crate::store::state::State;
-use crate::store::{self, SecretStore, StoredSecrets, cache, };
-use crate::fsutil;
+use crate::store::{self, SecretStore, StoredSecrets, cache};
 use crate::token::{AccessToken, Freshness};
 
 #[derive(Debug, Clone, Copy)]

@@ -3,8 +3,8 @@
 //! Reading it touches neither the keyring nor the network; that is the fast path.
 
 use crate::error::Result;
-use crate::output;
 use crate::fsutil;
+use crate::output;
 use crate::token::AccessToken;
 use serde::{Deserialize, Serialize};
 use std::path::Path;

@@ -3,8 +3,8 @@
 //! `--store file`; never a silent fallback.
 
 use crate::error::Result;
-use crate::store::{SecretStore, StoredSecrets, };
 use crate::fsutil;
+use crate::store::{SecretStore, StoredSecrets};
 use std::path::PathBuf;
 
 pub struct FileStore {

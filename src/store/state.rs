@@ -3,8 +3,8 @@
 //! rejected (by fingerprint, never the token).
 
 use crate::error::Result;
-use crate::output;
 use crate::fsutil;
+use crate::output;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
