@@ -183,7 +183,7 @@ pub fn json_object(
                 "expected JSON, got {} ({} bytes, not shown)",
                 resp.content_type
                     .as_deref()
-                    .map(|t| server_text(t))
+                    .map(server_text)
                     .unwrap_or_else(|| "no content type".into()),
                 resp.body.len()
             ),
