@@ -144,6 +144,11 @@ mod tests {
         assert_eq!(clean(spoof), "https://good.example/");
         assert_eq!(clean("a\x1b]0;title\x07b"), "ab");
         assert_eq!(clean("a\u{9d}0;title\u{9c}b"), "ab");
+        // Every 8-bit string introducer (DCS, SOS, OSC, PM, APC) swallows its payload.
+        for c1 in ['\u{90}', '\u{98}', '\u{9d}', '\u{9e}', '\u{9f}'] {
+            assert_eq!(clean(&format!("a{c1}payload\u{9c}b")), "ab", "{c1:?}");
+            assert_eq!(clean(&format!("a{c1}payload\x07b")), "ab", "{c1:?}");
+        }
         assert_eq!(clean("a\x1bPdcs payload\x1b\\b"), "ab");
         assert_eq!(clean("a\x1b_apc\x07b"), "ab");
         // Unterminated: the rest is the string's payload.

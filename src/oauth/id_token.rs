@@ -26,7 +26,10 @@ pub fn check_claims(id_token: &Secret, expected: &Expected) -> Result<Map<String
     if let Some(issuer) = expected.issuer {
         let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
         if iss != issuer {
-            return Err(format!("iss is '{iss}', expected '{issuer}'"));
+            return Err(format!(
+                "iss is '{}', expected '{issuer}'",
+                sanitize::foreign(iss, 200)
+            ));
         }
     }
     let (aud_ok, audiences) = match claims.get("aud") {
@@ -240,6 +243,11 @@ mod tests {
             (
                 r#"{"iss":"https://id","aud":"cli","exp":10,"nonce":"n1"}"#,
                 "expired",
+            ),
+            // A hostile iss is named, inert.
+            (
+                r#"{"iss":"https://id\u001b[2J","aud":"cli","exp":2000,"nonce":"n1"}"#,
+                "iss is 'https://id', expected",
             ),
             (
                 r#"{"iss":"https://id","aud":"cli","exp":2000,"nonce":"n2"}"#,
