@@ -28,6 +28,16 @@ fn decode_part(token: &str, index: usize) -> Option<Map<String, Value>> {
     }
 }
 
+/// A string claim made fit for a terminal (`sanitize::foreign`, at most `max_chars`),
+/// for display only: `status` shows `sub` this way. Never compare the result: a claim
+/// checked for security is compared as sent.
+pub fn display_claim(claims: &Map<String, Value>, name: &str, max_chars: usize) -> Option<String> {
+    claims
+        .get(name)?
+        .as_str()
+        .map(|text| crate::sanitize::foreign(text, max_chars))
+}
+
 pub fn expiry(token: &str) -> Option<u64> {
     claims(token)?.get("exp")?.as_u64()
 }
@@ -57,5 +67,15 @@ mod tests {
         assert!(claims("a.b.c").is_none());
         assert!(claims(&jwt("[1,2]")).is_none());
         assert!(expiry(&jwt(r#"{"exp":"soon"}"#)).is_none());
+    }
+
+    #[test]
+    fn display_claims_are_inert() {
+        let token = jwt(r#"{"sub":"\u001b[2Jroot\u202e","n":5}"#);
+        let claims = claims(&token).unwrap();
+        assert_eq!(display_claim(&claims, "sub", 100).as_deref(), Some("root"));
+        assert_eq!(display_claim(&claims, "sub", 2).as_deref(), Some("r…"));
+        assert_eq!(display_claim(&claims, "n", 100), None);
+        assert_eq!(display_claim(&claims, "missing", 100), None);
     }
 }

@@ -19,6 +19,7 @@ mod open_url;
 mod output;
 mod paths;
 mod profile_name;
+mod sanitize;
 mod secret;
 mod session;
 mod settings;
@@ -92,9 +93,34 @@ pub mod fuzzing {
         let _ = crate::config::Config::parse(text, std::path::Path::new("config.toml"));
     }
 
+    /// A `jwks_uri` answer's body, as login reads it, then used to check signatures of
+    /// tokens (with each accepted key type) that no key can have signed.
+    pub fn jwks(body: &[u8]) {
+        let resp = HttpResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: body.to_vec(),
+            retry_after: None,
+        };
+        let Ok(jwks) = crate::oauth::id_token::parse_jwks(&resp) else {
+            return;
+        };
+        // base64url of {"alg":"RS256"}, {"alg":"ES256","kid":"k1"}, {"alg":"EdDSA"}.
+        for header in [
+            "eyJhbGciOiJSUzI1NiJ9",
+            "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0",
+            "eyJhbGciOiJFZERTQSJ9",
+        ] {
+            let token = Secret::new(format!("{header}.e30.c2lnbmF0dXJl"));
+            let _ = crate::oauth::id_token::verify_signature(&token, &jwks);
+        }
+    }
+
     /// A JWT's parts, as `status` and login read them.
     pub fn jwt(token: &str) {
-        let _ = crate::jwt::claims(token);
+        if let Some(claims) = crate::jwt::claims(token) {
+            let _ = crate::jwt::display_claim(&claims, "sub", 200);
+        }
         let _ = crate::jwt::expiry(token);
     }
 }

@@ -72,7 +72,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             // RFC 6749 5.1: no `scope` in the answer means the requested one.
             "scope": t.scope.clone().unwrap_or_else(|| p.scope.clone()),
             "expired": t.remaining(now) == 0,
-            "subject": claims.as_ref().and_then(|c| c.get("sub")).cloned(),
+            "subject": claims.as_ref().and_then(|c| jwt::display_claim(c, "sub", 200)),
         })),
     });
     let text = if settings.json {

@@ -2,10 +2,15 @@
 //! Done once at login; the endpoints are saved in the profile so `token` and `refresh`
 //! never pay for it.
 
+use crate::access_token as token;
 use crate::oauth::OAuthError;
+use crate::oauth::error::server_text;
 use crate::oauth::grant::json_object;
 use crate::oauth::http::HttpResponse;
 use serde_json::Value;
+
+/// Longest endpoint URL accepted, in bytes.
+const MAX_URL: usize = 2048;
 
 pub const DISCOVERY: &str = "discovery endpoint";
 
@@ -35,29 +40,46 @@ pub fn candidate_urls(issuer: &str) -> Vec<String> {
     urls
 }
 
-/// Parses a metadata document and checks that it speaks for `issuer`.
+/// Parses a metadata document and checks that it speaks for `issuer`. Every endpoint
+/// must be an absolute URL in printable ASCII (they are saved in the profile, printed
+/// by `status` and requested); the claimed issuer is quoted only once made inert.
 pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> {
     let doc = json_object(DISCOVERY, resp)?;
-    let text = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_string);
     let bad = |message: String| OAuthError::Parse {
         endpoint: DISCOVERY,
         status: resp.status,
         message,
     };
-    let claimed = text("issuer").ok_or_else(|| bad("the document has no issuer".into()))?;
+    let claimed = doc
+        .get("issuer")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("the document has no issuer".into()))?;
     if claimed.trim_end_matches('/') != issuer.trim_end_matches('/') {
         return Err(bad(format!(
-            "the document is for issuer {claimed}, not {issuer} (mix-up defence: check the issuer URL)"
+            "the document is for issuer {}, not {issuer} (mix-up defence: check the issuer URL)",
+            server_text(claimed)
         )));
     }
+    let url = |name: &str| -> Result<Option<String>, OAuthError> {
+        match doc.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(text))
+                if token::is_printable_ascii(text, MAX_URL)
+                    && url::Url::parse(text).is_ok_and(|u| u.has_host()) =>
+            {
+                Ok(Some(text.clone()))
+            }
+            Some(_) => Err(bad(format!("its {name} is not a URL"))),
+        }
+    };
     Ok(Metadata {
-        token_endpoint: text("token_endpoint")
+        token_endpoint: url("token_endpoint")?
             .ok_or_else(|| bad("the document has no token_endpoint".into()))?,
-        authorization_endpoint: text("authorization_endpoint"),
-        revocation_endpoint: text("revocation_endpoint"),
-        device_authorization_endpoint: text("device_authorization_endpoint"),
-        introspection_endpoint: text("introspection_endpoint"),
-        jwks_uri: text("jwks_uri"),
+        authorization_endpoint: url("authorization_endpoint")?,
+        revocation_endpoint: url("revocation_endpoint")?,
+        device_authorization_endpoint: url("device_authorization_endpoint")?,
+        introspection_endpoint: url("introspection_endpoint")?,
+        jwks_uri: url("jwks_uri")?,
         iss_parameter_supported: doc
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
@@ -93,5 +115,69 @@ mod tests {
         };
         let err = parse(&resp, "https://id.example.com").unwrap_err();
         assert!(err.to_string().contains("mix-up"));
+    }
+
+    fn doc(body: serde_json::Value) -> HttpResponse {
+        HttpResponse {
+            status: 200,
+            content_type: None,
+            body: body.to_string().into_bytes(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_hostile_issuer_is_quoted_inert() {
+        let resp = doc(serde_json::json!({
+            "issuer": "https://evil.example\u{1b}[2J\u{1b}]8;;https://x/\u{7}",
+            "token_endpoint": "https://evil.example/t",
+        }));
+        let err = parse(&resp, "https://id.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("issuer https://evil.example, not"), "{err:?}");
+        assert!(!err.chars().any(char::is_control), "{err:?}");
+    }
+
+    #[test]
+    fn endpoints_must_be_printable_urls() {
+        let issuer = "https://id.example.com";
+        let ok = parse(
+            &doc(serde_json::json!({
+                "issuer": issuer,
+                "token_endpoint": "https://id.example.com/token",
+                "jwks_uri": "http://127.0.0.1:9/jwks",
+                "revocation_endpoint": null,
+            })),
+            issuer,
+        )
+        .unwrap();
+        assert_eq!(ok.token_endpoint, "https://id.example.com/token");
+        assert_eq!(ok.jwks_uri.as_deref(), Some("http://127.0.0.1:9/jwks"));
+        assert!(ok.revocation_endpoint.is_none());
+        for (name, value) in [
+            (
+                "token_endpoint",
+                serde_json::json!("https://id.example.com/t\r\nx"),
+            ),
+            ("token_endpoint", serde_json::json!("/token")),
+            ("token_endpoint", serde_json::json!(5)),
+            (
+                "jwks_uri",
+                serde_json::json!("https://id.example.com/\u{1b}[2J"),
+            ),
+            (
+                "device_authorization_endpoint",
+                serde_json::json!("mailto:x@y"),
+            ),
+        ] {
+            let mut body = serde_json::json!({
+                "issuer": issuer,
+                "token_endpoint": "https://id.example.com/token",
+            });
+            body[name] = value;
+            let err = parse(&doc(body), issuer).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
     }
 }

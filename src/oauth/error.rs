@@ -2,6 +2,7 @@
 //! 5.2 and oauth2-rs: the server said no, the request never completed, or the answer
 //! made no sense.
 
+use crate::sanitize;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -82,18 +83,69 @@ fn excerpt_suffix(excerpt: &str) -> String {
     }
 }
 
-/// A short, single-line, printable excerpt of a response body for error messages.
-/// Bodies of failed token requests hold no secrets a client sent, but keep them short.
+/// Longest excerpt of an error body, in characters.
+pub const EXCERPT_CHARS: usize = 120;
+/// Longest server-supplied error code or description kept, in characters.
+pub const DESCRIPTION_CHARS: usize = 300;
+
+/// A short, single-line, printable excerpt of an error response's body for messages:
+/// controls and escape sequences stripped (`sanitize::foreign`), whitespace runs
+/// collapsed, at most `EXCERPT_CHARS` characters. Only for bodies of failed requests:
+/// the body of a successful token, device or introspection answer holds the very
+/// secrets octoken asked for and is never quoted.
 pub fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    // Bound the work before the text is looked at: a 1 MiB body needs no full pass.
+    let head = &body[..body.len().min(EXCERPT_CHARS * 8)];
+    let text = String::from_utf8_lossy(head);
+    let flat = sanitize::foreign(&text, usize::MAX);
     let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > 120 {
-        format!("{}...", flat.chars().take(120).collect::<String>())
-    } else {
-        flat
+    let cut = body.len() > head.len();
+    let mut out = sanitize::foreign(&flat, EXCERPT_CHARS);
+    if cut && !out.ends_with(sanitize::ELLIPSIS) {
+        out.push(sanitize::ELLIPSIS);
+    }
+    out
+}
+
+/// A server's own words (an RFC 6749 `error` or `error_description`), made safe for a
+/// terminal and bounded.
+pub fn server_text(text: &str) -> String {
+    let flat = sanitize::foreign(text, DESCRIPTION_CHARS);
+    flat.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_printable_and_one_line() {
+        assert_eq!(
+            excerpt(b"<html>\r\n  <h1>Bad</h1>\n</html>"),
+            "<html> <h1>Bad</h1> </html>"
+        );
+        assert_eq!(excerpt(b"a\x1b[2J\x1b]8;;https://evil/\x07b"), "ab");
+        assert_eq!(excerpt(b"\xff\xfeok"), "\u{fffd}\u{fffd}ok");
+        let long = excerpt(&[b'x'; 5000]);
+        assert_eq!(long.chars().count(), EXCERPT_CHARS);
+        assert!(long.ends_with('\u{2026}'));
+        assert_eq!(
+            excerpt(&[b'x'; EXCERPT_CHARS]).chars().count(),
+            EXCERPT_CHARS
+        );
+        assert!(!excerpt(&[b'x'; EXCERPT_CHARS]).ends_with('\u{2026}'));
+    }
+
+    #[test]
+    fn server_text_is_bounded_and_inert() {
+        assert_eq!(
+            server_text("\x1b[H\x1b[2JLogged in as admin\r\n"),
+            "Logged in as admin"
+        );
+        assert_eq!(server_text("\u{202e}gnp.exe"), "gnp.exe");
+        assert_eq!(
+            server_text(&"y".repeat(1000)).chars().count(),
+            DESCRIPTION_CHARS
+        );
     }
 }

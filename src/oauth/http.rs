@@ -4,7 +4,7 @@
 
 use crate::oauth::{FormRequest, OAuthError};
 use crate::output;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are refused: no real token response comes close.
@@ -52,41 +52,59 @@ pub struct HttpResponse {
 
 pub struct Http {
     client: reqwest::Client,
+    /// The same client without any proxy, for loopback destinations (see `is_loopback`).
+    direct: reqwest::Client,
 }
 
 impl Http {
+    /// Two clients with the same TLS settings: one routed as configured (the profile's
+    /// proxy, else HTTP(S)_PROXY/ALL_PROXY/NO_PROXY from the environment), one that never
+    /// uses a proxy. Loopback destinations always take the second: a token endpoint on
+    /// this machine is reached directly, whatever the environment says, so that a proxy
+    /// (or whoever set HTTP_PROXY) never sees a refresh token sent in plain http to
+    /// 127.0.0.1. Names other than `localhost` are proxied as configured.
     pub fn new(options: &HttpOptions) -> Result<Http, SetupError> {
         // One process-wide TLS provider; ring keeps the binary small.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.request_timeout);
+        let certs = match &options.ca_file {
+            Some(path) => Some(read_ca_file(path)?),
+            None => None,
+        };
+        let base = || {
+            let mut builder = reqwest::Client::builder()
+                .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(options.connect_timeout)
+                .timeout(options.request_timeout);
+            if let Some(certs) = &certs {
+                builder = builder.tls_certs_merge(certs.clone());
+            }
+            builder
+        };
+        let mut routed = base();
         if let Some(proxy) = &options.proxy {
             let proxy = reqwest::Proxy::all(proxy).map_err(|e| SetupError::Proxy {
                 url: proxy.clone(),
                 message: e.to_string(),
             })?;
-            builder = builder.proxy(proxy);
+            routed = routed.proxy(proxy);
         }
-        if let Some(path) = &options.ca_file {
-            let pem = std::fs::read(path).map_err(|e| SetupError::CaUnreadable {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-            if certs.is_empty() {
-                return Err(SetupError::CaEmpty { path: path.clone() });
-            }
-            builder = builder.tls_certs_merge(certs);
+        let build = |builder: reqwest::ClientBuilder| {
+            builder.build().map_err(|e| SetupError::Client(chain(&e)))
+        };
+        Ok(Http {
+            client: build(routed)?,
+            direct: build(base().no_proxy())?,
+        })
+    }
+
+    /// The client for `url`: the direct one for a loopback destination.
+    fn client_for(&self, url: &str) -> &reqwest::Client {
+        if is_loopback(url) {
+            &self.direct
+        } else {
+            &self.client
         }
-        let client = builder.build().map_err(|e| SetupError::Client(chain(&e)))?;
-        Ok(Http { client })
     }
 
     pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
@@ -96,7 +114,7 @@ impl Http {
         let fields = req.field_names();
         self.send(req.endpoint, "POST", &req.url, || {
             let mut builder = self
-                .client
+                .client_for(&req.url)
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
@@ -121,7 +139,9 @@ impl Http {
         self.send(endpoint, "GET", url, || {
             output::debug(2, format!("> GET {url}"));
             output::debug(2, "> accept: application/json");
-            self.client.get(url).header("accept", "application/json")
+            self.client_for(url)
+                .get(url)
+                .header("accept", "application/json")
         })
         .await
     }
@@ -225,9 +245,67 @@ impl Http {
             status,
             content_type,
             body,
-            retry_after: retry_after.and_then(|v| v.trim().parse().ok()),
+            retry_after: retry_after.as_deref().and_then(parse_retry_after),
         })
     }
+}
+
+/// The PEM certificates of a `--ca-file`, at least one.
+fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
+    let pem = std::fs::read(path).map_err(|e| SetupError::CaUnreadable {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    if certs.is_empty() {
+        return Err(SetupError::CaEmpty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(certs)
+}
+
+/// Whether `url` names this machine literally: an address in 127.0.0.0/8, [::1] (or
+/// an IPv4-mapped loopback), or the name `localhost` (RFC 6761 6.3). Such destinations are never
+/// proxied. An unparsable URL is not loopback (and fails later on its own).
+pub fn is_loopback(url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+        Some(url::Host::Domain(name)) => name
+            .strip_suffix('.')
+            .unwrap_or(name)
+            .eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// Longest `Retry-After` kept from a header: a day. Only short waits are honoured
+/// (`MAX_RETRY_AFTER`); the bound keeps any later arithmetic on the value sane.
+const RETRY_AFTER_CAP: u64 = 86_400;
+
+/// A `Retry-After` given in seconds (RFC 9110 10.2.3 delay-seconds), clamped to a day.
+/// An HTTP-date is not honoured (None): octoken then does not retry.
+fn parse_retry_after(value: &str) -> Option<u64> {
+    let digits = value.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // All digits: a parse failure can only be an overflow, which is "very long".
+    Some(
+        digits
+            .parse::<u64>()
+            .unwrap_or(u64::MAX)
+            .min(RETRY_AFTER_CAP),
+    )
 }
 
 impl HttpResponse {
@@ -271,4 +349,81 @@ fn chain(err: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text.replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_literals_and_localhost_only() {
+        for url in [
+            "http://127.0.0.1:8080/token",
+            "http://127.9.8.7/token",
+            "https://[::1]:443/token",
+            "http://[::ffff:127.0.0.1]/token",
+            "http://localhost:1/token",
+            "http://LOCALHOST./token",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "http://128.0.0.1/token",
+            "http://10.0.0.1/token",
+            "https://[::2]/token",
+            "https://id.example.com/token",
+            "http://localhost.example.com/token",
+            "http://mylocalhost/token",
+            "http://id.localhost/token",
+            "not a url",
+            "file:///tmp/x",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn retry_after_is_seconds_clamped_to_a_day() {
+        assert_eq!(parse_retry_after("1"), Some(1));
+        assert_eq!(parse_retry_after(" 120 "), Some(120));
+        assert_eq!(parse_retry_after("86400"), Some(86_400));
+        assert_eq!(parse_retry_after("86401"), Some(RETRY_AFTER_CAP));
+        assert_eq!(parse_retry_after("253402300799"), Some(RETRY_AFTER_CAP));
+        assert_eq!(
+            parse_retry_after("99999999999999999999999999"),
+            Some(RETRY_AFTER_CAP)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "+3",
+            "Wed, 21 Oct 2015 07:28:00 GMT",
+            "0x10",
+        ] {
+            assert_eq!(parse_retry_after(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_a_short_retry_after_on_429_or_503_is_honoured() {
+        let resp = |status, retry_after| HttpResponse {
+            status,
+            content_type: None,
+            body: Vec::new(),
+            retry_after,
+        };
+        assert_eq!(
+            resp(429, Some(3)).retry_after(),
+            Some(Duration::from_secs(3))
+        );
+        assert_eq!(
+            resp(503, Some(10)).retry_after(),
+            Some(Duration::from_secs(10))
+        );
+        assert_eq!(resp(503, Some(11)).retry_after(), None);
+        assert_eq!(resp(500, Some(1)).retry_after(), None);
+        assert_eq!(resp(429, Some(u64::MAX)).retry_after(), None);
+        assert_eq!(resp(429, None).retry_after(), None);
+    }
 }

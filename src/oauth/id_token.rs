@@ -2,6 +2,8 @@
 //! `iss`, `aud`, `exp` and `nonce`. Pure: the JWKS document is fetched by the flow.
 
 use crate::jwt;
+use crate::oauth::http::HttpResponse;
+use crate::sanitize;
 use crate::secret::Secret;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -43,32 +45,78 @@ pub fn check_refreshed(
     if let Some(issuer) = issuer {
         let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
         if iss != issuer {
-            return Err(format!("iss is '{iss}', expected '{issuer}'"));
+            return Err(format!(
+                "iss is '{}', expected '{issuer}'",
+                sanitize::foreign(iss, 200)
+            ));
         }
     }
-    let aud_ok = match claims.get("aud") {
-        Some(Value::String(a)) => a == client_id,
-        Some(Value::Array(list)) => list.iter().any(|a| a == client_id),
-        _ => false,
+    let (aud_ok, audiences) = match claims.get("aud") {
+        Some(Value::String(a)) => (a == client_id, 1),
+        Some(Value::Array(list)) => (list.iter().any(|a| a == client_id), list.len()),
+        _ => (false, 0),
     };
     if !aud_ok {
         return Err(format!("aud does not contain the client id '{client_id}'"));
     }
+    // OIDC Core 3.1.3.7 items 4 and 5: with several audiences azp must be present, and
+    // when present it must be this client.
+    match claims.get("azp") {
+        Some(Value::String(azp)) if azp == client_id => {}
+        Some(_) => {
+            return Err(format!("azp is not the client id '{client_id}'"));
+        }
+        None if audiences > 1 => {
+            return Err("it has several audiences but no azp".into());
+        }
+        None => {}
+    }
     match claims.get("exp").and_then(Value::as_u64) {
-        Some(exp) if exp + LEEWAY >= now => {}
+        Some(exp) if exp.saturating_add(LEEWAY) >= now => {}
         Some(_) => return Err("it has expired (check this machine's clock)".into()),
         None => return Err("it has no exp".into()),
     }
     Ok(claims)
 }
 
-/// Verifies the JWS signature with the matching key of a JWKS document.
+/// Most keys a JWKS may hold: real ones have a handful; each is tried in turn.
+const MAX_JWKS_KEYS: usize = 100;
+
+/// The JWKS document of a `jwks_uri` answer: a 200 with a JSON object holding a `keys`
+/// array (RFC 7517 5). Anything else is refused, with the reason (never the body): an
+/// error page or a redirect is not a key set, whatever it parses as.
+pub fn parse_jwks(resp: &HttpResponse) -> Result<Value, String> {
+    if resp.status != 200 {
+        return Err(format!(
+            "the provider's JWKS endpoint answered HTTP {}",
+            resp.status
+        ));
+    }
+    let doc: Value = serde_json::from_slice(&resp.body)
+        .map_err(|_| "the provider's JWKS is not JSON".to_string())?;
+    match doc.get("keys") {
+        Some(Value::Array(keys)) if keys.len() <= MAX_JWKS_KEYS => Ok(doc),
+        Some(Value::Array(_)) => Err(format!(
+            "the provider's JWKS holds more than {MAX_JWKS_KEYS} keys"
+        )),
+        _ => Err("the provider's JWKS is not a JSON object with a keys array".into()),
+    }
+}
+
+/// Verifies the JWS signature with the matching key of a JWKS document. Every candidate
+/// key is tried: a key of another type or a malformed key is skipped, not the end.
 pub fn verify_signature(id_token: &Secret, jwks: &Value) -> Result<(), String> {
     let token = id_token.expose();
     let (signed, sig_b64) = token.rsplit_once('.').ok_or("it is not a JWT")?;
     let header = jwt::header(token).ok_or("its header is not JSON")?;
     let alg = header.get("alg").and_then(Value::as_str).unwrap_or("none");
     let kid = header.get("kid").and_then(Value::as_str);
+    let kty = key_type(alg).ok_or_else(|| {
+        format!(
+            "its algorithm {} is not accepted",
+            sanitize::foreign(alg, 40)
+        )
+    })?;
     let signature = URL_SAFE_NO_PAD
         .decode(sig_b64)
         .map_err(|_| "its signature is not base64url")?;
@@ -84,16 +132,41 @@ pub fn verify_signature(id_token: &Secret, jwks: &Value) -> Result<(), String> {
                 .and_then(Value::as_str)
                 .is_none_or(|u| u == "sig")
         })
+        // A key without kty is tried too (lenient); one of another type is not.
+        .filter(|k| {
+            k.get("kty")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t == kty)
+        })
         .collect();
     if candidates.is_empty() {
-        return Err(format!("no key in the provider's JWKS matches kid {kid:?}"));
+        return Err(format!(
+            "no {kty} key in the provider's JWKS matches kid {:?}",
+            kid.map(|k| sanitize::foreign(k, 80))
+        ));
     }
+    let mut problem = None;
     for key in candidates {
-        if verify_with(alg, key, signed.as_bytes(), &signature)? {
-            return Ok(());
+        match verify_with(alg, key, signed.as_bytes(), &signature) {
+            Ok(true) => return Ok(()),
+            Ok(false) => {}
+            Err(why) => problem = problem.or(Some(why)),
         }
     }
-    Err("its signature does not verify".into())
+    match problem {
+        Some(why) => Err(format!("its signature does not verify ({why})")),
+        None => Err("its signature does not verify".into()),
+    }
+}
+
+/// The JWK `kty` (RFC 7518 6.1) an accepted algorithm needs.
+fn key_type(alg: &str) -> Option<&'static str> {
+    match alg {
+        "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" => Some("RSA"),
+        "ES256" | "ES384" => Some("EC"),
+        "EdDSA" | "Ed25519" => Some("OKP"),
+        _ => None,
+    }
 }
 
 fn verify_with(alg: &str, key: &Value, message: &[u8], sig: &[u8]) -> Result<bool, String> {
@@ -133,7 +206,10 @@ fn verify_with(alg: &str, key: &Value, message: &[u8], sig: &[u8]) -> Result<boo
         "EdDSA" | "Ed25519" => Ok(UnparsedPublicKey::new(&signature::ED25519, field("x")?)
             .verify(message, sig)
             .is_ok()),
-        other => Err(format!("its algorithm {other} is not accepted")),
+        other => Err(format!(
+            "its algorithm {} is not accepted",
+            sanitize::foreign(other, 40)
+        )),
     }
 }
 
@@ -158,8 +234,14 @@ mod tests {
             nonce: &nonce,
             now: 1000,
         };
-        let good = r#"{"iss":"https://id","aud":["cli","x"],"exp":2000,"nonce":"n1"}"#;
-        assert!(check_claims(&unsigned(good), &expected).is_ok());
+        for good in [
+            r#"{"iss":"https://id","aud":["cli","x"],"azp":"cli","exp":2000,"nonce":"n1"}"#,
+            r#"{"iss":"https://id","aud":["cli"],"exp":2000,"nonce":"n1"}"#,
+            r#"{"iss":"https://id","aud":"cli","azp":"cli","exp":2000,"nonce":"n1"}"#,
+            r#"{"iss":"https://id","aud":"cli","exp":18446744073709551615,"nonce":"n1"}"#,
+        ] {
+            assert!(check_claims(&unsigned(good), &expected).is_ok(), "{good}");
+        }
         for (bad, why) in [
             (
                 r#"{"iss":"https://evil","aud":"cli","exp":2000,"nonce":"n1"}"#,
@@ -173,11 +255,46 @@ mod tests {
                 r#"{"iss":"https://id","aud":"cli","exp":10,"nonce":"n1"}"#,
                 "expired",
             ),
+            // A hostile iss is named, inert.
+            (
+                r#"{"iss":"https://id\u001b[2J","aud":"cli","exp":2000,"nonce":"n1"}"#,
+                "iss is 'https://id', expected",
+            ),
             (
                 r#"{"iss":"https://id","aud":"cli","exp":2000,"nonce":"n2"}"#,
                 "nonce",
             ),
             (r#"{"iss":"https://id","aud":"cli","exp":2000}"#, "nonce"),
+            // An aud list without this client, even with azp naming it.
+            (
+                r#"{"iss":"https://id","aud":["other"],"exp":2000,"nonce":"n1"}"#,
+                "aud",
+            ),
+            (
+                r#"{"iss":"https://id","aud":["other","x"],"azp":"cli","exp":2000,"nonce":"n1"}"#,
+                "aud",
+            ),
+            (
+                r#"{"iss":"https://id","aud":[],"exp":2000,"nonce":"n1"}"#,
+                "aud",
+            ),
+            // OIDC Core 3.1.3.7: several audiences need azp, and azp must be this client.
+            (
+                r#"{"iss":"https://id","aud":["cli","x"],"exp":2000,"nonce":"n1"}"#,
+                "no azp",
+            ),
+            (
+                r#"{"iss":"https://id","aud":["cli","x"],"azp":"x","exp":2000,"nonce":"n1"}"#,
+                "azp",
+            ),
+            (
+                r#"{"iss":"https://id","aud":"cli","azp":"x","exp":2000,"nonce":"n1"}"#,
+                "azp",
+            ),
+            (
+                r#"{"iss":"https://id","aud":"cli","azp":7,"exp":2000,"nonce":"n1"}"#,
+                "azp",
+            ),
         ] {
             let err = check_claims(&unsigned(bad), &expected).unwrap_err();
             assert!(err.contains(why), "{bad}: {err}");
@@ -199,7 +316,7 @@ mod tests {
     fn unknown_keys_and_algorithms_are_refused() {
         let jwks = serde_json::json!({"keys": [{"kty":"RSA","kid":"other","n":"AQAB","e":"AQAB"}]});
         let err = verify_signature(&unsigned("{}"), &jwks).unwrap_err();
-        assert!(err.contains("no key"), "{err}");
+        assert!(err.contains("no RSA key"), "{err}");
         let none = Secret::new(format!(
             "{}.{}.",
             URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
@@ -210,6 +327,97 @@ mod tests {
             verify_signature(&none, &jwks)
                 .unwrap_err()
                 .contains("not accepted")
+        );
+    }
+
+    fn jwks_response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.as_bytes().to_vec(),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn only_a_200_with_a_keys_array_is_a_jwks() {
+        assert!(parse_jwks(&jwks_response(200, r#"{"keys":[]}"#)).is_ok());
+        for (status, body, why) in [
+            (404, r#"{"keys":[]}"#, "HTTP 404"),
+            (500, "<html>down</html>", "HTTP 500"),
+            (302, "", "HTTP 302"),
+            (200, "<html>", "not JSON"),
+            (200, "[]", "keys array"),
+            (200, r#"{"keys":{}}"#, "keys array"),
+            (200, r#"{"key":[]}"#, "keys array"),
+        ] {
+            let err = parse_jwks(&jwks_response(status, body)).unwrap_err();
+            assert!(err.contains(why), "{status} {body}: {err}");
+        }
+        let many = format!(
+            r#"{{"keys":[{}]}}"#,
+            vec!["{}"; MAX_JWKS_KEYS + 1].join(",")
+        );
+        assert!(parse_jwks(&jwks_response(200, &many)).is_err());
+    }
+
+    /// An Ed25519 key pair and a token it signed, built with ring.
+    fn ed25519_signed(kid: &str) -> (Secret, Value) {
+        use ring::signature::KeyPair;
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = signature::Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        let pair = signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).unwrap();
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"EdDSA","kid":"{kid}"}}"#)),
+            URL_SAFE_NO_PAD.encode("{}")
+        );
+        let sig = pair.sign(signed.as_bytes());
+        let token = Secret::new(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())));
+        let jwk = serde_json::json!({
+            "kty": "OKP", "crv": "Ed25519", "kid": kid,
+            "x": URL_SAFE_NO_PAD.encode(pair.public_key().as_ref()),
+        });
+        (token, jwk)
+    }
+
+    #[test]
+    fn every_matching_key_is_tried() {
+        let (token, good) = ed25519_signed("k1");
+        let (_, other) = ed25519_signed("k1");
+        // A malformed key and a wrong key before the right one: still verified.
+        let broken = serde_json::json!({"kty": "OKP", "kid": "k1"});
+        let untyped_broken = serde_json::json!({"kid": "k1", "x": "!!"});
+        let rsa = serde_json::json!({"kty": "RSA", "kid": "k1", "n": "AQAB", "e": "AQAB"});
+        let jwks = serde_json::json!({"keys": [rsa, broken, untyped_broken, other, good]});
+        assert_eq!(verify_signature(&token, &jwks), Ok(()));
+        // Without the right key: refused, with the first problem named.
+        let jwks = serde_json::json!({"keys": [broken, other]});
+        let err = verify_signature(&token, &jwks).unwrap_err();
+        assert!(
+            err.contains("does not verify") && err.contains("lacks x"),
+            "{err}"
+        );
+        let jwks = serde_json::json!({"keys": [other]});
+        assert_eq!(
+            verify_signature(&token, &jwks).unwrap_err(),
+            "its signature does not verify"
+        );
+        // Keys of another type are not candidates at all.
+        let jwks = serde_json::json!({"keys": [rsa]});
+        assert!(
+            verify_signature(&token, &jwks)
+                .unwrap_err()
+                .contains("no OKP key")
+        );
+        // A key for encryption is not used for signatures.
+        let mut enc = good.clone();
+        enc["use"] = "enc".into();
+        let jwks = serde_json::json!({"keys": [enc]});
+        assert!(
+            verify_signature(&token, &jwks)
+                .unwrap_err()
+                .contains("no OKP key")
         );
     }
 }

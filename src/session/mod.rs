@@ -143,8 +143,10 @@ impl<'a> Session<'a> {
     }
 
     /// The cached access token for `scope` (None: the login's), whatever its freshness.
+    /// An implausible one (an expiry beyond any real lifetime) is no cache at all.
     pub fn cached(&self, scope: Option<&str>) -> Option<AccessToken> {
         cache::load(&self.settings.cache_file(scope), &self.settings.cache_key())
+            .filter(|token| token.is_plausible(self.now))
     }
 
     /// Holds off other processes' refreshes of this profile.

@@ -249,3 +249,416 @@ fn a_truncated_secret_file_is_an_error_not_a_lost_login() {
         run.stderr
     );
 }
+
+// ---- A hostile token server and a hostile terminal ----
+
+/// Access tokens that would become something else in a header, a shell or a terminal.
+const HOSTILE_ACCESS_TOKENS: [&str; 4] = [
+    "at-1\\r\\nX-Injected: evil",
+    "'$(touch pwned)'",
+    "\\u001b[2J\\u001b[Hlogged in as root",
+    "at 1",
+];
+
+/// Nothing a terminal would act on: no ESC, no C1 control, no CR, no bidi override.
+#[track_caller]
+fn assert_inert(text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+        })
+        .collect();
+    assert!(bad.is_empty(), "controls {bad:?} in {text:?}");
+}
+
+#[test]
+fn hostile_access_tokens_are_refused_in_every_format() {
+    for token in HOSTILE_ACCESS_TOKENS {
+        let body = format!(
+            r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":300,"refresh_token":"rotated-by-a-hostile-server"}}"#
+        );
+        for format in ["raw", "header", "env", "json"] {
+            let server = FakeServer::start(vec![Reply::json("200 OK", &body)]);
+            let env = profile(&server.url, "");
+            let before = secrets(&env);
+            let run = env.run(&["token", "--format", format]).expect(1);
+            assert_eq!(run.stdout, "", "{token} {format}");
+            let line = run.error_line();
+            assert!(line.contains("not a valid bearer token"), "{line}");
+            assert!(
+                !run.stderr.contains("Injected") && !run.stderr.contains("pwned"),
+                "{}",
+                run.stderr
+            );
+            assert_inert(&run.stderr);
+            assert_eq!(secrets(&env), before, "the stored token is unchanged");
+            assert!(!env.path("cache/tokens/default.json").exists());
+        }
+    }
+}
+
+#[test]
+fn hostile_refresh_and_id_tokens_are_refused_before_anything_is_stored() {
+    for extra in [
+        r#""refresh_token":"rt\r\nX-Injected: evil""#,
+        r#""refresh_token":"rt \u001b[2J""#,
+        r#""id_token":"a.b.c'$(touch pwned)'""#,
+        r#""token_type":"Bearer\r\nX-Injected: evil""#,
+    ] {
+        let body = format!(r#"{{"access_token":"good-at","expires_in":300,{extra}}}"#);
+        let server = FakeServer::start(vec![Reply::json("200 OK", &body)]);
+        let env = profile(&server.url, "");
+        let before = secrets(&env);
+        let run = env.run(&["token"]).expect(1);
+        assert_eq!(run.stdout, "", "{extra}");
+        assert!(
+            run.error_line().contains("unusable response"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("Injected") && !run.stderr.contains("pwned"));
+        assert_inert(&run.stderr);
+        assert_eq!(secrets(&env), before, "{extra}");
+        assert!(!env.path("cache/tokens/default.json").exists());
+    }
+}
+
+#[test]
+fn a_far_future_expiry_is_clamped_and_everything_still_works() {
+    let server = FakeServer::start(vec![Reply::json(
+        "200 OK",
+        r#"{"access_token":"at-far","expires_in":253402300799}"#,
+    )]);
+    let env = profile(&server.url, "");
+    let json = env.run(&["token", "--format", "json"]).expect(0).stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["access_token"], "at-far");
+    let expires_in = json["expires_in"].as_u64().unwrap();
+    assert!(
+        (365 * 86_400 - 60..=365 * 86_400).contains(&expires_in),
+        "clamped to a year: {expires_in}"
+    );
+    // The cache written is usable: no second request, no crash anywhere.
+    assert_eq!(env.run(&["token"]).expect(0).stdout, "at-far\n");
+    env.run(&["token", "--format", "json"]).expect(0);
+    assert!(env.run(&["status"]).expect(0).stdout.contains("valid for"));
+    env.run(&["status", "--json"]).expect(0);
+    assert_eq!(server.requests(), 1);
+}
+
+/// The default profile's access-token cache, written as octoken would (0600 in 0700).
+fn write_cache(env: &TestEnv, token_url: &str, token: serde_json::Value) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = env.path("cache/tokens");
+    std::fs::create_dir_all(&dir).unwrap();
+    for d in [env.path("cache"), dir.clone()] {
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let file = dir.join("default.json");
+    let body = serde_json::json!({
+        "key": {"token_url": token_url, "client_id": "cli"},
+        "token": token,
+    });
+    std::fs::write(&file, body.to_string()).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+#[test]
+fn a_poisoned_cache_is_not_trusted_and_crashes_nothing() {
+    let in_five_years = now() + 5 * 365 * 86_400;
+    for (what, token) in [
+        (
+            "beyond the year 9999",
+            serde_json::json!({"access_token": "cached-at", "token_type": "Bearer",
+                "expires_at": 300_000_000_000u64, "scope": null, "obtained_at": 0}),
+        ),
+        (
+            "further out than any server gives",
+            serde_json::json!({"access_token": "cached-at", "token_type": "Bearer",
+                "expires_at": in_five_years, "scope": null, "obtained_at": 0}),
+        ),
+        (
+            "a token that is not one",
+            serde_json::json!({"access_token": "cached\r\nX-Injected: evil", "token_type": "Bearer",
+                "expires_at": now() + 3600, "scope": null, "obtained_at": 0}),
+        ),
+        (
+            "a scope with escapes",
+            serde_json::json!({"access_token": "cached-at", "token_type": "Bearer",
+                "expires_at": now() + 3600, "scope": "\u{1b}[2Jroot", "obtained_at": 0}),
+        ),
+    ] {
+        let server = FakeServer::start(vec![Reply::json(
+            "200 OK",
+            r#"{"access_token":"fresh-at","expires_in":300}"#,
+        )]);
+        let env = profile(&server.url, "");
+        write_cache(&env, &server.url, token.clone());
+        // status first: it reads the cache without refreshing.
+        let status = env.run(&["status"]);
+        assert_ne!(status.code, 134, "{what}: {}", status.stderr);
+        status.expect(0);
+        assert_inert(&env.run(&["status"]).stdout);
+        env.run(&["status", "--json"]).expect(0);
+        let run = env.run(&["token", "--format", "json"]).expect(0);
+        assert!(run.stdout.contains("fresh-at"), "{what}: {}", run.stdout);
+        assert_eq!(server.requests(), 1, "{what}: refreshed instead");
+        env.run(&["status"]).expect(0);
+    }
+}
+
+#[test]
+fn a_successful_body_that_is_not_json_is_never_quoted() {
+    let form = b"access_token=secret-at-123&refresh_token=secret-rt-456&token_type=bearer";
+    let reply = Reply::http(
+        "200 OK",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        form,
+    );
+    let env = hostile(reply, 1, "expected JSON");
+    let _ = env;
+    let server = FakeServer::start(vec![Reply::http("200 OK", &[], form)]);
+    let env = profile(&server.url, "");
+    let run = env.run(&["-vv", "token"]).expect(1);
+    assert!(!run.stderr.contains("secret-"), "{}", run.stderr);
+}
+
+#[test]
+fn escape_sequences_in_server_errors_are_stripped() {
+    let description = r#"\u001b[H\u001b[2J\u001b]0;pwned\u0007Logged in as root\r\n\u202e\u001b]8;;https://evil.example/\u001b\\https://id.example.com/\u001b]8;;\u001b\\"#;
+    let env = hostile(
+        Reply::json(
+            "400 Bad Request",
+            &format!(
+                r#"{{"error":"invalid_grant\u001b[31m","error_description":"{description}"}}"#
+            ),
+        ),
+        4,
+        "invalid_grant: Logged in as root https://id.example.com/",
+    );
+    let _ = env;
+    // Not an RFC 6749 error: the excerpt of the body is inert too.
+    let page = b"<h1>\x1b[2J\x1b]8;;https://evil.example/\x07down\x1b]8;;\x07</h1>\r\n";
+    let server = FakeServer::start(vec![Reply::http("502 Bad Gateway", &[], page)]);
+    let env = profile(&server.url, "");
+    let run = env.run(&["token"]).expect(5);
+    let line = run.error_line();
+    assert!(line.contains("HTTP 502: <h1>down</h1>"), "{line:?}");
+    assert_inert(&run.stderr);
+    assert!(!run.stderr.contains("evil"));
+}
+
+#[test]
+fn a_hostile_device_authorization_is_refused_before_it_is_shown() {
+    for (field, value) in [
+        ("user_code", r#""\u001b[2J\u001b[HLogged in""#),
+        ("user_code", r#""WDJB\r\nMJHT""#),
+        ("verification_uri", r#""http://evil.example/device""#),
+        (
+            "verification_uri",
+            r#""https://id.example.com/\u001b]8;;https://evil.example/\u0007""#,
+        ),
+        ("verification_uri_complete", r#""javascript:alert(1)""#),
+    ] {
+        let body = format!(
+            r#"{{"device_code":"dc","user_code":"WDJB-MJHT","verification_uri":"https://id.example.com/device","interval":253402300799,"expires_in":253402300799,"{field}":{value}}}"#
+        );
+        let server = FakeServer::start(vec![Reply::json("200 OK", &body)]);
+        let env = TestEnv::new();
+        let run = env
+            .run(&[
+                "login",
+                "--device",
+                "--token-url",
+                &server.url,
+                "--device-url",
+                &server.url,
+                "--client-id",
+                "cli",
+                "--auth-method",
+                "none",
+                "--store",
+                "file",
+            ])
+            .expect(1);
+        let line = run.error_line();
+        assert!(line.contains(field), "{field}: {line}");
+        assert!(!run.stderr.contains("enter the code"), "{}", run.stderr);
+        assert!(!run.stderr.contains("Logged") && !run.stderr.contains("evil"));
+        assert_inert(&run.stderr);
+    }
+}
+
+#[test]
+fn a_huge_device_interval_is_clamped_not_an_overflow() {
+    // The interval is clamped to a minute and the code's lifetime to an hour, so the
+    // first poll would come after a minute; a 2-second login timeout ends it cleanly.
+    let body = r#"{"device_code":"dc","user_code":"WDJB-MJHT","verification_uri":"https://id.example.com/device","interval":18446744073709551615,"expires_in":253402300799}"#;
+    let server = FakeServer::start(vec![Reply::json("200 OK", body)]);
+    let env = TestEnv::new();
+    let run = env.run(&[
+        "login",
+        "--device",
+        "--token-url",
+        &server.url,
+        "--device-url",
+        &server.url,
+        "--client-id",
+        "cli",
+        "--auth-method",
+        "none",
+        "--store",
+        "file",
+        "--timeout",
+        "2",
+    ]);
+    assert_ne!(run.code, 101, "no panic: {}", run.stderr);
+    let run = run.expect(4);
+    assert!(
+        run.error_line().contains("not approved in time"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("enter the code WDJB-MJHT"),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Debian's tinyproxy on loopback, logging every request it forwards.
+struct Tinyproxy {
+    child: std::process::Child,
+    port: u16,
+    log: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Tinyproxy {
+    fn start() -> Tinyproxy {
+        let dir = tempfile::tempdir().unwrap();
+        let port = crate::support::free_port();
+        let log = dir.path().join("tinyproxy.log");
+        let conf = dir.path().join("tinyproxy.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
+                 MaxClients 20\nAllow 127.0.0.1\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        let child = std::process::Command::new("tinyproxy")
+            .args(["-d", "-c"])
+            .arg(&conf)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("tinyproxy (apt: tinyproxy)");
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Tinyproxy {
+            child,
+            port,
+            log,
+            _dir: dir,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Tinyproxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_loopback_token_endpoint_is_never_proxied() {
+    let proxy = Tinyproxy::start();
+    let ok = Reply::json("200 OK", r#"{"access_token":"at-direct","expires_in":300}"#);
+    for (host, extra, vars) in [
+        (
+            "127.0.0.1",
+            "",
+            vec!["HTTP_PROXY", "http_proxy", "ALL_PROXY"],
+        ),
+        ("localhost", "", vec!["HTTP_PROXY", "ALL_PROXY"]),
+        ("127.0.0.1", "profile", vec![]),
+    ] {
+        let server = FakeServer::start(vec![ok.clone()]);
+        let url = server.url.replace("127.0.0.1", host);
+        let extra = if extra == "profile" {
+            format!("proxy = \"{}\"\n", proxy.url())
+        } else {
+            String::new()
+        };
+        let env = profile(&url, &extra);
+        let proxy_url = proxy.url();
+        let vars: Vec<(&str, &str)> = vars.iter().map(|v| (*v, proxy_url.as_str())).collect();
+        let run = env.run_with(&["refresh"], None, &vars).expect(0);
+        let _ = run;
+        assert_eq!(server.requests(), 1, "{host}: the server saw the request");
+        assert!(
+            !proxy.log().contains("/token"),
+            "{host} {extra}: the proxy saw the request:\n{}",
+            proxy.log()
+        );
+    }
+    // The proxy does work, for a name that is not `localhost` (when this machine's own
+    // name resolves to loopback, as Debian's /etc/hosts makes it).
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name = name.trim();
+    let resolves_here = std::net::ToSocketAddrs::to_socket_addrs(&(name, 80))
+        .is_ok_and(|mut a| a.all(|a| a.ip().is_loopback()));
+    if !name.is_empty() && resolves_here {
+        let server = FakeServer::start(vec![ok.clone()]);
+        let env = profile(
+            &server.url.replace("127.0.0.1", name),
+            "allow_insecure_http = true\n",
+        );
+        env.run_with(&["refresh"], None, &[("HTTP_PROXY", &proxy.url())])
+            .expect(0);
+        assert!(proxy.log().contains("/token"), "{}", proxy.log());
+    }
+}
+
+#[test]
+fn jwks_seeds_never_panic() {
+    let dir = crate::support::repo_root().join("fuzz/seeds/jwks");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        octoken::fuzzing::jwks(&std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    for edge in [
+        &b""[..],
+        b"{\"keys\":[{\"kty\":\"RSA\",\"n\":\"\",\"e\":\"\"}]}",
+        b"{\"keys\":[{\"kty\":\"EC\",\"x\":\"\",\"y\":\"\"}]}",
+        b"{\"keys\":[{\"kty\":\"OKP\",\"x\":\"\"}]}",
+        b"{\"keys\":[{}, [], 1, null, \"k\"]}",
+    ] {
+        octoken::fuzzing::jwks(edge);
+    }
+}

@@ -11,6 +11,7 @@ use crate::oauth::pkce::{Pkce, random_token};
 use crate::oauth::{ClientAuth, discovery::Metadata};
 use crate::open_url::{self, Browser};
 use crate::output;
+use crate::sanitize;
 use crate::settings::ProfileSettings;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -104,7 +105,11 @@ pub fn sign_in(
     let code = match event {
         Event::Callback(Callback::Code { code }) => code,
         Event::Callback(Callback::Error { error, description }) => {
-            let detail = description.map(|d| format!(": {d}")).unwrap_or_default();
+            // Both came from whoever called the listener: inert text only.
+            let error = sanitize::foreign(&error, 100);
+            let detail = description
+                .map(|d| format!(": {}", sanitize::foreign(&d, 300)))
+                .unwrap_or_default();
             return Err(Error::LoginRequired {
                 message: format!("the provider refused the sign-in ({error}{detail})"),
                 hint: format!("sign in and allow access, then run `{login}` again"),
@@ -114,7 +119,8 @@ pub fn sign_in(
             return Err(Error::Other {
                 message: format!(
                     "the sign-in answer names issuer {}, not {} (RFC 9207 mix-up defence); nothing was saved",
-                    got.as_deref().unwrap_or("(none)"),
+                    got.as_deref()
+                        .map_or_else(|| "(none)".into(), |g| sanitize::foreign(g, 200)),
                     profile.issuer.as_deref().unwrap_or("?")
                 ),
                 hint: Some("check that --issuer is the server you signed in at".into()),
@@ -165,8 +171,7 @@ fn check_id_token(
     match &metadata.jwks_uri {
         Some(jwks_uri) => {
             let resp = network.get("JWKS endpoint", jwks_uri)?;
-            let jwks: serde_json::Value = serde_json::from_slice(&resp.body)
-                .map_err(|_| invalid("the provider's JWKS is not JSON".into()))?;
+            let jwks = id_token::parse_jwks(&resp).map_err(invalid)?;
             id_token::verify_signature(id_token, &jwks).map_err(invalid)?;
             output::debug(1, "ID token signature verified");
         }

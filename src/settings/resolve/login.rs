@@ -136,6 +136,18 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         },
     };
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
+    if let Some(url) = proxy.as_deref().and_then(|p| url::Url::parse(p).ok())
+        && (!url.username().is_empty() || url.password().is_some())
+    {
+        // config.toml is no place for a password.
+        return Err(Error::Usage {
+            message: "--proxy must not carry credentials (they would be saved in config.toml)"
+                .into(),
+            hint: Some(
+                "give the proxy without user:password and put the full URL in HTTPS_PROXY in the environment instead".into(),
+            ),
+        });
+    }
     let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
     Ok(LoginSettings {
         issuer,
