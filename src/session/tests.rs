@@ -581,3 +581,23 @@ fn an_expired_token_or_a_rejected_login_is_never_served() {
         .unwrap_err();
     assert_eq!(err.exit_code(), crate::error::exit::LOGIN_REQUIRED);
 }
+
+#[test]
+fn only_invalid_grant_rereads_the_store_a_temporary_failure_never_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = profile(dir.path(), Grant::RefreshToken);
+    let store = Memory::holding(Some("rt-1"), None);
+    // Another process rotates meanwhile, but the answer was a 503: no second request
+    // with the new token (only invalid_grant means "maybe it rotated").
+    let other = store.clone();
+    let rotate_then_fail: Reply = Box::new(move || {
+        *other.secrets.borrow_mut() = Some(StoredSecrets::new(Some(Secret::new("rt-2")), None));
+        json(503, r#"{"error":"temporarily_unavailable"}"#)
+    });
+    let (endpoint, sent) = Scripted::new(vec![rotate_then_fail]);
+    let err = session(&settings, &store, endpoint)
+        .refresh(Mode::Always, None)
+        .unwrap_err();
+    assert_eq!(err.exit_code(), crate::error::exit::TEMPORARY);
+    assert_eq!(*sent.borrow(), ["rt-1"]);
+}
