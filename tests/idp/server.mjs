@@ -23,6 +23,11 @@
 //                              (counted and logged like any request); {} clears it
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
+//
+// oidc-provider is pinned to 8.8.x, the last line whose supported runtime includes
+// Node.js 20 (Debian's `nodejs`): every 9.x warns "Unsupported runtime. Use Node.js
+// v22.x" on it. 8.8 has everything the tests use (device flow, resource indicators
+// with JWT access tokens, revocation, introspection, client credentials).
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
