@@ -12,6 +12,7 @@ mod chromium;
 mod concurrency;
 mod errors;
 mod fuzz_seeds;
+mod help;
 mod hostile;
 mod import;
 mod keyring;
