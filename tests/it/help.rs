@@ -1,5 +1,6 @@
-//! What a new user reads: `--help` at 80 columns, the man pages' reference sections,
-//! and the README tables generated from the same data (src/reference.rs).
+//! What a new user meets first: `--help` at 80 columns, the man pages' reference
+//! sections, the README tables generated from the same data (src/reference.rs), and the
+//! bundled provider started by hand as README shows.
 
 use crate::support::{TestEnv, repo_root};
 use std::collections::BTreeSet;
@@ -380,4 +381,46 @@ fn help_fits_80_columns_with_global_options_apart_and_every_flag_explained() {
     assert!(client_id.contains("Client ID"), "{client_id}");
     let format = help_of(&["token", "-h"], "--format");
     assert!(format.contains("raw, json, header"), "{format}");
+}
+
+/// `node tests/idp/server.mjs --layout keycloak &`: a background job's stdin is
+/// /dev/null, and the provider must keep running until it is signalled.
+#[test]
+fn bundled_provider_runs_in_the_background_by_hand() {
+    use std::io::BufRead;
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    assert!(readme.contains("node tests/idp/server.mjs --layout keycloak --port 8080 &"));
+    let mut child = std::process::Command::new("node")
+        .arg(repo_root().join("tests/idp/server.mjs"))
+        .args(["--layout", "keycloak"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    let mut ready = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut ready)
+        .unwrap();
+    let ready: serde_json::Value = serde_json::from_str(&ready).expect("the ready line");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let still_running = child.try_wait().unwrap().is_none();
+    let issuer = ready["issuer"].as_str().unwrap().to_string();
+    let discovery = still_running.then(|| {
+        crate::support::idp::http_get(&format!("{issuer}/.well-known/openid-configuration"))
+    });
+    // SIGTERM, as `kill %1` sends, ends it.
+    let _ = std::process::Command::new("kill")
+        .arg(child.id().to_string())
+        .status();
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(still_running, "the provider exited with stdin closed");
+    assert!(discovery.unwrap().contains(&issuer));
+    assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
+    assert!(
+        !stderr.contains("Unsupported runtime"),
+        "oidc-provider does not support this Node.js: {stderr}"
+    );
 }
