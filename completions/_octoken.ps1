@@ -49,7 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         }
         'octoken;login' {
             [CompletionResult]::new('--issuer', '--issuer', [CompletionResultType]::ParameterName, 'Issuer URL; endpoints are discovered from it once, here')
-            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'client-id')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'Client ID registered at the provider (saved in the profile)')
             [CompletionResult]::new('--auth-method', '--auth-method', [CompletionResultType]::ParameterName, 'How the client authenticates at the token endpoint')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to ask for [default: "openid offline_access"]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where to keep the refresh token and client secret [default: keyring]')
@@ -83,7 +83,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh when the cached token has fewer seconds than this left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Which token to print')
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the token')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Variable name for --format env')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')

@@ -45,7 +45,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;login'= {
             cand --issuer 'Issuer URL; endpoints are discovered from it once, here'
-            cand --client-id 'client-id'
+            cand --client-id 'Client ID registered at the provider (saved in the profile)'
             cand --auth-method 'How the client authenticates at the token endpoint'
             cand --scope 'Scopes to ask for [default: "openid offline_access"]'
             cand --store 'Where to keep the refresh token and client secret [default: keyring]'
@@ -78,7 +78,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
             cand --type 'Which token to print'
-            cand --format 'How to print the token'
+            cand --format 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)'
             cand --env 'Variable name for --format env'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'

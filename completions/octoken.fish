@@ -44,7 +44,7 @@ complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a ma
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l issuer -d 'Issuer URL; endpoints are discovered from it once, here' -r
-complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-id -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-id -d 'Client ID registered at the provider (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-method -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'client_secret_basic: id and secret in an HTTP Basic header'
 post\t'client_secret_post: id and secret in the form body'
 none\t'A public client: no secret'"
@@ -77,7 +77,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Re
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l type -d 'Which token to print' -r -f -a "access\t'The OAuth 2.0 access token'
 id\t'The OpenID Connect ID token (a JWT for the client itself)'"
-complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token' -r -f -a "raw\t'The token and a newline'
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)' -r -f -a "raw\t'The token and a newline'
 json\t'A JSON object: access_token, token_type, expires_at, expires_in, scope'
 header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
 env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"

@@ -11,7 +11,7 @@ const HELP: &str = "\
 {usage-heading} {usage}
 
 Log in and out:
-  login        Sign in (browser, --device, --refresh-token-stdin, client credentials)
+  login        Sign in (browser, device flow, token import, client credentials)
   logout       Revoke the refresh token and delete the stored secrets
 
 Use tokens:
@@ -35,10 +35,14 @@ Shell:
 Options:
 {options}
 
-Run `octoken help <command>` for examples.
-Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required,
-5 temporary (retry later), 6 secure storage unavailable, 130 interrupted.
+Run `octoken help <command>` for examples, `man octoken` for the reference.
+{exit-codes}
 ";
+
+/// The top-level help: `HELP` with the exit-code line from the reference table.
+fn help_template() -> String {
+    HELP.replace("{exit-codes}", &crate::reference::exit_status_summary(78))
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -49,7 +53,7 @@ Exit codes: 0 ok, 1 error, 2 usage, 3 configuration, 4 login required,
         Log in once, keep the offline refresh token in the OS keyring, and print fresh \
         access tokens for curl, cron jobs and CI:\n\n    \
         curl -H \"Authorization: Bearer $(octoken token)\" https://api.example.com/",
-    help_template = HELP
+    help_template = help_template()
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -61,13 +65,26 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Profile to use
-    #[arg(short, long, global = true, env = env::OCTOKEN_PROFILE, default_value = "default")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = env::OCTOKEN_PROFILE,
+        default_value = "default",
+        help_heading = "Global options"
+    )]
     pub profile: String,
     /// Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, help_heading = "Global options")]
     pub verbose: u8,
     /// Print no summaries on stderr (errors and warnings still show)
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        conflicts_with = "verbose",
+        help_heading = "Global options"
+    )]
     pub quiet: bool,
 }
 
@@ -77,9 +94,12 @@ pub enum Command {
     #[command(after_help = "Examples:
   octoken login --issuer https://id.example.com/realms/main --client-id cli
   octoken login -p lab --issuer https://id.example.com --client-id cli --device
-  octoken login --issuer URL --client-id portal --redirect-uri http://localhost:3000/auth/oauth2/callback
-  octoken login --issuer URL --client-id cli --refresh-token-stdin < refresh-token.txt
-  OCTOKEN_CLIENT_SECRET=... octoken login --grant client-credentials --issuer URL --client-id svc")]
+  octoken login --issuer URL --client-id portal \\
+      --redirect-uri http://localhost:3000/auth/oauth2/callback
+  octoken login --issuer URL --client-id cli \\
+      --refresh-token-stdin < refresh-token.txt
+  OCTOKEN_CLIENT_SECRET=... octoken login --grant client-credentials \\
+      --issuer URL --client-id svc")]
     Login(Box<LoginArgs>),
     /// Print a fresh access token (cached while valid, refreshed when not)
     #[command(after_help = "Examples:
@@ -90,7 +110,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Run a command with a fresh access token in its environment
     #[command(after_help = "Examples:
-  octoken exec -- sh -c 'curl -H \"Authorization: Bearer $OCTOKEN_ACCESS_TOKEN\" https://api.example.com/'
+  octoken exec --env TOKEN -- \\
+      sh -c 'curl -H \"Authorization: Bearer $TOKEN\" https://api.example.com/'
   octoken exec --env API_TOKEN -- ./upload-measurements")]
     Exec(ExecArgs),
     /// Refresh now and store the new tokens (a keepalive for cron)
@@ -99,23 +120,39 @@ pub enum Command {
   octoken refresh --if-older-than 7d -q     # hourly from cron, refreshes weekly")]
     Refresh(RefreshArgs),
     /// Show a profile's settings and token state (never secrets)
+    #[command(after_help = "Examples:
+  octoken status
+  octoken -p lab status --json")]
     Status(StatusArgs),
     /// Decode the current access token (or a JWT on stdin) locally; no signature check
+    #[command(after_help = "Examples:
+  octoken inspect
+  printf '%s' \"$JWT\" | octoken inspect -")]
     Inspect(InspectArgs),
     /// Ask the server whether a token is active (RFC 7662; confidential clients)
+    #[command(after_help = "Examples:
+  octoken introspect
+  octoken introspect --refresh-token")]
     Introspect(IntrospectArgs),
     /// Revoke the refresh token and delete the stored secrets
+    #[command(after_help = "Examples:
+  octoken logout
+  octoken -p lab logout --local     # the server is gone: forget it here")]
     Logout(LogoutArgs),
     /// A git credential helper: answers git's `get` with a fresh access token
     #[command(after_help = "Examples:
-  git config --global credential.https://git.example.com.helper '!octoken -p work git-credential'
-  git config --global credential.https://bitbucket.org.helper '!octoken git-credential --username x-token-auth'")]
+  git config --global credential.https://git.example.com.helper \\
+      '!octoken -p work git-credential'
+  git config --global credential.https://bitbucket.org.helper \\
+      '!octoken git-credential --username x-token-auth'")]
     GitCredential(GitCredentialArgs),
     /// A kubectl exec credential plugin: prints an ExecCredential with a fresh token
     #[command(after_help = "Examples:
-  octoken -p work kube-credential --print-kubeconfig-user work >> ~/.kube/config   # then edit
-  kubectl config set-credentials work --exec-api-version=client.authentication.k8s.io/v1 \
-    --exec-command=octoken --exec-arg=-p,work,kube-credential --exec-interactive-mode=Never")]
+  octoken -p work kube-credential --print-kubeconfig-user work
+  kubectl config set-credentials work \\
+      --exec-api-version=client.authentication.k8s.io/v1 \\
+      --exec-command=octoken --exec-arg=-p,work,kube-credential \\
+      --exec-interactive-mode=Never")]
     KubeCredential(KubeCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
@@ -148,6 +185,7 @@ pub struct ProfilesArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to print the script for
     pub shell: clap_complete::Shell,
 }
 
@@ -218,6 +256,7 @@ pub struct LoginArgs {
     /// Issuer URL; endpoints are discovered from it once, here
     #[arg(long, value_name = "URL")]
     pub issuer: Option<String>,
+    /// Client ID registered at the provider (saved in the profile)
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// How the client authenticates at the token endpoint
@@ -346,7 +385,7 @@ pub struct TokenArgs {
     /// Which token to print
     #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Access)]
     pub token_type: TokenTypeArg,
-    /// How to print the token
+    /// How to print the token: raw, json, header (for curl -H @-) or env (for eval)
     #[arg(long, value_enum, default_value_t = TokenFormatArg::Raw)]
     pub format: TokenFormatArg,
     /// Variable name for --format env

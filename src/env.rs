@@ -1,5 +1,7 @@
 //! Every environment variable octoken reads, in one place. Nothing else in the crate
-//! calls `std::env::var` (enforced by `clippy.toml`).
+//! calls `std::env::var` (enforced by `clippy.toml`). The names libraries read for us
+//! are here too, so that `reference::ENVIRONMENT` (the man pages' and README's table)
+//! can list exactly this file's names; `tests/it/help.rs` checks both directions.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -30,6 +32,22 @@ pub const TERM: &str = "TERM";
 /// whose `apiVersion` the answer must repeat and whose `spec.interactive` says whether a
 /// person is at the terminal.
 pub const KUBERNETES_EXEC_INFO: &str = "KUBERNETES_EXEC_INFO";
+
+// Read by libraries, never by octoken's code: named here for the reference table.
+
+/// Proxy for https:// requests (reqwest's `system-proxy`; `--proxy` wins).
+pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+/// Proxy for http:// requests (reqwest's `system-proxy`; `--proxy` wins).
+pub const HTTP_PROXY: &str = "HTTP_PROXY";
+/// Proxy for both, when the specific one is unset (reqwest's `system-proxy`).
+pub const ALL_PROXY: &str = "ALL_PROXY";
+/// Hosts reached without a proxy (reqwest's `system-proxy`).
+pub const NO_PROXY: &str = "NO_PROXY";
+/// Trusted CA certificates instead of the system's (rustls-native-certs).
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+/// Directories of trusted CA certificates (rustls-native-certs).
+pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
+
 /// Test setting: when set, saving secrets fails, to exercise the recovery file.
 pub const OCTOKEN_TEST_FAIL_SECRET_WRITES: &str = "OCTOKEN_TEST_FAIL_SECRET_WRITES";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.

@@ -19,6 +19,9 @@ mod open_url;
 mod output;
 mod paths;
 mod profile_name;
+/// The reference tables (exit codes, environment, files) the man pages and README share.
+#[doc(hidden)]
+pub mod reference;
 mod sanitize;
 mod secret;
 mod session;

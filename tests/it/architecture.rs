@@ -30,6 +30,8 @@ const LAYERS: &[&[&str]] = &[
     &["output"],
     // Leaves: every room may use them.
     &["access_token", "jwt"],
+    // Reference tables as data (exit codes, environment, files): names only env's.
+    &["reference"],
     &["secret", "env", "profile_name", "sanitize"],
 ];
 

@@ -15,6 +15,7 @@ mod files;
 mod first_contact;
 mod fuzz_seeds;
 mod git;
+mod help;
 mod hostile;
 mod import;
 mod keyring;

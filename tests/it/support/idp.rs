@@ -93,7 +93,10 @@ impl Idp {
             "run `npm ci --prefix tests/idp` first (tests/run does it)"
         );
         let mut cmd = Command::new("node");
+        // --exit-with-stdin: the provider ends with the test process even on a panic
+        // that skips Drop (the pipe closes when the process dies).
         cmd.arg(dir.join("server.mjs"))
+            .arg("--exit-with-stdin")
             .args(["--access-ttl", &options.access_ttl.to_string()])
             .args([
                 "--layout",
