@@ -1,27 +1,33 @@
 //! The accept loop: one short-lived thread per connection, a bounded number of them.
 //!
 //! Every other local user can connect, so nothing a client does may stop the loop or
-//! grow the process: each connection gets HEAD_DEADLINE to send its request head (read
-//! with the caps in request.rs) and one answer; at most MAX_CONNECTIONS are served at
-//! once and further ones are closed at once, so held-open sockets cannot use up the
-//! process's descriptors; an accept error (EMFILE, say) is waited out, never fatal.
+//! grow the process. Each connection gets HEAD_DEADLINE to send its request head (read
+//! with the caps in request.rs) and then one answer. At most MAX_WAITING connections
+//! may be waiting for their head: a new one closes the oldest, so a flood of idle
+//! sockets cannot lock out the browser, whose head follows its connect at once. Threads
+//! are capped at MAX_THREADS besides, and an accept error (EMFILE, say) is waited out,
+//! never fatal.
 
 use super::request::{self, Refused};
 use super::response::Answer;
 use super::route::Router;
 use crate::output;
+use std::collections::VecDeque;
 use std::io::Read;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// How long a client has to send its whole request head, however it trickles it.
 pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 /// How long a client may take to read the answer (a few hundred bytes).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections served at once. A browser opens a handful.
-pub const MAX_CONNECTIONS: usize = 64;
+/// Connections waiting for their head at once. A browser opens a handful.
+pub const MAX_WAITING: usize = 64;
+/// Connection threads at once: the waiting ones, the ones answering, and the closed
+/// ones still winding down.
+pub const MAX_THREADS: usize = 4 * MAX_WAITING;
 /// Small: a connection thread parses one head and formats one page.
 const THREAD_STACK: usize = 256 * 1024;
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -29,7 +35,10 @@ const LAST_BACKOFF: Duration = Duration::from_secs(1);
 
 struct Shared {
     router: Router,
-    active: AtomicUsize,
+    threads: AtomicUsize,
+    /// The connections still sending their head, oldest first, each with its number.
+    waiting: Mutex<VecDeque<(u64, TcpStream)>>,
+    next_id: AtomicU64,
     /// Set once the login has its answer: the loop then ends and the socket closes.
     stop: AtomicBool,
     addr: SocketAddr,
@@ -46,7 +55,9 @@ pub fn spawn(socket: TcpListener, router: Router) {
     };
     let shared = Arc::new(Shared {
         router,
-        active: AtomicUsize::new(0),
+        threads: AtomicUsize::new(0),
+        waiting: Mutex::new(VecDeque::new()),
+        next_id: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         addr,
     });
@@ -76,28 +87,66 @@ fn accept_loop(socket: &TcpListener, shared: &Arc<Shared>) {
     }
 }
 
-/// Counts a connection in while it lives.
-struct Slot(Arc<Shared>);
+impl Shared {
+    /// The waiting list, even if a thread panicked holding it (it holds no invariant
+    /// a panic could break).
+    fn waiting(&self) -> MutexGuard<'_, VecDeque<(u64, TcpStream)>> {
+        self.waiting.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a connection to the waiting list, closing the oldest ones beyond the cap.
+    fn wait_for_head(&self, id: u64, stream: TcpStream) {
+        let mut waiting = self.waiting();
+        while waiting.len() >= MAX_WAITING {
+            let Some((_, oldest)) = waiting.pop_front() else {
+                break;
+            };
+            // Its thread's read ends at once and the thread exits.
+            let _ = oldest.shutdown(Shutdown::Both);
+            output::debug(1, "the sign-in listener closed its oldest idle connection");
+        }
+        waiting.push_back((id, stream));
+    }
+
+    fn head_done(&self, id: u64) {
+        self.waiting().retain(|(each, _)| *each != id);
+    }
+}
+
+/// A connection's thread, counted while it lives.
+struct Slot {
+    shared: Arc<Shared>,
+    id: u64,
+}
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.active.fetch_sub(1, Ordering::SeqCst);
+        self.shared.head_done(self.id);
+        self.shared.threads.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
-    if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-        shared.active.fetch_sub(1, Ordering::SeqCst);
+    if shared.threads.fetch_add(1, Ordering::SeqCst) >= MAX_THREADS {
+        shared.threads.fetch_sub(1, Ordering::SeqCst);
         output::debug(1, "the sign-in listener is busy: closed a connection");
         return; // dropping the stream closes it and frees its descriptor now
     }
-    let slot = Slot(Arc::clone(shared));
+    let slot = Slot {
+        shared: Arc::clone(shared),
+        id: shared.next_id.fetch_add(1, Ordering::SeqCst),
+    };
+    // A second handle, so the waiting list can close the connection from outside.
+    let Ok(handle) = stream.try_clone() else {
+        return; // out of descriptors: the slot and the stream drop, the connection closes
+    };
+    shared.wait_for_head(slot.id, handle);
     let spawned = std::thread::Builder::new()
         .name("loopback-conn".into())
         .stack_size(THREAD_STACK)
         .spawn(move || {
-            let shared = &slot.0;
-            if handle(stream, &shared.router) {
+            let shared = &slot.shared;
+            if serve_connection(stream, shared, slot.id) {
                 shared.stop.store(true, Ordering::SeqCst);
                 // The accept loop is blocked in accept(): a connection wakes it to stop.
                 let _ = TcpStream::connect_timeout(&shared.addr, Duration::from_secs(1));
@@ -113,20 +162,23 @@ fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
 }
 
 /// Reads one head, answers it, closes. True when that answer ended the login's wait.
-fn handle(stream: TcpStream, router: &Router) -> bool {
+fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> bool {
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let input = Deadline {
         stream: &stream,
         until: Instant::now() + HEAD_DEADLINE,
     };
-    let (answer, finished) = match request::read_head(input) {
+    let head = request::read_head(input);
+    // Answering is bounded by the write timeout: no longer evictable.
+    shared.head_done(id);
+    let (answer, finished) = match head {
         Ok(head) => {
-            let reply = router.answer(&head);
+            let reply = shared.router.answer(&head);
             (reply.answer, reply.finished)
         }
         Err(refused) => {
             let Some(status) = refused.status() else {
-                return false; // gone or stalled: nobody to answer
+                return false; // gone, stalled or closed as the oldest: nobody to answer
             };
             if refused != Refused::Malformed {
                 output::debug(1, format!("refused an oversized request ({status})"));
