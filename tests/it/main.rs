@@ -14,6 +14,7 @@ mod fuzz_seeds;
 mod hostile;
 mod import;
 mod keyring;
+mod listener;
 mod login;
 mod refresh;
 mod servers;
