@@ -176,6 +176,7 @@ fn an_endless_request_line_or_header_costs_no_memory() {
         })
     };
     let chunk = vec![b'a'; 64 * 1024];
+    let mut sent_each = Vec::new();
     for start in [&b"GET /callback?"[..], b"GET / HTTP/1.1\r\nX-Flood: "] {
         let mut stream = TcpStream::connect(&login.authority).unwrap();
         stream
@@ -190,12 +191,15 @@ fn an_endless_request_line_or_header_costs_no_memory() {
                 Err(_) => break,
             }
         }
-        assert!(sent < 200 << 20, "the listener read all {sent} bytes");
+        sent_each.push(sent);
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let most = sampler.join().unwrap();
     assert!(most > 0, "no /proc/{pid}/status");
     assert!(most < 64 * 1024, "octoken grew to {most} KiB resident");
+    for sent in sent_each {
+        assert!(sent < 200 << 20, "the listener read all {sent} bytes");
+    }
     login.complete_in_browser(&env);
 }
 
