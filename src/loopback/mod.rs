@@ -135,10 +135,9 @@ impl Listener {
             hosts: self.hosts,
             authorization_url,
             expected,
-            events,
             answered: AtomicBool::new(false),
         };
-        server::spawn(self.socket, router);
+        server::spawn(self.socket, router, events);
     }
 }
 

@@ -8,6 +8,7 @@
 //! are capped at MAX_THREADS besides, and an accept error (EMFILE, say) is waited out,
 //! never fatal.
 
+use super::Event;
 use super::request::{self, Refused};
 use super::response::Answer;
 use super::route::Router;
@@ -18,6 +19,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
 
 /// How long a client has to send its whole request head, however it trickles it.
 pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
@@ -35,6 +37,7 @@ const LAST_BACKOFF: Duration = Duration::from_secs(1);
 
 struct Shared {
     router: Router,
+    events: UnboundedSender<Event>,
     threads: AtomicUsize,
     /// The connections still sending their head, oldest first, each with its number.
     waiting: Mutex<VecDeque<(u64, TcpStream)>>,
@@ -45,7 +48,7 @@ struct Shared {
 }
 
 /// Runs the accept loop on its own thread until the router says the login is answered.
-pub fn spawn(socket: TcpListener, router: Router) {
+pub fn spawn(socket: TcpListener, router: Router, events: UnboundedSender<Event>) {
     let addr = match socket.local_addr() {
         Ok(addr) => addr,
         Err(e) => {
@@ -55,6 +58,7 @@ pub fn spawn(socket: TcpListener, router: Router) {
     };
     let shared = Arc::new(Shared {
         router,
+        events,
         threads: AtomicUsize::new(0),
         waiting: Mutex::new(VecDeque::new()),
         next_id: AtomicU64::new(0),
@@ -146,7 +150,8 @@ fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
         .stack_size(THREAD_STACK)
         .spawn(move || {
             let shared = &slot.shared;
-            if serve_connection(stream, shared, slot.id) {
+            if let Some(event) = serve_connection(stream, shared, slot.id) {
+                let _ = shared.events.send(event);
                 shared.stop.store(true, Ordering::SeqCst);
                 // The accept loop is blocked in accept(): a connection wakes it to stop.
                 let _ = TcpStream::connect_timeout(&shared.addr, Duration::from_secs(1));
@@ -161,8 +166,8 @@ fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
     }
 }
 
-/// Reads one head, answers it, closes. True when that answer ended the login's wait.
-fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> bool {
+/// Reads one head, answers it, closes. The event when that answer ended the login's wait.
+fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> Option<Event> {
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let input = Deadline {
         stream: &stream,
@@ -171,24 +176,24 @@ fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> bool {
     let head = request::read_head(input);
     // Answering is bounded by the write timeout: no longer evictable.
     shared.head_done(id);
-    let (answer, finished) = match head {
+    let (answer, event) = match head {
         Ok(head) => {
             let reply = shared.router.answer(&head);
-            (reply.answer, reply.finished)
+            (reply.answer, reply.event)
         }
         Err(refused) => {
             let Some(status) = refused.status() else {
-                return false; // gone, stalled or closed as the oldest: nobody to answer
+                return None; // gone, stalled or closed as the oldest: nobody to answer
             };
             if refused != Refused::Malformed {
                 output::debug(1, format!("refused an oversized request ({status})"));
             }
-            (Answer::page(status, super::pages::bad_request()), false)
+            (Answer::page(status, super::pages::bad_request()), None)
         }
     };
     answer.write_to(&stream);
     let _ = stream.shutdown(Shutdown::Write);
-    finished
+    event
 }
 
 /// A stream whose reads all end by one instant: a read timeout alone would let a
