@@ -91,6 +91,22 @@ pub mod fuzzing {
         );
     }
 
+    /// Bytes a client sends to the loopback listener: its request head is read with
+    /// byte caps and must come out a head or a refusal.
+    pub fn listener_request(data: &[u8]) {
+        use crate::loopback::request::{self, MAX_HEADERS, MAX_LINE};
+        match request::read_head(data) {
+            Ok(head) => assert!(head.target.len() < MAX_LINE && head.method.len() < MAX_LINE),
+            Err(refused) => {
+                let _ = refused.status();
+            }
+        }
+        // The caps hold however much is sent: at most this much is ever consumed.
+        let mut reader = data;
+        let _ = request::read_head(&mut reader);
+        assert!(data.len() - reader.len() <= MAX_LINE + MAX_HEADERS + 4096);
+    }
+
     /// A config file's text.
     pub fn config(text: &str) {
         let _ = crate::config::Config::parse(text, std::path::Path::new("config.toml"));

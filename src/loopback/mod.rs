@@ -1,16 +1,27 @@
 //! The loopback redirect listener (RFC 8252 section 7.3): binds loopback only, answers
-//! `GET /` with a redirect to the authorization URL (a short URL to print and open),
-//! ignores requests that are not this login's, answers the real callback once, closes.
-//! The code exchange happens in the flow, not here.
+//! `GET /<random>` with a redirect to the authorization URL (a short URL to print and
+//! open), ignores requests that are not this login's, answers the real callback once,
+//! closes. The code exchange happens in the flow, not here.
+//!
+//! Every local user, and any web page through DNS rebinding, can reach the port; the
+//! files below each hold one part of standing up to that:
+//! request.rs reads a request head with byte caps, server.rs bounds connections and
+//! time, route.rs checks `Host` and paths, callback.rs checks what the callback carries.
 
 pub mod callback;
+mod limits;
 pub mod pages;
+pub mod request;
+mod response;
+mod route;
+mod server;
 
 use crate::error::{Error, Result};
-use crate::output;
 use crate::secret::Secret;
 use callback::{Callback, Expect, Outcome};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use ring::rand::SecureRandom;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::sync::atomic::AtomicBool;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// What the listener (or a pasted URL) reports to the waiting flow.
@@ -21,11 +32,15 @@ pub enum Event {
 }
 
 pub struct Listener {
-    server: tiny_http::Server,
+    socket: TcpListener,
     path: String,
+    entry_path: String,
+    hosts: Vec<String>,
     /// The redirect_uri sent to the provider.
     pub redirect_uri: String,
-    /// `http://127.0.0.1:PORT/`: redirects to the authorization URL.
+    /// `http://127.0.0.1:PORT/<32 hex digits>`: redirects to the authorization URL.
+    /// Unguessable, because that URL carries `state`: another local user who could
+    /// fetch it could deliver their own code with it (login CSRF).
     pub local_url: String,
 }
 
@@ -61,12 +76,9 @@ impl Listener {
             ),
             Some(raw) => parse_redirect_uri(raw)?,
         };
-        let server = tiny_http::Server::http(addr).map_err(|e| {
-            let in_use = e
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::AddrInUse)
-                || e.to_string().contains("in use");
-            if in_use {
+        limits::raise_open_files();
+        let socket = TcpListener::bind(addr).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
                 Error::Other {
                     message: format!(
                         "port {} on {} is already in use, so the provider's redirect cannot be received",
@@ -82,11 +94,10 @@ impl Listener {
                 Error::other(format!("cannot listen on {addr}: {e}"))
             }
         })?;
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map(|a| a.port())
-            .unwrap_or(addr.port());
+        let bound = socket
+            .local_addr()
+            .map_err(|e| Error::other(format!("cannot listen on {addr}: {e}")))?;
+        let port = bound.port();
         let authority = if host.contains(':') {
             format!("[{host}]:{port}")
         } else {
@@ -96,15 +107,18 @@ impl Listener {
             Some(raw) => raw.to_string(),
             None => format!("http://{authority}{path}"),
         };
-        let ip_authority = match addr.ip() {
+        let ip_authority = match bound.ip() {
             IpAddr::V6(ip) => format!("[{ip}]:{port}"),
             IpAddr::V4(ip) => format!("{ip}:{port}"),
         };
+        let entry_path = format!("/{}", random_hex_128()?);
         Ok(Listener {
-            server,
+            socket,
+            hosts: route::allowed_hosts(bound, &host),
             path,
             redirect_uri,
-            local_url: format!("http://{ip_authority}/"),
+            local_url: format!("http://{ip_authority}{entry_path}"),
+            entry_path,
         })
     }
 
@@ -115,75 +129,25 @@ impl Listener {
         expected: Expected,
         events: UnboundedSender<Event>,
     ) {
-        std::thread::spawn(move || {
-            for request in self.server.incoming_requests() {
-                if let Some(event) = self.answer(request, &authorization_url, &expected) {
-                    let _ = events.send(event);
-                    // Answered once: dropping the server closes the socket.
-                    return;
-                }
-            }
-        });
-    }
-
-    fn answer(
-        &self,
-        request: tiny_http::Request,
-        authorization_url: &str,
-        expected: &Expected,
-    ) -> Option<Event> {
-        let (path, query) = request
-            .url()
-            .split_once('?')
-            .map_or((request.url(), ""), |(p, q)| (p, q));
-        let (path, query) = (path.to_string(), query.to_string());
-        if *request.method() != tiny_http::Method::Get {
-            respond(request, 405, &pages::not_found(), None);
-            return None;
-        }
-        if path == "/" && self.path != "/" {
-            respond(request, 302, "", Some(authorization_url));
-            return None;
-        }
-        if path != self.path {
-            respond(request, 404, &pages::not_found(), None);
-            return None;
-        }
-        match expected.check(&query) {
-            Outcome::Accepted(Callback::Code { code }) => {
-                respond(request, 200, &pages::success(), None);
-                Some(Event::Callback(Callback::Code { code }))
-            }
-            Outcome::Accepted(Callback::Error { error, description }) => {
-                respond(request, 200, &pages::failure(&error), None);
-                Some(Event::Callback(Callback::Error { error, description }))
-            }
-            Outcome::WrongIssuer { got } => {
-                respond(request, 400, &pages::failure("issuer mismatch"), None);
-                Some(Event::WrongIssuer(got))
-            }
-            Outcome::Ignored(why) => {
-                output::debug(1, format!("ignored a request to the listener: {why}"));
-                respond(request, 400, &pages::ignored(), None);
-                None
-            }
-        }
+        let router = route::Router {
+            entry_path: self.entry_path,
+            callback_path: self.path,
+            hosts: self.hosts,
+            authorization_url,
+            expected,
+            answered: AtomicBool::new(false),
+        };
+        server::spawn(self.socket, router, events);
     }
 }
 
-fn respond(request: tiny_http::Request, status: u16, body: &str, location: Option<&str>) {
-    let header = |name: &str, value: &str| {
-        tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
-    };
-    let mut response = tiny_http::Response::from_string(body)
-        .with_status_code(status)
-        .with_header(header("Content-Type", "text/html; charset=utf-8"))
-        .with_header(header("Cache-Control", "no-store"))
-        .with_header(header("Referrer-Policy", "no-referrer"));
-    if let Some(location) = location {
-        response = response.with_header(header("Location", location));
-    }
-    let _ = request.respond(response);
+/// 128 random bits as 32 lowercase hex digits.
+fn random_hex_128() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| Error::other("the system's random source failed"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// A fixed redirect URI must be http on a loopback host with an explicit port.
@@ -229,5 +193,18 @@ mod tests {
         ] {
             assert!(parse_redirect_uri(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_local_url_is_an_unguessable_path() {
+        let listener = Listener::bind(None).unwrap();
+        let (origin, entry) = listener.local_url.rsplit_once('/').unwrap();
+        assert!(origin.starts_with("http://127.0.0.1:"), "{origin}");
+        assert_eq!(entry.len(), 32);
+        assert!(entry.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(listener.entry_path, format!("/{entry}"));
+        let other = Listener::bind(None).unwrap();
+        assert_ne!(other.entry_path, listener.entry_path);
+        assert!(listener.redirect_uri.ends_with("/callback"));
     }
 }

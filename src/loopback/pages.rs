@@ -25,6 +25,22 @@ pub fn ignored() -> String {
     )
 }
 
+/// Any request the listener cannot use: malformed, oversized, or another method.
+pub fn bad_request() -> String {
+    page(
+        "Bad request",
+        "octoken's sign-in listener could not use this request.",
+    )
+}
+
+/// A `Host` that is not this listener's (DNS rebinding, or a stray request).
+pub fn misdirected() -> String {
+    page(
+        "Wrong address",
+        "octoken's sign-in listener answers only at the address it printed.",
+    )
+}
+
 pub fn not_found() -> String {
     page("Not found", "octoken's sign-in listener has nothing here.")
 }

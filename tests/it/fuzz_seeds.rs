@@ -36,4 +36,10 @@ fn fuzz_seeds_and_edge_cases_never_panic() {
     for input in inputs("config") {
         octoken::fuzzing::config(&String::from_utf8_lossy(&input));
     }
+    for input in inputs("listener_request") {
+        octoken::fuzzing::listener_request(&input);
+    }
+    for input in inputs("jwks") {
+        octoken::fuzzing::jwks(&input);
+    }
 }

@@ -20,6 +20,7 @@ mod hostile;
 mod import;
 mod keyring;
 mod kubectl;
+mod listener;
 mod login;
 mod provider_down;
 mod refresh;
