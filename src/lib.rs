@@ -68,6 +68,7 @@ pub mod fuzzing {
             content_type: Some("application/json".into()),
             body: body.to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         };
         let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
         let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");

@@ -40,10 +40,13 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 token_type,
                 format,
                 env_name,
+                dpop_proof,
+                dpop_nonce,
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
             tools::check_kind_and_scope(kind, &fresh)?;
+            let dpop_proof = tools::dpop_proof(kind, dpop_proof, dpop_nonce)?;
             let global = global()?;
             Command::Token(TokenSettings {
                 profile: global.profile()?,
@@ -57,6 +60,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                     TokenFormatArg::Env => TokenFormat::Env,
                 },
                 env_name,
+                dpop_proof,
             })
         }
         CliCommand::Exec(args) => {
