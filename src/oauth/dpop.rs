@@ -7,9 +7,7 @@ use crate::secret::Secret;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
-use ring::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair,
-};
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 
@@ -66,7 +64,12 @@ pub struct DpopKey {
 
 impl std::fmt::Debug for DpopKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DpopKey({}, jkt {})", self.alg().as_str(), self.thumbprint())
+        write!(
+            f,
+            "DpopKey({}, jkt {})",
+            self.alg().as_str(),
+            self.thumbprint()
+        )
     }
 }
 
@@ -209,10 +212,7 @@ pub fn target_uri(url: &str) -> String {
 /// The origin a nonce belongs to (`https://host:port`): servers hand out nonces per
 /// server, not per URL.
 pub fn origin(url: &str) -> String {
-    url::Url::parse(url).map_or_else(
-        |_| url.to_string(),
-        |u| u.origin().ascii_serialization(),
-    )
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization())
 }
 
 /// What a token request needs to carry proofs: the key and the server's latest nonce.
@@ -249,7 +249,8 @@ impl DpopSigner {
 
     /// A proof for a token-endpoint POST with the latest nonce.
     pub fn token_proof(&self, url: &str, now: u64) -> Secret {
-        self.key.proof("POST", url, self.nonce().as_deref(), None, now)
+        self.key
+            .proof("POST", url, self.nonce().as_deref(), None, now)
     }
 }
 
@@ -269,7 +270,13 @@ mod tests {
             assert_eq!(again.thumbprint(), key.thumbprint());
             assert_eq!(again.alg(), alg);
             let token = Secret::new("at");
-            let proof = key.proof("GET", "https://api.example/x?y=1#f", Some("n"), Some(&token), 7);
+            let proof = key.proof(
+                "GET",
+                "https://api.example/x?y=1#f",
+                Some("n"),
+                Some(&token),
+                7,
+            );
             let parts: Vec<&str> = proof.expose().split('.').collect();
             let header = decode(parts[0]);
             let claims = decode(parts[1]);
@@ -324,6 +331,9 @@ mod tests {
         assert!(copy.learn_nonce("abc"));
         assert!(!signer.learn_nonce("abc"));
         assert_eq!(signer.nonce().as_deref(), Some("abc"));
-        assert_eq!(origin("https://a.example:8443/x/y?q"), "https://a.example:8443");
+        assert_eq!(
+            origin("https://a.example:8443/x/y?q"),
+            "https://a.example:8443"
+        );
     }
 }

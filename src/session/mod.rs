@@ -26,10 +26,10 @@ use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
+use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
 use crate::oauth::id_token;
-use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::{ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
@@ -37,9 +37,7 @@ use crate::secret::Secret;
 use crate::settings::{FreshSettings, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::{Backoff, State};
-use crate::store::{
-    self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, dpop_nonce, id_cache,
-};
+use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, dpop_nonce, id_cache};
 use std::cell::{Cell, OnceCell, RefCell};
 
 /// Where token requests go. The real one is the network; tests script the answers.
@@ -327,12 +325,18 @@ impl<'a> Session<'a> {
             .ok_or_else(|| {
                 Error::login_required(
                     &settings.name,
-                    format!("profile '{}' uses DPoP but no DPoP key is stored", settings.name),
+                    format!(
+                        "profile '{}' uses DPoP but no DPoP key is stored",
+                        settings.name
+                    ),
                 )
             })
             .and_then(|stored| {
                 DpopKey::from_stored(stored).map_err(|e| {
-                    Error::login_required(&settings.name, format!("{e} (profile '{}')", settings.name))
+                    Error::login_required(
+                        &settings.name,
+                        format!("{e} (profile '{}')", settings.name),
+                    )
                 })
             })?;
         let origin = dpop::origin(&settings.endpoints.token);
@@ -345,7 +349,9 @@ impl<'a> Session<'a> {
         let Some(nonce) = signer.and_then(DpopSigner::nonce) else {
             return;
         };
-        if let Err(e) = dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), &nonce) {
+        if let Err(e) =
+            dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), &nonce)
+        {
             output::debug(1, format!("could not keep the DPoP nonce: {e}"));
         }
     }

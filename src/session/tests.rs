@@ -106,7 +106,7 @@ fn json(status: u16, body: &str) -> HttpResponse {
         content_type: Some("application/json".into()),
         body: body.as_bytes().to_vec(),
         retry_after: None,
-            dpop_nonce: None,
+        dpop_nonce: None,
     }
 }
 

@@ -8,11 +8,11 @@ mod command;
 mod login;
 pub mod resolve;
 
+pub use command::DpopProofRequest;
 pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
     RefreshSettings, StatusSettings, TokenSettings,
 };
-pub use command::DpopProofRequest;
 pub use command::{
     GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
 };

@@ -14,7 +14,10 @@ const MAX_SERVERS: usize = 32;
 pub fn load(path: &Path) -> BTreeMap<String, String> {
     match fsutil::read_private(path) {
         Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            output::debug(1, format!("ignoring corrupt DPoP nonces {}: {e}", path.display()));
+            output::debug(
+                1,
+                format!("ignoring corrupt DPoP nonces {}: {e}", path.display()),
+            );
             BTreeMap::new()
         }),
         Ok(None) => BTreeMap::new(),

@@ -13,8 +13,8 @@ use crate::config::{Grant, Profile};
 use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
-use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::dpop::{DpopAlg, DpopKey, DpopSigner};
+use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::{AuthMethod, ClientAuth, OAuthError};
 use crate::output;
 use crate::secret::Secret;
@@ -192,7 +192,11 @@ fn dpop_key(alg: DpopAlg, metadata: &Metadata) -> Result<(DpopSigner, Secret)> {
     let (key, stored) = DpopKey::generate(alg);
     output::debug(
         1,
-        format!("new {} DPoP key, thumbprint {}", alg.as_str(), key.thumbprint()),
+        format!(
+            "new {} DPoP key, thumbprint {}",
+            alg.as_str(),
+            key.thumbprint()
+        ),
     );
     Ok((DpopSigner::new(key, None), stored))
 }

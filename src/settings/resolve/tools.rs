@@ -7,8 +7,8 @@ use crate::cli::{GitCredentialArgs, KubeCredentialArgs, TokenTypeArg};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::settings::{
-    Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, Global, KubeCredentialSettings,
-    KubeconfigUserSettings, LoginSettings, TokenKind,
+    Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, Global,
+    KubeCredentialSettings, KubeconfigUserSettings, LoginSettings, TokenKind,
 };
 
 /// The ExecCredential version kubectl gets when it does not say (no KUBERNETES_EXEC_INFO).
@@ -57,9 +57,8 @@ pub fn dpop_proof(
             hint: Some("drop --type id".into()),
         });
     }
-    let [method, url] = <[String; 2]>::try_from(args).map_err(|_| {
-        Error::usage("--dpop-proof takes two values: METHOD URL")
-    })?;
+    let [method, url] = <[String; 2]>::try_from(args)
+        .map_err(|_| Error::usage("--dpop-proof takes two values: METHOD URL"))?;
     let method = method.to_ascii_uppercase();
     if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
         return Err(Error::Usage {
@@ -72,7 +71,9 @@ pub fn dpop_proof(
         _ => {
             return Err(Error::Usage {
                 message: format!("'{url}' is not an http(s) URL"),
-                hint: Some("give the full URL of the API request, e.g. https://api.example.com/x".into()),
+                hint: Some(
+                    "give the full URL of the API request, e.g. https://api.example.com/x".into(),
+                ),
             });
         }
     }
