@@ -511,7 +511,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --dpop --dpop-alg --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -583,6 +583,10 @@ _octoken() {
                     ;;
                 --prompt-consent)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --dpop-alg)
+                    COMPREPLY=($(compgen -W "ES256 EdDSA" -- "${cur}"))
                     return 0
                     ;;
                 --profile)
@@ -719,7 +723,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --strict --type --format --env --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -742,6 +746,14 @@ _octoken() {
                     return 0
                     ;;
                 --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop-proof)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop-nonce)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -65,11 +65,14 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l browser -d 'Br
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l timeout -d 'Seconds to wait for the sign-in' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l prompt-consent -d 'Send prompt=consent when asking for offline_access (saved in the profile)' -r -f -a "true\t''
 false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'The DPoP key\'s algorithm (implies --dpop) [default: ES256]' -r -f -a "ES256\t'ECDSA P-256 with SHA-256'
+EdDSA\t'Ed25519'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-stdin -d 'Import a refresh token read from stdin instead of logging in through a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l device -d 'Device authorization (RFC 8628) for machines without a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l no-browser -d 'Only print the sign-in URL; you may paste the final redirect URL back here'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop -d 'Bind the tokens to a key of this profile with DPoP (RFC 9449); the key is kept in the profile\'s store'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -82,6 +85,8 @@ json\t'A JSON object: access_token, token_type, expires_at, expires_in, scope'
 header\t'`Authorization: Bearer <token>`, for `curl -H @-`'
 env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l env -d 'Variable name for --format env' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-proof -d 'Also sign a DPoP proof for this request to the API (a DPoP profile\'s key); with --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-nonce -d 'The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'

@@ -106,7 +106,8 @@ pub enum Command {
   curl -H \"Authorization: Bearer $(octoken token)\" https://api.example.com/
   octoken token --format header | curl -H @- https://api.example.com/
   eval \"$(octoken token --format env)\"
-  octoken token --scope read --min-ttl 300")]
+  octoken token --scope read --min-ttl 300
+  curl -H @<(octoken token --dpop-proof GET https://api.example.com/x --format header) https://api.example.com/x")]
     Token(TokenArgs),
     /// Run a command with a fresh access token in its environment
     #[command(after_help = "Examples:
@@ -317,6 +318,23 @@ pub struct LoginArgs {
     /// Send prompt=consent when asking for offline_access (saved in the profile)
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub prompt_consent: Option<bool>,
+    /// Bind the tokens to a key of this profile with DPoP (RFC 9449); the key is kept in
+    /// the profile's store
+    #[arg(long)]
+    pub dpop: bool,
+    /// The DPoP key's algorithm (implies --dpop) [default: ES256]
+    #[arg(long, value_enum, value_name = "ALG")]
+    pub dpop_alg: Option<DpopAlgArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DpopAlgArg {
+    /// ECDSA P-256 with SHA-256
+    #[value(name = "ES256")]
+    Es256,
+    /// Ed25519
+    #[value(name = "EdDSA")]
+    EdDsa,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -391,6 +409,13 @@ pub struct TokenArgs {
     /// Variable name for --format env
     #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
     pub env_name: String,
+    /// Also sign a DPoP proof for this request to the API (a DPoP profile's key); with
+    /// --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`
+    #[arg(long, num_args = 2, value_names = ["METHOD", "URL"])]
+    pub dpop_proof: Option<Vec<String>>,
+    /// The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server
+    #[arg(long, value_name = "NONCE", requires = "dpop_proof")]
+    pub dpop_nonce: Option<String>,
 }
 
 #[derive(Debug, Args)]

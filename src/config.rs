@@ -89,6 +89,10 @@ pub struct Profile {
     /// Seconds a whole request may take (default 30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_timeout: Option<u64>,
+    /// DPoP-bound tokens (RFC 9449) with a key of this algorithm; the key itself is in
+    /// the secret store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
 }
 
 impl Config {
@@ -172,6 +176,7 @@ mod tests {
                 redirect_uri: None,
                 connect_timeout: None,
                 request_timeout: None,
+                dpop: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

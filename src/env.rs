@@ -66,3 +66,30 @@ pub fn var(name: &str) -> Option<String> {
 pub fn path(name: &str) -> Option<PathBuf> {
     var_os(name).map(PathBuf::from)
 }
+
+/// Variables that carry secrets: removed from the environment of every program octoken
+/// starts (the `exec` command, the browser), which has no business with them.
+pub const SECRET_VARIABLES: &[&str] = &[OCTOKEN_CLIENT_SECRET];
+
+/// Whether `name` can be a shell variable: `[A-Za-z_][A-Za-z0-9_]*` (for `exec --env`
+/// and `--format env`, whose output a shell evaluates).
+pub fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn variable_names_are_shell_identifiers() {
+        for good in ["OCTOKEN_ACCESS_TOKEN", "_x", "a1", "T"] {
+            assert!(super::is_variable_name(good), "{good}");
+        }
+        for bad in ["", "1A", "A-B", "A B", "A;rm -rf", "A=B", "$(x)", "Ä"] {
+            assert!(!super::is_variable_name(bad), "{bad}");
+        }
+    }
+}

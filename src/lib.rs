@@ -18,6 +18,7 @@ mod oauth;
 mod open_url;
 mod output;
 mod paths;
+mod process;
 mod profile_name;
 /// The reference tables (exit codes, environment, files) the man pages and README share.
 #[doc(hidden)]
@@ -33,6 +34,7 @@ use std::process::ExitCode;
 
 /// The program: parse, run, and turn the outcome into an exit code, in this one place.
 pub fn main() -> ExitCode {
+    process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let outcome = match cli::Cli::try_parse_from(&args) {
@@ -72,6 +74,7 @@ pub mod fuzzing {
             content_type: Some("application/json".into()),
             body: body.to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         };
         let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
         let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");
@@ -120,6 +123,7 @@ pub mod fuzzing {
             content_type: Some("application/json".into()),
             body: body.to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         };
         let Ok(jwks) = crate::oauth::id_token::parse_jwks(&resp) else {
             return;

@@ -50,6 +50,9 @@ fn run_template(template: &str, url: &str) -> Result<(), String> {
 }
 
 fn spawn_detached(cmd: &mut Command) -> std::io::Result<()> {
+    for secret in crate::env::SECRET_VARIABLES {
+        cmd.env_remove(secret);
+    }
     cmd.stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -179,6 +179,47 @@ pub fn token(
     stdout(&text)
 }
 
+/// An access token and a DPoP proof for one API request (`token --dpop-proof`):
+/// header format gives both header lines; raw the proof alone (the token is `token`'s).
+pub fn dpop_token(
+    token: &AccessToken,
+    proof: &crate::secret::Secret,
+    format: TokenFormat,
+    env_name: &str,
+    now: u64,
+) -> std::io::Result<()> {
+    let access = token.access_token.expose();
+    let proof = proof.expose();
+    // A server that ignored the proof issued a Bearer token; say what it is.
+    let scheme = if token.token_type.eq_ignore_ascii_case("dpop") {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    let text = match format {
+        TokenFormat::Raw => format!("{proof}\n"),
+        TokenFormat::Header => format!("Authorization: {scheme} {access}\nDPoP: {proof}\n"),
+        TokenFormat::Env => format!(
+            "export {env_name}='{}'\nexport OCTOKEN_DPOP_PROOF='{}'\n",
+            access.replace('\'', "'\\''"),
+            proof.replace('\'', "'\\''")
+        ),
+        TokenFormat::Json => {
+            let value = serde_json::json!({
+                "access_token": access,
+                "token_type": token.token_type,
+                "expires_at": token.expires_at.map(rfc3339),
+                "expires_in": token.expires_at.map(|_| token.remaining(now)),
+                "scope": token.scope,
+                "dpop_proof": proof,
+                "authorization": format!("{scheme} {access}"),
+            });
+            format!("{value}\n")
+        }
+    };
+    stdout(&text)
+}
+
 /// An ID token in the chosen format (`token --type id`); JSON names it `id_token`.
 pub fn id_token(
     token: &IdToken,

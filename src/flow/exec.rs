@@ -16,7 +16,10 @@ pub fn run(settings: &ExecSettings) -> Result<u8> {
     let mut command = Command::new(program);
     command
         .args(&settings.args)
-        .env(&settings.env_name, token.access_token.expose());
+        .env(&settings.env_name, token.access_token.expose())
+        // The child finds the profile again: `octoken token --dpop-proof METHOD URL`
+        // signs its DPoP proofs.
+        .env(crate::env::OCTOKEN_PROFILE, &settings.profile.name);
     let not_run = |e: std::io::Error| Error::CommandNotRun {
         message: format!("cannot run {}: {e}", program.to_string_lossy()),
         not_found: e.kind() == std::io::ErrorKind::NotFound,

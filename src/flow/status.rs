@@ -24,7 +24,14 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         Grant::RefreshToken => "refresh token",
         Grant::ClientCredentials => "client secret",
     };
-    let (refresh_token, mut code) = match session.store().load() {
+    let stored = session.store().load();
+    let dpop = dpop_report(
+        p,
+        stored.as_ref().ok().and_then(Option::as_ref),
+        cached.as_ref(),
+        claims.as_ref(),
+    );
+    let (refresh_token, mut code) = match stored {
         Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
         Ok(Some(s)) if p.grant == Grant::ClientCredentials && s.client_secret.is_some() => {
             ("none (client credentials)".to_string(), exit::OK)
@@ -57,6 +64,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "last_refresh_ago_secs": state.last_refresh_at.map(|t| now.saturating_sub(t)),
         "idle_limit_days": idle_limit_days,
         "idle_warning": idle_warning,
+        "dpop": dpop,
         "backoff": state.backoff.as_ref().filter(|b| b.until > now).map(|b| json!({
             "until": output::rfc3339(b.until),
             "seconds_left": b.until - now,
@@ -73,6 +81,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             "scope": t.scope.clone().unwrap_or_else(|| p.scope.clone()),
             "expired": t.remaining(now) == 0,
             "subject": claims.as_ref().and_then(|c| jwt::display_claim(c, "sub", 200)),
+            "token_type": t.token_type,
         })),
     });
     let text = if settings.json {
@@ -89,6 +98,42 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         ));
     }
     Ok(code)
+}
+
+/// A DPoP profile's binding: the key's algorithm and thumbprint, and whether the cached
+/// token is bound to it (a server that ignored the proofs issued a Bearer token).
+fn dpop_report(
+    p: &crate::settings::ProfileSettings,
+    stored: Option<&crate::store::StoredSecrets>,
+    cached: Option<&crate::access_token::AccessToken>,
+    claims: Option<&serde_json::Map<String, Value>>,
+) -> Value {
+    let Some(alg) = p.dpop else {
+        return Value::Null;
+    };
+    let jkt = stored
+        .and_then(|s| s.dpop_key.as_ref())
+        .and_then(|k| crate::oauth::dpop::DpopKey::from_stored(k).ok())
+        .map(|k| k.thumbprint());
+    let token_type = cached.map(|t| t.token_type.clone());
+    let bound_to = claims
+        .and_then(|c| c.get("cnf"))
+        .and_then(|cnf| cnf.get("jkt"))
+        .and_then(Value::as_str);
+    let warning = match token_type.as_deref() {
+        Some(t) if !t.eq_ignore_ascii_case("dpop") => Some(format!(
+            "the server issued a {t} token: it is not bound to the key"
+        )),
+        _ if jkt.is_none() => Some("no DPoP key stored: log in again".to_string()),
+        _ => None,
+    };
+    json!({
+        "alg": alg.as_str(),
+        "jkt": jkt,
+        "token_type": token_type,
+        "token_bound_to_key": bound_to.map(|b| Some(b) == jkt.as_deref()),
+        "warning": warning,
+    })
 }
 
 /// Servers drop refresh tokens unused for longer than their idle limit (Keycloak's
@@ -156,6 +201,16 @@ fn human(r: &Value, _now: u64) -> String {
     }
     if let Some(warning) = r["idle_warning"].as_str() {
         lines.push(format!("warning:         {warning}"));
+    }
+    if let Some(dpop) = r["dpop"].as_object() {
+        lines.push(format!(
+            "dpop:            {} key, thumbprint {}",
+            s(&dpop["alg"]),
+            s(&dpop["jkt"])
+        ));
+        if let Some(warning) = dpop["warning"].as_str() {
+            lines.push(format!("warning:         {warning}"));
+        }
     }
     match &r["access_token"] {
         Value::Null => lines.push("access token:    none cached".into()),

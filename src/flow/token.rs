@@ -20,6 +20,22 @@ pub fn run(settings: &TokenSettings) -> Result<()> {
         .map_err(|e| Error::other(format!("cannot write the token: {e}")));
     }
     let token = session.fresh_token(&settings.fresh)?;
+    if let Some(request) = &settings.dpop_proof {
+        let proof = session.resource_proof(
+            &token,
+            &request.method,
+            &request.url,
+            request.nonce.as_deref(),
+        )?;
+        return output::dpop_token(
+            &token,
+            &proof,
+            settings.format,
+            &settings.env_name,
+            settings.global.now,
+        )
+        .map_err(|e| Error::other(format!("cannot write the token: {e}")));
+    }
     output::token(
         &token,
         settings.format,

@@ -14,6 +14,8 @@ pub struct AuthorizeRequest<'a> {
     pub code_challenge: &'a str,
     /// Send `prompt=consent` (OIDC Core 11: needed for offline_access on many servers).
     pub prompt_consent: bool,
+    /// RFC 9449 10: bind the authorization code to this DPoP key thumbprint.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 impl AuthorizeRequest<'_> {
@@ -33,6 +35,9 @@ impl AuthorizeRequest<'_> {
             }
             if self.prompt_consent {
                 q.append_pair("prompt", "consent");
+            }
+            if let Some(jkt) = self.dpop_jkt {
+                q.append_pair("dpop_jkt", jkt);
             }
         }
         Ok(url)
@@ -62,6 +67,7 @@ mod tests {
             nonce: &nonce,
             code_challenge: "ch",
             prompt_consent: wants_consent("openid offline_access", true),
+            dpop_jkt: None,
         }
         .url()
         .unwrap();

@@ -145,6 +145,7 @@ mod tests {
             content_type: None,
             body: br#"{"device_code":"d","user_code":"ABCD-EFGH","verification_url":"https://x/device","expires_in":"900"}"#.to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         };
         let d = parse_device_response(&resp).unwrap();
         assert_eq!(d.verification_uri, "https://x/device");
@@ -158,6 +159,7 @@ mod tests {
             content_type: None,
             body: body.as_bytes().to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         })
     }
 

@@ -24,6 +24,8 @@ pub struct Metadata {
     pub jwks_uri: Option<String>,
     /// RFC 9207: the provider always sends `iss` with the authorization response.
     pub iss_parameter_supported: bool,
+    /// RFC 9449 5.1: the DPoP proof algorithms the server accepts (None: not said).
+    pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
 
 /// The documents to try, in order, for an issuer (without a trailing slash).
@@ -84,6 +86,15 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        dpop_signing_alg_values_supported: doc
+            .get("dpop_signing_alg_values_supported")
+            .and_then(Value::as_array)
+            .map(|algs| {
+                algs.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            }),
     })
 }
 
@@ -112,6 +123,7 @@ mod tests {
             body: br#"{"issuer":"https://evil.example","token_endpoint":"https://evil.example/t"}"#
                 .to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         };
         let err = parse(&resp, "https://id.example.com").unwrap_err();
         assert!(err.to_string().contains("mix-up"));
@@ -123,6 +135,7 @@ mod tests {
             content_type: None,
             body: body.to_string().into_bytes(),
             retry_after: None,
+            dpop_nonce: None,
         }
     }
 

@@ -48,6 +48,8 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
     /// Seconds from a `Retry-After` header given in seconds.
     pub retry_after: Option<u64>,
+    /// A `DPoP-Nonce` header (RFC 9449 8, 9).
+    pub dpop_nonce: Option<String>,
 }
 
 pub struct Http {
@@ -112,15 +114,41 @@ impl Http {
             .extend_pairs(req.form.iter().map(|(k, v)| (*k, v.expose())))
             .finish();
         let fields = req.field_names();
+        let resp = self.send_form(req, &body, &fields).await?;
+        // RFC 9449 8: a server that wants a nonce answers use_dpop_nonce with one;
+        // sign again with it, once.
+        if let Some(signer) = &req.dpop
+            && let Some(nonce) = &resp.dpop_nonce
+            && signer.learn_nonce(nonce)
+            && (resp.status == 400 || resp.status == 401)
+            && resp.body.windows(14).any(|w| w == b"use_dpop_nonce")
+        {
+            output::debug(1, "the server asks for a DPoP nonce; signing again with it");
+            return self.send_form(req, &body, &fields).await;
+        }
+        Ok(resp)
+    }
+
+    async fn send_form(
+        &self,
+        req: &FormRequest,
+        body: &str,
+        fields: &str,
+    ) -> Result<HttpResponse, OAuthError> {
         self.send(req.endpoint, "POST", &req.url, || {
             let mut builder = self
                 .client_for(&req.url)
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
-                .body(body.clone());
+                .body(body.to_string());
             if let Some(auth) = &req.authorization {
                 builder = builder.header("authorization", auth.expose());
+            }
+            if let Some(signer) = &req.dpop {
+                // A fresh proof (new jti, current iat) for every attempt.
+                let proof = signer.token_proof(&req.url, unix_now());
+                builder = builder.header("dpop", proof.expose());
             }
             output::debug(2, format!("> POST {}", req.url));
             output::debug(
@@ -130,6 +158,9 @@ impl Http {
                     if req.authorization.is_some() { "; authorization: <redacted>" } else { "" }
                 ),
             );
+            if req.dpop.is_some() {
+                output::debug(2, "> dpop: <a proof, redacted>");
+            }
             builder
         })
         .await
@@ -220,6 +251,7 @@ impl Http {
         };
         let content_type = header("content-type");
         let retry_after = header("retry-after");
+        let dpop_nonce = header("dpop-nonce");
         if output::verbosity() >= 2 {
             for (name, value) in resp.headers() {
                 let shown = if name == "set-cookie" {
@@ -246,6 +278,7 @@ impl Http {
             content_type,
             body,
             retry_after: retry_after.as_deref().and_then(parse_retry_after),
+            dpop_nonce,
         })
     }
 }
@@ -317,6 +350,13 @@ impl HttpResponse {
         let wait = Duration::from_secs(self.retry_after?);
         (wait <= MAX_RETRY_AFTER).then_some(wait)
     }
+}
+
+/// The wall clock for proofs' `iat`: the server compares it with its own.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// rustls reports certificate failures as "invalid peer certificate: ..." and the
@@ -412,6 +452,7 @@ mod tests {
             content_type: None,
             body: Vec::new(),
             retry_after,
+            dpop_nonce: None,
         };
         assert_eq!(
             resp(429, Some(3)).retry_after(),

@@ -336,6 +336,7 @@ mod tests {
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
             retry_after: None,
+            dpop_nonce: None,
         }
     }
 

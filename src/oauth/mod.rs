@@ -4,6 +4,7 @@
 pub mod authorize;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod grant;
 pub mod http;
@@ -45,6 +46,8 @@ pub struct ClientAuth {
     pub client_id: String,
     pub method: AuthMethod,
     pub secret: Option<Secret>,
+    /// DPoP (RFC 9449): token-endpoint requests carry a proof signed with this key.
+    pub dpop: Option<dpop::DpopSigner>,
 }
 
 /// A form POST, ready to send. Every value is kept as a Secret so that nothing in the
@@ -55,6 +58,8 @@ pub struct FormRequest {
     pub url: String,
     pub authorization: Option<Secret>,
     pub form: Vec<(&'static str, Secret)>,
+    /// Sign a DPoP proof for each attempt (token-endpoint requests of a DPoP profile).
+    pub dpop: Option<dpop::DpopSigner>,
 }
 
 impl FormRequest {
@@ -64,6 +69,10 @@ impl FormRequest {
             url: url.to_string(),
             authorization: None,
             form: Vec::new(),
+            dpop: client
+                .dpop
+                .clone()
+                .filter(|_| endpoint == grant::TOKEN_ENDPOINT),
         };
         let secret = client.secret.as_ref().map(Secret::expose).unwrap_or("");
         match client.method {
@@ -109,6 +118,7 @@ mod tests {
             client_id: "my client".into(),
             method: AuthMethod::Basic,
             secret: Some(Secret::new("p@ss:word")),
+            dpop: None,
         };
         let req = FormRequest::new("token endpoint", "https://x/token", &client);
         let header = req.authorization.unwrap();
@@ -129,6 +139,7 @@ mod tests {
             client_id: "c".into(),
             method: AuthMethod::Post,
             secret: Some(Secret::new("s")),
+            dpop: None,
         };
         let req = FormRequest::new("token endpoint", "u", &client);
         assert_eq!(req.field_names(), "client_id,client_secret");

@@ -26,6 +26,7 @@ use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
+use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
 use crate::oauth::id_token;
@@ -36,7 +37,7 @@ use crate::secret::Secret;
 use crate::settings::{FreshSettings, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::{Backoff, State};
-use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, id_cache};
+use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, dpop_nonce, id_cache};
 use std::cell::{Cell, OnceCell, RefCell};
 
 /// Where token requests go. The real one is the network; tests script the answers.
@@ -231,6 +232,9 @@ impl<'a> Session<'a> {
     /// The refresh itself; the caller holds the profile lock.
     fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
         let secrets = self.load_secrets()?;
+        // From the request until the answer is stored, a rotated refresh token may exist
+        // only in this process: Ctrl-C, SIGTERM and SIGHUP wait until it is safe.
+        let _hold = crate::process::HoldSignals::new();
         let result = self.exchange(&secrets, scope);
         if let Err(err) = &result
             && err.exit_code() == crate::error::exit::TEMPORARY
@@ -309,12 +313,102 @@ impl<'a> Session<'a> {
             client_id: self.settings.client_id.clone(),
             method: self.settings.auth_method,
             secret,
+            dpop: None,
         }
+    }
+
+    /// A DPoP profile's signer: its stored key and the token endpoint's latest nonce.
+    /// None for a profile without DPoP; a DPoP profile without its key needs a login.
+    pub fn dpop_signer(&self, secrets: &StoredSecrets) -> Result<Option<DpopSigner>> {
+        let settings = self.settings;
+        if settings.dpop.is_none() {
+            return Ok(None);
+        }
+        let key = secrets
+            .dpop_key
+            .as_ref()
+            .ok_or_else(|| {
+                Error::login_required(
+                    &settings.name,
+                    format!(
+                        "profile '{}' uses DPoP but no DPoP key is stored",
+                        settings.name
+                    ),
+                )
+            })
+            .and_then(|stored| {
+                DpopKey::from_stored(stored).map_err(|e| {
+                    Error::login_required(
+                        &settings.name,
+                        format!("{e} (profile '{}')", settings.name),
+                    )
+                })
+            })?;
+        let origin = dpop::origin(&settings.endpoints.token);
+        let nonce = dpop_nonce::get(&settings.dpop_nonce_file(), &origin);
+        Ok(Some(DpopSigner::new(key, nonce)))
+    }
+
+    /// Keeps the nonce the token endpoint handed out last, for the next process.
+    pub fn keep_dpop_nonce(&self, signer: Option<&DpopSigner>, url: &str) {
+        let Some(nonce) = signer.and_then(DpopSigner::nonce) else {
+            return;
+        };
+        if let Err(e) =
+            dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), &nonce)
+        {
+            output::debug(1, format!("could not keep the DPoP nonce: {e}"));
+        }
+    }
+
+    /// A DPoP proof for a request to an API with `token` (RFC 9449 7): signed with the
+    /// key in the profile's store (a file read, or one keyring call), with the API
+    /// server's nonce: `nonce` when given (and then remembered), else its last one.
+    pub fn resource_proof(
+        &self,
+        token: &AccessToken,
+        method: &str,
+        url: &str,
+        nonce: Option<&str>,
+    ) -> Result<Secret> {
+        let settings = self.settings;
+        if settings.dpop.is_none() {
+            return Err(Error::Config {
+                message: format!("profile '{}' does not use DPoP", settings.name),
+                hint: Some(format!(
+                    "log in with DPoP: `{} --dpop`",
+                    login_command(&settings.name)
+                )),
+            });
+        }
+        let secrets = self.store.load()?.unwrap_or_default();
+        let signer = self
+            .dpop_signer(&secrets)?
+            .expect("a DPoP profile has a signer or an error");
+        let file = settings.dpop_nonce_file();
+        let origin = dpop::origin(url);
+        let nonce = match nonce {
+            Some(nonce) => {
+                if let Err(e) = dpop_nonce::save(&file, &origin, nonce) {
+                    output::debug(1, format!("could not keep the DPoP nonce: {e}"));
+                }
+                Some(nonce.to_string())
+            }
+            None => dpop_nonce::get(&file, &origin),
+        };
+        Ok(signer.key.proof(
+            method,
+            url,
+            nonce.as_deref(),
+            Some(&token.access_token),
+            wall_clock(),
+        ))
     }
 
     fn exchange(&self, secrets: &StoredSecrets, scope: Option<&str>) -> Result<TokenResponse> {
         let settings = self.settings;
-        let client = self.client(secrets.client_secret.clone());
+        let mut client = self.client(secrets.client_secret.clone());
+        client.dpop = self.dpop_signer(secrets)?;
         let token_url = &settings.endpoints.token;
         let request = match (settings.grant, &secrets.refresh_token) {
             (Grant::RefreshToken, Some(refresh_token)) => {
@@ -332,7 +426,9 @@ impl<'a> Session<'a> {
                 Some(scope.unwrap_or(&settings.scope)),
             ),
         };
-        let response = self.endpoint.post(&request)?;
+        let response = self.endpoint.post(&request);
+        self.keep_dpop_nonce(client.dpop.as_ref(), token_url);
+        let response = response?;
         self.retry_after.set(response.retry_after);
         Ok(grant::parse_token_response(&response, self.now)?)
     }
@@ -432,9 +528,21 @@ impl<'a> Session<'a> {
         }
         match &response.refresh_token {
             Some(new) if Some(new) != used.refresh_token.as_ref() => {
-                let updated = StoredSecrets::new(Some(new.clone()), used.client_secret.clone());
+                // Everything else stored (client secret, DPoP key) stays as it was.
+                let updated = StoredSecrets {
+                    refresh_token: Some(new.clone()),
+                    ..used.clone()
+                };
+                // A keyring write can take a while (a D-Bus round trip, a prompt): the
+                // token goes to the 0600 recovery file first, so that the window in which
+                // only memory holds it is one local file write.
+                let early = self.settings.store.kind == crate::config::StoreKind::Keyring
+                    && self.write_recovery(&updated).is_ok();
                 if let Err(err) = self.store.save(&updated) {
                     return Err(self.save_recovery(&updated, err));
+                }
+                if early {
+                    fsutil::remove(&self.settings.recovery_file())?;
                 }
                 output::debug(1, "stored the rotated refresh token");
             }
@@ -469,8 +577,7 @@ impl<'a> Session<'a> {
     /// one: put it in a private file rather than lose it, and print no access token.
     fn save_recovery(&self, secrets: &StoredSecrets, err: Error) -> Error {
         let path = self.settings.recovery_file();
-        let only_token = StoredSecrets::new(secrets.refresh_token.clone(), None);
-        match fsutil::write_atomic(&path, &only_token.to_bytes(), true) {
+        match self.write_recovery(secrets) {
             Ok(()) => Error::Storage {
                 message: format!(
                     "could not store the rotated refresh token ({err}); it was saved to {} instead",
@@ -567,6 +674,12 @@ impl<'a> Session<'a> {
         cache::remove(&self.settings.cache_file(None))
     }
 
+    /// The refresh token alone, in the 0600 recovery file the next run picks up.
+    fn write_recovery(&self, secrets: &StoredSecrets) -> Result<()> {
+        let only_token = StoredSecrets::new(secrets.refresh_token.clone(), None);
+        fsutil::write_atomic(&self.settings.recovery_file(), &only_token.to_bytes(), true)
+    }
+
     /// Deletes every local trace of the profile's tokens: secrets, caches, state and a
     /// recovery file. The profile's settings stay.
     pub fn forget_local(&self) -> Result<()> {
@@ -581,8 +694,17 @@ impl<'a> Session<'a> {
             cache::remove(&file)?;
         }
         fsutil::remove(&self.settings.state_file())?;
+        fsutil::remove(&self.settings.dpop_nonce_file())?;
         fsutil::remove(&self.settings.recovery_file())
     }
+}
+
+/// The real time, for a proof's `iat` (the server compares it with its own clock; the
+/// session's `now` may be shifted by tests).
+fn wall_clock() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 fn is_invalid_grant(err: &Error) -> bool {

@@ -106,6 +106,7 @@ fn json(status: u16, body: &str) -> HttpResponse {
         content_type: Some("application/json".into()),
         body: body.as_bytes().to_vec(),
         retry_after: None,
+        dpop_nonce: None,
     }
 }
 
@@ -163,6 +164,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             session_bus: None,
         },
         paths,
+        dpop: None,
     }
 }
 

@@ -46,6 +46,17 @@ pub struct TokenSettings {
     /// The variable name `--format env` prints.
     pub env_name: String,
     pub kind: TokenKind,
+    /// `--dpop-proof METHOD URL`: sign a proof for this API request too.
+    pub dpop_proof: Option<DpopProofRequest>,
+}
+
+/// The API request a DPoP proof is for (`token --dpop-proof METHOD URL`).
+#[derive(Debug, Clone)]
+pub struct DpopProofRequest {
+    pub method: String,
+    pub url: String,
+    /// A nonce the API asked for (`--dpop-nonce`), else the last one it sent.
+    pub nonce: Option<String>,
 }
 
 /// Which of the profile's tokens to hand out.

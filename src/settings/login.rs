@@ -66,6 +66,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<String>,
     /// The options for discovery and the token requests of the login itself.
     pub http: HttpOptions,
+    /// DPoP-bound tokens with a new key of this algorithm.
+    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

@@ -8,6 +8,7 @@ mod command;
 mod login;
 pub mod resolve;
 
+pub use command::DpopProofRequest;
 pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
     ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
@@ -173,6 +174,8 @@ pub struct ProfileSettings {
     pub lock_timeout: Duration,
     pub store: StoreOptions,
     pub paths: Paths,
+    /// DPoP-bound tokens with a key of this algorithm (the key is in the store).
+    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
 }
 
 impl ProfileSettings {
@@ -228,6 +231,7 @@ impl ProfileSettings {
                 session_bus: global.env.session_bus.clone(),
             },
             paths: global.paths.clone(),
+            dpop: profile.dpop,
         })
     }
 
@@ -256,6 +260,14 @@ impl ProfileSettings {
 
     pub fn lock_file(&self) -> PathBuf {
         self.paths.lock_file(&self.name)
+    }
+
+    /// The latest DPoP nonce of each server, for this profile.
+    pub fn dpop_nonce_file(&self) -> PathBuf {
+        self.paths
+            .cache_dir
+            .join("dpop")
+            .join(format!("{}.json", self.name))
     }
 
     pub fn recovery_file(&self) -> PathBuf {

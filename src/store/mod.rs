@@ -5,6 +5,7 @@
 //! stored; every real failure is an error. Nothing falls back silently to another store.
 
 pub mod cache;
+pub mod dpop_nonce;
 pub mod file;
 pub mod id_cache;
 pub mod keyring;
@@ -28,6 +29,9 @@ pub struct StoredSecrets {
     pub refresh_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
+    /// A DPoP profile's private key: PKCS#8, base64url (about 200 characters for P-256).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<Secret>,
 }
 
 pub const SECRETS_FORMAT: u32 = 1;
@@ -38,6 +42,7 @@ impl StoredSecrets {
             v: SECRETS_FORMAT,
             refresh_token,
             client_secret,
+            dpop_key: None,
         }
     }
 

@@ -19,6 +19,7 @@
 //   --keycloak-offline    answer like a Keycloak offline session: refresh_expires_in 0
 //   --exit-with-stdin     also exit when stdin closes (the test harness, demo/run and
 //                         bench/run pass it, so a provider never outlives its runner)
+//   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
@@ -29,6 +30,11 @@
 //                              (counted and logged like any request); {} clears it
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
+//   ANY  /api/dpop/...         a DPoP-protected API (RFC 9449 7): `Authorization: DPoP`
+//                              with a proof (signature with the embedded JWK, typ, htm,
+//                              htu, iat within 60 s, ath, jkt = the token's cnf.jkt, jti
+//                              never seen before); a DPoP-bound token used as Bearer is
+//                              refused. Under /api/dpop/nonce/ it also wants its nonce.
 //
 // oidc-provider 9.x names Node.js 22 as its runtime and, on the Node.js 20 this
 // machine's packages give, prints one "Unsupported runtime. Use Node.js v22.x" line
@@ -40,7 +46,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { parseArgs } from 'node:util';
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import crypto from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider from 'oidc-provider';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
@@ -62,6 +69,7 @@ const { values: opts } = parseArgs({
     'tls-key': { type: 'string' },
     'keycloak-offline': { type: 'boolean', default: false },
     'exit-with-stdin': { type: 'boolean', default: false },
+    'dpop-nonce': { type: 'boolean', default: false },
   },
 });
 
@@ -141,6 +149,69 @@ async function whoami(provider, issuer, req, res) {
     res.end(JSON.stringify({ error: 'invalid_token', error_description: err.message }));
   }
 }
+// The DPoP-protected API's memory: proof ids seen (replay) and the nonce it wants.
+const seenJti = new Set();
+let apiNonce = crypto.randomBytes(16).toString('base64url');
+
+async function dpopApi(provider, issuer, base, req, res) {
+  res.setHeader('content-type', 'application/json');
+  const refuse = (error, description, extra = {}) => {
+    res.statusCode = 401;
+    const nonce = error === 'use_dpop_nonce' ? `, nonce="${apiNonce}"` : '';
+    res.setHeader('www-authenticate', `DPoP error="${error}", error_description="${description}"${nonce}, algs="ES256 EdDSA"`);
+    if (extra.nonce) res.setHeader('dpop-nonce', apiNonce);
+    res.end(JSON.stringify({ error, error_description: description }));
+  };
+  const header = req.headers.authorization ?? '';
+  const jwks = createLocalJWKSet(await (await fetch(new URL(provider.urlFor('jwks')))).json());
+  const bearer = /^Bearer (.+)$/i.exec(header)?.[1];
+  if (bearer) {
+    // A DPoP-bound token is no bearer token (RFC 9449 7.2).
+    try {
+      const { payload } = await jwtVerify(bearer, jwks, { issuer, audience: 'urn:octoken:api' });
+      if (payload.cnf?.jkt) return refuse('invalid_token', 'a DPoP-bound token used as a Bearer token');
+      res.end(JSON.stringify({ sub: payload.sub, bound: false }));
+      return;
+    } catch (err) {
+      return refuse('invalid_token', err.message);
+    }
+  }
+  const token = /^DPoP (.+)$/.exec(header)?.[1];
+  const proof = req.headers.dpop;
+  if (!token || !proof) return refuse('invalid_token', 'want Authorization: DPoP and a DPoP header');
+  let claims;
+  try {
+    ({ payload: claims } = await jwtVerify(token, jwks, { issuer, audience: 'urn:octoken:api' }));
+  } catch (err) {
+    return refuse('invalid_token', `access token: ${err.message}`);
+  }
+  try {
+    const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+      typ: 'dpop+jwt',
+      algorithms: ['ES256', 'EdDSA', 'Ed25519'],
+    });
+    const htu = new URL(req.url, base);
+    htu.search = '';
+    if (payload.htm !== req.method) throw new Error(`htm ${payload.htm} is not ${req.method}`);
+    if (payload.htu !== htu.href) throw new Error(`htu ${payload.htu} is not ${htu.href}`);
+    if (typeof payload.iat !== 'number' || Math.abs(Date.now() / 1000 - payload.iat) > 60) {
+      throw new Error('iat is not within 60 s');
+    }
+    const ath = crypto.createHash('sha256').update(token).digest('base64url');
+    if (payload.ath !== ath) throw new Error('ath does not match the access token');
+    const jkt = await calculateJwkThumbprint(protectedHeader.jwk);
+    if (claims.cnf?.jkt !== jkt) throw new Error('the proof key is not the one the token is bound to');
+    if (typeof payload.jti !== 'string' || seenJti.has(payload.jti)) throw new Error('a replayed proof (jti seen before)');
+    if (req.url.startsWith('/api/dpop/nonce/') && payload.nonce !== apiNonce) {
+      return refuse('use_dpop_nonce', 'this API wants a nonce', { nonce: true });
+    }
+    seenJti.add(payload.jti);
+    res.end(JSON.stringify({ sub: claims.sub, bound: true, jkt, htu: payload.htu, nonce: payload.nonce ?? null }));
+  } catch (err) {
+    refuse('invalid_dpop_proof', err.message.replace(/"/g, "'"));
+  }
+}
+
 const tls = opts['tls-cert']
   ? { cert: fs.readFileSync(opts['tls-cert']), key: fs.readFileSync(opts['tls-key']) }
   : undefined;
@@ -175,6 +246,9 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       introspection: { enabled: true },
       deviceFlow: { enabled: true },
       clientCredentials: { enabled: true },
+      dPoP: opts['dpop-nonce']
+        ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
+        : { enabled: true },
       // JWT access tokens for one API, so a test can read `iss` from what octoken prints.
       resourceIndicators: {
         enabled: true,
@@ -251,6 +325,10 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     }
     if (req.url === '/api/whoami') {
       await whoami(provider, issuer, req, res);
+      return;
+    }
+    if (req.url.startsWith('/api/dpop/')) {
+      await dpopApi(provider, issuer, base, req, res);
       return;
     }
     if (prefix) {

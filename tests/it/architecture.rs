@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     &["access_token", "jwt"],
     // Reference tables as data (exit codes, environment, files): names only env's.
     &["reference"],
-    &["secret", "env", "profile_name", "sanitize"],
+    &["secret", "env", "profile_name", "sanitize", "process"],
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {

@@ -13,6 +13,7 @@ use crate::config::{Grant, Profile};
 use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
+use crate::oauth::dpop::{DpopAlg, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::{AuthMethod, ClientAuth, OAuthError};
 use crate::output;
@@ -96,10 +97,15 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     let profile = new_profile(login, &metadata);
     // Discovered endpoints face the same https rule as typed ones, reported as input errors.
     let settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+    let dpop = match login.dpop {
+        Some(alg) => Some(dpop_key(alg, &metadata)?),
+        None => None,
+    };
     let client = ClientAuth {
         client_id: settings.client_id.clone(),
         method: settings.auth_method,
         secret: client_secret.clone(),
+        dpop: dpop.as_ref().map(|(signer, _)| signer.clone()),
     };
     let now = login.global.now;
 
@@ -145,15 +151,54 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             (exchange(&network, &request, now)?, None)
         }
     };
+    let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
+    let mut secrets = StoredSecrets::new(first, client_secret);
+    secrets.dpop_key = dpop.as_ref().map(|(_, stored)| stored.clone());
+    if client.dpop.is_some() && !response.access.token_type.eq_ignore_ascii_case("DPoP") {
+        output::warn(format!(
+            "the server issued {} tokens, not DPoP-bound ones: it ignored the DPoP proof",
+            response.access.token_type
+        ));
+    }
     finish(
         login,
         profile,
         &settings,
         network,
-        client_secret,
-        initial_refresh_token,
+        secrets,
+        client.dpop.as_ref(),
         response,
     )
+}
+
+/// A new DPoP key for the login, once the server is known to accept its algorithm.
+fn dpop_key(alg: DpopAlg, metadata: &Metadata) -> Result<(DpopSigner, Secret)> {
+    match &metadata.dpop_signing_alg_values_supported {
+        Some(supported) if !alg.supported_by(supported) => {
+            return Err(Error::Config {
+                message: format!(
+                    "the provider does not accept {} DPoP proofs (it lists {})",
+                    alg.as_str(),
+                    supported.join(", ")
+                ),
+                hint: Some("choose another with --dpop-alg ES256|EdDSA".into()),
+            });
+        }
+        Some(_) => {}
+        None => output::warn(
+            "the provider's metadata names no dpop_signing_alg_values_supported; trying DPoP anyway",
+        ),
+    }
+    let (key, stored) = DpopKey::generate(alg);
+    output::debug(
+        1,
+        format!(
+            "new {} DPoP key, thumbprint {}",
+            alg.as_str(),
+            key.thumbprint()
+        ),
+    );
+    Ok((DpopSigner::new(key, None), stored))
 }
 
 fn exchange(
@@ -209,6 +254,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         redirect_uri: login.redirect_uri.clone(),
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
+        dpop: login.dpop,
     }
 }
 
@@ -218,8 +264,8 @@ fn finish(
     profile: Profile,
     settings: &ProfileSettings,
     network: Network,
-    client_secret: Option<Secret>,
-    initial_refresh_token: Option<Secret>,
+    secrets: StoredSecrets,
+    dpop: Option<&DpopSigner>,
     response: TokenResponse,
 ) -> Result<()> {
     let global = &login.global;
@@ -229,9 +275,8 @@ fn finish(
         store::open(&settings.name, &settings.store),
         Box::new(network),
     );
-    let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
-    let secrets = StoredSecrets::new(first, client_secret);
     session.store().save(&secrets)?;
+    session.keep_dpop_nonce(dpop, &settings.endpoints.token);
     // Replaces the imported token if the server rotated it on the verifying refresh.
     let token = session.persist(&secrets, response, None)?;
 

@@ -39,6 +39,7 @@ pub fn sign_in(
     let pkce = Pkce::new();
     let state = random_token();
     let nonce = random_token();
+    let jkt = client.dpop.as_ref().map(|signer| signer.key.thumbprint());
     let url = AuthorizeRequest {
         authorization_url,
         client_id: &profile.client_id,
@@ -48,6 +49,7 @@ pub fn sign_in(
         nonce: &nonce,
         code_challenge: &pkce.challenge,
         prompt_consent: wants_consent(&profile.scope, profile.prompt_consent),
+        dpop_jkt: jkt.as_deref(),
     }
     .url()
     .map_err(|e| Error::config(format!("invalid authorization URL: {e}"), None))?

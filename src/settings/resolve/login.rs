@@ -1,9 +1,10 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
-use crate::cli::{AuthMethodArg, GrantArg, LoginArgs, StoreArg};
+use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
 use crate::config::{Grant, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
+use crate::oauth::dpop::DpopAlg;
 use crate::oauth::http::HttpOptions;
 use crate::open_url::Browser;
 use crate::settings::{
@@ -35,6 +36,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         no_browser,
         timeout,
         prompt_consent,
+        dpop,
+        dpop_alg,
     } = args;
     let config = global.load_config()?;
     let previous = config.profiles.get(&global.profile).cloned();
@@ -135,6 +138,14 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             may_prompt: explicit_method,
         },
     };
+    // --dpop (or --dpop-alg) turns DPoP on; an existing DPoP profile stays one, with
+    // its algorithm unless another is asked for.
+    let dpop = match dpop_alg {
+        Some(DpopAlgArg::Es256) => Some(DpopAlg::ES256),
+        Some(DpopAlgArg::EdDsa) => Some(DpopAlg::EdDSA),
+        None if dpop => Some(prev.and_then(|p| p.dpop).unwrap_or(DpopAlg::ES256)),
+        None => prev.and_then(|p| p.dpop),
+    };
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
     if let Some(url) = proxy.as_deref().and_then(|p| url::Url::parse(p).ok())
         && (!url.username().is_empty() || url.password().is_some())
@@ -177,6 +188,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         prompt_consent: prompt_consent.or_else(|| prev.and_then(|p| p.prompt_consent)),
         proxy,
         redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
+        dpop,
         config,
         previous,
         global,
@@ -213,6 +225,8 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         no_browser: false,
         timeout: 300,
         prompt_consent: None,
+        dpop: false,
+        dpop_alg: None,
     };
     resolve(args, global)
 }

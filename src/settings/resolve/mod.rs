@@ -48,10 +48,14 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 token_type,
                 format,
                 env_name,
+                dpop_proof,
+                dpop_nonce,
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
             tools::check_kind_and_scope(kind, &fresh)?;
+            let dpop_proof = tools::dpop_proof(kind, dpop_proof, dpop_nonce)?;
+            let env_name = variable_name(env_name)?;
             let global = global()?;
             Command::Token(TokenSettings {
                 profile: global.profile()?,
@@ -65,6 +69,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                     TokenFormatArg::Env => TokenFormat::Env,
                 },
                 env_name,
+                dpop_proof,
             })
         }
         CliCommand::Exec(args) => {
@@ -73,6 +78,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 fresh,
                 command,
             } = args;
+            let env_name = variable_name(env_name)?;
             let mut command = command.into_iter();
             let program = command.next().unwrap_or_default();
             let global = global()?;
@@ -158,4 +164,18 @@ fn fresh_settings(args: FreshArgs) -> FreshSettings {
         scope: scope.filter(|s| !s.trim().is_empty()),
         strict,
     }
+}
+
+/// `exec --env NAME` and `--format env` put NAME where a shell reads it.
+fn variable_name(name: String) -> Result<String> {
+    if crate::env::is_variable_name(&name) {
+        return Ok(name);
+    }
+    Err(crate::error::Error::Usage {
+        message: format!(
+            "'{}' is not a variable name",
+            crate::sanitize::foreign(&name, 64)
+        ),
+        hint: Some("use letters, digits and '_', not starting with a digit".into()),
+    })
 }

@@ -7,8 +7,8 @@ use crate::cli::{GitCredentialArgs, KubeCredentialArgs, TokenTypeArg};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::settings::{
-    Command, FreshSettings, GitCredentialSettings, GitOperation, Global, KubeCredentialSettings,
-    KubeconfigUserSettings, LoginSettings, TokenKind,
+    Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, Global,
+    KubeCredentialSettings, KubeconfigUserSettings, LoginSettings, TokenKind,
 };
 
 /// The ExecCredential version kubectl gets when it does not say (no KUBERNETES_EXEC_INFO).
@@ -40,6 +40,48 @@ pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()
         });
     }
     Ok(())
+}
+
+/// `--dpop-proof METHOD URL`: an access token's proof for an http(s) URL.
+pub fn dpop_proof(
+    kind: TokenKind,
+    args: Option<Vec<String>>,
+    nonce: Option<String>,
+) -> Result<Option<DpopProofRequest>> {
+    let Some(args) = args else {
+        return Ok(None);
+    };
+    if kind == TokenKind::Id {
+        return Err(Error::Usage {
+            message: "--dpop-proof goes with access tokens only".into(),
+            hint: Some("drop --type id".into()),
+        });
+    }
+    let [method, url] = <[String; 2]>::try_from(args)
+        .map_err(|_| Error::usage("--dpop-proof takes two values: METHOD URL"))?;
+    let method = method.to_ascii_uppercase();
+    if method.is_empty() || !method.chars().all(|c| c.is_ascii_alphabetic()) {
+        return Err(Error::Usage {
+            message: format!("'{method}' is not an HTTP method"),
+            hint: Some("octoken token --dpop-proof GET https://api.example.com/x".into()),
+        });
+    }
+    match url::Url::parse(&url) {
+        Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
+        _ => {
+            return Err(Error::Usage {
+                message: format!("'{url}' is not an http(s) URL"),
+                hint: Some(
+                    "give the full URL of the API request, e.g. https://api.example.com/x".into(),
+                ),
+            });
+        }
+    }
+    Ok(Some(DpopProofRequest {
+        method,
+        url,
+        nonce: nonce.filter(|n| !n.trim().is_empty()),
+    }))
 }
 
 pub fn git(args: GitCredentialArgs, global: Global) -> Result<Command> {

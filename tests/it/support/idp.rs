@@ -52,6 +52,8 @@ pub struct IdpOptions {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Answer refreshes like a Keycloak offline session (refresh_expires_in: 0).
     pub keycloak_offline: bool,
+    /// The token endpoint requires DPoP nonces.
+    pub dpop_nonce: bool,
 }
 
 impl IdpOptions {
@@ -73,6 +75,7 @@ impl Default for IdpOptions {
             access_ttl: 300,
             tls: None,
             keycloak_offline: false,
+            dpop_nonce: false,
         }
     }
 }
@@ -112,6 +115,9 @@ impl Idp {
         }
         if options.keycloak_offline {
             cmd.arg("--keycloak-offline");
+        }
+        if options.dpop_nonce {
+            cmd.arg("--dpop-nonce");
         }
         if let Some((cert, key)) = &options.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
