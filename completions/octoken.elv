@@ -55,6 +55,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --auth-url 'Authorization endpoint, for servers without discovery'
             cand --revocation-url 'Revocation endpoint (RFC 7009), for servers without discovery'
             cand --device-url 'Device authorization endpoint (RFC 8628), for servers without discovery'
+            cand --jwks-url 'The provider''s JWKS, to verify ID token signatures where discovery names none'
             cand --proxy 'Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)'
             cand --grant 'Which grant obtains the tokens'
             cand --redirect-uri 'Fixed loopback redirect URI, e.g. http://localhost:3000/auth/oauth2/callback [default: http://127.0.0.1:<free port>/callback]'

@@ -57,6 +57,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d '
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l revocation-url -d 'Revocation endpoint (RFC 7009), for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l device-url -d 'Device authorization endpoint (RFC 8628), for servers without discovery' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l jwks-url -d 'The provider\'s JWKS, to verify ID token signatures where discovery names none' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l proxy -d 'Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l grant -d 'Which grant obtains the tokens' -r -f -a "authorization-code\t'A person signs in (browser, device flow, or an imported refresh token)'
 client-credentials\t'Machine to machine: the client\'s own credentials, no refresh token'"

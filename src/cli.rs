@@ -107,7 +107,8 @@ pub enum Command {
   octoken token --format header | curl -H @- https://api.example.com/
   eval \"$(octoken token --format env)\"
   octoken token --scope read --min-ttl 300
-  curl -H @<(octoken token --dpop-proof GET https://api.example.com/x --format header) https://api.example.com/x")]
+  curl -H @<(octoken token --dpop-proof GET https://api.example.com/x \\
+      --format header) https://api.example.com/x")]
     Token(TokenArgs),
     /// Run a command with a fresh access token in its environment
     #[command(after_help = "Examples:
@@ -290,6 +291,9 @@ pub struct LoginArgs {
     /// Device authorization endpoint (RFC 8628), for servers without discovery
     #[arg(long, value_name = "URL")]
     pub device_url: Option<String>,
+    /// The provider's JWKS, to verify ID token signatures where discovery names none
+    #[arg(long, value_name = "URL")]
+    pub jwks_url: Option<String>,
     /// Allow plain http:// endpoints on hosts other than loopback
     #[arg(long)]
     pub allow_insecure_http: bool,

@@ -66,6 +66,10 @@ pub struct Profile {
     pub device_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introspection_url: Option<String>,
+    /// The provider's JWKS (discovered or `--jwks-url`): ID token signatures are
+    /// verified against it. None: they are not, and `status` says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_file: Option<PathBuf>,
     #[serde(default, skip_serializing_if = "is_default")]
@@ -168,6 +172,7 @@ mod tests {
                 revocation_url: None,
                 device_url: None,
                 introspection_url: None,
+                jwks_url: None,
                 ca_file: None,
                 allow_insecure_http: false,
                 prompt_consent: None,

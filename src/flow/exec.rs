@@ -20,6 +20,10 @@ pub fn run(settings: &ExecSettings) -> Result<u8> {
         // The child finds the profile again: `octoken token --dpop-proof METHOD URL`
         // signs its DPoP proofs.
         .env(crate::env::OCTOKEN_PROFILE, &settings.profile.name);
+    // The command has no business with octoken's secrets.
+    for secret in crate::env::SECRET_VARIABLES {
+        command.env_remove(secret);
+    }
     let not_run = |e: std::io::Error| Error::CommandNotRun {
         message: format!("cannot run {}: {e}", program.to_string_lossy()),
         not_found: e.kind() == std::io::ErrorKind::NotFound,

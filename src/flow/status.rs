@@ -57,6 +57,11 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "auth_method": p.auth_method.as_str(),
         "store": p.store.kind.as_str(),
         "token_url": p.endpoints.token,
+        // Without a JWKS, nothing in an ID token is proof of anything: say so.
+        "id_token_signatures": match &p.endpoints.jwks {
+            Some(url) => format!("verified at login with the JWKS at {url}"),
+            None => "not verified (no JWKS known: log in with --jwks-url URL)".to_string(),
+        },
         "scope_requested": p.scope,
         "refresh_token": refresh_token,
         "refresh_token_rejected_at": rejected.flatten(),
@@ -185,6 +190,7 @@ fn human(r: &Value, _now: u64) -> String {
         None => "never".into(),
     };
     lines.push(format!("last refresh:    {last}"));
+    lines.push(format!("ID tokens:       {}", s(&r["id_token_signatures"])));
     if let Some(failure) = r["last_failure"].as_object() {
         lines.push(format!(
             "last failure:    {} ({})",

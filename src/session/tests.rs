@@ -145,6 +145,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             revocation: None,
             device: None,
             introspection: None,
+            jwks: None,
         },
         http: HttpOptions {
             connect_timeout: Duration::from_secs(1),

@@ -42,6 +42,7 @@ pub struct ExplicitEndpoints {
     pub authorization_url: Option<String>,
     pub revocation_url: Option<String>,
     pub device_url: Option<String>,
+    pub jwks_url: Option<String>,
 }
 
 #[derive(Debug)]

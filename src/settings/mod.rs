@@ -151,6 +151,8 @@ pub struct Endpoints {
     pub revocation: Option<String>,
     pub device: Option<String>,
     pub introspection: Option<String>,
+    /// ID token signatures are verified against it; None: not verified.
+    pub jwks: Option<String>,
 }
 
 /// A resolved profile: every default applied, the environment folded in.
@@ -189,6 +191,7 @@ impl ProfileSettings {
             &profile.authorization_url,
             &profile.device_url,
             &profile.introspection_url,
+            &profile.jwks_url,
         ]
         .into_iter()
         .flatten()
@@ -208,6 +211,7 @@ impl ProfileSettings {
                 revocation: profile.revocation_url.clone(),
                 device: profile.device_url.clone(),
                 introspection: profile.introspection_url.clone(),
+                jwks: profile.jwks_url.clone(),
             },
             http: HttpOptions {
                 connect_timeout: profile

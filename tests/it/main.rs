@@ -23,6 +23,7 @@ mod keyring;
 mod kubectl;
 mod listener;
 mod login;
+mod process;
 mod provider_down;
 mod refresh;
 mod servers;

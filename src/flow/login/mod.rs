@@ -245,6 +245,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         authorization_url: metadata.authorization_endpoint.clone(),
         revocation_url: metadata.revocation_endpoint.clone(),
         device_url: metadata.device_authorization_endpoint.clone(),
+        jwks_url: metadata.jwks_uri.clone(),
         introspection_url: metadata.introspection_endpoint.clone(),
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
@@ -413,6 +414,7 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
             authorization_endpoint: explicit.authorization_url.clone(),
             revocation_endpoint: explicit.revocation_url.clone(),
             device_authorization_endpoint: explicit.device_url.clone(),
+            jwks_uri: explicit.jwks_url.clone(),
             ..Metadata::default()
         });
     }
@@ -444,6 +446,9 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
                 }
                 if let Some(u) = &explicit.device_url {
                     metadata.device_authorization_endpoint = Some(u.clone());
+                }
+                if let Some(u) = &explicit.jwks_url {
+                    metadata.jwks_uri = Some(u.clone());
                 }
                 return Ok(metadata);
             }

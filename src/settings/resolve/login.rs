@@ -27,6 +27,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         auth_url,
         revocation_url,
         device_url,
+        jwks_url,
         allow_insecure_http,
         proxy,
         grant,
@@ -78,6 +79,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         authorization_url: auth_url,
         revocation_url,
         device_url,
+        jwks_url,
     };
     let issuer = match issuer.map(|i| i.trim_end_matches('/').to_string()) {
         Some(i) => Some(i),
@@ -98,6 +100,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             &explicit.authorization_url,
             &explicit.revocation_url,
             &explicit.device_url,
+            &explicit.jwks_url,
         ]
         .into_iter()
         .flatten(),
@@ -216,6 +219,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         auth_url: None,
         revocation_url: None,
         device_url: None,
+        jwks_url: None,
         allow_insecure_http: false,
         proxy: None,
         grant,

@@ -12,6 +12,8 @@ pub enum Reply {
     Raw(Vec<u8>),
     /// Accept the request, then never answer.
     Hang,
+    /// Raw bytes, written after a pause (a slow server).
+    Delayed(std::time::Duration, Vec<u8>),
 }
 
 impl Reply {
@@ -64,6 +66,10 @@ impl FakeServer {
                         let _ = stream.write_all(bytes);
                     }
                     Reply::Hang => held.push(stream),
+                    Reply::Delayed(pause, bytes) => {
+                        std::thread::sleep(*pause);
+                        let _ = stream.write_all(bytes);
+                    }
                 }
             }
         });

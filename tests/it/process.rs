@@ -1,0 +1,151 @@
+//! Process hygiene: termination signals wait while a rotated token is in flight, no core
+//! dumps, secrets kept out of the programs octoken starts, variable names checked.
+
+use crate::support::fake::{FakeServer, Reply};
+use crate::support::profile::{write_profile, write_secret_file};
+use crate::support::signin::import;
+use crate::support::{Client, Idp, IdpOptions, TestEnv};
+use std::os::unix::process::ExitStatusExt;
+use std::time::{Duration, Instant};
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "waited for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn sigterm_while_a_rotated_token_is_in_flight_waits_until_it_is_stored() {
+    // A slow, rotating server: the answer comes 1.5 s after the request.
+    let body = br#"{"access_token":"at-rotated","token_type":"Bearer","expires_in":300,"refresh_token":"rt-rotated"}"#;
+    let mut reply = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    reply.extend_from_slice(body);
+    let server = FakeServer::start(vec![Reply::Delayed(Duration::from_millis(1500), reply)]);
+    for signal in ["TERM", "INT", "HUP"] {
+        let env = TestEnv::new();
+        write_profile(&env, &server.url, "file", "");
+        write_secret_file(&env, "rt-stored", 0o600);
+        let before = server.requests();
+        let mut child = env.command(&["refresh"]).spawn().unwrap();
+        wait_until("the request", || server.requests() > before);
+        std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = child.wait().unwrap();
+        // The signal still ends it, after the answer is stored.
+        assert!(status.signal().is_some(), "SIG{signal}: {status:?}");
+        assert_eq!(
+            env.stored_refresh_token(),
+            "rt-rotated",
+            "SIG{signal} lost the rotated token"
+        );
+    }
+}
+
+#[test]
+fn no_core_dumps_while_a_login_waits() {
+    let env = TestEnv::new();
+    let exe = env!("CARGO_BIN_EXE_octoken");
+    let mut child = std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!(
+                "ulimit -c unlimited; exec {exe} login --client-id cli --auth-method none \
+                 --store file --token-url http://127.0.0.1:9/t --auth-url http://127.0.0.1:9/a \
+                 --browser true --timeout 20"
+            ),
+        ])
+        .env_clear()
+        .envs(&env.vars)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let limits = format!("/proc/{}/limits", child.id());
+    let mut core = String::new();
+    wait_until("the login to start", || {
+        core = std::fs::read_to_string(&limits)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap_or_default()
+            .to_string();
+        // The shell set it unlimited; octoken sets it to 0 once running.
+        core.split_whitespace().nth(4) == Some("0")
+    });
+    assert_eq!(core.split_whitespace().nth(5), Some("0"), "{core}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn the_client_secret_never_reaches_execs_command_or_the_browser() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let secret = [("OCTOKEN_CLIENT_SECRET", "do-not-pass-me-on")];
+    let run = env
+        .run_with(&["exec", "--", "env"], None, &secret)
+        .expect(0);
+    assert!(
+        run.stdout.contains("OCTOKEN_ACCESS_TOKEN=eyJ"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("do-not-pass-me-on"), "{}", run.stdout);
+    // The browser launcher: a script that records its environment.
+    let record = env.path("browser-env");
+    let script = env.path("browser.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nenv > {}\n", record.display())).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let other = TestEnv::new();
+    let login = other.spawn(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Basic.id(),
+            "--store",
+            "file",
+            "--timeout",
+            "5",
+            "--browser",
+            &script.display().to_string(),
+        ],
+        &secret,
+    );
+    wait_until("the browser", || {
+        std::fs::read_to_string(&record).is_ok_and(|t| t.contains("PATH="))
+    });
+    let seen = std::fs::read_to_string(&record).unwrap();
+    assert!(!seen.contains("do-not-pass-me-on"), "{seen}");
+    drop(login);
+}
+
+#[test]
+fn variable_names_must_be_shell_identifiers() {
+    let env = TestEnv::new();
+    for args in [
+        &["exec", "--env", "A;touch x", "--", "true"][..],
+        &["token", "--format", "env", "--env", "1X"][..],
+        &["exec", "--env", "A B", "--", "true"][..],
+    ] {
+        let run = env.run(args).expect(2);
+        assert!(
+            run.error_line().contains("is not a variable name"),
+            "{}",
+            run.stderr
+        );
+    }
+}
