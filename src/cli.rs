@@ -536,3 +536,86 @@ mod tests {
         assert_eq!(hint.as_deref(), Some("see `octoken --help`"));
     }
 }
+
+/// The command line of the hot path, `octoken token` (optionally with `-p NAME` or
+/// `--profile NAME` before or after it), recognised without building clap's command
+/// tree: the tree of every subcommand and flag costs more than the rest of a cached
+/// `token`. Anything else, or anything unusual, returns None and goes through clap; a
+/// unit test checks that both agree on every shape recognised here.
+pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let profile_flag = |w: &str| w == "-p" || w == "--profile";
+    let profile = match words.as_slice() {
+        ["token"] => None,
+        [flag, name, "token"] | ["token", flag, name] if profile_flag(flag) => Some(*name),
+        _ => return None,
+    };
+    // A value clap would read differently (`-p -x`, `-p ''`) is clap's to judge.
+    if profile.is_some_and(|p| p.is_empty() || p.starts_with('-')) {
+        return None;
+    }
+    let profile = match profile {
+        Some(name) => name.to_string(),
+        None => env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
+    };
+    Some(Cli {
+        global: GlobalArgs {
+            profile,
+            verbose: 0,
+            quiet: false,
+        },
+        command: Command::Token(TokenArgs {
+            fresh: FreshArgs {
+                min_ttl: 60,
+                scope: None,
+                strict: false,
+            },
+            token_type: TokenTypeArg::Access,
+            format: TokenFormatArg::Raw,
+            env_name: DEFAULT_TOKEN_VAR.to_string(),
+            dpop_proof: None,
+            dpop_nonce: None,
+        }),
+    })
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_token_path_reads_exactly_what_clap_reads() {
+        let shapes: [&[&str]; 5] = [
+            &["octoken", "token"],
+            &["octoken", "-p", "work", "token"],
+            &["octoken", "--profile", "work", "token"],
+            &["octoken", "token", "-p", "work"],
+            &["octoken", "token", "--profile", "w.2_x"],
+        ];
+        for shape in shapes {
+            let args: Vec<std::ffi::OsString> = shape.iter().map(Into::into).collect();
+            let fast = fast_token(&args).expect("recognised");
+            let mut slow = Cli::try_parse_from(&args).unwrap();
+            if !shape.contains(&"-p") && !shape.contains(&"--profile") {
+                // clap's default comes from OCTOKEN_PROFILE too; compare with the same.
+                slow.global.profile = fast.global.profile.clone();
+            }
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{shape:?}");
+        }
+        for other in [
+            &["octoken", "token", "--format", "json"][..],
+            &["octoken", "-v", "token"],
+            &["octoken", "-p", "-q", "token"],
+            &["octoken", "token", "extra"],
+            &["octoken", "status"],
+            &["octoken"],
+        ] {
+            let args: Vec<std::ffi::OsString> = other.iter().map(Into::into).collect();
+            assert!(fast_token(&args).is_none(), "{other:?}");
+        }
+    }
+}

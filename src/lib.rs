@@ -37,7 +37,11 @@ pub fn main() -> ExitCode {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let outcome = match cli::Cli::try_parse_from(&args) {
+    let parsed = match cli::fast_token(&args) {
+        Some(cli) => Ok(cli),
+        None => cli::Cli::try_parse_from(&args),
+    };
+    let outcome = match parsed {
         Ok(cli) => app::run(cli),
         Err(err) if !err.use_stderr() => err.exit(), // --help, --version: clap prints them
         Err(err)
