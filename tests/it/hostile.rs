@@ -662,3 +662,50 @@ fn jwks_seeds_never_panic() {
         octoken::fuzzing::jwks(edge);
     }
 }
+
+#[test]
+fn status_says_plainly_whether_id_tokens_are_verified() {
+    // A profile from explicit endpoints, no JWKS: nothing in an ID token is proof.
+    let env = TestEnv::new();
+    write_profile(&env, "http://127.0.0.1:9/token", "file", "");
+    write_secret_file(&env, REFRESH_TOKEN, 0o600);
+    let status = env.run(&["status"]).expect(0).stdout;
+    assert!(
+        status
+            .contains("ID tokens:       not verified (no JWKS known: log in with --jwks-url URL)"),
+        "{status}"
+    );
+    // Discovery (or --jwks-url) names one: login verified the signature against it.
+    let idp = crate::support::Idp::start(crate::support::IdpOptions::default());
+    let env = TestEnv::new();
+    crate::support::signin::import(&env, &idp, crate::support::Client::Basic, "file");
+    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    assert!(
+        status.contains("verified at login with the JWKS at http://127.0.0.1:"),
+        "{status}"
+    );
+    // A plain-http JWKS on another host is refused like any endpoint.
+    let run = env.run_stdin(
+        &[
+            "login",
+            "-p",
+            "x",
+            "--token-url",
+            "http://127.0.0.1:9/t",
+            "--client-id",
+            "c",
+            "--store",
+            "file",
+            "--jwks-url",
+            "http://id.example.com/jwks",
+            "--refresh-token-stdin",
+        ],
+        "rt",
+    );
+    let run = run.expect(2);
+    assert!(
+        run.error_line().contains("refusing plain http://"),
+        "{}",
+        run.stderr
+    );
+}
