@@ -11,6 +11,7 @@ mod architecture;
 mod chromium;
 mod concurrency;
 mod errors;
+mod fleet;
 mod fuzz_seeds;
 mod git;
 mod hostile;
