@@ -548,24 +548,21 @@ impl Shared {
     pub fn status(&self) -> Result<FleetStatus> {
         let entry = self.entry_key();
         let lease = self.lease_key();
-        let ((v, at, by, secrets), holder, pttl): (
-            (Option<u64>, Option<u64>, Option<String>, Option<String>),
-            Option<String>,
-            i64,
-        ) = self.with("reading the fleet's state", |c| {
-            redis::pipe()
-                .cmd("HMGET")
-                .arg(&entry)
-                .arg("v")
-                .arg("refreshed_at")
-                .arg("refreshed_by")
-                .arg("secrets")
-                .cmd("GET")
-                .arg(&lease)
-                .cmd("PTTL")
-                .arg(&lease)
-                .query(c)
-        })?;
+        let ((v, at, by, secrets), holder, pttl): (EntryFields, Option<String>, i64) =
+            self.with("reading the fleet's state", |c| {
+                redis::pipe()
+                    .cmd("HMGET")
+                    .arg(&entry)
+                    .arg("v")
+                    .arg("refreshed_at")
+                    .arg("refreshed_by")
+                    .arg("secrets")
+                    .cmd("GET")
+                    .arg(&lease)
+                    .cmd("PTTL")
+                    .arg(&lease)
+                    .query(c)
+            })?;
         Ok(FleetStatus {
             exists: secrets.is_some(),
             version: v.unwrap_or(0),
@@ -591,6 +588,9 @@ impl Shared {
         .map(|_| ())
     }
 }
+
+/// `v`, `refreshed_at`, `refreshed_by`, `secrets`.
+type EntryFields = (Option<u64>, Option<u64>, Option<String>, Option<String>);
 
 /// The refresh lease, released on drop (by its owner only).
 pub struct Lease<'a> {
