@@ -266,6 +266,13 @@ impl Shared {
     /// configuration error. Anything else the server says: a storage error.
     fn error(&self, what: &str, err: &redis::RedisError) -> Error {
         let message = format!("Redis at {}: {what}: {err}", self.describe());
+        // rustls reports certificate failures as I/O errors; they are not temporary.
+        if err.to_string().contains("invalid peer certificate") {
+            return Error::config(
+                message,
+                Some("if Redis uses a private CA, pass --ca-file PEM".into()),
+            );
+        }
         if err.is_timeout()
             || err.is_io_error()
             || err.is_connection_refusal()
@@ -276,7 +283,15 @@ impl Shared {
                 hint: "this is temporary: nothing was changed; check that Redis runs and is reachable, then try again".into(),
             };
         }
+        let refused = matches!(err.code(), Some("NOAUTH" | "WRONGPASS" | "NOPERM"));
         match err.kind() {
+            _ if refused => Error::config(
+                message,
+                Some(format!(
+                    "check the user in the Redis URL, the password ({} or --redis-password-file) and the user's ACL (keys octoken:*)",
+                    crate::env::OCTOKEN_REDIS_PASSWORD
+                )),
+            ),
             redis::ErrorKind::AuthenticationFailed => Error::config(
                 message,
                 Some(format!(

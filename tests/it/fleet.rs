@@ -2,7 +2,7 @@
 //! coordinated only by a real Redis (support/redis.rs) against the real provider.
 
 use crate::support::env::Run;
-use crate::support::redis::Redis;
+use crate::support::redis::{Redis, RedisOptions};
 use crate::support::signin::import_token;
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::process::{Command, Stdio};
@@ -40,10 +40,11 @@ fn attach(env: &TestEnv, idp: &Idp, redis: &Redis, extra: &[&str]) -> Run {
         Client::Basic.id(),
         "--store",
         "redis",
-        "--redis-url",
-        &url,
         "--attach",
     ];
+    if !extra.contains(&"--redis-url") {
+        args.extend_from_slice(&["--redis-url", &url]);
+    }
     args.extend_from_slice(extra);
     env.run(&args)
 }
@@ -400,4 +401,65 @@ fn with_a_key_file_redis_holds_no_token_in_clear() {
         "{}",
         keyless.stderr
     );
+}
+
+/// `rediss://` through the same rustls setup and `--ca-file`, as an ACL user whose
+/// password comes from the environment and never reaches config.toml.
+#[test]
+fn tls_and_an_acl_user_with_the_password_from_the_environment() {
+    let idp = Idp::start(IdpOptions::default());
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = crate::servers::test_ca(certs.path());
+    let password = "fleet-password-0123";
+    let redis = Redis::start_with(RedisOptions {
+        tls: Some((cert, key, ca.clone())),
+        user: Some(("fleet".into(), password.into())),
+    });
+    let url = redis.url().replace("rediss://", "rediss://fleet@");
+    let ca = ca.display().to_string();
+    let mut hosts: Vec<TestEnv> = (0..2).map(|_| TestEnv::new()).collect();
+    let refresh_token = idp.refresh_token(Client::Basic);
+    // Without the password: a configuration error, before any sign-in.
+    import_token(
+        &hosts[0],
+        &idp,
+        Client::Basic,
+        &refresh_token,
+        &["--store", "redis", "--redis-url", &url, "--ca-file", &ca],
+    )
+    .expect(3);
+    for host in &mut hosts {
+        host.set("OCTOKEN_REDIS_PASSWORD", password);
+    }
+    import_token(
+        &hosts[0],
+        &idp,
+        Client::Basic,
+        &refresh_token,
+        &["--store", "redis", "--redis-url", &url, "--ca-file", &ca],
+    )
+    .expect(0);
+    // A password in the URL would be saved: refused.
+    let with_password = url.replace("fleet@", &format!("fleet:{password}@"));
+    attach(&hosts[1], &idp, &redis, &["--redis-url", &with_password]).expect(2);
+    let mut args = vec!["--redis-url", url.as_str(), "--ca-file", ca.as_str()];
+    attach(&hosts[1], &idp, &redis, &args).expect(0);
+    let token = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(token.stdout.starts_with("eyJ"));
+    for host in &hosts {
+        let config = std::fs::read_to_string(host.path("config/config.toml")).unwrap();
+        assert!(config.contains("rediss://fleet@127.0.0.1"), "{config}");
+        assert!(!config.contains(password), "{config}");
+    }
+    // Without the CA, the server's certificate is not trusted.
+    args.truncate(2);
+    let mut untrusted = TestEnv::new();
+    untrusted.set("OCTOKEN_REDIS_PASSWORD", password);
+    let refused = attach(&untrusted, &idp, &redis, &args);
+    assert!(
+        refused.error_line().contains("certificate"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
 }

@@ -9,18 +9,76 @@ pub struct Redis {
     child: Option<Child>,
     pub port: u16,
     pub dir: tempfile::TempDir,
+    /// Extra redis-server arguments (TLS, ACL users).
+    server_args: Vec<String>,
+    /// Extra redis-cli arguments to reach it (TLS, credentials).
+    cli_args: Vec<String>,
+    tls: bool,
+}
+
+/// What `Redis::start_with` sets up besides the defaults.
+#[derive(Default)]
+pub struct RedisOptions {
+    /// TLS only, with this certificate, key and CA (PEM files).
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf, std::path::PathBuf)>,
+    /// An ACL user (name, password) allowed only `octoken:*` keys; `default` is off.
+    pub user: Option<(String, String)>,
 }
 
 impl Redis {
     pub fn start() -> Redis {
+        Self::start_with(RedisOptions::default())
+    }
+
+    pub fn start_with(options: RedisOptions) -> Redis {
         let dir = tempfile::Builder::new()
             .prefix("octoken-redis-")
             .tempdir()
             .unwrap();
+        let mut server_args = Vec::new();
+        let mut cli_args = Vec::new();
+        let port = super::free_port();
+        if let Some((cert, key, ca)) = &options.tls {
+            let p = |p: &std::path::PathBuf| p.display().to_string();
+            server_args.extend([
+                "--tls-port".into(),
+                port.to_string(),
+                "--tls-cert-file".into(),
+                p(cert),
+                "--tls-key-file".into(),
+                p(key),
+                "--tls-ca-cert-file".into(),
+                p(ca),
+                "--tls-auth-clients".into(),
+                "no".into(),
+            ]);
+            cli_args.extend(["--tls".into(), "--cacert".into(), p(ca)]);
+        }
+        if let Some((user, password)) = &options.user {
+            server_args.extend(
+                [
+                    "--user",
+                    user,
+                    "on",
+                    &format!(">{password}"),
+                    "~octoken:*",
+                    "&*",
+                    "+@all",
+                ]
+                .map(String::from),
+            );
+            server_args.extend(["--user", "default", "off"].map(String::from));
+            cli_args.extend(
+                ["--user", user, "--pass", password, "--no-auth-warning"].map(String::from),
+            );
+        }
         let mut redis = Redis {
             child: None,
-            port: super::free_port(),
+            port,
             dir,
+            server_args,
+            cli_args,
+            tls: options.tls.is_some(),
         };
         redis.spawn();
         redis
@@ -28,7 +86,13 @@ impl Redis {
 
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
-            .args(["--bind", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(if self.tls {
+                ["--port".to_string(), "0".to_string()]
+            } else {
+                ["--port".to_string(), self.port.to_string()]
+            })
+            .args(&self.server_args)
             .arg("--dir")
             .arg(self.dir.path())
             .args(["--appendonly", "yes", "--appendfsync", "always"])
@@ -51,12 +115,14 @@ impl Redis {
     }
 
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 
     fn try_cli(&self, args: &[&str]) -> Option<String> {
         let out = Command::new("redis-cli")
             .args(["-p", &self.port.to_string(), "--raw"])
+            .args(&self.cli_args)
             .args(args)
             .stdin(Stdio::null())
             .output()
