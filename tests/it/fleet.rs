@@ -190,8 +190,9 @@ fn kill_9_of_the_holder_with_rotation_measures_the_loss_rate() {
     let idp = Idp::start(IdpOptions::rotating());
     let redis = Redis::start();
     let hosts = fleet(&idp, &redis, 2, &["--redis-lease", "1"]);
-    let (mut losses, rounds) = (0, 20);
+    let (mut losses, rounds) = (0, 30);
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let started = Instant::now();
     for _ in 0..rounds {
         let mut child = hosts[0]
             .command(&["refresh", "-q"])
@@ -201,7 +202,8 @@ fn kill_9_of_the_holder_with_rotation_measures_the_loss_rate() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        std::thread::sleep(Duration::from_micros(seed % 60_000));
+        // 0-250 ms: from before the lease to after the commit of a debug build.
+        std::thread::sleep(Duration::from_micros(seed % 250_000));
         let _ = child.kill();
         child.wait().unwrap();
         let check = hosts[1].run(&["refresh", "-q"]);
@@ -214,8 +216,12 @@ fn kill_9_of_the_holder_with_rotation_measures_the_loss_rate() {
             other => panic!("unexpected exit {other}: {}", check.stderr),
         }
     }
-    eprintln!("fleet, rotation on: {losses} of {rounds} random kill -9 lost the refresh token");
-    assert!(losses <= rounds / 2, "{losses} of {rounds}");
+    eprintln!(
+        "fleet, rotation on: {losses} of {rounds} random kill -9 lost the refresh token ({:?})",
+        started.elapsed()
+    );
+    // Measured 2 in 30 (README "Many hosts, one token"); a quarter would mean the window grew.
+    assert!(losses <= rounds / 4, "{losses} of {rounds}");
 }
 
 /// A holder paused (SIGSTOP) past its lease after the provider answered cannot
