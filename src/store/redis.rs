@@ -111,7 +111,8 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0";
 
-/// KEYS[1] entry; ARGV: expected v, secrets, access ('' drops it), refreshed_at, by.
+/// KEYS[1] entry; ARGV: expected v, secrets, access ('' keeps the one there: a
+/// narrower scope's token is not the fleet's), refreshed_at, by.
 const COMMIT: &str = r"
 local v = redis.call('HGET', KEYS[1], 'v') or '0'
 if v ~= ARGV[1] then
@@ -119,9 +120,7 @@ if v ~= ARGV[1] then
 end
 local n = tonumber(v) + 1
 redis.call('HSET', KEYS[1], 'v', n, 'secrets', ARGV[2], 'refreshed_at', ARGV[4], 'refreshed_by', ARGV[5])
-if ARGV[3] == '' then
-  redis.call('HDEL', KEYS[1], 'access')
-else
+if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'access', ARGV[3])
 end
 return n";

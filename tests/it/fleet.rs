@@ -127,6 +127,23 @@ fn three_hosts_with_thirty_tokens_each_make_one_refresh() {
     );
     // The refresh token in Redis is the newest: any host refreshes with it.
     hosts[2].run_with(&["refresh"], None, &[STALE]).expect(0);
+    // A host may join by the namespace alone: the client comes from the entry.
+    let by_name = TestEnv::new();
+    let namespace = format!("{}|{}|default", idp.issuer, Client::Basic.id());
+    let url = redis.url();
+    by_name
+        .run(&[
+            "login",
+            "--store",
+            "redis",
+            "--redis-url",
+            &url,
+            "--namespace",
+            &namespace,
+            "--attach",
+        ])
+        .expect(0);
+    by_name.run_with(&["token"], None, &[STALE]).expect(0);
     let status = hosts[1].run(&["status"]).expect(0);
     assert!(status.stdout.contains("shared store:"), "{}", status.stdout);
     assert!(
@@ -468,4 +485,24 @@ fn tls_and_an_acl_user_with_the_password_from_the_environment() {
         refused.stderr
     );
     assert_eq!(refused.code, 3, "{}", refused.stderr);
+}
+
+/// `--redis-wait-replicas N`: each commit waits for N replicas (here none exist, so
+/// the wait times out) and says when fewer acknowledged it.
+#[test]
+fn waiting_for_missing_replicas_warns() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(
+        &idp,
+        &redis,
+        1,
+        &["--redis-wait-replicas", "1", "--redis-timeout", "1"],
+    );
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(
+        run.stderr.contains("only 0 of 1 Redis replicas"),
+        "{}",
+        run.stderr
+    );
 }
