@@ -506,3 +506,35 @@ fn waiting_for_missing_replicas_warns() {
         run.stderr
     );
 }
+
+/// Redis gone between the provider's answer and the commit: the rotated token goes to
+/// the local recovery file, the error says so, and the next run commits it.
+#[test]
+fn a_rotated_token_redis_did_not_take_is_recovered() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let mut redis = Redis::start();
+    // The holder's lease survives the restart (AOF): a short one, as a killed holder's.
+    let hosts = fleet(
+        &idp,
+        &redis,
+        2,
+        &["--redis-timeout", "1", "--redis-lease", "2"],
+    );
+    let mut holder = hosts[0].spawn(&["token"], &[STALE, (HOLD, "before-commit:1000")]);
+    holder.wait_for_line("test: holding");
+    redis.stop();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(6), "{stderr}");
+    assert!(stderr.contains("saved to"), "{stderr}");
+    redis.restart();
+    let recovered = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(
+        recovered.stderr.contains("recovered"),
+        "{}",
+        recovered.stderr
+    );
+    // The recovered token is the fleet's now: another host refreshes with it.
+    hosts[1]
+        .run_with(&["refresh"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "1000")])
+        .expect(0);
+}
