@@ -190,6 +190,13 @@ fn a_holder_killed_mid_refresh_delays_the_fleet_by_at_most_the_lease() {
     holder.wait_for_line("test: holding");
     holder.child.kill().unwrap();
     holder.child.wait().unwrap();
+    // `status` names the (dead) holder until its lease runs out.
+    let status = hosts[1].run(&["status"]).expect(0);
+    assert!(
+        status.stdout.contains("lease:           held by"),
+        "{}",
+        status.stdout
+    );
     let other = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
     assert!(
         other.elapsed < Duration::from_secs(2 + 2),
