@@ -545,3 +545,25 @@ fn a_rotated_token_redis_did_not_take_is_recovered() {
         .run_with(&["refresh"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "1000")])
         .expect(0);
 }
+
+/// `logout` revokes the fleet's refresh token, so the shared entry goes too: the other
+/// hosts are told to log in. `logout --local` only detaches a host.
+#[test]
+fn logout_revokes_for_the_fleet_and_logout_local_detaches_one_host() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 3, &[]);
+    hosts[2].run(&["logout", "--local"]).expect(0);
+    assert!(!redis.hget(&entry(&idp), "secrets").is_empty());
+    hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    hosts[0].run(&["logout"]).expect(0);
+    assert_eq!(redis.cli(&["EXISTS", &entry(&idp)]), "0");
+    let gone = hosts[1]
+        .run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "1000")])
+        .expect(4);
+    assert!(
+        gone.error_line().contains("no refresh token"),
+        "{}",
+        gone.stderr
+    );
+}
