@@ -50,7 +50,8 @@ post\t'client_secret_post: id and secret in the form body'
 none\t'A public client: no secret'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l scope -d 'Scopes to ask for [default: "openid offline_access"]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Where to keep the refresh token and client secret [default: keyring]' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
-file\t'A 0600 file in a 0700 directory under the data dir'"
+file\t'A 0600 file in a 0700 directory under the data dir'
+redis\t'Redis or Valkey, shared by a fleet of hosts (--redis-url)'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
@@ -66,6 +67,13 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l browser -d 'Br
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l timeout -d 'Seconds to wait for the sign-in' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l prompt-consent -d 'Send prompt=consent when asking for offline_access (saved in the profile)' -r -f -a "true\t''
 false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-url -d 'The fleet\'s Redis: redis://[USER@]HOST:PORT/DB or rediss:// (TLS, with --ca-file); the password comes from OCTOKEN_REDIS_PASSWORD or --redis-password-file' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-password-file -d 'A 0600 file holding the Redis user\'s password' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l namespace -d 'The shared entry\'s name [default: issuer|client|profile]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l store-key-file -d 'Seal every value written to Redis with this key (32 random bytes, 0600)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-lease -d 'Seconds a refreshing host holds the fleet\'s lease [default: 15]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-timeout -d 'Seconds to wait for Redis to connect or answer [default: 5]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-wait-replicas -d 'After each commit, WAIT for this many replicas to acknowledge it' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'The DPoP key\'s algorithm (implies --dpop) [default: ES256]' -r -f -a "ES256\t'ECDSA P-256 with SHA-256'
 EdDSA\t'Ed25519'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
@@ -73,6 +81,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l device -d 'Device authorization (RFC 8628) for machines without a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l no-browser -d 'Only print the sign-in URL; you may paste the final redirect URL back here'
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l attach -d 'Join a fleet: use the shared entry another host logged in, without a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop -d 'Bind the tokens to a key of this profile with DPoP (RFC 9449); the key is kept in the profile\'s store'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'

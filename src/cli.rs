@@ -99,7 +99,11 @@ pub enum Command {
   octoken login --issuer URL --client-id cli \\
       --refresh-token-stdin < refresh-token.txt
   OCTOKEN_CLIENT_SECRET=... octoken login --grant client-credentials \\
-      --issuer URL --client-id svc")]
+      --issuer URL --client-id svc
+  octoken login --issuer URL --client-id cli --store redis \\
+      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key
+  octoken login --issuer URL --client-id cli --store redis \\
+      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key --attach")]
     Login(Box<LoginArgs>),
     /// Print a fresh access token (cached while valid, refreshed when not)
     #[command(after_help = "Examples:
@@ -251,6 +255,8 @@ pub enum StoreArg {
     Keyring,
     /// A 0600 file in a 0700 directory under the data dir
     File,
+    /// Redis or Valkey, shared by a fleet of hosts (--redis-url)
+    Redis,
 }
 
 #[derive(Debug, Args)]
@@ -322,6 +328,43 @@ pub struct LoginArgs {
     /// Send prompt=consent when asking for offline_access (saved in the profile)
     #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
     pub prompt_consent: Option<bool>,
+    /// The fleet's Redis: redis://[USER@]HOST:PORT/DB or rediss:// (TLS, with --ca-file);
+    /// the password comes from OCTOKEN_REDIS_PASSWORD or --redis-password-file
+    #[arg(long, value_name = "URL", env = env::OCTOKEN_REDIS_URL, help_heading = "Shared store (--store redis)")]
+    pub redis_url: Option<String>,
+    /// A 0600 file holding the Redis user's password
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Shared store (--store redis)"
+    )]
+    pub redis_password_file: Option<PathBuf>,
+    /// The shared entry's name [default: issuer|client|profile]
+    #[arg(
+        long,
+        value_name = "NAME",
+        help_heading = "Shared store (--store redis)"
+    )]
+    pub namespace: Option<String>,
+    /// Join a fleet: use the shared entry another host logged in, without a browser
+    #[arg(long, help_heading = "Shared store (--store redis)", conflicts_with_all = ["refresh_token_stdin", "device", "client_secret_file"])]
+    pub attach: bool,
+    /// Seal every value written to Redis with this key (32 random bytes, 0600)
+    #[arg(
+        long,
+        value_name = "PATH",
+        help_heading = "Shared store (--store redis)"
+    )]
+    pub store_key_file: Option<PathBuf>,
+    /// Seconds a refreshing host holds the fleet's lease [default: 15]
+    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_lease: Option<u64>,
+    /// Seconds to wait for Redis to connect or answer [default: 5]
+    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_timeout: Option<u64>,
+    /// After each commit, WAIT for this many replicas to acknowledge it
+    #[arg(long, value_name = "N", help_heading = "Shared store (--store redis)")]
+    pub redis_wait_replicas: Option<u32>,
     /// Bind the tokens to a key of this profile with DPoP (RFC 9449); the key is kept in
     /// the profile's store
     #[arg(long)]

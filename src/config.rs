@@ -20,6 +20,8 @@ pub struct Config {
 pub enum StoreKind {
     Keyring,
     File,
+    /// Shared by a fleet of hosts (Redis or Valkey).
+    Redis,
 }
 
 impl StoreKind {
@@ -27,6 +29,7 @@ impl StoreKind {
         match self {
             StoreKind::Keyring => "keyring",
             StoreKind::File => "file",
+            StoreKind::Redis => "redis",
         }
     }
 }
@@ -97,6 +100,33 @@ pub struct Profile {
     /// the secret store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// The shared store of `store = "redis"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisProfile>,
+}
+
+/// Where a fleet's shared entry lives. Never a password: that comes from
+/// OCTOKEN_REDIS_PASSWORD or `password_file`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedisProfile {
+    /// `redis://[USER@]HOST:PORT/DB` or `rediss://...` (TLS, trusting `ca_file` too).
+    pub url: String,
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
+    /// 32 random bytes (0600): every value written to Redis is sealed with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
+    /// Seconds a refreshing host holds the fleet's lease (default 15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease_secs: Option<u64>,
+    /// Seconds to wait for Redis to connect or answer (default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
+    /// `WAIT` for this many replicas after each commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_replicas: Option<u32>,
 }
 
 impl Config {
@@ -182,6 +212,7 @@ mod tests {
                 connect_timeout: None,
                 request_timeout: None,
                 dpop: None,
+                redis: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

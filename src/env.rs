@@ -20,6 +20,10 @@ pub const OCTOKEN_CLIENT_SECRET: &str = "OCTOKEN_CLIENT_SECRET";
 pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
 /// Seconds to wait for another process's refresh of the same profile (default 30).
 pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
+/// The Redis URL of `login --store redis` when `--redis-url` is not given.
+pub const OCTOKEN_REDIS_URL: &str = "OCTOKEN_REDIS_URL";
+/// The password of the Redis user (the URL's user, else `default`); never saved.
+pub const OCTOKEN_REDIS_PASSWORD: &str = "OCTOKEN_REDIS_PASSWORD";
 /// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
 pub const BROWSER: &str = "BROWSER";
 /// https://no-color.org: any value turns colour off.
@@ -50,6 +54,9 @@ pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
 
 /// Test setting: when set, saving secrets fails, to exercise the recovery file.
 pub const OCTOKEN_TEST_FAIL_SECRET_WRITES: &str = "OCTOKEN_TEST_FAIL_SECRET_WRITES";
+/// Test setting `POINT:MS`: the fleet's lease holder stops for MS milliseconds at POINT
+/// (`before-exchange` or `before-commit`), after printing `octoken: test: holding`.
+pub const OCTOKEN_TEST_FLEET_HOLD: &str = "OCTOKEN_TEST_FLEET_HOLD";
 /// Test setting: seconds added to the clock, to test expiry and idle limits without waiting.
 pub const OCTOKEN_TEST_CLOCK_OFFSET: &str = "OCTOKEN_TEST_CLOCK_OFFSET";
 
@@ -69,7 +76,7 @@ pub fn path(name: &str) -> Option<PathBuf> {
 
 /// Variables that carry secrets: removed from the environment of every program octoken
 /// starts (the `exec` command, the browser), which has no business with them.
-pub const SECRET_VARIABLES: &[&str] = &[OCTOKEN_CLIENT_SECRET];
+pub const SECRET_VARIABLES: &[&str] = &[OCTOKEN_CLIENT_SECRET, OCTOKEN_REDIS_PASSWORD];
 
 /// Whether `name` can be a shell variable: `[A-Za-z_][A-Za-z0-9_]*` (for `exec --env`
 /// and `--format env`, whose output a shell evaluates).

@@ -142,6 +142,16 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "directory of the access-token cache and the lock files",
     ),
     var(
+        env::OCTOKEN_REDIS_URL,
+        Reader::Octoken,
+        "the fleet's Redis for `login --store redis` when `--redis-url` is not given",
+    ),
+    var(
+        env::OCTOKEN_REDIS_PASSWORD,
+        Reader::Octoken,
+        "the Redis user's password for a `--store redis` profile (never saved in config.toml)",
+    ),
+    var(
         env::OCTOKEN_KEYRING_TIMEOUT,
         Reader::Octoken,
         "seconds a keyring call may take before octoken gives up with exit 6 (default 5)",
@@ -205,6 +215,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         env::DBUS_SESSION_BUS_ADDRESS,
         Reader::Octoken,
         "the session bus that reaches the Secret Service keyring; from cron on a desktop: `unix:path=/run/user/$UID/bus`",
+    ),
+    var(
+        env::OCTOKEN_TEST_FLEET_HOLD,
+        Reader::Test,
+        "test setting: `POINT:MS` pauses a fleet refresh at a named point, to test leases and fencing",
     ),
     var(
         env::OCTOKEN_TEST_CLOCK_OFFSET,

@@ -56,6 +56,10 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
             ),
         }
     }
+    if revoked && let Some(fleet) = session.fleet() {
+        // The revoked token was the whole fleet's: its entry goes too.
+        fleet.delete()?;
+    }
     session.forget_local()?;
     output::notice(format!(
         "octoken: logged out of profile '{}'{}",
@@ -99,6 +103,8 @@ fn forget(settings: &LogoutSettings, session: &Session) -> Result<()> {
 fn manual_delete(profile: &crate::settings::ProfileSettings) -> String {
     match profile.store.kind {
         crate::config::StoreKind::File => format!("rm {}", profile.store.secret_file.display()),
+        // The shared entry is the fleet's; a host leaving keeps nothing of it locally.
+        crate::config::StoreKind::Redis => "nothing: the shared entry stays for the fleet".into(),
         crate::config::StoreKind::Keyring if cfg!(target_os = "macos") => format!(
             "security delete-generic-password -s {} -a {}",
             crate::store::keyring::SERVICE,

@@ -50,6 +50,24 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
     let idle_warning = state
         .last_refresh_at
         .and_then(|last| idle_warning(now.saturating_sub(last), idle_limit_days));
+    let fleet = session.fleet().map(|fleet| match fleet.status() {
+        Ok(f) => json!({
+            "store": fleet.options().url,
+            "namespace": fleet.options().namespace,
+            "entry": if f.exists { "present" } else { "missing" },
+            "version": f.version,
+            "sealed_with_key": f.sealed_with,
+            "last_refresh_at": f.refreshed_at.map(output::rfc3339),
+            "last_refresh_by": f.refreshed_by,
+            "lease_holder": f.lease.as_ref().map(|(h, _)| h.clone()),
+            "lease_ms_left": f.lease.as_ref().map(|(_, ms)| *ms),
+        }),
+        Err(e) => json!({
+            "store": fleet.options().url,
+            "namespace": fleet.options().namespace,
+            "error": e.to_string(),
+        }),
+    });
     let report = json!({
         "profile": p.name,
         "issuer": p.issuer,
@@ -79,6 +97,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             "reason": b.reason,
             "consecutive": b.failures,
         })),
+        "fleet": fleet,
         "access_token": cached.as_ref().map(|t| json!({
             "expires_at": t.expires_at.map(output::rfc3339),
             "expires_in": t.remaining(now),
@@ -204,6 +223,38 @@ fn human(r: &Value, _now: u64) -> String {
             s(&r["backoff"]["until"]),
             output::human_duration(left)
         ));
+    }
+    if let Some(fleet) = r["fleet"].as_object() {
+        lines.push(format!(
+            "shared store:    {} namespace {}",
+            s(&fleet["store"]),
+            s(&fleet["namespace"])
+        ));
+        if let Some(err) = fleet.get("error") {
+            lines.push(format!("                 unavailable ({})", s(err)));
+        } else {
+            lines.push(format!(
+                "shared entry:    {}, version {}{}",
+                s(&fleet["entry"]),
+                s(&fleet["version"]),
+                match fleet["sealed_with_key"].as_str() {
+                    Some(id) => format!(", sealed with key {id}"),
+                    None => ", not encrypted".into(),
+                }
+            ));
+            lines.push(format!(
+                "fleet refresh:   {} by {}",
+                s(&fleet["last_refresh_at"]),
+                s(&fleet["last_refresh_by"])
+            ));
+            lines.push(match fleet["lease_holder"].as_str() {
+                Some(h) => format!(
+                    "lease:           held by {h} ({} ms left)",
+                    s(&fleet["lease_ms_left"])
+                ),
+                None => "lease:           free".into(),
+            });
+        }
     }
     if let Some(warning) = r["idle_warning"].as_str() {
         lines.push(format!("warning:         {warning}"));

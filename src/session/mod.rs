@@ -18,6 +18,7 @@
 //! warning when renewing it early failed for a temporary reason.
 
 mod backoff;
+mod fleet;
 
 pub use backoff::random;
 
@@ -104,17 +105,21 @@ pub struct Session<'a> {
     started: std::time::Instant,
     /// The valid ID token the last `persist` received, if any.
     received_id_token: RefCell<Option<IdToken>>,
+    /// The fleet's shared store, when the profile's store is redis (session/fleet.rs).
+    fleet: Option<store::redis::Shared>,
 }
 
 impl<'a> Session<'a> {
     /// The profile's real store, and the network when a request is needed.
     pub fn open(settings: &'a ProfileSettings, now: u64) -> Session<'a> {
-        Self::with(
+        let mut session = Self::with(
             settings,
             now,
             store::open(&settings.name, &settings.store),
             Box::new(LazyNetwork::new(&settings.http)),
-        )
+        );
+        session.fleet = fleet_store(settings);
+        session
     }
 
     /// A session over the given collaborators (login's network; tests' fakes).
@@ -132,7 +137,13 @@ impl<'a> Session<'a> {
             retry_after: Cell::new(None),
             started: std::time::Instant::now(),
             received_id_token: RefCell::new(None),
+            fleet: None,
         }
+    }
+
+    /// The fleet's shared store, for `status`.
+    pub fn fleet(&self) -> Option<&store::redis::Shared> {
+        self.fleet.as_ref()
     }
 
     pub fn store(&self) -> &dyn SecretStore {
@@ -226,11 +237,17 @@ impl<'a> Session<'a> {
             // After the lock: the holder we waited for may have just failed.
             self.check_backoff()?;
         }
+        if let Some(fleet) = &self.fleet {
+            return self.refresh_fleet(fleet, mode, scope);
+        }
         self.refresh_locked(scope)
     }
 
     /// The refresh itself; the caller holds the profile lock.
     fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
+        if let Some(fleet) = &self.fleet {
+            return self.refresh_fleet(fleet, Mode::Always, scope);
+        }
         let secrets = self.load_secrets()?;
         // From the request until the answer is stored, a rotated refresh token may exist
         // only in this process: Ctrl-C, SIGTERM and SIGHUP wait until it is safe.
@@ -705,6 +722,16 @@ fn wall_clock() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// The shared store of a `--store redis` profile; not connected until used.
+fn fleet_store(settings: &ProfileSettings) -> Option<store::redis::Shared> {
+    match (&settings.store.kind, &settings.store.redis) {
+        (crate::config::StoreKind::Redis, Some(redis)) => {
+            Some(store::redis::Shared::new(redis.clone()))
+        }
+        _ => None,
+    }
 }
 
 fn is_invalid_grant(err: &Error) -> bool {

@@ -163,9 +163,12 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             keyring_timeout: Duration::from_secs(1),
             fail_writes: false,
             session_bus: None,
+            redis: None,
+            now: NOW,
         },
         paths,
         dpop: None,
+        test_fleet_hold: None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
 use super::Global;
-use crate::config::{Config, Grant, Profile, StoreKind};
+use crate::config::{Config, Grant, Profile, RedisProfile, StoreKind};
 use crate::oauth::AuthMethod;
 use crate::oauth::http::HttpOptions;
 use crate::open_url::Browser;
@@ -73,6 +73,10 @@ pub struct LoginSettings {
     pub config: Config,
     /// This profile as it was before the login, if it existed.
     pub previous: Option<Profile>,
+    /// The shared store, with `store = redis`.
+    pub redis: Option<RedisProfile>,
+    /// `--attach`: join the fleet's shared entry instead of signing in.
+    pub attach: bool,
 }
 
 impl LoginSettings {
@@ -84,6 +88,11 @@ impl LoginSettings {
             keyring_timeout: self.global.env.keyring_timeout,
             fail_writes: self.global.env.fail_secret_writes,
             session_bus: self.global.env.session_bus.clone(),
+            redis: self
+                .redis
+                .as_ref()
+                .map(|r| super::redis_options(r, self.ca_file.clone(), &self.global)),
+            now: self.global.now,
         }
     }
 }

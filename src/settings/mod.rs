@@ -18,7 +18,7 @@ pub use command::{
 };
 pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSettings};
 
-use crate::config::{Config, Grant, Profile};
+use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;
 use crate::error::{Error, Result, login_command};
 use crate::oauth::AuthMethod;
@@ -28,6 +28,7 @@ use crate::profile_name;
 use crate::secret::Secret;
 use crate::store::StoreOptions;
 use crate::store::cache::CacheKey;
+use crate::store::redis::RedisOptions;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -51,6 +52,10 @@ pub struct Environment {
     pub fail_secret_writes: bool,
     /// DBUS_SESSION_BUS_ADDRESS: the keyring's hints depend on it.
     pub session_bus: Option<String>,
+    /// OCTOKEN_REDIS_PASSWORD.
+    pub redis_password: Option<Secret>,
+    /// OCTOKEN_TEST_FLEET_HOLD.
+    pub test_fleet_hold: Option<String>,
 }
 
 impl Environment {
@@ -66,6 +71,8 @@ impl Environment {
             client_secret: env::var(env::OCTOKEN_CLIENT_SECRET).map(Secret::new),
             fail_secret_writes: env::var(env::OCTOKEN_TEST_FAIL_SECRET_WRITES).is_some(),
             session_bus: env::var(env::DBUS_SESSION_BUS_ADDRESS),
+            redis_password: env::var(env::OCTOKEN_REDIS_PASSWORD).map(Secret::new),
+            test_fleet_hold: env::var(env::OCTOKEN_TEST_FLEET_HOLD),
         }
     }
 }
@@ -178,6 +185,8 @@ pub struct ProfileSettings {
     pub paths: Paths,
     /// DPoP-bound tokens with a key of this algorithm (the key is in the store).
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// Test setting OCTOKEN_TEST_FLEET_HOLD (`POINT:MS`).
+    pub test_fleet_hold: Option<String>,
 }
 
 impl ProfileSettings {
@@ -233,9 +242,15 @@ impl ProfileSettings {
                 keyring_timeout: global.env.keyring_timeout,
                 fail_writes: global.env.fail_secret_writes,
                 session_bus: global.env.session_bus.clone(),
+                redis: profile
+                    .redis
+                    .as_ref()
+                    .map(|r| redis_options(r, profile.ca_file.clone(), global)),
+                now: global.now,
             },
             paths: global.paths.clone(),
             dpop: profile.dpop,
+            test_fleet_hold: global.env.test_fleet_hold.clone(),
         })
     }
 
@@ -277,6 +292,35 @@ impl ProfileSettings {
     pub fn recovery_file(&self) -> PathBuf {
         self.paths.recovery_file(&self.name)
     }
+}
+
+/// A fleet's Redis settings, the defaults applied and the password from the environment.
+pub fn redis_options(
+    redis: &RedisProfile,
+    ca_file: Option<PathBuf>,
+    global: &Global,
+) -> RedisOptions {
+    RedisOptions {
+        url: redis.url.clone(),
+        password: global.env.redis_password.clone(),
+        password_file: redis.password_file.clone(),
+        namespace: redis.namespace.clone(),
+        lease: redis
+            .lease_secs
+            .map_or(crate::store::redis::DEFAULT_LEASE, Duration::from_secs),
+        timeout: redis
+            .timeout_secs
+            .map_or(crate::store::redis::DEFAULT_TIMEOUT, Duration::from_secs),
+        wait_replicas: redis.wait_replicas.unwrap_or(0),
+        key_file: redis.key_file.clone(),
+        ca_file,
+    }
+}
+
+/// The namespace of a fleet's entry when `--namespace` is not given: the issuer (or
+/// token URL), the client and the profile, as typed, so every host computes the same.
+pub fn default_namespace(server: &str, client_id: &str, profile: &str) -> String {
+    format!("{}|{client_id}|{profile}", server.trim_end_matches('/'))
 }
 
 /// Endpoints must be https, except on loopback (RFC 8252 allows it there) or when the

@@ -10,6 +10,8 @@ pub mod file;
 pub mod id_cache;
 pub mod keyring;
 pub mod lock;
+pub mod redis;
+pub mod seal;
 pub mod state;
 
 use crate::config::StoreKind;
@@ -88,6 +90,10 @@ pub struct StoreOptions {
     pub fail_writes: bool,
     /// DBUS_SESSION_BUS_ADDRESS, for the keyring's hints (Linux).
     pub session_bus: Option<String>,
+    /// The shared store of `--store redis`.
+    pub redis: Option<redis::RedisOptions>,
+    /// The clock of the run (the shared store records when it was written).
+    pub now: u64,
 }
 
 /// The one constructor of a profile's secret store.
@@ -99,6 +105,10 @@ pub fn open(profile: &str, options: &StoreOptions) -> Box<dyn SecretStore> {
             options.session_bus.clone(),
         )),
         StoreKind::File => Box::new(file::FileStore::new(options.secret_file.clone(), profile)),
+        StoreKind::Redis => match &options.redis {
+            Some(redis) => Box::new(redis::RedisStore::new(redis.clone(), options.now)),
+            None => Box::new(Unconfigured),
+        },
     };
     if options.fail_writes {
         return Box::new(FailingWrites(store));
@@ -125,5 +135,32 @@ impl SecretStore for FailingWrites {
     }
     fn delete(&self) -> Result<()> {
         self.0.delete()
+    }
+}
+
+/// A `redis` profile whose Redis settings are missing (a hand-edited config.toml).
+struct Unconfigured;
+
+impl Unconfigured {
+    fn error() -> Error {
+        Error::config(
+            "the profile's store is redis but it names no Redis server",
+            Some("run `octoken login --store redis --redis-url redis://HOST:PORT/DB ...`".into()),
+        )
+    }
+}
+
+impl SecretStore for Unconfigured {
+    fn probe(&self) -> Result<()> {
+        Err(Self::error())
+    }
+    fn load(&self) -> Result<Option<StoredSecrets>> {
+        Err(Self::error())
+    }
+    fn save(&self, _: &StoredSecrets) -> Result<()> {
+        Err(Self::error())
+    }
+    fn delete(&self) -> Result<()> {
+        Err(Self::error())
     }
 }

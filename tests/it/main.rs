@@ -14,6 +14,7 @@ mod dpop;
 mod errors;
 mod files;
 mod first_contact;
+mod fleet;
 mod fuzz_seeds;
 mod git;
 mod help;

@@ -113,7 +113,7 @@ fn matrix_plain_refresh_token_omitted() {
 }
 
 /// A CA and a certificate for 127.0.0.1 signed by it, made with openssl.
-fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+pub fn test_ca(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let openssl = |args: &[&str]| {
         let out = Command::new("openssl")
             .args(args)

@@ -7,6 +7,7 @@
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
 mod device;
+mod fleet;
 mod redirect;
 
 use crate::config::{Grant, Profile};
@@ -85,6 +86,9 @@ fn at_login(err: Error, login: &LoginSettings) -> Error {
 }
 
 fn sign_in(login: &mut LoginSettings) -> Result<()> {
+    if login.attach {
+        return fleet::attach(login);
+    }
     let imported = match login.method {
         LoginMethod::Import => Some(read_refresh_token()?),
         _ => None,
@@ -256,6 +260,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
         dpop: login.dpop,
+        redis: login.redis.clone(),
     }
 }
 
@@ -280,6 +285,9 @@ fn finish(
     session.keep_dpop_nonce(dpop, &settings.endpoints.token);
     // Replaces the imported token if the server rotated it on the verifying refresh.
     let token = session.persist(&secrets, response, None)?;
+    if let Some(redis) = &settings.store.redis {
+        fleet::share(redis, &profile, &token)?;
+    }
 
     if let Some(old) = &login.previous
         && old.store != settings.store.kind

@@ -1,7 +1,7 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
 use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
-use crate::config::{Grant, StoreKind};
+use crate::config::{Grant, RedisProfile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
 use crate::oauth::dpop::DpopAlg;
@@ -39,6 +39,14 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         prompt_consent,
         dpop,
         dpop_alg,
+        redis_url,
+        redis_password_file,
+        namespace,
+        attach,
+        store_key_file,
+        redis_lease,
+        redis_timeout,
+        redis_wait_replicas,
     } = args;
     let config = global.load_config()?;
     let previous = config.profiles.get(&global.profile).cloned();
@@ -47,8 +55,11 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         GrantArg::AuthorizationCode => Grant::RefreshToken,
         GrantArg::ClientCredentials => Grant::ClientCredentials,
     };
+    // An attach by --namespace learns the client from the shared entry.
+    let attach_by_namespace = attach && namespace.is_some();
     let client_id = client_id
         .or_else(|| prev.map(|p| p.client_id.clone()))
+        .or_else(|| attach_by_namespace.then(String::new))
         .ok_or_else(|| Error::Usage {
             message: "--client-id is required for a new profile".into(),
             hint: Some("octoken login --issuer URL --client-id ID".into()),
@@ -71,6 +82,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
         Some(StoreArg::File) => StoreKind::File,
+        Some(StoreArg::Redis) => StoreKind::Redis,
         None => prev.map_or(StoreKind::Keyring, |p| p.store),
     };
     let allow_insecure_http = allow_insecure_http || prev.is_some_and(|p| p.allow_insecure_http);
@@ -86,7 +98,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         None if explicit.token_url.is_some() => None,
         None => prev.and_then(|p| p.issuer.clone()),
     };
-    if issuer.is_none() && explicit.token_url.is_none() && prev.is_none() {
+    if issuer.is_none() && explicit.token_url.is_none() && prev.is_none() && !attach_by_namespace {
         return Err(Error::Usage {
             message: "--issuer (or --token-url for servers without discovery) is required".into(),
             hint: Some(
@@ -162,6 +174,42 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             ),
         });
     }
+    let redis = match store {
+        StoreKind::Redis => Some(redis_profile(
+            RedisFlags {
+                url: redis_url,
+                password_file: redis_password_file,
+                namespace,
+                key_file: store_key_file,
+                lease: redis_lease,
+                timeout: redis_timeout,
+                wait_replicas: redis_wait_replicas,
+            },
+            prev.and_then(|p| p.redis.as_ref()),
+            issuer.as_deref().or(explicit.token_url.as_deref()),
+            &client_id,
+            &global.profile,
+        )?),
+        _ => {
+            if attach || namespace.is_some() || store_key_file.is_some() {
+                return Err(Error::Usage {
+                    message:
+                        "--attach, --redis-url, --namespace and --store-key-file need --store redis"
+                            .into(),
+                    hint: Some(
+                        "octoken login --store redis --redis-url redis://HOST:PORT/DB ...".into(),
+                    ),
+                });
+            }
+            None
+        }
+    };
+    // An attaching host takes the client's method and secret from the shared entry.
+    let client_secret = if attach {
+        ClientSecretSource::None
+    } else {
+        client_secret
+    };
     let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
     Ok(LoginSettings {
         issuer,
@@ -194,7 +242,89 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         dpop,
         config,
         previous,
+        redis,
+        attach,
         global,
+    })
+}
+
+struct RedisFlags {
+    url: Option<String>,
+    password_file: Option<std::path::PathBuf>,
+    namespace: Option<String>,
+    key_file: Option<std::path::PathBuf>,
+    lease: Option<u64>,
+    timeout: Option<u64>,
+    wait_replicas: Option<u32>,
+}
+
+/// The shared store's settings: flags over the previous profile's. A password in the
+/// URL is refused: config.toml never holds one.
+fn redis_profile(
+    flags: RedisFlags,
+    prev: Option<&RedisProfile>,
+    server: Option<&str>,
+    client_id: &str,
+    profile: &str,
+) -> Result<RedisProfile> {
+    let url = flags
+        .url
+        .or_else(|| prev.map(|p| p.url.clone()))
+        .ok_or_else(|| Error::Usage {
+            message: "--store redis needs --redis-url (or OCTOKEN_REDIS_URL)".into(),
+            hint: Some("e.g. --redis-url redis://10.0.0.5:6379/0".into()),
+        })?;
+    let parsed = url::Url::parse(&url).map_err(|e| Error::Usage {
+        message: format!("'{url}' is not a valid Redis URL: {e}"),
+        hint: Some("use redis://[USER@]HOST:PORT/DB or rediss://...".into()),
+    })?;
+    if !matches!(parsed.scheme(), "redis" | "rediss" | "valkey" | "valkeys") {
+        return Err(Error::Usage {
+            message: format!("unsupported Redis URL scheme '{}'", parsed.scheme()),
+            hint: Some("use redis:// or rediss:// (TLS)".into()),
+        });
+    }
+    if parsed.password().is_some() {
+        return Err(Error::Usage {
+            message: "the Redis URL contains a password, which would be saved in config.toml"
+                .into(),
+            hint: Some(format!(
+                "put the password in {} or a 0600 file given with --redis-password-file",
+                crate::env::OCTOKEN_REDIS_PASSWORD
+            )),
+        });
+    }
+    let namespace = match flags
+        .namespace
+        .or_else(|| prev.map(|p| p.namespace.clone()))
+    {
+        Some(ns) => ns,
+        None => {
+            let server = server.ok_or_else(|| {
+                Error::usage("--store redis needs --issuer (or --token-url) or --namespace")
+            })?;
+            crate::settings::default_namespace(server, client_id, profile)
+        }
+    };
+    if namespace.is_empty() || namespace.len() > 512 || namespace.chars().any(char::is_control) {
+        return Err(Error::usage(
+            "--namespace must be 1 to 512 characters without control characters",
+        ));
+    }
+    Ok(RedisProfile {
+        url,
+        namespace,
+        password_file: flags
+            .password_file
+            .or_else(|| prev.and_then(|p| p.password_file.clone())),
+        key_file: flags
+            .key_file
+            .or_else(|| prev.and_then(|p| p.key_file.clone())),
+        lease_secs: flags.lease.or_else(|| prev.and_then(|p| p.lease_secs)),
+        timeout_secs: flags.timeout.or_else(|| prev.and_then(|p| p.timeout_secs)),
+        wait_replicas: flags
+            .wait_replicas
+            .or_else(|| prev.and_then(|p| p.wait_replicas)),
     })
 }
 
@@ -231,6 +361,14 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         prompt_consent: None,
         dpop: false,
         dpop_alg: None,
+        redis_url: None,
+        redis_password_file: None,
+        namespace: None,
+        attach: false,
+        store_key_file: None,
+        redis_lease: None,
+        redis_timeout: None,
+        redis_wait_replicas: None,
     };
     resolve(args, global)
 }

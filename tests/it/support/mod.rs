@@ -6,6 +6,7 @@ pub mod fake;
 pub mod idp;
 pub mod keyring;
 pub mod profile;
+pub mod redis;
 pub mod resource;
 pub mod signin;
 

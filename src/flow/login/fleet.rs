@@ -1,0 +1,113 @@
+//! Login with the shared store (`--store redis`): after a sign-in the client's settings
+//! and the first access token go to the fleet's entry too; `--attach` joins a fleet
+//! without a browser, from what the entry holds.
+
+use crate::access_token::AccessToken;
+use crate::config::Profile;
+use crate::error::{Error, Result};
+use crate::output;
+use crate::settings::{LoginSettings, ProfileSettings};
+use crate::store::redis::{RedisOptions, Shared, SharedClient};
+
+/// Without a key, anyone who can read that Redis database can use the tokens: said once.
+fn warn_unsealed(redis: &RedisOptions) {
+    if redis.key_file.is_none() {
+        output::warn(format!(
+            "the tokens in Redis are not encrypted: anyone with access to {} can use them (seal them with --store-key-file PATH)",
+            redis.url
+        ));
+    }
+}
+
+/// After a login: the client's settings (for hosts attaching) and the access token.
+pub fn share(redis: &RedisOptions, profile: &Profile, token: &AccessToken) -> Result<()> {
+    warn_unsealed(redis);
+    let shared = Shared::new(redis.clone());
+    let v = shared.write_client(&SharedClient {
+        issuer: profile.issuer.clone(),
+        client_id: profile.client_id.clone(),
+        auth_method: profile.auth_method,
+        scope: profile.scope.clone(),
+        grant: profile.grant,
+        token_url: profile.token_url.clone(),
+        authorization_url: profile.authorization_url.clone(),
+        revocation_url: profile.revocation_url.clone(),
+        device_url: profile.device_url.clone(),
+        introspection_url: profile.introspection_url.clone(),
+    })?;
+    shared.publish_access(v, token)
+}
+
+/// `login --attach`: checks the shared entry exists (and opens with the key, if any),
+/// then writes only the local profile, with the client's settings from the entry.
+pub fn attach(login: &mut LoginSettings) -> Result<()> {
+    let options = login.store_options();
+    let redis = options
+        .redis
+        .clone()
+        .expect("resolve sets redis with --attach");
+    warn_unsealed(&redis);
+    let shared = Shared::new(redis.clone());
+    shared.probe()?;
+    let missing = || {
+        Error::LoginRequired {
+        message: format!("no shared entry in {}", shared.describe()),
+        hint: "log in on one host first with the same --store redis settings (without --attach), or give its --namespace".into(),
+    }
+    };
+    let client = shared.client()?.ok_or_else(missing)?;
+    let (_, secrets) = shared.load_versioned()?;
+    if secrets.is_none() {
+        return Err(missing());
+    }
+    if !login.client_id.is_empty() && login.client_id != client.client_id {
+        return Err(Error::Usage {
+            message: format!(
+                "the shared entry is for client '{}', not '{}'",
+                client.client_id, login.client_id
+            ),
+            hint: Some("give the fleet's --client-id, or its --namespace".into()),
+        });
+    }
+    let previous = login.previous.as_ref();
+    let profile = Profile {
+        issuer: client.issuer,
+        client_id: client.client_id,
+        auth_method: client.auth_method,
+        scope: client.scope,
+        store: login.store,
+        grant: client.grant,
+        token_url: client.token_url,
+        authorization_url: client.authorization_url,
+        revocation_url: client.revocation_url,
+        device_url: client.device_url,
+        introspection_url: client.introspection_url,
+        ca_file: login.ca_file.clone(),
+        allow_insecure_http: login.allow_insecure_http,
+        prompt_consent: login.prompt_consent,
+        idle_limit_days: previous.and_then(|p| p.idle_limit_days),
+        proxy: login.proxy.clone(),
+        redirect_uri: login.redirect_uri.clone(),
+        connect_timeout: previous.and_then(|p| p.connect_timeout),
+        request_timeout: previous.and_then(|p| p.request_timeout),
+        redis: login.redis.clone(),
+        // Not shared yet: an attached host verifies no ID token signature and binds no
+        // DPoP key of its own (the closing note of this change says so).
+        jwks_url: None,
+        dpop: None,
+    };
+    // The shared endpoints face the same https rule as typed ones.
+    ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+    let global = &login.global;
+    login
+        .config
+        .profiles
+        .insert(global.profile.clone(), profile);
+    login.config.save(&global.paths.config_file())?;
+    output::notice(format!(
+        "octoken: attached profile '{}' to the shared entry in {}",
+        global.profile,
+        shared.describe()
+    ));
+    Ok(())
+}

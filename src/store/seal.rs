@@ -1,0 +1,152 @@
+//! Envelope encryption of what octoken writes to a shared store (`--store-key-file`):
+//! AES-256-GCM from ring, a fresh random nonce per value, and the key's name, the
+//! format version and the value's place (Redis key and field) as associated data, so a
+//! sealed value neither opens under another key nor moves to another field or entry.
+//!
+//! A sealed value reads `octoken-sealed:v1:<key id>:<base64(nonce || ciphertext)>`;
+//! the key id is the first 8 bytes of the key's SHA-256, in hex (it names the key
+//! without revealing it).
+
+use crate::error::{Error, Result};
+use crate::fsutil;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use std::path::Path;
+
+const PREFIX: &str = "octoken-sealed:";
+const VERSION: &str = "v1";
+pub const KEY_LEN: usize = 32;
+
+pub struct SealKey {
+    key: LessSafeKey,
+    id: String,
+}
+
+impl std::fmt::Debug for SealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SealKey").field("id", &self.id).finish()
+    }
+}
+
+impl SealKey {
+    /// The key in `path`: exactly 32 bytes, in a private (0600) file (`read_private`
+    /// refuses any other).
+    pub fn load(path: &Path) -> Result<SealKey> {
+        let fix = format!(
+            "create it with `head -c 32 /dev/urandom > {0} && chmod 600 {0}`",
+            path.display()
+        );
+        let bytes = fsutil::read_private(path)?.ok_or_else(|| {
+            Error::config(
+                format!("the store key file {} does not exist", path.display()),
+                Some(fix.clone()),
+            )
+        })?;
+        Self::from_bytes(&bytes).ok_or_else(|| {
+            Error::config(
+                format!(
+                    "the store key file {} must hold exactly {KEY_LEN} bytes (it holds {})",
+                    path.display(),
+                    bytes.len()
+                ),
+                Some(fix),
+            )
+        })
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Option<SealKey> {
+        if bytes.len() != KEY_LEN {
+            return None;
+        }
+        let digest = ring::digest::digest(&ring::digest::SHA256, bytes);
+        let id = digest.as_ref()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, bytes).ok()?);
+        Some(SealKey { key, id })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn aad(&self, place: &str) -> String {
+        format!("octoken:{VERSION}:{}:{place}", self.id)
+    }
+
+    /// Seals `plain` for `place` (the Redis key and field it is written to).
+    pub fn seal(&self, place: &str, plain: &[u8]) -> String {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .expect("the system CSPRNG works");
+        let mut data = plain.to_vec();
+        self.key
+            .seal_in_place_append_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(self.aad(place).as_bytes()),
+                &mut data,
+            )
+            .expect("AES-GCM seals any length octoken writes");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&data);
+        format!(
+            "{PREFIX}{VERSION}:{}:{}",
+            self.id,
+            STANDARD_NO_PAD.encode(out)
+        )
+    }
+
+    /// Opens a value `seal` wrote for `place`; None when it is not one, or was sealed
+    /// under another key or for another place, or was altered.
+    pub fn open(&self, place: &str, sealed: &str) -> Option<Vec<u8>> {
+        let rest = sealed.strip_prefix(PREFIX)?.strip_prefix(VERSION)?;
+        let rest = rest.strip_prefix(':')?.strip_prefix(self.id.as_str())?;
+        let bytes = STANDARD_NO_PAD.decode(rest.strip_prefix(':')?).ok()?;
+        if bytes.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, data) = bytes.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut data = data.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, Aad::from(self.aad(place).as_bytes()), &mut data)
+            .ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+/// Whether a stored value is sealed, and if so under which key id.
+pub fn sealed_key_id(value: &str) -> Option<&str> {
+    let rest = value.strip_prefix(PREFIX)?.strip_prefix(VERSION)?;
+    rest.strip_prefix(':')?.split(':').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seals_and_opens_only_in_place_and_under_its_key() {
+        let key = SealKey::from_bytes(&[7u8; 32]).unwrap();
+        let sealed = key.seal("octoken:ns:entry/secrets", b"refresh-token-value");
+        assert!(!sealed.contains("refresh-token-value"));
+        assert_eq!(sealed_key_id(&sealed), Some(key.id()));
+        assert_eq!(
+            key.open("octoken:ns:entry/secrets", &sealed).unwrap(),
+            b"refresh-token-value"
+        );
+        assert!(key.open("octoken:ns:entry/access", &sealed).is_none());
+        let other = SealKey::from_bytes(&[8u8; 32]).unwrap();
+        assert!(other.open("octoken:ns:entry/secrets", &sealed).is_none());
+        let mut tampered = sealed.clone();
+        tampered.pop();
+        tampered.push('A');
+        assert!(key.open("octoken:ns:entry/secrets", &tampered).is_none());
+        assert!(SealKey::from_bytes(&[0u8; 31]).is_none());
+    }
+}
