@@ -20,6 +20,10 @@ struct Memory {
     secrets: Rc<RefCell<Option<StoredSecrets>>>,
     saves: Rc<Cell<u32>>,
     fail_saves: bool,
+    /// A file whose existence each save records (the recovery file's, for the order
+    /// of writes).
+    watch: Option<std::path::PathBuf>,
+    seen_at_save: Rc<RefCell<Vec<bool>>>,
 }
 
 impl Memory {
@@ -50,6 +54,9 @@ impl SecretStore for Memory {
         Ok(self.secrets.borrow().clone())
     }
     fn save(&self, secrets: &StoredSecrets) -> Result<()> {
+        if let Some(watch) = &self.watch {
+            self.seen_at_save.borrow_mut().push(watch.exists());
+        }
         if self.fail_saves {
             return Err(Error::storage("the store is full", "free some space"));
         }
@@ -606,4 +613,51 @@ fn only_invalid_grant_rereads_the_store_a_temporary_failure_never_retries() {
         .unwrap_err();
     assert_eq!(err.exit_code(), crate::error::exit::TEMPORARY);
     assert_eq!(*sent.borrow(), ["rt-1"]);
+}
+
+#[test]
+fn with_the_keyring_a_rotated_token_is_in_the_recovery_file_before_the_slower_write() {
+    for (kind, early) in [(StoreKind::Keyring, true), (StoreKind::File, false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = profile(dir.path(), Grant::RefreshToken);
+        settings.store.kind = kind;
+        let mut store = Memory::holding(Some("rt-1"), None);
+        store.watch = Some(settings.recovery_file());
+        let (endpoint, _) = Scripted::new(vec![tokens("at-2", Some("rt-2"))]);
+        session(&settings, &store, endpoint)
+            .refresh(Mode::Always, None)
+            .unwrap();
+        assert_eq!(*store.seen_at_save.borrow(), [early], "{kind:?}");
+        // Once the store has it, the recovery file goes.
+        assert!(!settings.recovery_file().exists(), "{kind:?}");
+        assert_eq!(store.refresh_token().as_deref(), Some("rt-2"));
+    }
+}
+
+#[test]
+fn the_backoff_message_says_how_long_and_a_long_reason_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = profile(dir.path(), Grant::RefreshToken);
+    let store = Memory::holding(Some("rt-1"), None);
+    let long: Reply = Box::new(|| {
+        json(
+            503,
+            &format!(
+                r#"{{"error":"temporarily_unavailable","error_description":"{}"}}"#,
+                "x".repeat(280)
+            ),
+        )
+    });
+    let (endpoint, _) = Scripted::new(vec![long]);
+    let session = session(&settings, &store, endpoint);
+    session.refresh(Mode::Keepalive, None).unwrap_err();
+    let backoff = session.state().backoff.unwrap();
+    assert_eq!(backoff.reason.chars().count(), 203, "{}", backoff.reason);
+    assert!(backoff.reason.ends_with("..."));
+    let wait = backoff.until - NOW;
+    let err = session.refresh(Mode::Keepalive, None).unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("for {wait}s more")),
+        "{err}"
+    );
 }
