@@ -71,19 +71,22 @@ fn no_core_dumps_while_a_login_waits() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let limits = format!("/proc/{}/limits", child.id());
-    let mut core = String::new();
-    wait_until("the login to start", || {
-        core = std::fs::read_to_string(&limits)
-            .unwrap_or_default()
-            .lines()
-            .find(|l| l.starts_with("Max core file size"))
-            .unwrap_or_default()
-            .to_string();
-        // The shell set it unlimited; octoken sets it to 0 once running.
-        core.split_whitespace().nth(4) == Some("0")
+    // Wait until the shell has exec'd octoken and octoken has started its login (the
+    // shell's own limits, before `ulimit`, are the environment's).
+    let pid = child.id();
+    wait_until("octoken to run", || {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "octoken")
     });
-    assert_eq!(core.split_whitespace().nth(5), Some("0"), "{core}");
+    std::thread::sleep(Duration::from_millis(500));
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap()
+        .to_string();
+    // The shell set both unlimited; octoken set both to 0 at start.
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!((fields[4], fields[5]), ("0", "0"), "{core}");
     let _ = child.kill();
     let _ = child.wait();
 }
