@@ -55,6 +55,8 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where to keep the refresh token and client secret [default: keyring]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for this profile')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read the client secret from this file (never pass secrets as arguments)')
+            [CompletionResult]::new('--client-key-file', '--client-key-file', [CompletionResultType]::ParameterName, 'The client''s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use')
+            [CompletionResult]::new('--client-key-id', '--client-key-id', [CompletionResultType]::ParameterName, 'The key id (`kid`) the provider knows the client''s key by')
             [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'Token endpoint, for servers without discovery')
             [CompletionResult]::new('--auth-url', '--auth-url', [CompletionResultType]::ParameterName, 'Authorization endpoint, for servers without discovery')
             [CompletionResult]::new('--revocation-url', '--revocation-url', [CompletionResultType]::ParameterName, 'Revocation endpoint (RFC 7009), for servers without discovery')

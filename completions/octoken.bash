@@ -511,7 +511,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --dpop --dpop-alg --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key-file --client-key-id --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --dpop --dpop-alg --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,7 +526,7 @@ _octoken() {
                     return 0
                     ;;
                 --auth-method)
-                    COMPREPLY=($(compgen -W "basic post none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic post none private-key-jwt" -- "${cur}"))
                     return 0
                     ;;
                 --scope)
@@ -542,6 +542,14 @@ _octoken() {
                     return 0
                     ;;
                 --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

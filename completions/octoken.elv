@@ -51,6 +51,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --store 'Where to keep the refresh token and client secret [default: keyring]'
             cand --ca-file 'Extra trusted CA certificates (PEM) for this profile'
             cand --client-secret-file 'Read the client secret from this file (never pass secrets as arguments)'
+            cand --client-key-file 'The client''s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use'
+            cand --client-key-id 'The key id (`kid`) the provider knows the client''s key by'
             cand --token-url 'Token endpoint, for servers without discovery'
             cand --auth-url 'Authorization endpoint, for servers without discovery'
             cand --revocation-url 'Revocation endpoint (RFC 7009), for servers without discovery'

@@ -242,6 +242,8 @@ pub enum AuthMethodArg {
     Post,
     /// A public client: no secret
     None,
+    /// private_key_jwt: a JWT signed with the client's key (--client-key-file)
+    PrivateKeyJwt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -275,6 +277,13 @@ pub struct LoginArgs {
     /// Read the client secret from this file (never pass secrets as arguments)
     #[arg(long, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
+    /// The client's private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for
+    /// --auth-method private-key-jwt; the path is saved, the key read at each use
+    #[arg(long, value_name = "PEM", conflicts_with = "client_secret_file")]
+    pub client_key_file: Option<PathBuf>,
+    /// The key id (`kid`) the provider knows the client's key by
+    #[arg(long, value_name = "KID")]
+    pub client_key_id: Option<String>,
     /// Import a refresh token read from stdin instead of logging in through a browser
     #[arg(long)]
     pub refresh_token_stdin: bool,

@@ -93,6 +93,12 @@ pub struct Profile {
     /// the secret store.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// private_key_jwt: the user's PEM private key file, read at each use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<PathBuf>,
+    /// The `kid` the assertion names its key by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
 }
 
 impl Config {
@@ -177,6 +183,8 @@ mod tests {
                 connect_timeout: None,
                 request_timeout: None,
                 dpop: None,
+                client_key_file: None,
+                client_key_id: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

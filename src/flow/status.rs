@@ -33,7 +33,10 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
     );
     let (refresh_token, mut code) = match stored {
         Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
-        Ok(Some(s)) if p.grant == Grant::ClientCredentials && s.client_secret.is_some() => {
+        Ok(Some(s))
+            if p.grant == Grant::ClientCredentials
+                && (s.client_secret.is_some() || p.client_key.is_some()) =>
+        {
             ("none (client credentials)".to_string(), exit::OK)
         }
         Ok(_) => ("none".to_string(), exit::LOGIN_REQUIRED),

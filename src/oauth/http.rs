@@ -136,12 +136,20 @@ impl Http {
         fields: &str,
     ) -> Result<HttpResponse, OAuthError> {
         self.send(req.endpoint, "POST", &req.url, || {
+            let body = match &req.assertion {
+                // A fresh assertion (new jti, current iat) for every attempt: servers
+                // refuse a jti they have seen (RFC 7523 3).
+                Some(signer) => url::form_urlencoded::Serializer::new(body.to_string())
+                    .append_pair("client_assertion", signer.sign(unix_now()).expose())
+                    .finish(),
+                None => body.to_string(),
+            };
             let mut builder = self
                 .client_for(&req.url)
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
-                .body(body.to_string());
+                .body(body);
             if let Some(auth) = &req.authorization {
                 builder = builder.header("authorization", auth.expose());
             }

@@ -26,11 +26,12 @@ use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
+use crate::oauth::client_key::{AssertionSigner, ClientKey, KeyError};
 use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
 use crate::oauth::id_token;
-use crate::oauth::{ClientAuth, FormRequest};
+use crate::oauth::{AuthMethod, ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
 use crate::secret::Secret;
@@ -293,6 +294,10 @@ impl<'a> Session<'a> {
                 stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
                 "refresh token",
             ),
+            // A private_key_jwt client's credential is its key file, not a stored secret.
+            Grant::ClientCredentials if settings.auth_method == AuthMethod::PrivateKeyJwt => {
+                (stored.is_some(), "login")
+            }
             Grant::ClientCredentials => (
                 stored.as_ref().is_some_and(|s| s.client_secret.is_some()),
                 "client secret",
@@ -307,14 +312,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The client as the token endpoint must see it, with the stored secret.
-    pub fn client(&self, secret: Option<Secret>) -> ClientAuth {
-        ClientAuth {
-            client_id: self.settings.client_id.clone(),
-            method: self.settings.auth_method,
-            secret,
-            dpop: None,
-        }
+    /// The client as the token endpoint must see it, with the stored secret (or the
+    /// key of a private_key_jwt client, read now).
+    pub fn client(&self, secret: Option<Secret>) -> Result<ClientAuth> {
+        client_auth(self.settings, secret)
     }
 
     /// A DPoP profile's signer: its stored key and the token endpoint's latest nonce.
@@ -407,7 +408,7 @@ impl<'a> Session<'a> {
 
     fn exchange(&self, secrets: &StoredSecrets, scope: Option<&str>) -> Result<TokenResponse> {
         let settings = self.settings;
-        let mut client = self.client(secrets.client_secret.clone());
+        let mut client = self.client(secrets.client_secret.clone())?;
         client.dpop = self.dpop_signer(secrets)?;
         let token_url = &settings.endpoints.token;
         let request = match (settings.grant, &secrets.refresh_token) {
@@ -713,3 +714,51 @@ fn is_invalid_grant(err: &Error) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The client as a profile's endpoints must see it: its id, method and secret, and for
+/// private_key_jwt its key, read from the user's file at each use (never copied).
+pub fn client_auth(settings: &ProfileSettings, secret: Option<Secret>) -> Result<ClientAuth> {
+    let assertion = match (&settings.client_key, settings.auth_method) {
+        (Some(file), AuthMethod::PrivateKeyJwt) => Some(AssertionSigner {
+            key: std::sync::Arc::new(read_client_key(file)?),
+            client_id: settings.client_id.clone(),
+            audience: settings.endpoints.token.clone(),
+        }),
+        _ => None,
+    };
+    Ok(ClientAuth {
+        client_id: settings.client_id.clone(),
+        method: settings.auth_method,
+        secret,
+        dpop: None,
+        assertion,
+    })
+}
+
+fn read_client_key(file: &crate::settings::ClientKeyFile) -> Result<ClientKey> {
+    let path = file.path.display();
+    let refuse = |why: String| Error::Config {
+        message: format!("cannot use the client key file {path}: {why}"),
+        hint: Some(
+            "pass the client's PEM private key with `octoken login --client-key-file PEM`".into(),
+        ),
+    };
+    let (pem, open_to_others) =
+        fsutil::read_user_file(&file.path).map_err(|e| refuse(e.to_string()))?;
+    if let Some(mode) = open_to_others {
+        output::warn(format!(
+            "{path} has permissions {mode:03o}: other users can read the client's private key \
+             (`chmod 600` it)"
+        ));
+    }
+    ClientKey::from_pem(&pem, file.kid.clone()).map_err(|e| {
+        let mut err = refuse(e.to_string());
+        if let (Error::Config { hint, .. }, KeyError::Sec1 | KeyError::Encrypted) = (&mut err, &e)
+        {
+            *hint = Some(format!(
+                "convert it: `openssl pkcs8 -topk8 -nocrypt -in {path} -out key.pem`, then pass --client-key-file key.pem"
+            ));
+        }
+        err
+    })
+}

@@ -165,6 +165,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         },
         paths,
         dpop: None,
+        client_key: None,
     }
 }
 

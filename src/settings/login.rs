@@ -68,6 +68,8 @@ pub struct LoginSettings {
     pub http: HttpOptions,
     /// DPoP-bound tokens with a new key of this algorithm.
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// private_key_jwt: the client's key file.
+    pub client_key: Option<super::ClientKeyFile>,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

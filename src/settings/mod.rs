@@ -176,6 +176,15 @@ pub struct ProfileSettings {
     pub paths: Paths,
     /// DPoP-bound tokens with a key of this algorithm (the key is in the store).
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// private_key_jwt: the client's key file (read at each use) and its `kid`.
+    pub client_key: Option<ClientKeyFile>,
+}
+
+/// The user's own private key file for private_key_jwt; octoken never copies the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKeyFile {
+    pub path: PathBuf,
+    pub kid: Option<String>,
 }
 
 impl ProfileSettings {
@@ -184,6 +193,12 @@ impl ProfileSettings {
     pub fn from_profile(name: &str, profile: &Profile, global: &Global) -> Result<Self> {
         let allow = profile.allow_insecure_http;
         check_endpoint(&profile.token_url, allow)?;
+        if profile.auth_method == AuthMethod::PrivateKeyJwt && profile.client_key_file.is_none() {
+            return Err(Error::Usage {
+                message: "auth_method private-key-jwt needs client_key_file".into(),
+                hint: Some("run `octoken login --client-key-file PEM` for this profile".into()),
+            });
+        }
         for url in [
             &profile.revocation_url,
             &profile.authorization_url,
@@ -232,6 +247,10 @@ impl ProfileSettings {
             },
             paths: global.paths.clone(),
             dpop: profile.dpop,
+            client_key: profile.client_key_file.clone().map(|path| ClientKeyFile {
+                path,
+                kid: profile.client_key_id.clone(),
+            }),
         })
     }
 

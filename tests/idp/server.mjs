@@ -20,6 +20,9 @@
 //   --exit-with-stdin     also exit when stdin closes (the test harness, demo/run and
 //                         bench/run pass it, so a provider never outlives its runner)
 //   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
+//   --client-key PEM      (repeatable) register client `octoken-key`, which authenticates
+//                         with private_key_jwt (RFC 7523), with the public half of this key
+//                         (a private or public key PEM; its kid is the file's base name)
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
@@ -70,6 +73,7 @@ const { values: opts } = parseArgs({
     'keycloak-offline': { type: 'boolean', default: false },
     'exit-with-stdin': { type: 'boolean', default: false },
     'dpop-nonce': { type: 'boolean', default: false },
+    'client-key': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -131,6 +135,14 @@ function wrongAuthMethod(req) {
   }
   return undefined;
 }
+
+// The private_key_jwt client's public keys, from the PEM files given with --client-key.
+const keyClientJwks = {
+  keys: opts['client-key'].map((file) => ({
+    ...crypto.createPublicKey(fs.readFileSync(file)).export({ format: 'jwk' }),
+    kid: file.replace(/^.*\//, '').replace(/\.[^.]*$/, ''),
+  })),
+};
 
 const counters = {};
 const requests = [];
@@ -226,6 +238,9 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
       client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
       client('octoken-public', 'none'),
+      ...(keyClientJwks.keys.length
+        ? [{ ...client('octoken-key', 'private_key_jwt'), jwks: keyClientJwks }]
+        : []),
     ],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
     routes: keycloak ? keycloakRoutes : undefined,

@@ -20,6 +20,7 @@ mod help;
 mod hostile;
 mod import;
 mod keyring;
+mod keys;
 mod kubectl;
 mod listener;
 mod login;

@@ -1,16 +1,17 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
 use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
-use crate::config::{Grant, StoreKind};
+use crate::config::{Grant, Profile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
 use crate::oauth::dpop::DpopAlg;
 use crate::oauth::http::HttpOptions;
 use crate::open_url::Browser;
 use crate::settings::{
-    ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCOPE,
-    ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
+    ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SCOPE, ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
 };
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
@@ -22,6 +23,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         store,
         ca_file,
         client_secret_file,
+        client_key_file,
+        client_key_id,
         refresh_token_stdin,
         token_url,
         auth_url,
@@ -61,12 +64,16 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         Some(AuthMethodArg::Basic) => AuthMethod::Basic,
         Some(AuthMethodArg::Post) => AuthMethod::Post,
         Some(AuthMethodArg::None) => AuthMethod::None,
+        Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
+        // A key file means private_key_jwt.
+        None if client_key_file.is_some() => AuthMethod::PrivateKeyJwt,
         None => match prev {
             Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
             _ if secret_given => AuthMethod::Basic,
             _ => AuthMethod::None,
         },
     };
+    let client_key = client_key(auth_method, client_key_file, client_key_id, prev)?;
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
         Some(StoreArg::File) => StoreKind::File,
@@ -131,7 +138,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         }),
     };
     let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
-        (AuthMethod::None, _, _) => ClientSecretSource::None,
+        (AuthMethod::None | AuthMethod::PrivateKeyJwt, _, _) => ClientSecretSource::None,
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
@@ -189,10 +196,49 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         proxy,
         redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
         dpop,
+        client_key,
         config,
         previous,
         global,
     })
+}
+
+/// The key file of a private_key_jwt client: the one given, else the profile's. A key
+/// file with another method is a mistake, not something to save and ignore.
+fn client_key(
+    method: AuthMethod,
+    file: Option<PathBuf>,
+    kid: Option<String>,
+    prev: Option<&Profile>,
+) -> Result<Option<ClientKeyFile>> {
+    if method != AuthMethod::PrivateKeyJwt {
+        if file.is_some() || kid.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "--client-key-file and --client-key-id go with --auth-method private-key-jwt, not {}",
+                    method.as_str()
+                ),
+                hint: Some("drop --auth-method, or pass --auth-method private-key-jwt".into()),
+            });
+        }
+        return Ok(None);
+    }
+    let prev = prev.filter(|p| p.auth_method == AuthMethod::PrivateKeyJwt);
+    let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
+    match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
+        Some(path) => Ok(Some(ClientKeyFile {
+            // Saved in the profile: it must still name the file from another directory.
+            path: std::path::absolute(&path).unwrap_or(path),
+            kid: kid.filter(|k| !k.is_empty()),
+        })),
+        None => Err(Error::Usage {
+            message: "--auth-method private-key-jwt needs the client's private key".into(),
+            hint: Some(
+                "pass --client-key-file PEM (and --client-key-id KID if the provider wants one)"
+                    .into(),
+            ),
+        }),
+    }
 }
 
 /// The stored profile's own login with no flags, as `octoken login -p NAME` runs it
@@ -211,6 +257,8 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         store: None,
         ca_file: None,
         client_secret_file: None,
+        client_key_file: None,
+        client_key_id: None,
         refresh_token_stdin: false,
         token_url: None,
         auth_url: None,
