@@ -107,7 +107,8 @@ pub enum Command {
   octoken token --format header | curl -H @- https://api.example.com/
   eval \"$(octoken token --format env)\"
   octoken token --scope read --min-ttl 300
-  curl -H @<(octoken token --dpop-proof GET https://api.example.com/x --format header) https://api.example.com/x")]
+  curl -H @<(octoken token --dpop-proof GET https://api.example.com/x \\
+      --format header) https://api.example.com/x")]
     Token(TokenArgs),
     /// Run a command with a fresh access token in its environment
     #[command(after_help = "Examples:
