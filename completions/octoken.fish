@@ -56,6 +56,8 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Ex
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-id -d 'The key id (`kid`) the provider knows the client\'s key by' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l revocation-url -d 'Revocation endpoint (RFC 7009), for servers without discovery' -r
@@ -81,6 +83,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l type -d 'Which token to print' -r -f -a "access\t'The OAuth 2.0 access token'
 id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)' -r -f -a "raw\t'The token and a newline'
@@ -98,6 +101,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand token" -s h -l help -d '
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environment variable that carries the token' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -131,6 +135,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand logout" -s h -l help -d 
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l username -d 'The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l login -d 'When a login is needed, run the profile\'s login on this terminal instead of failing'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
@@ -142,6 +147,7 @@ id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l print-kubeconfig-user -d 'Print a kubeconfig `users:` entry named NAME for this profile, and exit' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l login -d 'When a login is needed and kubectl says a person is there, run the profile\'s login'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'

@@ -215,6 +215,9 @@ pub struct FreshArgs {
     /// Ask for fewer scopes than the login granted (cached separately)
     #[arg(long)]
     pub scope: Option<String>,
+    /// A token for one of the login's --resource URIs only (RFC 8707; cached separately)
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
     /// Exit 5 instead of printing a cached token with less than --min-ttl left when
     /// renewing it fails for a temporary reason (an expired token is never printed)
     #[arg(long)]
@@ -285,6 +288,14 @@ pub struct LoginArgs {
     /// The key id (`kid`) the provider knows the client's key by
     #[arg(long, value_name = "KID")]
     pub client_key_id: Option<String>,
+    /// An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the
+    /// profile)
+    #[arg(long, value_name = "URI")]
+    pub resource: Vec<String>,
+    /// The non-standard `audience` parameter some servers (Auth0) want instead of
+    /// --resource (saved in the profile)
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// Import a refresh token read from stdin instead of logging in through a browser
     #[arg(long)]
     pub refresh_token_stdin: bool,

@@ -99,6 +99,12 @@ pub struct Profile {
     /// The `kid` the assertion names its key by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_id: Option<String>,
+    /// Resource indicators (RFC 8707) the login asks for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<String>,
+    /// The non-standard `audience` parameter some servers want instead (Auth0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 impl Config {
@@ -185,6 +191,8 @@ mod tests {
                 dpop: None,
                 client_key_file: None,
                 client_key_id: None,
+                resource: vec!["https://api.example.com".into()],
+                audience: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

@@ -58,6 +58,9 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "issuer": p.issuer,
         "client_id": p.client_id,
         "auth_method": p.auth_method.as_str(),
+        "client_key_file": p.client_key.as_ref().map(|k| k.path.display().to_string()),
+        "resource": p.resources,
+        "audience": p.audience,
         "store": p.store.kind.as_str(),
         "token_url": p.endpoints.token,
         "scope_requested": p.scope,
@@ -173,6 +176,16 @@ fn human(r: &Value, _now: u64) -> String {
         format!("store:           {}", s(&r["store"])),
         format!("refresh token:   {}", s(&r["refresh_token"])),
     ];
+    if !r["client_key_file"].is_null() {
+        lines.insert(4, format!("client key file: {}", s(&r["client_key_file"])));
+    }
+    if let Some(resources) = r["resource"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = resources.iter().map(s).collect();
+        lines.push(format!("resources:       {}", list.join(" ")));
+    }
+    if !r["audience"].is_null() {
+        lines.push(format!("audience:        {}", s(&r["audience"])));
+    }
     if !r["refresh_token_rejected_at"].is_null() {
         lines.push(format!(
             "                 rejected by the server at {}",

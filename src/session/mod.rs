@@ -35,7 +35,7 @@ use crate::oauth::{AuthMethod, ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
 use crate::secret::Secret;
-use crate::settings::{FreshSettings, ProfileSettings};
+use crate::settings::{FreshSettings, Narrow, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::{Backoff, State};
 use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, dpop_nonce, id_cache};
@@ -144,11 +144,14 @@ impl<'a> Session<'a> {
         State::load(&self.settings.state_file())
     }
 
-    /// The cached access token for `scope` (None: the login's), whatever its freshness.
-    /// An implausible one (an expiry beyond any real lifetime) is no cache at all.
-    pub fn cached(&self, scope: Option<&str>) -> Option<AccessToken> {
-        cache::load(&self.settings.cache_file(scope), &self.settings.cache_key())
-            .filter(|token| token.is_plausible(self.now))
+    /// The cached access token narrowed by `narrow` (None: the login's), whatever its
+    /// freshness. An implausible one (an expiry beyond any real lifetime) is no cache.
+    pub fn cached(&self, narrow: Option<Narrow<'_>>) -> Option<AccessToken> {
+        cache::load(
+            &self.settings.cache_file(narrow),
+            &self.settings.cache_key(),
+        )
+        .filter(|token| token.is_plausible(self.now))
     }
 
     /// Holds off other processes' refreshes of this profile.
@@ -160,7 +163,7 @@ impl<'a> Session<'a> {
     /// fails for a temporary reason and the cached token has not expired, that token is
     /// served with a warning (unless `strict`): the caller's request would still work.
     pub fn fresh_token(&self, fresh: &FreshSettings) -> Result<AccessToken> {
-        let scope = fresh.scope.as_deref();
+        let scope = fresh.narrow();
         let mode = Mode::IfStale {
             min_ttl: fresh.min_ttl,
         };
@@ -209,8 +212,8 @@ impl<'a> Session<'a> {
     }
 
     /// Refreshes under the profile lock and returns the access token to use.
-    /// `scope`: a narrower scope set than the login's, cached separately.
-    pub fn refresh(&self, mode: Mode, scope: Option<&str>) -> Result<AccessToken> {
+    /// `scope`: a narrower scope set or one resource of the login's, cached separately.
+    pub fn refresh(&self, mode: Mode, scope: Option<Narrow<'_>>) -> Result<AccessToken> {
         if mode.honours_backoff() {
             // Before the lock: a process started during a backoff leaves at once.
             self.check_backoff()?;
@@ -231,7 +234,7 @@ impl<'a> Session<'a> {
     }
 
     /// The refresh itself; the caller holds the profile lock.
-    fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
+    fn refresh_locked(&self, scope: Option<Narrow<'_>>) -> Result<AccessToken> {
         let secrets = self.load_secrets()?;
         // From the request until the answer is stored, a rotated refresh token may exist
         // only in this process: Ctrl-C, SIGTERM and SIGHUP wait until it is safe.
@@ -406,12 +409,17 @@ impl<'a> Session<'a> {
         ))
     }
 
-    fn exchange(&self, secrets: &StoredSecrets, scope: Option<&str>) -> Result<TokenResponse> {
+    fn exchange(
+        &self,
+        secrets: &StoredSecrets,
+        narrow: Option<Narrow<'_>>,
+    ) -> Result<TokenResponse> {
         let settings = self.settings;
+        let scope = narrow.and_then(|n| n.scope);
         let mut client = self.client(secrets.client_secret.clone())?;
         client.dpop = self.dpop_signer(secrets)?;
         let token_url = &settings.endpoints.token;
-        let request = match (settings.grant, &secrets.refresh_token) {
+        let mut request = match (settings.grant, &secrets.refresh_token) {
             (Grant::RefreshToken, Some(refresh_token)) => {
                 grant::refresh_request(token_url, &client, refresh_token, scope)
             }
@@ -427,6 +435,13 @@ impl<'a> Session<'a> {
                 Some(scope.unwrap_or(&settings.scope)),
             ),
         };
+        match (narrow.and_then(|n| n.resource), settings.grant) {
+            // RFC 8707 2.2: a token for one of the granted resources.
+            (Some(resource), _) => request.push("resource", resource),
+            // No grant to carry them: each resource (and audience) is asked for here.
+            (None, Grant::ClientCredentials) => settings.ask_for_resources(&mut request),
+            (None, Grant::RefreshToken) => settings.name_the_resource(&mut request),
+        }
         let response = self.endpoint.post(&request);
         self.keep_dpop_nonce(client.dpop.as_ref(), token_url);
         let response = response?;
@@ -514,9 +529,10 @@ impl<'a> Session<'a> {
         &self,
         used: &StoredSecrets,
         mut response: TokenResponse,
-        scope: Option<&str>,
+        narrow: Option<Narrow<'_>>,
     ) -> Result<AccessToken> {
         let settings = self.settings;
+        let scope = narrow.and_then(|n| n.scope);
         if response.access.scope.is_none() {
             // RFC 6749 5.1: a response without `scope` granted what was asked for.
             response.access.scope = Some(scope.unwrap_or(&settings.scope).to_string());
@@ -554,13 +570,13 @@ impl<'a> Session<'a> {
             ),
         }
         if let Err(e) = cache::save(
-            &settings.cache_file(scope),
+            &settings.cache_file(narrow),
             &settings.cache_key(),
             &response.access,
         ) {
             output::warn(format!("could not cache the access token: {e}"));
         }
-        if scope.is_none() {
+        if narrow.is_none() {
             self.keep_id_token(response.id_token.as_ref());
         }
         let mut state = self.state();

@@ -166,6 +166,8 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         paths,
         dpop: None,
         client_key: None,
+        resources: Vec::new(),
+        audience: None,
     }
 }
 
@@ -322,6 +324,7 @@ fn a_fresh_cache_answers_without_a_request_and_the_double_check_reuses_it() {
     let fresh = FreshSettings {
         min_ttl: 60,
         scope: None,
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -347,6 +350,7 @@ fn a_stale_cache_is_refreshed_and_the_keepalive_always_asks() {
     let fresh = FreshSettings {
         min_ttl: 60,
         scope: None,
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -374,6 +378,7 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
     let narrow = FreshSettings {
         min_ttl: 60,
         scope: Some("read".into()),
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -444,6 +449,7 @@ fn forgetting_removes_secrets_caches_state_and_recovery() {
         .fresh_token(&FreshSettings {
             min_ttl: 0,
             scope: Some("read".into()),
+            resource: None,
             strict: false,
         })
         .unwrap();
@@ -466,6 +472,7 @@ fn fresh(min_ttl: u64, strict: bool) -> FreshSettings {
     FreshSettings {
         min_ttl,
         scope: None,
+        resource: None,
         strict,
     }
 }

@@ -70,6 +70,10 @@ pub struct LoginSettings {
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
     /// private_key_jwt: the client's key file.
     pub client_key: Option<super::ClientKeyFile>,
+    /// Resource indicators (RFC 8707) to ask for.
+    pub resources: Vec<String>,
+    /// The non-standard `audience` parameter.
+    pub audience: Option<String>,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

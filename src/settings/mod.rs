@@ -8,11 +8,11 @@ mod command;
 mod login;
 pub mod resolve;
 
-pub use command::DpopProofRequest;
 pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
     ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
 };
+pub use command::{DpopProofRequest, Narrow};
 pub use command::{
     GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
 };
@@ -21,8 +21,8 @@ pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSetting
 use crate::config::{Config, Grant, Profile};
 use crate::env;
 use crate::error::{Error, Result, login_command};
-use crate::oauth::AuthMethod;
 use crate::oauth::http::HttpOptions;
+use crate::oauth::{AuthMethod, FormRequest};
 use crate::paths::Paths;
 use crate::profile_name;
 use crate::secret::Secret;
@@ -178,6 +178,10 @@ pub struct ProfileSettings {
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
     /// private_key_jwt: the client's key file (read at each use) and its `kid`.
     pub client_key: Option<ClientKeyFile>,
+    /// Resource indicators (RFC 8707) of the login.
+    pub resources: Vec<String>,
+    /// The non-standard `audience` parameter of the login.
+    pub audience: Option<String>,
 }
 
 /// The user's own private key file for private_key_jwt; octoken never copies the key.
@@ -251,7 +255,30 @@ impl ProfileSettings {
                 path,
                 kid: profile.client_key_id.clone(),
             }),
+            resources: profile.resource.clone(),
+            audience: profile.audience.clone(),
         })
+    }
+
+    /// A request that starts a grant (device authorization, client credentials): every
+    /// resource of the login (RFC 8707 2.1) and the `audience`.
+    pub fn ask_for_resources(&self, request: &mut FormRequest) {
+        for resource in &self.resources {
+            request.push("resource", resource);
+        }
+        if let Some(audience) = &self.audience {
+            request.push("audience", audience);
+        }
+    }
+
+    /// A token request under a grant (code exchange, device poll, refresh): the login's
+    /// one resource, named again (RFC 8707 2.2), since some servers (oidc-provider)
+    /// otherwise issue a token for their userinfo endpoint; with several, the grant
+    /// decides (oidc-provider refuses more than one here).
+    pub fn name_the_resource(&self, request: &mut FormRequest) {
+        if let [resource] = self.resources.as_slice() {
+            request.push("resource", resource);
+        }
     }
 
     pub fn cache_key(&self) -> CacheKey {
@@ -261,8 +288,9 @@ impl ProfileSettings {
         }
     }
 
-    pub fn cache_file(&self, scope: Option<&str>) -> PathBuf {
-        self.paths.cache_file(&self.name, scope)
+    pub fn cache_file(&self, narrow: Option<Narrow<'_>>) -> PathBuf {
+        let (scope, resource) = narrow.map_or((None, None), |n| (n.scope, n.resource));
+        self.paths.cache_file(&self.name, scope, resource)
     }
 
     pub fn id_token_file(&self) -> PathBuf {

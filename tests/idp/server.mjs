@@ -51,7 +51,7 @@ import https from 'node:https';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
 // that stops listening must not crash the provider.
@@ -264,17 +264,24 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       dPoP: opts['dpop-nonce']
         ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
         : { enabled: true },
-      // JWT access tokens for one API, so a test can read `iss` from what octoken prints.
+      // JWT access tokens for two APIs (RFC 8707), so a test can read `iss` and `aud`
+      // from what octoken prints. Without a resource the token is for urn:octoken:api;
+      // of several granted ones a token request without `resource` gets the first.
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'urn:octoken:api',
+        defaultResource: (_ctx, _client, oneOf) => (oneOf ? oneOf[0] : 'urn:octoken:api'),
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          scope: 'read write',
-          audience: 'urn:octoken:api',
-          accessTokenTTL: accessTtl,
-          accessTokenFormat: 'jwt',
-        }),
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!['urn:octoken:api', 'urn:octoken:files'].includes(resource)) {
+            throw new errors.InvalidTarget();
+          }
+          return {
+            scope: 'read write',
+            audience: resource,
+            accessTokenTTL: accessTtl,
+            accessTokenFormat: 'jwt',
+          };
+        },
       },
     },
     rotateRefreshToken: () => opts.rotation === 'on',

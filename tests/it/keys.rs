@@ -176,6 +176,7 @@ fn client_credentials_with_a_pkcs1_rsa_key_and_no_kid() {
     let status = env.run(&["status", "--json"]).expect(0).stdout;
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     assert_eq!(status["auth_method"], "private-key-jwt", "{status}");
+    assert_eq!(status["client_key_file"], text(&pkcs1), "{status}");
 }
 
 #[test]

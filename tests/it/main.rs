@@ -26,6 +26,7 @@ mod listener;
 mod login;
 mod provider_down;
 mod refresh;
+mod resources;
 mod servers;
 mod shell;
 mod snapshots;

@@ -108,8 +108,9 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     let (response, initial_refresh_token) = match &login.method {
         LoginMethod::Import => {
             let refresh_token = imported.expect("read above for Import");
-            let request =
+            let mut request =
                 grant::refresh_request(&settings.endpoints.token, &client, &refresh_token, None);
+            settings.name_the_resource(&mut request);
             let response = exchange(&network, &request, now).map_err(|e| match e {
                 Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
                     Error::LoginRequired {
@@ -142,8 +143,9 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         }
         LoginMethod::ClientCredentials => {
             let scope = Some(settings.scope.as_str());
-            let request =
+            let mut request =
                 grant::client_credentials_request(&settings.endpoints.token, &client, scope);
+            settings.ask_for_resources(&mut request);
             (exchange(&network, &request, now)?, None)
         }
     };
@@ -253,6 +255,8 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         dpop: login.dpop,
         client_key_file: login.client_key.as_ref().map(|k| k.path.clone()),
         client_key_id: login.client_key.as_ref().and_then(|k| k.kid.clone()),
+        resource: login.resources.clone(),
+        audience: login.audience.clone(),
     }
 }
 

@@ -25,6 +25,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_secret_file,
         client_key_file,
         client_key_id,
+        resource,
+        audience,
         refresh_token_stdin,
         token_url,
         auth_url,
@@ -74,6 +76,18 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         },
     };
     let client_key = client_key(auth_method, client_key_file, client_key_id, prev)?;
+    // Given ones replace the profile's; none given keeps them.
+    let resources = if resource.is_empty() {
+        prev.map(|p| p.resource.clone()).unwrap_or_default()
+    } else {
+        for uri in &resource {
+            check_resource(uri)?;
+        }
+        resource
+    };
+    let audience = audience
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| prev.and_then(|p| p.audience.clone()));
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
         Some(StoreArg::File) => StoreKind::File,
@@ -197,6 +211,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
         dpop,
         client_key,
+        resources,
+        audience,
         config,
         previous,
         global,
@@ -259,6 +275,8 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_secret_file: None,
         client_key_file: None,
         client_key_id: None,
+        resource: Vec::new(),
+        audience: None,
         refresh_token_stdin: false,
         token_url: None,
         auth_url: None,
@@ -277,4 +295,18 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         dpop_alg: None,
     };
     resolve(args, global)
+}
+
+/// RFC 8707 2: a resource is an absolute URI without a fragment.
+fn check_resource(uri: &str) -> Result<()> {
+    match url::Url::parse(uri) {
+        Ok(url) if url.fragment().is_none() => Ok(()),
+        _ => Err(Error::Usage {
+            message: format!(
+                "--resource '{}' is not an absolute URI without a fragment",
+                crate::sanitize::foreign(uri, 200)
+            ),
+            hint: Some("give the API's URI, e.g. https://api.example.com/".into()),
+        }),
+    }
 }
