@@ -523,7 +523,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key-file --client-key-id --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --dpop --dpop-alg --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key-file --client-cert --client-key-id --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --dpop --dpop-alg --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -538,7 +538,7 @@ _octoken() {
                     return 0
                     ;;
                 --auth-method)
-                    COMPREPLY=($(compgen -W "basic post none private-key-jwt" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic post none private-key-jwt tls-client-auth" -- "${cur}"))
                     return 0
                     ;;
                 --scope)
@@ -558,6 +558,10 @@ _octoken() {
                     return 0
                     ;;
                 --client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

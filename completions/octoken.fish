@@ -48,13 +48,15 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-id -d '
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-method -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'client_secret_basic: id and secret in an HTTP Basic header'
 post\t'client_secret_post: id and secret in the form body'
 none\t'A public client: no secret'
-private-key-jwt\t'private_key_jwt: a JWT signed with the client\'s key (--client-key-file)'"
+private-key-jwt\t'private_key_jwt: a JWT signed with the client\'s key (--client-key-file)'
+tls-client-auth\t'Mutual TLS (RFC 8705): the certificate in --client-cert, its key in --client-key-file'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l scope -d 'Scopes to ask for [default: "openid offline_access"]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Where to keep the refresh token and client secret [default: keyring]' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'A 0600 file in a 0700 directory under the data dir'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-cert -d 'The client\'s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-id -d 'The key id (`kid`) the provider knows the client\'s key by' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r

@@ -248,6 +248,9 @@ pub enum AuthMethodArg {
     None,
     /// private_key_jwt: a JWT signed with the client's key (--client-key-file)
     PrivateKeyJwt,
+    /// Mutual TLS (RFC 8705): the certificate in --client-cert, its key in
+    /// --client-key-file
+    TlsClientAuth,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -285,6 +288,10 @@ pub struct LoginArgs {
     /// --auth-method private-key-jwt; the path is saved, the key read at each use
     #[arg(long, value_name = "PEM", conflicts_with = "client_secret_file")]
     pub client_key_file: Option<PathBuf>,
+    /// The client's certificate (PEM) for --auth-method tls-client-auth; its key is
+    /// --client-key-file (the paths are saved, the files read at each use)
+    #[arg(long, value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
     /// The key id (`kid`) the provider knows the client's key by
     #[arg(long, value_name = "KID")]
     pub client_key_id: Option<String>,

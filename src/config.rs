@@ -96,6 +96,9 @@ pub struct Profile {
     /// private_key_jwt: the user's PEM private key file, read at each use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_file: Option<PathBuf>,
+    /// tls_client_auth: the user's PEM certificate file (its key is `client_key_file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<PathBuf>,
     /// The `kid` the assertion names its key by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_id: Option<String>,
@@ -191,6 +194,7 @@ mod tests {
                 dpop: None,
                 client_key_file: None,
                 client_key_id: None,
+                client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
             },

@@ -179,6 +179,9 @@ impl From<SetupError> for Error {
         let hint = match &err {
             SetupError::Proxy { .. } => "use e.g. --proxy http://proxy.example.com:3128",
             SetupError::CaUnreadable { .. } | SetupError::CaNotPem { .. } => "check --ca-file",
+            SetupError::ClientIdentity { .. } => {
+                "pass the client's PEM certificate with --client-cert and its key with --client-key-file"
+            }
             SetupError::CaEmpty { .. } => {
                 "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
             }

@@ -167,6 +167,22 @@ fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
     Err(KeyError::NotPem)
 }
 
+/// The SHA-256 thumbprint (base64url) of the first certificate in a PEM file: what an
+/// RFC 8705 certificate-bound token names in `cnf.x5t#S256`.
+pub fn certificate_thumbprint(pem: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| *line != "-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .take_while(|line| *line != "-----END CERTIFICATE-----")
+        .collect();
+    let der = STANDARD.decode(body).ok().filter(|der| !der.is_empty())?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &der);
+    Some(URL_SAFE_NO_PAD.encode(digest.as_ref()))
+}
+
 /// What a request needs to authenticate with a client assertion: the key, who the
 /// client is, and the audience. Cheap to clone.
 #[derive(Debug, Clone)]

@@ -32,6 +32,9 @@ pub enum AuthMethod {
     /// private_key_jwt (RFC 7523 2.2): a JWT signed with the client's private key.
     #[serde(rename = "private-key-jwt")]
     PrivateKeyJwt,
+    /// tls_client_auth (RFC 8705 2.1): the client certificate of the TLS connection.
+    #[serde(rename = "tls-client-auth")]
+    TlsClientAuth,
 }
 
 impl AuthMethod {
@@ -41,6 +44,7 @@ impl AuthMethod {
             AuthMethod::Post => "post",
             AuthMethod::None => "none",
             AuthMethod::PrivateKeyJwt => "private-key-jwt",
+            AuthMethod::TlsClientAuth => "tls-client-auth",
         }
     }
 }
@@ -96,7 +100,10 @@ impl FormRequest {
                 request.push("client_id", &client.client_id);
                 request.push("client_secret", secret);
             }
-            AuthMethod::None => request.push("client_id", &client.client_id),
+            // The TLS connection carries the certificate; the form names the client.
+            AuthMethod::None | AuthMethod::TlsClientAuth => {
+                request.push("client_id", &client.client_id);
+            }
             AuthMethod::PrivateKeyJwt => {
                 // The assertion itself is signed per attempt by the sender.
                 request.push("client_id", &client.client_id);

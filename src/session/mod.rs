@@ -297,8 +297,8 @@ impl<'a> Session<'a> {
                 stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
                 "refresh token",
             ),
-            // A private_key_jwt client's credential is its key file, not a stored secret.
-            Grant::ClientCredentials if settings.auth_method == AuthMethod::PrivateKeyJwt => {
+            // A private_key_jwt or mTLS client's credential is its key file, not a secret.
+            Grant::ClientCredentials if settings.client_key.is_some() => {
                 (stored.is_some(), "login")
             }
             Grant::ClientCredentials => (

@@ -151,6 +151,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             request_timeout: Duration::from_secs(1),
             ca_file: None,
             proxy: None,
+            client_identity: None,
         },
         prompt_consent: true,
         idle_limit_days: 30,

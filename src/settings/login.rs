@@ -68,8 +68,10 @@ pub struct LoginSettings {
     pub http: HttpOptions,
     /// DPoP-bound tokens with a new key of this algorithm.
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
-    /// private_key_jwt: the client's key file.
+    /// private_key_jwt or tls_client_auth: the client's key file.
     pub client_key: Option<super::ClientKeyFile>,
+    /// tls_client_auth: the client's certificate file.
+    pub client_cert: Option<PathBuf>,
     /// Resource indicators (RFC 8707) to ask for.
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter.

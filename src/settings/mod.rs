@@ -21,7 +21,7 @@ pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSetting
 use crate::config::{Config, Grant, Profile};
 use crate::env;
 use crate::error::{Error, Result, login_command};
-use crate::oauth::http::HttpOptions;
+use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::oauth::{AuthMethod, FormRequest};
 use crate::paths::Paths;
 use crate::profile_name;
@@ -197,6 +197,16 @@ impl ProfileSettings {
     pub fn from_profile(name: &str, profile: &Profile, global: &Global) -> Result<Self> {
         let allow = profile.allow_insecure_http;
         check_endpoint(&profile.token_url, allow)?;
+        if profile.auth_method == AuthMethod::TlsClientAuth && client_identity(profile).is_none() {
+            return Err(Error::Usage {
+                message: "auth_method tls-client-auth needs client_cert_file and client_key_file"
+                    .into(),
+                hint: Some(
+                    "run `octoken login --client-cert PEM --client-key-file PEM` for this profile"
+                        .into(),
+                ),
+            });
+        }
         if profile.auth_method == AuthMethod::PrivateKeyJwt && profile.client_key_file.is_none() {
             return Err(Error::Usage {
                 message: "auth_method private-key-jwt needs client_key_file".into(),
@@ -237,6 +247,7 @@ impl ProfileSettings {
                     .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs),
                 ca_file: profile.ca_file.clone(),
                 proxy: profile.proxy.clone(),
+                client_identity: client_identity(profile),
             },
             prompt_consent: profile.prompt_consent.unwrap_or(true),
             idle_limit_days: profile.idle_limit_days.unwrap_or(DEFAULT_IDLE_LIMIT_DAYS),
@@ -319,6 +330,19 @@ impl ProfileSettings {
 
     pub fn recovery_file(&self) -> PathBuf {
         self.paths.recovery_file(&self.name)
+    }
+}
+
+/// A tls_client_auth profile's certificate and key.
+pub fn client_identity(profile: &Profile) -> Option<ClientIdentity> {
+    match (&profile.client_cert_file, &profile.client_key_file) {
+        (Some(cert), Some(key)) if profile.auth_method == AuthMethod::TlsClientAuth => {
+            Some(ClientIdentity {
+                cert: cert.clone(),
+                key: key.clone(),
+            })
+        }
+        _ => None,
     }
 }
 

@@ -20,6 +20,10 @@
 //   --exit-with-stdin     also exit when stdin closes (the test harness, demo/run and
 //                         bench/run pass it, so a provider never outlives its runner)
 //   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
+//   --client-ca PEM       with --tls-cert: ask clients for a certificate and trust those
+//                         this CA signed; registers client `octoken-mtls`, which
+//                         authenticates with tls_client_auth (RFC 8705) as subject
+//                         CN=octoken-mtls and gets certificate-bound access tokens
 //   --client-key PEM      (repeatable) register client `octoken-key`, which authenticates
 //                         with private_key_jwt (RFC 7523), with the public half of this key
 //                         (a private or public key PEM; its kid is the file's base name)
@@ -74,6 +78,7 @@ const { values: opts } = parseArgs({
     'exit-with-stdin': { type: 'boolean', default: false },
     'dpop-nonce': { type: 'boolean', default: false },
     'client-key': { type: 'string', multiple: true, default: [] },
+    'client-ca': { type: 'string' },
   },
 });
 
@@ -224,8 +229,14 @@ async function dpopApi(provider, issuer, base, req, res) {
   }
 }
 
+const clientCa = opts['client-ca'] ? fs.readFileSync(opts['client-ca']) : undefined;
 const tls = opts['tls-cert']
-  ? { cert: fs.readFileSync(opts['tls-cert']), key: fs.readFileSync(opts['tls-key']) }
+  ? {
+    cert: fs.readFileSync(opts['tls-cert']),
+    key: fs.readFileSync(opts['tls-key']),
+    // A certificate is asked for, not required: the verdict is the provider's.
+    ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+  }
   : undefined;
 const server = tls ? https.createServer(tls) : http.createServer();
 
@@ -238,11 +249,22 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
       client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
       client('octoken-public', 'none'),
+      ...(clientCa
+        ? [{
+          ...client('octoken-mtls', 'tls_client_auth'),
+          tls_client_auth_subject_dn: 'CN=octoken-mtls',
+          tls_client_certificate_bound_access_tokens: true,
+        }]
+        : []),
       ...(keyClientJwks.keys.length
         ? [{ ...client('octoken-key', 'private_key_jwt'), jwks: keyClientJwks }]
         : []),
     ],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
+    clientAuthMethods: [
+      'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none',
+      ...(clientCa ? ['tls_client_auth'] : []),
+    ],
     routes: keycloak ? keycloakRoutes : undefined,
     ttl: {
       AccessToken: accessTtl,
@@ -261,6 +283,15 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       introspection: { enabled: true },
       deviceFlow: { enabled: true },
       clientCredentials: { enabled: true },
+      mTLS: {
+        enabled: !!clientCa,
+        certificateBoundAccessTokens: true,
+        tlsClientAuth: true,
+        getCertificate: (ctx) => ctx.socket.getPeerX509Certificate?.(),
+        certificateAuthorized: (ctx) => ctx.socket.authorized === true,
+        certificateSubjectMatches: (ctx, property, expected) => property === 'tls_client_auth_subject_dn'
+          && ctx.socket.getPeerCertificate()?.subject?.CN === expected.replace(/^CN=/, ''),
+      },
       dPoP: opts['dpop-nonce']
         ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
         : { enabled: true },

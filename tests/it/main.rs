@@ -24,6 +24,7 @@ mod keys;
 mod kubectl;
 mod listener;
 mod login;
+mod mtls;
 mod provider_down;
 mod refresh;
 mod resources;

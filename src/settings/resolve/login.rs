@@ -5,7 +5,7 @@ use crate::config::{Grant, Profile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
 use crate::oauth::dpop::DpopAlg;
-use crate::oauth::http::HttpOptions;
+use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
 use crate::settings::{
     ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
@@ -25,6 +25,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_secret_file,
         client_key_file,
         client_key_id,
+        client_cert,
         resource,
         audience,
         refresh_token_stdin,
@@ -67,7 +68,9 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         Some(AuthMethodArg::Post) => AuthMethod::Post,
         Some(AuthMethodArg::None) => AuthMethod::None,
         Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
-        // A key file means private_key_jwt.
+        Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
+        // A certificate means mutual TLS; a key file alone, private_key_jwt.
+        None if client_cert.is_some() => AuthMethod::TlsClientAuth,
         None if client_key_file.is_some() => AuthMethod::PrivateKeyJwt,
         None => match prev {
             Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
@@ -76,6 +79,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         },
     };
     let client_key = client_key(auth_method, client_key_file, client_key_id, prev)?;
+    let client_cert = client_cert_file(auth_method, client_cert, prev)?;
     // Given ones replace the profile's; none given keeps them.
     let resources = if resource.is_empty() {
         prev.map(|p| p.resource.clone()).unwrap_or_default()
@@ -152,7 +156,9 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         }),
     };
     let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
-        (AuthMethod::None | AuthMethod::PrivateKeyJwt, _, _) => ClientSecretSource::None,
+        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
+            ClientSecretSource::None
+        }
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
@@ -198,6 +204,13 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ca_file: ca_file.clone(),
             proxy: proxy.clone(),
+            client_identity: match (&client_cert, &client_key) {
+                (Some(cert), Some(key)) => Some(ClientIdentity {
+                    cert: cert.clone(),
+                    key: key.path.clone(),
+                }),
+                _ => None,
+            },
         },
         ca_file,
         allow_insecure_http,
@@ -211,6 +224,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
         dpop,
         client_key,
+        client_cert,
         resources,
         audience,
         config,
@@ -227,19 +241,23 @@ fn client_key(
     kid: Option<String>,
     prev: Option<&Profile>,
 ) -> Result<Option<ClientKeyFile>> {
-    if method != AuthMethod::PrivateKeyJwt {
+    let keyed = [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth];
+    if !keyed.contains(&method) {
         if file.is_some() || kid.is_some() {
             return Err(Error::Usage {
                 message: format!(
-                    "--client-key-file and --client-key-id go with --auth-method private-key-jwt, not {}",
+                    "--client-key-file and --client-key-id go with --auth-method private-key-jwt or tls-client-auth, not {}",
                     method.as_str()
                 ),
-                hint: Some("drop --auth-method, or pass --auth-method private-key-jwt".into()),
+                hint: Some(
+                    "drop --auth-method, or pass --auth-method private-key-jwt or tls-client-auth"
+                        .into(),
+                ),
             });
         }
         return Ok(None);
     }
-    let prev = prev.filter(|p| p.auth_method == AuthMethod::PrivateKeyJwt);
+    let prev = prev.filter(|p| p.auth_method == method);
     let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
     match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
         Some(path) => Ok(Some(ClientKeyFile {
@@ -248,7 +266,10 @@ fn client_key(
             kid: kid.filter(|k| !k.is_empty()),
         })),
         None => Err(Error::Usage {
-            message: "--auth-method private-key-jwt needs the client's private key".into(),
+            message: format!(
+                "--auth-method {} needs the client's private key",
+                method.as_str()
+            ),
             hint: Some(
                 "pass --client-key-file PEM (and --client-key-id KID if the provider wants one)"
                     .into(),
@@ -275,6 +296,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_secret_file: None,
         client_key_file: None,
         client_key_id: None,
+        client_cert: None,
         resource: Vec::new(),
         audience: None,
         refresh_token_stdin: false,
@@ -307,6 +329,34 @@ fn check_resource(uri: &str) -> Result<()> {
                 crate::sanitize::foreign(uri, 200)
             ),
             hint: Some("give the API's URI, e.g. https://api.example.com/".into()),
+        }),
+    }
+}
+
+/// The certificate of a tls_client_auth client: the one given, else the profile's.
+fn client_cert_file(
+    method: AuthMethod,
+    file: Option<PathBuf>,
+    prev: Option<&Profile>,
+) -> Result<Option<PathBuf>> {
+    if method != AuthMethod::TlsClientAuth {
+        if file.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "--client-cert goes with --auth-method tls-client-auth, not {}",
+                    method.as_str()
+                ),
+                hint: Some("drop --auth-method, or pass --auth-method tls-client-auth".into()),
+            });
+        }
+        return Ok(None);
+    }
+    let prev = prev.filter(|p| p.auth_method == method);
+    match file.or_else(|| prev.and_then(|p| p.client_cert_file.clone())) {
+        Some(path) => Ok(Some(std::path::absolute(&path).unwrap_or(path))),
+        None => Err(Error::Usage {
+            message: "--auth-method tls-client-auth needs the client's certificate".into(),
+            hint: Some("pass --client-cert PEM and --client-key-file PEM".into()),
         }),
     }
 }

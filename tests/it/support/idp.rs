@@ -61,6 +61,9 @@ pub struct IdpOptions {
     /// Register client `octoken-key` (private_key_jwt) with these keys' public halves
     /// (PEM files; each key's kid is its file's base name).
     pub client_keys: Vec<PathBuf>,
+    /// With `tls`: ask for client certificates, trust those this CA signed, and register
+    /// client `octoken-mtls` (tls_client_auth, subject CN=octoken-mtls).
+    pub client_ca: Option<PathBuf>,
 }
 
 impl IdpOptions {
@@ -84,6 +87,7 @@ impl Default for IdpOptions {
             keycloak_offline: false,
             dpop_nonce: false,
             client_keys: Vec::new(),
+            client_ca: None,
         }
     }
 }
@@ -129,6 +133,9 @@ impl Idp {
         }
         for key in &options.client_keys {
             cmd.arg("--client-key").arg(key);
+        }
+        if let Some(ca) = &options.client_ca {
+            cmd.arg("--client-ca").arg(ca);
         }
         if let Some((cert, key)) = &options.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
