@@ -55,7 +55,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where to keep the refresh token and client secret [default: keyring]')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Extra trusted CA certificates (PEM) for this profile')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'Read the client secret from this file (never pass secrets as arguments)')
-            [CompletionResult]::new('--client-key-file', '--client-key-file', [CompletionResultType]::ParameterName, 'The client''s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use')
+            [CompletionResult]::new('--client-key-file', '--client-key-file', [CompletionResultType]::ParameterName, 'The client''s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use')
             [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'The client''s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)')
             [CompletionResult]::new('--client-key-id', '--client-key-id', [CompletionResultType]::ParameterName, 'The key id (`kid`) the provider knows the client''s key by')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)')

@@ -51,7 +51,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --store 'Where to keep the refresh token and client secret [default: keyring]'
             cand --ca-file 'Extra trusted CA certificates (PEM) for this profile'
             cand --client-secret-file 'Read the client secret from this file (never pass secrets as arguments)'
-            cand --client-key-file 'The client''s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use'
+            cand --client-key-file 'The client''s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use'
             cand --client-cert 'The client''s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)'
             cand --client-key-id 'The key id (`kid`) the provider knows the client''s key by'
             cand --resource 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)'

@@ -55,7 +55,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Wher
 file\t'A 0600 file in a 0700 directory under the data dir'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
-complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for --auth-method private-key-jwt; the path is saved, the key read at each use' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-cert -d 'The client\'s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-id -d 'The key id (`kid`) the provider knows the client\'s key by' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r

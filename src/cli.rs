@@ -284,8 +284,8 @@ pub struct LoginArgs {
     /// Read the client secret from this file (never pass secrets as arguments)
     #[arg(long, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
-    /// The client's private key (PEM: PKCS#8 RSA or EC, or PKCS#1 RSA) for
-    /// --auth-method private-key-jwt; the path is saved, the key read at each use
+    /// The client's private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or
+    /// EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use
     #[arg(long, value_name = "PEM", conflicts_with = "client_secret_file")]
     pub client_key_file: Option<PathBuf>,
     /// The client's certificate (PEM) for --auth-method tls-client-auth; its key is

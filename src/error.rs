@@ -159,7 +159,7 @@ impl Error {
             Error::OAuth(e) => match e.server_code() {
                 Some("invalid_client") => Some(
                     "check the client id, the client secret and --auth-method (basic or post), \
-                     or the private key in --client-key-file"
+                     or the private key in --client-key-file (and --client-cert)"
                         .into(),
                 ),
                 Some("invalid_scope") => Some("ask for scopes the client was granted".into()),

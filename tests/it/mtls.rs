@@ -171,8 +171,22 @@ fn mtls_client_auth_gets_certificate_bound_tokens() {
         config.contains("auth_method = \"tls-client-auth\""),
         "{config}"
     );
-    // A new client-credentials grant over the same certificate.
-    env.run(&["token", "--min-ttl", "100000"]).expect(0);
+    // A new client-credentials grant over the same certificate; a key others can read
+    // is used, with a warning.
+    let mode = |m: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pki.client.1, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    mode(0o644);
+    let run = env.run(&["token", "--min-ttl", "100000"]).expect(0);
+    assert!(
+        run.stderr.contains("other users can read"),
+        "{}",
+        run.stderr
+    );
+    mode(0o600);
+    let run = env.run(&["token", "--min-ttl", "100000"]).expect(0);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     let status = env.run(&["status", "--json"]).expect(0).stdout;
     let status: serde_json::Value = serde_json::from_str(&status).unwrap();
     let mtls = &status["mtls"];
@@ -239,6 +253,11 @@ fn mtls_client_auth_gets_certificate_bound_tokens() {
         let run = login(&env, &idp, &pki, who).expect(3);
         assert!(run.stderr.contains("invalid_client"), "{}", run.stderr);
     }
+    // A directory for a certificate: refused before any connection.
+    let env = TestEnv::new();
+    let not_a_file = (dir.path().to_path_buf(), pki.client.1.clone());
+    let run = login(&env, &idp, &pki, &not_a_file).expect(3);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
     // No certificate, or a certificate without its key.
     let env = TestEnv::new();
     let run = env
