@@ -278,3 +278,44 @@ fn keys_the_provider_or_octoken_refuse() {
         run.stderr
     );
 }
+
+#[test]
+fn device_flow_with_a_key_and_a_resource() {
+    let keys = TestEnv::new();
+    let key = ec(&keys.path(""), "ec");
+    let idp = Idp::start(IdpOptions {
+        client_keys: vec![key.clone()],
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let key = text(&key);
+    let mut args = crate::support::signin::login_args(&idp, Client::Key);
+    args.extend_from_slice(&[
+        "--client-key-file",
+        &key,
+        "--device",
+        "--resource",
+        "urn:octoken:files",
+    ]);
+    let mut login = env.spawn(&args, &[]);
+    let complete = login.wait_for_url("user_code=");
+    let out = Command::new("node")
+        .arg(crate::support::repo_root().join("tests/idp/signin.mjs"))
+        .args(["device", &complete])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    // The device authorization, the polls and the refresh all authenticated with the
+    // key; the one resource is named at the token endpoint.
+    let token = env.run(&["token"]).expect(0).stdout;
+    assert_eq!(claims(&token)["aud"], "urn:octoken:files");
+    env.run(&["refresh"]).expect(0);
+    let token = env.run(&["token"]).expect(0).stdout;
+    assert_eq!(claims(&token)["aud"], "urn:octoken:files");
+}
