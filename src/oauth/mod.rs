@@ -178,4 +178,22 @@ mod tests {
         assert_eq!(req.field_names(), "client_id");
         assert!(req.authorization.is_none());
     }
+
+    #[test]
+    fn keyed_methods_send_no_secret() {
+        let mut client = ClientAuth {
+            client_id: "c".into(),
+            method: AuthMethod::PrivateKeyJwt,
+            secret: Some(Secret::new("never sent")),
+            dpop: None,
+            assertion: None,
+        };
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(req.field_names(), "client_id,client_assertion_type");
+        assert_eq!(req.form[1].1.expose(), client_key::ASSERTION_TYPE);
+        client.method = AuthMethod::TlsClientAuth;
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(req.field_names(), "client_id");
+        assert!(req.authorization.is_none());
+    }
 }
