@@ -151,7 +151,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__exec)
-            opts="-p -v -q -h --env --min-ttl --scope --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --env --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -166,6 +166,10 @@ _octoken() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -185,7 +189,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__git__subcmd__credential)
-            opts="-p -v -q -h --username --login --min-ttl --scope --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --username --login --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,6 +204,10 @@ _octoken() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -473,7 +481,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__kube__subcmd__credential)
-            opts="-p -v -q -h --type --login --print-kubeconfig-user --min-ttl --scope --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --type --login --print-kubeconfig-user --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -495,6 +503,10 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -511,7 +523,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key-file --client-cert --client-key-id --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -526,7 +538,7 @@ _octoken() {
                     return 0
                     ;;
                 --auth-method)
-                    COMPREPLY=($(compgen -W "basic post none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic post none private-key-jwt tls-client-auth" -- "${cur}"))
                     return 0
                     ;;
                 --scope)
@@ -542,6 +554,26 @@ _octoken() {
                     return 0
                     ;;
                 --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -755,7 +787,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -766,6 +798,10 @@ _octoken() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

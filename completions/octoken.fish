@@ -47,13 +47,20 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l issuer -d 'Iss
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-id -d 'Client ID registered at the provider (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-method -d 'How the client authenticates at the token endpoint' -r -f -a "basic\t'client_secret_basic: id and secret in an HTTP Basic header'
 post\t'client_secret_post: id and secret in the form body'
-none\t'A public client: no secret'"
+none\t'A public client: no secret'
+private-key-jwt\t'private_key_jwt: a JWT signed with the client\'s key (--client-key-file)'
+tls-client-auth\t'Mutual TLS (RFC 8705): the certificate in --client-cert, its key in --client-key-file'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l scope -d 'Scopes to ask for [default: "openid offline_access"]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Where to keep the refresh token and client secret [default: keyring]' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'A 0600 file in a 0700 directory under the data dir'
 redis\t'Redis or Valkey, shared by a fleet of hosts (--redis-url)'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-cert -d 'The client\'s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-id -d 'The key id (`kid`) the provider knows the client\'s key by' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l revocation-url -d 'Revocation endpoint (RFC 7009), for servers without discovery' -r
@@ -88,6 +95,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -s q -l quiet -d 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l type -d 'Which token to print' -r -f -a "access\t'The OAuth 2.0 access token'
 id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)' -r -f -a "raw\t'The token and a newline'
@@ -105,6 +113,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand token" -s h -l help -d '
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environment variable that carries the token' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -138,6 +147,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand logout" -s h -l help -d 
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l username -d 'The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l login -d 'When a login is needed, run the profile\'s login on this terminal instead of failing'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
@@ -149,6 +159,7 @@ id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l print-kubeconfig-user -d 'Print a kubeconfig `users:` entry named NAME for this profile, and exit' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l login -d 'When a login is needed and kubectl says a person is there, run the profile\'s login'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'

@@ -219,6 +219,9 @@ pub struct FreshArgs {
     /// Ask for fewer scopes than the login granted (cached separately)
     #[arg(long)]
     pub scope: Option<String>,
+    /// A token for one of the login's --resource URIs only (RFC 8707; cached separately)
+    #[arg(long, value_name = "URI")]
+    pub resource: Option<String>,
     /// Exit 5 instead of printing a cached token with less than --min-ttl left when
     /// renewing it fails for a temporary reason (an expired token is never printed)
     #[arg(long)]
@@ -247,6 +250,11 @@ pub enum AuthMethodArg {
     Post,
     /// A public client: no secret
     None,
+    /// private_key_jwt: a JWT signed with the client's key (--client-key-file)
+    PrivateKeyJwt,
+    /// Mutual TLS (RFC 8705): the certificate in --client-cert, its key in
+    /// --client-key-file
+    TlsClientAuth,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -282,6 +290,25 @@ pub struct LoginArgs {
     /// Read the client secret from this file (never pass secrets as arguments)
     #[arg(long, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
+    /// The client's private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or
+    /// EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use
+    #[arg(long, value_name = "PEM", conflicts_with = "client_secret_file")]
+    pub client_key_file: Option<PathBuf>,
+    /// The client's certificate (PEM) for --auth-method tls-client-auth; its key is
+    /// --client-key-file (the paths are saved, the files read at each use)
+    #[arg(long, value_name = "PEM")]
+    pub client_cert: Option<PathBuf>,
+    /// The key id (`kid`) the provider knows the client's key by
+    #[arg(long, value_name = "KID")]
+    pub client_key_id: Option<String>,
+    /// An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the
+    /// profile)
+    #[arg(long, value_name = "URI")]
+    pub resource: Vec<String>,
+    /// The non-standard `audience` parameter some servers (Auth0) want instead of
+    /// --resource (saved in the profile)
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// Import a refresh token read from stdin instead of logging in through a browser
     #[arg(long)]
     pub refresh_token_stdin: bool,
@@ -615,6 +642,7 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
             fresh: FreshArgs {
                 min_ttl: 60,
                 scope: None,
+                resource: None,
                 strict: false,
             },
             token_type: TokenTypeArg::Access,

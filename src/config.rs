@@ -103,6 +103,21 @@ pub struct Profile {
     /// The shared store of `store = "redis"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redis: Option<RedisProfile>,
+    /// private_key_jwt: the user's PEM private key file, read at each use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_file: Option<PathBuf>,
+    /// tls_client_auth: the user's PEM certificate file (its key is `client_key_file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_file: Option<PathBuf>,
+    /// The `kid` the assertion names its key by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
+    /// Resource indicators (RFC 8707) the login asks for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<String>,
+    /// The non-standard `audience` parameter some servers want instead (Auth0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// Where a fleet's shared entry lives. Never a password: that comes from
@@ -213,6 +228,11 @@ mod tests {
                 request_timeout: None,
                 dpop: None,
                 redis: None,
+                client_key_file: None,
+                client_key_id: None,
+                client_cert_file: None,
+                resource: vec!["https://api.example.com".into()],
+                audience: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

@@ -158,7 +158,8 @@ impl Error {
             ),
             Error::OAuth(e) => match e.server_code() {
                 Some("invalid_client") => Some(
-                    "check the client id, the client secret and --auth-method (basic or post)"
+                    "check the client id, the client secret and --auth-method (basic or post), \
+                     or the private key in --client-key-file (and --client-cert)"
                         .into(),
                 ),
                 Some("invalid_scope") => Some("ask for scopes the client was granted".into()),
@@ -178,6 +179,9 @@ impl From<SetupError> for Error {
         let hint = match &err {
             SetupError::Proxy { .. } => "use e.g. --proxy http://proxy.example.com:3128",
             SetupError::CaUnreadable { .. } | SetupError::CaNotPem { .. } => "check --ca-file",
+            SetupError::ClientIdentity { .. } => {
+                "pass the client's PEM certificate with --client-cert and its key with --client-key-file"
+            }
             SetupError::CaEmpty { .. } => {
                 "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
             }

@@ -512,6 +512,55 @@ pub fn open_lock(path: &Path) -> Result<File> {
     Ok(open(path, Access::OpenOrCreate, Class::Lock)?.expect("only reads answer None"))
 }
 
+/// Why a file the user hands in (a key, a secret) cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum UserFileError {
+    #[error("{0}")]
+    Io(std::io::Error),
+    #[error("it is not a regular file")]
+    NotRegular,
+    #[error("it is larger than {} KiB", READ_LIMIT / 1024)]
+    TooBig,
+}
+
+/// Reads a file the user named (not one octoken manages): links are followed (mounted
+/// secrets are links), but it must be a regular file, checked on the opened descriptor
+/// without blocking on a FIFO, and no larger than [`READ_LIMIT`]. Returns the bytes and
+/// the permission bits when others may read it.
+pub fn read_user_file(path: &Path) -> std::result::Result<(Vec<u8>, Option<u32>), UserFileError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC);
+    }
+    let file = options.open(path).map_err(UserFileError::Io)?;
+    let meta = file.metadata().map_err(UserFileError::Io)?;
+    if !meta.is_file() {
+        return Err(UserFileError::NotRegular);
+    }
+    if meta.len() > READ_LIMIT {
+        return Err(UserFileError::TooBig);
+    }
+    let mut bytes = Vec::new();
+    file.take(READ_LIMIT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(UserFileError::Io)?;
+    if bytes.len() as u64 > READ_LIMIT {
+        return Err(UserFileError::TooBig);
+    }
+    #[cfg(unix)]
+    let open_to_others = {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    };
+    #[cfg(not(unix))]
+    let open_to_others = None;
+    Ok((bytes, open_to_others))
+}
+
 /// The permission bits of a file others can read, when they can (never on Windows,
 /// whose ACLs this does not judge). For files the user hands in, not managed ones.
 pub fn readable_by_others(path: &Path) -> Option<u32> {

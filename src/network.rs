@@ -13,6 +13,9 @@ pub struct Network {
 
 impl Network {
     pub fn new(options: &HttpOptions) -> Result<Network> {
+        if let Some(identity) = &options.client_identity {
+            check_identity_files(identity)?;
+        }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -37,4 +40,26 @@ impl Network {
     pub fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
         self.runtime.block_on(self.http.get(endpoint, url))
     }
+}
+
+/// The client certificate and key are the user's files, checked like a private_key_jwt
+/// key: regular files, and a warning when others can read the key.
+fn check_identity_files(identity: &crate::oauth::http::ClientIdentity) -> Result<()> {
+    for (path, what) in [(&identity.cert, "certificate"), (&identity.key, "key")] {
+        let (_, open_to_others) = crate::fsutil::read_user_file(path).map_err(|e| Error::Config {
+            message: format!("cannot use the client {what} file {}: {e}", path.display()),
+            hint: Some(
+                "pass the client's PEM certificate with --client-cert and its key with --client-key-file"
+                    .into(),
+            ),
+        })?;
+        if let (Some(mode), "key") = (open_to_others, what) {
+            crate::output::warn(format!(
+                "{} has permissions {mode:03o}: other users can read the client's private key \
+                 (`chmod 600` it)",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
 }

@@ -59,12 +59,20 @@ impl Paths {
         self.data_dir.join("state").join(format!("{profile}.json"))
     }
 
-    /// The access-token cache of a profile; narrowed scope sets get their own file, so a
-    /// narrowed token never replaces the full-scope one.
-    pub fn cache_file(&self, profile: &str, scope: Option<&str>) -> PathBuf {
-        let name = match scope {
-            None => format!("{profile}.json"),
-            Some(scope) => format!("{profile}.scope-{}.json", scope_key(scope)),
+    /// The access-token cache of a profile; narrowed scope sets and resources get their
+    /// own file, so a narrowed token never replaces the login's one.
+    pub fn cache_file(
+        &self,
+        profile: &str,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> PathBuf {
+        let name = match (scope, resource) {
+            (None, None) => format!("{profile}.json"),
+            (Some(scope), None) => format!("{profile}.scope-{}.json", scope_key(scope)),
+            (scope, Some(resource)) => {
+                format!("{profile}.resource-{}.json", resource_key(resource, scope))
+            }
         };
         self.cache_dir.join("tokens").join(name)
     }
@@ -82,12 +90,19 @@ impl Paths {
     pub fn cache_files(&self, profile: &str) -> Vec<PathBuf> {
         let dir = self.cache_dir.join("tokens");
         let scoped = format!("{profile}.scope-");
-        let mut files = vec![self.cache_file(profile, None), self.id_token_file(profile)];
+        let resourced = format!("{profile}.resource-");
+        let mut files = vec![
+            self.cache_file(profile, None, None),
+            self.id_token_file(profile),
+        ];
         if let Ok(entries) = std::fs::read_dir(&dir) {
             files.extend(
                 entries
                     .flatten()
-                    .filter(|e| e.file_name().to_string_lossy().starts_with(&scoped))
+                    .filter(|e| {
+                        let name = e.file_name().to_string_lossy().into_owned();
+                        name.starts_with(&scoped) || name.starts_with(&resourced)
+                    })
                     .map(|e| e.path()),
             );
         }
@@ -101,10 +116,24 @@ impl Paths {
 
 /// A short name for a scope set: the same for "b a" and "a  b".
 fn scope_key(scope: &str) -> String {
+    short_hash(&normal_scope(scope))
+}
+
+/// A short name for a resource and the scope asked with it (None: the login's).
+fn resource_key(resource: &str, scope: Option<&str>) -> String {
+    let scope = scope.map_or_else(|| "*".to_string(), normal_scope);
+    short_hash(&format!("{resource}\n{scope}"))
+}
+
+fn normal_scope(scope: &str) -> String {
     let mut words: Vec<&str> = scope.split_whitespace().collect();
     words.sort_unstable();
     words.dedup();
-    let digest = ring::digest::digest(&ring::digest::SHA256, words.join(" ").as_bytes());
+    words.join(" ")
+}
+
+fn short_hash(text: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, text.as_bytes());
     digest.as_ref()[..8]
         .iter()
         .map(|b| format!("{b:02x}"))

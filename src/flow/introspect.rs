@@ -44,7 +44,7 @@ pub fn run(settings: &IntrospectSettings) -> Result<()> {
     let mut request = FormRequest::new(
         INTROSPECTION_ENDPOINT,
         url,
-        &session.client(secrets.client_secret),
+        &session.client(secrets.client_secret)?,
     );
     request.push("token", token.expose());
     request.push("token_type_hint", hint);

@@ -18,8 +18,9 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
         return forget(settings, &session);
     }
     let secrets = session.store().load()?;
-    let Some(secrets) = secrets.filter(|s| s.refresh_token.is_some() || s.client_secret.is_some())
-    else {
+    let Some(secrets) = secrets.filter(|s| {
+        s.refresh_token.is_some() || s.client_secret.is_some() || profile.client_key.is_some()
+    }) else {
         // Already in the state asked for: exit 0, and say so.
         session.forget_files()?;
         output::notice(format!(
@@ -36,7 +37,7 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
         match &profile.endpoints.revocation {
             Some(url) => {
                 let network = Network::new(&profile.http)?;
-                let client = session.client(secrets.client_secret.clone());
+                let client = session.client(secrets.client_secret.clone())?;
                 let request = revoke::revoke_request(url, &client, refresh_token, "refresh_token");
                 let response = network
                     .post(&request)

@@ -25,6 +25,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         Grant::ClientCredentials => "client secret",
     };
     let stored = session.store().load();
+    let mtls = mtls_report(p, claims.as_ref());
     let dpop = dpop_report(
         p,
         stored.as_ref().ok().and_then(Option::as_ref),
@@ -33,7 +34,10 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
     );
     let (refresh_token, mut code) = match stored {
         Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
-        Ok(Some(s)) if p.grant == Grant::ClientCredentials && s.client_secret.is_some() => {
+        Ok(Some(s))
+            if p.grant == Grant::ClientCredentials
+                && (s.client_secret.is_some() || p.client_key.is_some()) =>
+        {
             ("none (client credentials)".to_string(), exit::OK)
         }
         Ok(_) => ("none".to_string(), exit::LOGIN_REQUIRED),
@@ -73,6 +77,9 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "issuer": p.issuer,
         "client_id": p.client_id,
         "auth_method": p.auth_method.as_str(),
+        "client_key_file": p.client_key.as_ref().map(|k| k.path.display().to_string()),
+        "resource": p.resources,
+        "audience": p.audience,
         "store": p.store.kind.as_str(),
         "token_url": p.endpoints.token,
         // Without a JWKS, nothing in an ID token is proof of anything: say so.
@@ -88,6 +95,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "idle_limit_days": idle_limit_days,
         "idle_warning": idle_warning,
         "dpop": dpop,
+        "mtls": mtls,
         "backoff": state.backoff.as_ref().filter(|b| b.until > now).map(|b| json!({
             "until": output::rfc3339(b.until),
             "seconds_left": b.until - now,
@@ -126,6 +134,30 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
 
 /// A DPoP profile's binding: the key's algorithm and thumbprint, and whether the cached
 /// token is bound to it (a server that ignored the proofs issued a Bearer token).
+/// A tls_client_auth profile: its certificate, and whether the cached access token is
+/// bound to it (RFC 8705 3: `cnf.x5t#S256`, the certificate's SHA-256 thumbprint).
+fn mtls_report(
+    p: &crate::settings::ProfileSettings,
+    claims: Option<&serde_json::Map<String, Value>>,
+) -> Value {
+    let Some(identity) = &p.http.client_identity else {
+        return Value::Null;
+    };
+    let thumbprint = crate::fsutil::read_user_file(&identity.cert)
+        .ok()
+        .and_then(|(pem, _)| crate::oauth::client_key::certificate_thumbprint(&pem));
+    let bound_to = claims
+        .and_then(|c| c.get("cnf"))
+        .and_then(|cnf| cnf.get("x5t#S256"))
+        .and_then(Value::as_str);
+    json!({
+        "client_cert": identity.cert.display().to_string(),
+        "x5t#S256": thumbprint,
+        "token_x5t#S256": bound_to,
+        "token_bound_to_cert": claims.map(|_| bound_to.is_some() && bound_to == thumbprint.as_deref()),
+    })
+}
+
 fn dpop_report(
     p: &crate::settings::ProfileSettings,
     stored: Option<&crate::store::StoredSecrets>,
@@ -194,6 +226,27 @@ fn human(r: &Value, _now: u64) -> String {
         format!("store:           {}", s(&r["store"])),
         format!("refresh token:   {}", s(&r["refresh_token"])),
     ];
+    if !r["client_key_file"].is_null() {
+        lines.insert(4, format!("client key file: {}", s(&r["client_key_file"])));
+    }
+    if let Some(resources) = r["resource"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = resources.iter().map(s).collect();
+        lines.push(format!("resources:       {}", list.join(" ")));
+    }
+    if !r["audience"].is_null() {
+        lines.push(format!("audience:        {}", s(&r["audience"])));
+    }
+    if let Some(mtls) = r["mtls"].as_object() {
+        let bound = match mtls.get("token_bound_to_cert").and_then(Value::as_bool) {
+            Some(true) => "the cached token is bound to it",
+            Some(false) => "the cached token is NOT bound to it",
+            None => "no token cached",
+        };
+        lines.push(format!(
+            "client cert:     {} ({bound})",
+            s(&mtls["client_cert"])
+        ));
+    }
     if !r["refresh_token_rejected_at"].is_null() {
         lines.push(format!(
             "                 rejected by the server at {}",

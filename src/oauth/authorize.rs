@@ -16,6 +16,10 @@ pub struct AuthorizeRequest<'a> {
     pub prompt_consent: bool,
     /// RFC 9449 10: bind the authorization code to this DPoP key thumbprint.
     pub dpop_jkt: Option<&'a str>,
+    /// RFC 8707 2.1: the APIs the tokens are for.
+    pub resources: &'a [String],
+    /// The non-standard `audience` parameter (Auth0).
+    pub audience: Option<&'a str>,
 }
 
 impl AuthorizeRequest<'_> {
@@ -38,6 +42,12 @@ impl AuthorizeRequest<'_> {
             }
             if let Some(jkt) = self.dpop_jkt {
                 q.append_pair("dpop_jkt", jkt);
+            }
+            for resource in self.resources {
+                q.append_pair("resource", resource);
+            }
+            if let Some(audience) = self.audience {
+                q.append_pair("audience", audience);
             }
         }
         Ok(url)
@@ -68,6 +78,8 @@ mod tests {
             code_challenge: "ch",
             prompt_consent: wants_consent("openid offline_access", true),
             dpop_jkt: None,
+            resources: &["urn:a".into(), "https://b.example/".into()],
+            audience: Some("aud"),
         }
         .url()
         .unwrap();
@@ -77,6 +89,13 @@ mod tests {
         assert_eq!(q["nonce"], "no");
         assert_eq!(q["prompt"], "consent");
         assert_eq!(q["redirect_uri"], "http://127.0.0.1:5555/callback");
+        let resources: Vec<_> = url
+            .query_pairs()
+            .filter(|(k, _)| k == "resource")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        assert_eq!(resources, ["urn:a", "https://b.example/"]);
+        assert_eq!(q["audience"], "aud");
         assert!(!wants_consent("openid", true));
         assert!(!wants_consent("openid offline_access", false));
     }

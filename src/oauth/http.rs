@@ -21,6 +21,15 @@ pub struct HttpOptions {
     pub ca_file: Option<PathBuf>,
     /// A proxy for this profile; else the environment's HTTPS_PROXY / NO_PROXY apply.
     pub proxy: Option<String>,
+    /// Mutual TLS (RFC 8705): the client certificate presented to every server.
+    pub client_identity: Option<ClientIdentity>,
+}
+
+/// A client certificate (PEM, maybe with its chain) and its private key (PEM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdentity {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// Why the HTTP client could not be set up. `error.rs` turns these into messages with
@@ -37,6 +46,8 @@ pub enum SetupError {
     /// extra would only surface later as a puzzling certificate error.
     #[error("the CA file {} holds no PEM certificate", path.display())]
     CaEmpty { path: PathBuf },
+    #[error("cannot use the client certificate {}: {message}", path.display())]
+    ClientIdentity { path: PathBuf, message: String },
     #[error("cannot set up HTTP: {0}")]
     Client(String),
 }
@@ -72,6 +83,10 @@ impl Http {
             Some(path) => Some(read_ca_file(path)?),
             None => None,
         };
+        let identity = match &options.client_identity {
+            Some(identity) => Some(read_identity(identity)?),
+            None => None,
+        };
         let base = || {
             let mut builder = reqwest::Client::builder()
                 .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
@@ -80,6 +95,9 @@ impl Http {
                 .timeout(options.request_timeout);
             if let Some(certs) = &certs {
                 builder = builder.tls_certs_merge(certs.clone());
+            }
+            if let Some(identity) = &identity {
+                builder = builder.identity(identity.clone());
             }
             builder
         };
@@ -136,12 +154,20 @@ impl Http {
         fields: &str,
     ) -> Result<HttpResponse, OAuthError> {
         self.send(req.endpoint, "POST", &req.url, || {
+            let body = match &req.assertion {
+                // A fresh assertion (new jti, current iat) for every attempt: servers
+                // refuse a jti they have seen (RFC 7523 3).
+                Some(signer) => url::form_urlencoded::Serializer::new(body.to_string())
+                    .append_pair("client_assertion", signer.sign(unix_now()).expose())
+                    .finish(),
+                None => body.to_string(),
+            };
             let mut builder = self
                 .client_for(&req.url)
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
-                .body(body.to_string());
+                .body(body);
             if let Some(auth) = &req.authorization {
                 builder = builder.header("authorization", auth.expose());
             }
@@ -299,6 +325,30 @@ fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
         });
     }
     Ok(certs)
+}
+
+/// The client certificate and key as one PEM identity for rustls.
+fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SetupError> {
+    let read = |path: &Path| {
+        std::fs::read(path).map_err(|e| SetupError::ClientIdentity {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    };
+    let cert = read(&identity.cert)?;
+    if !String::from_utf8_lossy(&cert).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(SetupError::ClientIdentity {
+            path: identity.cert.clone(),
+            message: "it holds no PEM certificate".into(),
+        });
+    }
+    let mut pem = cert;
+    pem.push(b'\n');
+    pem.extend(read(&identity.key)?);
+    reqwest::Identity::from_pem(&pem).map_err(|e| SetupError::ClientIdentity {
+        path: identity.cert.clone(),
+        message: format!("{} (with the key {})", chain(&e), identity.key.display()),
+    })
 }
 
 /// Whether `url` names this machine literally: an address in 127.0.0.0/8, [::1] (or

@@ -2,6 +2,7 @@
 //! pure functions; `http` is the one module that sends.
 
 pub mod authorize;
+pub mod client_key;
 pub mod device;
 pub mod discovery;
 pub mod dpop;
@@ -28,6 +29,12 @@ pub enum AuthMethod {
     Post,
     /// A public client (RFC 8252): only the id.
     None,
+    /// private_key_jwt (RFC 7523 2.2): a JWT signed with the client's private key.
+    #[serde(rename = "private-key-jwt")]
+    PrivateKeyJwt,
+    /// tls_client_auth (RFC 8705 2.1): the client certificate of the TLS connection.
+    #[serde(rename = "tls-client-auth")]
+    TlsClientAuth,
 }
 
 impl AuthMethod {
@@ -36,6 +43,8 @@ impl AuthMethod {
             AuthMethod::Basic => "basic",
             AuthMethod::Post => "post",
             AuthMethod::None => "none",
+            AuthMethod::PrivateKeyJwt => "private-key-jwt",
+            AuthMethod::TlsClientAuth => "tls-client-auth",
         }
     }
 }
@@ -48,6 +57,8 @@ pub struct ClientAuth {
     pub secret: Option<Secret>,
     /// DPoP (RFC 9449): token-endpoint requests carry a proof signed with this key.
     pub dpop: Option<dpop::DpopSigner>,
+    /// private_key_jwt: the client's key, the id and the assertion's audience.
+    pub assertion: Option<client_key::AssertionSigner>,
 }
 
 /// A form POST, ready to send. Every value is kept as a Secret so that nothing in the
@@ -60,6 +71,8 @@ pub struct FormRequest {
     pub form: Vec<(&'static str, Secret)>,
     /// Sign a DPoP proof for each attempt (token-endpoint requests of a DPoP profile).
     pub dpop: Option<dpop::DpopSigner>,
+    /// Sign a client assertion for each attempt and send it as `client_assertion`.
+    pub assertion: Option<client_key::AssertionSigner>,
 }
 
 impl FormRequest {
@@ -73,6 +86,7 @@ impl FormRequest {
                 .dpop
                 .clone()
                 .filter(|_| endpoint == grant::TOKEN_ENDPOINT),
+            assertion: None,
         };
         let secret = client.secret.as_ref().map(Secret::expose).unwrap_or("");
         match client.method {
@@ -86,7 +100,16 @@ impl FormRequest {
                 request.push("client_id", &client.client_id);
                 request.push("client_secret", secret);
             }
-            AuthMethod::None => request.push("client_id", &client.client_id),
+            // The TLS connection carries the certificate; the form names the client.
+            AuthMethod::None | AuthMethod::TlsClientAuth => {
+                request.push("client_id", &client.client_id);
+            }
+            AuthMethod::PrivateKeyJwt => {
+                // The assertion itself is signed per attempt by the sender.
+                request.push("client_id", &client.client_id);
+                request.push("client_assertion_type", client_key::ASSERTION_TYPE);
+                request.assertion = client.assertion.clone();
+            }
         }
         request
     }
@@ -101,6 +124,11 @@ impl FormRequest {
             .map(|(name, _)| *name)
             .collect::<Vec<_>>()
             .join(",")
+            + if self.assertion.is_some() {
+                ",client_assertion"
+            } else {
+                ""
+            }
     }
 }
 
@@ -119,6 +147,7 @@ mod tests {
             method: AuthMethod::Basic,
             secret: Some(Secret::new("p@ss:word")),
             dpop: None,
+            assertion: None,
         };
         let req = FormRequest::new("token endpoint", "https://x/token", &client);
         let header = req.authorization.unwrap();
@@ -140,10 +169,29 @@ mod tests {
             method: AuthMethod::Post,
             secret: Some(Secret::new("s")),
             dpop: None,
+            assertion: None,
         };
         let req = FormRequest::new("token endpoint", "u", &client);
         assert_eq!(req.field_names(), "client_id,client_secret");
         client.method = AuthMethod::None;
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(req.field_names(), "client_id");
+        assert!(req.authorization.is_none());
+    }
+
+    #[test]
+    fn keyed_methods_send_no_secret() {
+        let mut client = ClientAuth {
+            client_id: "c".into(),
+            method: AuthMethod::PrivateKeyJwt,
+            secret: Some(Secret::new("never sent")),
+            dpop: None,
+            assertion: None,
+        };
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(req.field_names(), "client_id,client_assertion_type");
+        assert_eq!(req.form[1].1.expose(), client_key::ASSERTION_TYPE);
+        client.method = AuthMethod::TlsClientAuth;
         let req = FormRequest::new("token endpoint", "u", &client);
         assert_eq!(req.field_names(), "client_id");
         assert!(req.authorization.is_none());

@@ -17,6 +17,7 @@ use crate::config::Grant;
 use crate::error::{Error, Result, exit};
 use crate::fsutil;
 use crate::output;
+use crate::settings::Narrow;
 use crate::store::redis::{Commit, Lease, Shared};
 use crate::store::{StoredSecrets, cache};
 use std::time::{Duration, Instant};
@@ -27,7 +28,7 @@ impl Session<'_> {
         &self,
         fleet: &Shared,
         mode: Mode,
-        scope: Option<&str>,
+        scope: Option<Narrow<'_>>,
     ) -> Result<AccessToken> {
         let lease_time = fleet.options().lease;
         // A waiter outlasts a holder that died with the lease, whatever the lock timeout.
@@ -65,7 +66,7 @@ impl Session<'_> {
         &self,
         fleet: &'f Shared,
         mode: Mode,
-        scope: Option<&str>,
+        scope: Option<Narrow<'_>>,
         deadline: Instant,
     ) -> Result<Waited<'f>> {
         let mut waited = false;
@@ -107,7 +108,7 @@ impl Session<'_> {
         &self,
         fleet: &Shared,
         mode: Mode,
-        scope: Option<&str>,
+        scope: Option<Narrow<'_>>,
     ) -> Result<Option<AccessToken>> {
         let Mode::IfStale { min_ttl } = mode else {
             return Ok(None);
@@ -128,7 +129,7 @@ impl Session<'_> {
         Ok(Some(token))
     }
 
-    fn cache_locally(&self, token: &AccessToken, scope: Option<&str>) {
+    fn cache_locally(&self, token: &AccessToken, scope: Option<Narrow<'_>>) {
         let settings = self.settings;
         if let Err(e) = cache::save(&settings.cache_file(scope), &settings.cache_key(), token) {
             output::warn(format!("could not cache the access token: {e}"));
@@ -196,7 +197,7 @@ impl Session<'_> {
         _lease: &Lease<'_>,
         version: u64,
         secrets: StoredSecrets,
-        scope: Option<&str>,
+        scope: Option<Narrow<'_>>,
     ) -> Result<AccessToken> {
         let result = self.exchange(&secrets, scope);
         if let Err(err) = &result
@@ -225,7 +226,12 @@ impl Session<'_> {
             Err(err) => return Err(err),
         };
         if response.access.scope.is_none() {
-            response.access.scope = Some(scope.unwrap_or(&self.settings.scope).to_string());
+            response.access.scope = Some(
+                scope
+                    .and_then(|n| n.scope)
+                    .unwrap_or(&self.settings.scope)
+                    .to_string(),
+            );
         }
         self.test_hold("before-commit");
         let committed = StoredSecrets::new(

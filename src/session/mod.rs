@@ -27,15 +27,16 @@ use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
+use crate::oauth::client_key::{AssertionSigner, ClientKey, KeyError};
 use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
 use crate::oauth::id_token;
-use crate::oauth::{ClientAuth, FormRequest};
+use crate::oauth::{AuthMethod, ClientAuth, FormRequest};
 use crate::output;
 use crate::profile_name::login_command;
 use crate::secret::Secret;
-use crate::settings::{FreshSettings, ProfileSettings};
+use crate::settings::{FreshSettings, Narrow, ProfileSettings};
 use crate::store::lock::ProfileLock;
 use crate::store::state::{Backoff, State};
 use crate::store::{self, SECRETS_FORMAT, SecretStore, StoredSecrets, cache, dpop_nonce, id_cache};
@@ -154,11 +155,14 @@ impl<'a> Session<'a> {
         State::load(&self.settings.state_file())
     }
 
-    /// The cached access token for `scope` (None: the login's), whatever its freshness.
-    /// An implausible one (an expiry beyond any real lifetime) is no cache at all.
-    pub fn cached(&self, scope: Option<&str>) -> Option<AccessToken> {
-        cache::load(&self.settings.cache_file(scope), &self.settings.cache_key())
-            .filter(|token| token.is_plausible(self.now))
+    /// The cached access token narrowed by `narrow` (None: the login's), whatever its
+    /// freshness. An implausible one (an expiry beyond any real lifetime) is no cache.
+    pub fn cached(&self, narrow: Option<Narrow<'_>>) -> Option<AccessToken> {
+        cache::load(
+            &self.settings.cache_file(narrow),
+            &self.settings.cache_key(),
+        )
+        .filter(|token| token.is_plausible(self.now))
     }
 
     /// Holds off other processes' refreshes of this profile.
@@ -170,7 +174,7 @@ impl<'a> Session<'a> {
     /// fails for a temporary reason and the cached token has not expired, that token is
     /// served with a warning (unless `strict`): the caller's request would still work.
     pub fn fresh_token(&self, fresh: &FreshSettings) -> Result<AccessToken> {
-        let scope = fresh.scope.as_deref();
+        let scope = fresh.narrow();
         let mode = Mode::IfStale {
             min_ttl: fresh.min_ttl,
         };
@@ -219,8 +223,8 @@ impl<'a> Session<'a> {
     }
 
     /// Refreshes under the profile lock and returns the access token to use.
-    /// `scope`: a narrower scope set than the login's, cached separately.
-    pub fn refresh(&self, mode: Mode, scope: Option<&str>) -> Result<AccessToken> {
+    /// `scope`: a narrower scope set or one resource of the login's, cached separately.
+    pub fn refresh(&self, mode: Mode, scope: Option<Narrow<'_>>) -> Result<AccessToken> {
         if mode.honours_backoff() {
             // Before the lock: a process started during a backoff leaves at once.
             self.check_backoff()?;
@@ -244,7 +248,7 @@ impl<'a> Session<'a> {
     }
 
     /// The refresh itself; the caller holds the profile lock.
-    fn refresh_locked(&self, scope: Option<&str>) -> Result<AccessToken> {
+    fn refresh_locked(&self, scope: Option<Narrow<'_>>) -> Result<AccessToken> {
         if let Some(fleet) = &self.fleet {
             return self.refresh_fleet(fleet, Mode::Always, scope);
         }
@@ -310,6 +314,10 @@ impl<'a> Session<'a> {
                 stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
                 "refresh token",
             ),
+            // A private_key_jwt or mTLS client's credential is its key file, not a secret.
+            Grant::ClientCredentials if settings.client_key.is_some() => {
+                (stored.is_some(), "login")
+            }
             Grant::ClientCredentials => (
                 stored.as_ref().is_some_and(|s| s.client_secret.is_some()),
                 "client secret",
@@ -324,14 +332,10 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The client as the token endpoint must see it, with the stored secret.
-    pub fn client(&self, secret: Option<Secret>) -> ClientAuth {
-        ClientAuth {
-            client_id: self.settings.client_id.clone(),
-            method: self.settings.auth_method,
-            secret,
-            dpop: None,
-        }
+    /// The client as the token endpoint must see it, with the stored secret (or the
+    /// key of a private_key_jwt client, read now).
+    pub fn client(&self, secret: Option<Secret>) -> Result<ClientAuth> {
+        client_auth(self.settings, secret)
     }
 
     /// A DPoP profile's signer: its stored key and the token endpoint's latest nonce.
@@ -422,12 +426,17 @@ impl<'a> Session<'a> {
         ))
     }
 
-    fn exchange(&self, secrets: &StoredSecrets, scope: Option<&str>) -> Result<TokenResponse> {
+    fn exchange(
+        &self,
+        secrets: &StoredSecrets,
+        narrow: Option<Narrow<'_>>,
+    ) -> Result<TokenResponse> {
         let settings = self.settings;
-        let mut client = self.client(secrets.client_secret.clone());
+        let scope = narrow.and_then(|n| n.scope);
+        let mut client = self.client(secrets.client_secret.clone())?;
         client.dpop = self.dpop_signer(secrets)?;
         let token_url = &settings.endpoints.token;
-        let request = match (settings.grant, &secrets.refresh_token) {
+        let mut request = match (settings.grant, &secrets.refresh_token) {
             (Grant::RefreshToken, Some(refresh_token)) => {
                 grant::refresh_request(token_url, &client, refresh_token, scope)
             }
@@ -443,6 +452,13 @@ impl<'a> Session<'a> {
                 Some(scope.unwrap_or(&settings.scope)),
             ),
         };
+        match (narrow.and_then(|n| n.resource), settings.grant) {
+            // RFC 8707 2.2: a token for one of the granted resources.
+            (Some(resource), _) => request.push("resource", resource),
+            // No grant to carry them: each resource (and audience) is asked for here.
+            (None, Grant::ClientCredentials) => settings.ask_for_resources(&mut request),
+            (None, Grant::RefreshToken) => settings.name_the_resource(&mut request),
+        }
         let response = self.endpoint.post(&request);
         self.keep_dpop_nonce(client.dpop.as_ref(), token_url);
         let response = response?;
@@ -530,9 +546,10 @@ impl<'a> Session<'a> {
         &self,
         used: &StoredSecrets,
         mut response: TokenResponse,
-        scope: Option<&str>,
+        narrow: Option<Narrow<'_>>,
     ) -> Result<AccessToken> {
         let settings = self.settings;
+        let scope = narrow.and_then(|n| n.scope);
         if response.access.scope.is_none() {
             // RFC 6749 5.1: a response without `scope` granted what was asked for.
             response.access.scope = Some(scope.unwrap_or(&settings.scope).to_string());
@@ -570,13 +587,13 @@ impl<'a> Session<'a> {
             ),
         }
         if let Err(e) = cache::save(
-            &settings.cache_file(scope),
+            &settings.cache_file(narrow),
             &settings.cache_key(),
             &response.access,
         ) {
             output::warn(format!("could not cache the access token: {e}"));
         }
-        if scope.is_none() {
+        if narrow.is_none() {
             self.keep_id_token(response.id_token.as_ref());
         }
         let mut state = self.state();
@@ -740,3 +757,51 @@ fn is_invalid_grant(err: &Error) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The client as a profile's endpoints must see it: its id, method and secret, and for
+/// private_key_jwt its key, read from the user's file at each use (never copied).
+pub fn client_auth(settings: &ProfileSettings, secret: Option<Secret>) -> Result<ClientAuth> {
+    let assertion = match (&settings.client_key, settings.auth_method) {
+        (Some(file), AuthMethod::PrivateKeyJwt) => Some(AssertionSigner {
+            key: std::sync::Arc::new(read_client_key(file)?),
+            client_id: settings.client_id.clone(),
+            audience: settings.endpoints.token.clone(),
+        }),
+        _ => None,
+    };
+    Ok(ClientAuth {
+        client_id: settings.client_id.clone(),
+        method: settings.auth_method,
+        secret,
+        dpop: None,
+        assertion,
+    })
+}
+
+fn read_client_key(file: &crate::settings::ClientKeyFile) -> Result<ClientKey> {
+    let path = file.path.display();
+    let refuse = |why: String| Error::Config {
+        message: format!("cannot use the client key file {path}: {why}"),
+        hint: Some(
+            "pass the client's PEM private key with `octoken login --client-key-file PEM`".into(),
+        ),
+    };
+    let (pem, open_to_others) =
+        fsutil::read_user_file(&file.path).map_err(|e| refuse(e.to_string()))?;
+    if let Some(mode) = open_to_others {
+        output::warn(format!(
+            "{path} has permissions {mode:03o}: other users can read the client's private key \
+             (`chmod 600` it)"
+        ));
+    }
+    ClientKey::from_pem(&pem, file.kid.clone()).map_err(|e| {
+        let mut err = refuse(e.to_string());
+        if let (Error::Config { hint, .. }, KeyError::Sec1 | KeyError::Encrypted) = (&mut err, &e)
+        {
+            *hint = Some(format!(
+                "convert it: `openssl pkcs8 -topk8 -nocrypt -in {path} -out key.pem`, then pass --client-key-file key.pem"
+            ));
+        }
+        err
+    })
+}

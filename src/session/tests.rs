@@ -159,6 +159,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             request_timeout: Duration::from_secs(1),
             ca_file: None,
             proxy: None,
+            client_identity: None,
         },
         prompt_consent: true,
         idle_limit_days: 30,
@@ -176,6 +177,9 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         paths,
         dpop: None,
         test_fleet_hold: None,
+        client_key: None,
+        resources: Vec::new(),
+        audience: None,
     }
 }
 
@@ -332,6 +336,7 @@ fn a_fresh_cache_answers_without_a_request_and_the_double_check_reuses_it() {
     let fresh = FreshSettings {
         min_ttl: 60,
         scope: None,
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -357,6 +362,7 @@ fn a_stale_cache_is_refreshed_and_the_keepalive_always_asks() {
     let fresh = FreshSettings {
         min_ttl: 60,
         scope: None,
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -384,6 +390,7 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
     let narrow = FreshSettings {
         min_ttl: 60,
         scope: Some("read".into()),
+        resource: None,
         strict: false,
     };
     assert_eq!(
@@ -454,6 +461,7 @@ fn forgetting_removes_secrets_caches_state_and_recovery() {
         .fresh_token(&FreshSettings {
             min_ttl: 0,
             scope: Some("read".into()),
+            resource: None,
             strict: false,
         })
         .unwrap();
@@ -476,6 +484,7 @@ fn fresh(min_ttl: u64, strict: bool) -> FreshSettings {
     FreshSettings {
         min_ttl,
         scope: None,
+        resource: None,
         strict,
     }
 }

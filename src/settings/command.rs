@@ -32,9 +32,30 @@ pub struct FreshSettings {
     pub min_ttl: u64,
     /// A narrower scope set than the login's (cached separately); None: the login's.
     pub scope: Option<String>,
+    /// One of the login's resources (RFC 8707) to narrow the token to (cached
+    /// separately); None: the login's.
+    pub resource: Option<String>,
     /// Fail (exit 5) rather than serve a cached token with less than `min_ttl` left
     /// when renewing it fails for a temporary reason.
     pub strict: bool,
+}
+
+impl FreshSettings {
+    /// What narrows the token; None: the login's own token.
+    pub fn narrow(&self) -> Option<Narrow<'_>> {
+        (self.scope.is_some() || self.resource.is_some()).then_some(Narrow {
+            scope: self.scope.as_deref(),
+            resource: self.resource.as_deref(),
+        })
+    }
+}
+
+/// A token narrowed from the login's: fewer scopes, or one of its resources (RFC 8707).
+/// Each narrowing has its own cache file, so it never replaces the login's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Narrow<'a> {
+    pub scope: Option<&'a str>,
+    pub resource: Option<&'a str>,
 }
 
 #[derive(Debug)]

@@ -69,6 +69,14 @@ pub struct LoginSettings {
     pub http: HttpOptions,
     /// DPoP-bound tokens with a new key of this algorithm.
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// private_key_jwt or tls_client_auth: the client's key file.
+    pub client_key: Option<super::ClientKeyFile>,
+    /// tls_client_auth: the client's certificate file.
+    pub client_cert: Option<PathBuf>,
+    /// Resource indicators (RFC 8707) to ask for.
+    pub resources: Vec<String>,
+    /// The non-standard `audience` parameter.
+    pub audience: Option<String>,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

@@ -8,11 +8,11 @@ mod command;
 mod login;
 pub mod resolve;
 
-pub use command::DpopProofRequest;
 pub use command::{
     Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
     ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
 };
+pub use command::{DpopProofRequest, Narrow};
 pub use command::{
     GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
 };
@@ -21,8 +21,8 @@ pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSetting
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;
 use crate::error::{Error, Result, login_command};
-use crate::oauth::AuthMethod;
-use crate::oauth::http::HttpOptions;
+use crate::oauth::http::{ClientIdentity, HttpOptions};
+use crate::oauth::{AuthMethod, FormRequest};
 use crate::paths::Paths;
 use crate::profile_name;
 use crate::secret::Secret;
@@ -187,6 +187,19 @@ pub struct ProfileSettings {
     pub dpop: Option<crate::oauth::dpop::DpopAlg>,
     /// Test setting OCTOKEN_TEST_FLEET_HOLD (`POINT:MS`).
     pub test_fleet_hold: Option<String>,
+    /// private_key_jwt: the client's key file (read at each use) and its `kid`.
+    pub client_key: Option<ClientKeyFile>,
+    /// Resource indicators (RFC 8707) of the login.
+    pub resources: Vec<String>,
+    /// The non-standard `audience` parameter of the login.
+    pub audience: Option<String>,
+}
+
+/// The user's own private key file for private_key_jwt; octoken never copies the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientKeyFile {
+    pub path: PathBuf,
+    pub kid: Option<String>,
 }
 
 impl ProfileSettings {
@@ -195,6 +208,22 @@ impl ProfileSettings {
     pub fn from_profile(name: &str, profile: &Profile, global: &Global) -> Result<Self> {
         let allow = profile.allow_insecure_http;
         check_endpoint(&profile.token_url, allow)?;
+        if profile.auth_method == AuthMethod::TlsClientAuth && client_identity(profile).is_none() {
+            return Err(Error::Usage {
+                message: "auth_method tls-client-auth needs client_cert_file and client_key_file"
+                    .into(),
+                hint: Some(
+                    "run `octoken login --client-cert PEM --client-key-file PEM` for this profile"
+                        .into(),
+                ),
+            });
+        }
+        if profile.auth_method == AuthMethod::PrivateKeyJwt && profile.client_key_file.is_none() {
+            return Err(Error::Usage {
+                message: "auth_method private-key-jwt needs client_key_file".into(),
+                hint: Some("run `octoken login --client-key-file PEM` for this profile".into()),
+            });
+        }
         for url in [
             &profile.revocation_url,
             &profile.authorization_url,
@@ -231,6 +260,7 @@ impl ProfileSettings {
                     .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs),
                 ca_file: profile.ca_file.clone(),
                 proxy: profile.proxy.clone(),
+                client_identity: client_identity(profile),
             },
             prompt_consent: profile.prompt_consent.unwrap_or(true),
             idle_limit_days: profile.idle_limit_days.unwrap_or(DEFAULT_IDLE_LIMIT_DAYS),
@@ -251,7 +281,34 @@ impl ProfileSettings {
             paths: global.paths.clone(),
             dpop: profile.dpop,
             test_fleet_hold: global.env.test_fleet_hold.clone(),
+            client_key: profile.client_key_file.clone().map(|path| ClientKeyFile {
+                path,
+                kid: profile.client_key_id.clone(),
+            }),
+            resources: profile.resource.clone(),
+            audience: profile.audience.clone(),
         })
+    }
+
+    /// A request that starts a grant (device authorization, client credentials): every
+    /// resource of the login (RFC 8707 2.1) and the `audience`.
+    pub fn ask_for_resources(&self, request: &mut FormRequest) {
+        for resource in &self.resources {
+            request.push("resource", resource);
+        }
+        if let Some(audience) = &self.audience {
+            request.push("audience", audience);
+        }
+    }
+
+    /// A token request under a grant (code exchange, device poll, refresh): the login's
+    /// one resource, named again (RFC 8707 2.2), since some servers (oidc-provider)
+    /// otherwise issue a token for their userinfo endpoint; with several, the grant
+    /// decides (oidc-provider refuses more than one here).
+    pub fn name_the_resource(&self, request: &mut FormRequest) {
+        if let [resource] = self.resources.as_slice() {
+            request.push("resource", resource);
+        }
     }
 
     pub fn cache_key(&self) -> CacheKey {
@@ -261,8 +318,9 @@ impl ProfileSettings {
         }
     }
 
-    pub fn cache_file(&self, scope: Option<&str>) -> PathBuf {
-        self.paths.cache_file(&self.name, scope)
+    pub fn cache_file(&self, narrow: Option<Narrow<'_>>) -> PathBuf {
+        let (scope, resource) = narrow.map_or((None, None), |n| (n.scope, n.resource));
+        self.paths.cache_file(&self.name, scope, resource)
     }
 
     pub fn id_token_file(&self) -> PathBuf {
@@ -321,6 +379,19 @@ pub fn redis_options(
 /// token URL), the client and the profile, as typed, so every host computes the same.
 pub fn default_namespace(server: &str, client_id: &str, profile: &str) -> String {
     format!("{}|{client_id}|{profile}", server.trim_end_matches('/'))
+}
+
+/// A tls_client_auth profile's certificate and key.
+pub fn client_identity(profile: &Profile) -> Option<ClientIdentity> {
+    match (&profile.client_cert_file, &profile.client_key_file) {
+        (Some(cert), Some(key)) if profile.auth_method == AuthMethod::TlsClientAuth => {
+            Some(ClientIdentity {
+                cert: cert.clone(),
+                key: key.clone(),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Endpoints must be https, except on loopback (RFC 8252 allows it there) or when the

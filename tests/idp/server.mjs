@@ -20,6 +20,13 @@
 //   --exit-with-stdin     also exit when stdin closes (the test harness, demo/run and
 //                         bench/run pass it, so a provider never outlives its runner)
 //   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
+//   --client-ca PEM       with --tls-cert: ask clients for a certificate and trust those
+//                         this CA signed; registers client `octoken-mtls`, which
+//                         authenticates with tls_client_auth (RFC 8705) as subject
+//                         CN=octoken-mtls and gets certificate-bound access tokens
+//   --client-key PEM      (repeatable) register client `octoken-key`, which authenticates
+//                         with private_key_jwt (RFC 7523), with the public half of this key
+//                         (a private or public key PEM; its kid is the file's base name)
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
@@ -48,7 +55,7 @@ import https from 'node:https';
 import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
 // that stops listening must not crash the provider.
@@ -70,6 +77,8 @@ const { values: opts } = parseArgs({
     'keycloak-offline': { type: 'boolean', default: false },
     'exit-with-stdin': { type: 'boolean', default: false },
     'dpop-nonce': { type: 'boolean', default: false },
+    'client-key': { type: 'string', multiple: true, default: [] },
+    'client-ca': { type: 'string' },
   },
 });
 
@@ -131,6 +140,14 @@ function wrongAuthMethod(req) {
   }
   return undefined;
 }
+
+// The private_key_jwt client's public keys, from the PEM files given with --client-key.
+const keyClientJwks = {
+  keys: opts['client-key'].map((file) => ({
+    ...crypto.createPublicKey(fs.readFileSync(file)).export({ format: 'jwk' }),
+    kid: file.replace(/^.*\//, '').replace(/\.[^.]*$/, ''),
+  })),
+};
 
 const counters = {};
 const requests = [];
@@ -212,8 +229,14 @@ async function dpopApi(provider, issuer, base, req, res) {
   }
 }
 
+const clientCa = opts['client-ca'] ? fs.readFileSync(opts['client-ca']) : undefined;
 const tls = opts['tls-cert']
-  ? { cert: fs.readFileSync(opts['tls-cert']), key: fs.readFileSync(opts['tls-key']) }
+  ? {
+    cert: fs.readFileSync(opts['tls-cert']),
+    key: fs.readFileSync(opts['tls-key']),
+    // A certificate is asked for, not required: the verdict is the provider's.
+    ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+  }
   : undefined;
 const server = tls ? https.createServer(tls) : http.createServer();
 
@@ -226,8 +249,22 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
       client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
       client('octoken-public', 'none'),
+      ...(clientCa
+        ? [{
+          ...client('octoken-mtls', 'tls_client_auth'),
+          tls_client_auth_subject_dn: 'CN=octoken-mtls',
+          tls_client_certificate_bound_access_tokens: true,
+        }]
+        : []),
+      ...(keyClientJwks.keys.length
+        ? [{ ...client('octoken-key', 'private_key_jwt'), jwks: keyClientJwks }]
+        : []),
     ],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
+    clientAuthMethods: [
+      'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none',
+      ...(clientCa ? ['tls_client_auth'] : []),
+    ],
     routes: keycloak ? keycloakRoutes : undefined,
     ttl: {
       AccessToken: accessTtl,
@@ -246,20 +283,36 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       introspection: { enabled: true },
       deviceFlow: { enabled: true },
       clientCredentials: { enabled: true },
+      mTLS: {
+        enabled: !!clientCa,
+        certificateBoundAccessTokens: true,
+        tlsClientAuth: true,
+        getCertificate: (ctx) => ctx.socket.getPeerX509Certificate?.(),
+        certificateAuthorized: (ctx) => ctx.socket.authorized === true,
+        certificateSubjectMatches: (ctx, property, expected) => property === 'tls_client_auth_subject_dn'
+          && ctx.socket.getPeerCertificate()?.subject?.CN === expected.replace(/^CN=/, ''),
+      },
       dPoP: opts['dpop-nonce']
         ? { enabled: true, nonceSecret: crypto.randomBytes(32), requireNonce: () => true }
         : { enabled: true },
-      // JWT access tokens for one API, so a test can read `iss` from what octoken prints.
+      // JWT access tokens for two APIs (RFC 8707), so a test can read `iss` and `aud`
+      // from what octoken prints. Without a resource the token is for urn:octoken:api;
+      // of several granted ones a token request without `resource` gets the first.
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => 'urn:octoken:api',
+        defaultResource: (_ctx, _client, oneOf) => (oneOf ? oneOf[0] : 'urn:octoken:api'),
         useGrantedResource: () => true,
-        getResourceServerInfo: () => ({
-          scope: 'read write',
-          audience: 'urn:octoken:api',
-          accessTokenTTL: accessTtl,
-          accessTokenFormat: 'jwt',
-        }),
+        getResourceServerInfo: (_ctx, resource) => {
+          if (!['urn:octoken:api', 'urn:octoken:files'].includes(resource)) {
+            throw new errors.InvalidTarget();
+          }
+          return {
+            scope: 'read write',
+            audience: resource,
+            accessTokenTTL: accessTtl,
+            accessTokenFormat: 'jwt',
+          };
+        },
       },
     },
     rotateRefreshToken: () => opts.rotation === 'on',

@@ -176,12 +176,12 @@ fn variables_read() -> BTreeSet<String> {
         let Some(rest) = line.strip_prefix("pub const ") else {
             continue;
         };
-        if !rest.contains(": &str = \"") {
-            continue; // a list of names (SECRET_VARIABLES), not a variable
-        }
-        let (ident, value) = rest
-            .split_once(": &str = \"")
-            .expect("pub const X: &str = \"X\"");
+        // A list of names (`SECRET_VARIABLES: &[&str]`) is a const, not a variable.
+        let Some((ident, value)) = rest.split_once(": &str = \"") else {
+            let ident = rest.split(':').next().unwrap();
+            consts.insert(ident.to_string());
+            continue;
+        };
         consts.insert(ident.to_string());
         names.insert(value.trim_end_matches("\";").to_string());
     }

@@ -28,7 +28,9 @@ pub fn sign_in(
             message: "the provider has no device authorization endpoint".into(),
             hint: Some("give it with --device-url, or sign in with a browser".into()),
         })?;
-    let response = network.post(&device::device_request(device_url, client, &profile.scope))?;
+    let mut request = device::device_request(device_url, client, &profile.scope);
+    profile.ask_for_resources(&mut request);
+    let response = network.post(&request)?;
     let auth = device::parse_device_response(&response)?;
     announce(&auth);
 
@@ -61,7 +63,8 @@ pub fn sign_in(
                 }
             }
         })?;
-        let request = device::poll_request(&profile.endpoints.token, client, &auth.device_code);
+        let mut request = device::poll_request(&profile.endpoints.token, client, &auth.device_code);
+        profile.name_the_resource(&mut request);
         let answer = network
             .post(&request)
             .and_then(|r| grant::parse_token_response(&r, now));

@@ -95,6 +95,13 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         // DPoP key of its own (the closing note of this change says so).
         jwks_url: None,
         dpop: None,
+        // Nor the client's key, certificate or resources: an attached host uses a
+        // shared client secret only.
+        client_key_file: None,
+        client_cert_file: None,
+        client_key_id: None,
+        resource: Vec::new(),
+        audience: None,
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;

@@ -16,7 +16,7 @@ use crate::network::Network;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
 use crate::oauth::dpop::{DpopAlg, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
-use crate::oauth::{AuthMethod, ClientAuth, OAuthError};
+use crate::oauth::{AuthMethod, OAuthError};
 use crate::output;
 use crate::secret::Secret;
 use crate::session::Session;
@@ -105,19 +105,16 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         Some(alg) => Some(dpop_key(alg, &metadata)?),
         None => None,
     };
-    let client = ClientAuth {
-        client_id: settings.client_id.clone(),
-        method: settings.auth_method,
-        secret: client_secret.clone(),
-        dpop: dpop.as_ref().map(|(signer, _)| signer.clone()),
-    };
+    let mut client = crate::session::client_auth(&settings, client_secret.clone())?;
+    client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
     let now = login.global.now;
 
     let (response, initial_refresh_token) = match &login.method {
         LoginMethod::Import => {
             let refresh_token = imported.expect("read above for Import");
-            let request =
+            let mut request =
                 grant::refresh_request(&settings.endpoints.token, &client, &refresh_token, None);
+            settings.name_the_resource(&mut request);
             let response = exchange(&network, &request, now).map_err(|e| match e {
                 Error::OAuth(ref o) if o.server_code() == Some("invalid_grant") => {
                     Error::LoginRequired {
@@ -150,8 +147,9 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         }
         LoginMethod::ClientCredentials => {
             let scope = Some(settings.scope.as_str());
-            let request =
+            let mut request =
                 grant::client_credentials_request(&settings.endpoints.token, &client, scope);
+            settings.ask_for_resources(&mut request);
             (exchange(&network, &request, now)?, None)
         }
     };
@@ -261,6 +259,11 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         request_timeout: previous.and_then(|p| p.request_timeout),
         dpop: login.dpop,
         redis: login.redis.clone(),
+        client_key_file: login.client_key.as_ref().map(|k| k.path.clone()),
+        client_key_id: login.client_key.as_ref().and_then(|k| k.kid.clone()),
+        client_cert_file: login.client_cert.clone(),
+        resource: login.resources.clone(),
+        audience: login.audience.clone(),
     }
 }
 
@@ -311,14 +314,17 @@ fn finish(
         .profiles
         .insert(global.profile.clone(), profile);
     login.config.save(&global.paths.config_file())?;
-    let what = match settings.grant {
-        Grant::RefreshToken => "refresh token",
-        Grant::ClientCredentials => "client secret",
+    let store = settings.store.kind.as_str();
+    let kept = match (settings.grant, &settings.client_key) {
+        (Grant::RefreshToken, _) => format!("refresh token in the {store} store"),
+        (Grant::ClientCredentials, Some(key)) => {
+            format!("client key read from {}", key.path.display())
+        }
+        (Grant::ClientCredentials, None) => format!("client secret in the {store} store"),
     };
     output::notice(format!(
-        "octoken: logged in: profile '{}', {what} in the {} store, access token valid for {}",
+        "octoken: logged in: profile '{}', {kept}, access token valid for {}",
         global.profile,
-        settings.store.kind.as_str(),
         output::human_duration(token.remaining(global.now))
     ));
     Ok(())

@@ -50,6 +50,8 @@ pub fn sign_in(
         code_challenge: &pkce.challenge,
         prompt_consent: wants_consent(&profile.scope, profile.prompt_consent),
         dpop_jkt: jkt.as_deref(),
+        resources: &profile.resources,
+        audience: profile.audience.as_deref(),
     }
     .url()
     .map_err(|e| Error::config(format!("invalid authorization URL: {e}"), None))?
@@ -130,13 +132,14 @@ pub fn sign_in(
         }
     };
     output::debug(1, "received the authorization code; exchanging it");
-    let request = grant::code_request(
+    let mut request = grant::code_request(
         &profile.endpoints.token,
         client,
         &code,
         &redirect_uri,
         &pkce.verifier,
     );
+    profile.name_the_resource(&mut request);
     let response = network.post(&request)?;
     let response = grant::parse_token_response(&response, now)?;
     check_id_token(network, settings, metadata, &response, &nonce, now)?;

@@ -1,16 +1,17 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
 use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
-use crate::config::{Grant, RedisProfile, StoreKind};
+use crate::config::{Grant, Profile, RedisProfile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
 use crate::oauth::dpop::DpopAlg;
-use crate::oauth::http::HttpOptions;
+use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
 use crate::settings::{
-    ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCOPE,
-    ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
+    ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    DEFAULT_SCOPE, ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
 };
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
@@ -22,6 +23,11 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         store,
         ca_file,
         client_secret_file,
+        client_key_file,
+        client_key_id,
+        client_cert,
+        resource,
+        audience,
         refresh_token_stdin,
         token_url,
         auth_url,
@@ -73,12 +79,31 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         Some(AuthMethodArg::Basic) => AuthMethod::Basic,
         Some(AuthMethodArg::Post) => AuthMethod::Post,
         Some(AuthMethodArg::None) => AuthMethod::None,
+        Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
+        Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
+        // A certificate means mutual TLS; a key file alone, private_key_jwt.
+        None if client_cert.is_some() => AuthMethod::TlsClientAuth,
+        None if client_key_file.is_some() => AuthMethod::PrivateKeyJwt,
         None => match prev {
             Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
             _ if secret_given => AuthMethod::Basic,
             _ => AuthMethod::None,
         },
     };
+    let client_key = client_key(auth_method, client_key_file, client_key_id, prev)?;
+    let client_cert = client_cert_file(auth_method, client_cert, prev)?;
+    // Given ones replace the profile's; none given keeps them.
+    let resources = if resource.is_empty() {
+        prev.map(|p| p.resource.clone()).unwrap_or_default()
+    } else {
+        for uri in &resource {
+            check_resource(uri)?;
+        }
+        resource
+    };
+    let audience = audience
+        .filter(|a| !a.trim().is_empty())
+        .or_else(|| prev.and_then(|p| p.audience.clone()));
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
         Some(StoreArg::File) => StoreKind::File,
@@ -146,7 +171,9 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         }),
     };
     let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
-        (AuthMethod::None, _, _) => ClientSecretSource::None,
+        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
+            ClientSecretSource::None
+        }
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
@@ -228,6 +255,13 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             ca_file: ca_file.clone(),
             proxy: proxy.clone(),
+            client_identity: match (&client_cert, &client_key) {
+                (Some(cert), Some(key)) => Some(ClientIdentity {
+                    cert: cert.clone(),
+                    key: key.path.clone(),
+                }),
+                _ => None,
+            },
         },
         ca_file,
         allow_insecure_http,
@@ -240,6 +274,10 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         proxy,
         redirect_uri: redirect_uri.or_else(|| prev.and_then(|p| p.redirect_uri.clone())),
         dpop,
+        client_key,
+        client_cert,
+        resources,
+        audience,
         config,
         previous,
         redis,
@@ -328,6 +366,51 @@ fn redis_profile(
     })
 }
 
+/// The key file of a private_key_jwt client: the one given, else the profile's. A key
+/// file with another method is a mistake, not something to save and ignore.
+fn client_key(
+    method: AuthMethod,
+    file: Option<PathBuf>,
+    kid: Option<String>,
+    prev: Option<&Profile>,
+) -> Result<Option<ClientKeyFile>> {
+    let keyed = [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth];
+    if !keyed.contains(&method) {
+        if file.is_some() || kid.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "--client-key-file and --client-key-id go with --auth-method private-key-jwt or tls-client-auth, not {}",
+                    method.as_str()
+                ),
+                hint: Some(
+                    "drop --auth-method, or pass --auth-method private-key-jwt or tls-client-auth"
+                        .into(),
+                ),
+            });
+        }
+        return Ok(None);
+    }
+    let prev = prev.filter(|p| p.auth_method == method);
+    let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
+    match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
+        Some(path) => Ok(Some(ClientKeyFile {
+            // Saved in the profile: it must still name the file from another directory.
+            path: std::path::absolute(&path).unwrap_or(path),
+            kid: kid.filter(|k| !k.is_empty()),
+        })),
+        None => Err(Error::Usage {
+            message: format!(
+                "--auth-method {} needs the client's private key",
+                method.as_str()
+            ),
+            hint: Some(
+                "pass --client-key-file PEM (and --client-key-id KID if the provider wants one)"
+                    .into(),
+            ),
+        }),
+    }
+}
+
 /// The stored profile's own login with no flags, as `octoken login -p NAME` runs it
 /// (its grant, the browser from BROWSER or the default one): what `git-credential
 /// --login` and `kube-credential --login` run when a login is needed.
@@ -344,6 +427,11 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         store: None,
         ca_file: None,
         client_secret_file: None,
+        client_key_file: None,
+        client_key_id: None,
+        client_cert: None,
+        resource: Vec::new(),
+        audience: None,
         refresh_token_stdin: false,
         token_url: None,
         auth_url: None,
@@ -371,4 +459,46 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_wait_replicas: None,
     };
     resolve(args, global)
+}
+
+/// RFC 8707 2: a resource is an absolute URI without a fragment.
+fn check_resource(uri: &str) -> Result<()> {
+    match url::Url::parse(uri) {
+        Ok(url) if url.fragment().is_none() => Ok(()),
+        _ => Err(Error::Usage {
+            message: format!(
+                "--resource '{}' is not an absolute URI without a fragment",
+                crate::sanitize::foreign(uri, 200)
+            ),
+            hint: Some("give the API's URI, e.g. https://api.example.com/".into()),
+        }),
+    }
+}
+
+/// The certificate of a tls_client_auth client: the one given, else the profile's.
+fn client_cert_file(
+    method: AuthMethod,
+    file: Option<PathBuf>,
+    prev: Option<&Profile>,
+) -> Result<Option<PathBuf>> {
+    if method != AuthMethod::TlsClientAuth {
+        if file.is_some() {
+            return Err(Error::Usage {
+                message: format!(
+                    "--client-cert goes with --auth-method tls-client-auth, not {}",
+                    method.as_str()
+                ),
+                hint: Some("drop --auth-method, or pass --auth-method tls-client-auth".into()),
+            });
+        }
+        return Ok(None);
+    }
+    let prev = prev.filter(|p| p.auth_method == method);
+    match file.or_else(|| prev.and_then(|p| p.client_cert_file.clone())) {
+        Some(path) => Ok(Some(std::path::absolute(&path).unwrap_or(path))),
+        None => Err(Error::Usage {
+            message: "--auth-method tls-client-auth needs the client's certificate".into(),
+            hint: Some("pass --client-cert PEM and --client-key-file PEM".into()),
+        }),
+    }
 }

@@ -157,11 +157,13 @@ fn fresh_settings(args: FreshArgs) -> FreshSettings {
     let FreshArgs {
         min_ttl,
         scope,
+        resource,
         strict,
     } = args;
     FreshSettings {
         min_ttl,
         scope: scope.filter(|s| !s.trim().is_empty()),
+        resource: resource.filter(|r| !r.trim().is_empty()),
         strict,
     }
 }

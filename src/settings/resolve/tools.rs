@@ -33,6 +33,12 @@ pub fn token_kind(arg: TokenTypeArg) -> TokenKind {
 
 /// ID tokens are issued for the login's scope only.
 pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()> {
+    if kind == TokenKind::Id && fresh.resource.is_some() {
+        return Err(Error::Usage {
+            message: "--resource narrows access tokens only".into(),
+            hint: Some("drop --resource, or use --type access".into()),
+        });
+    }
     if kind == TokenKind::Id && fresh.scope.is_some() {
         return Err(Error::Usage {
             message: "--scope narrows access tokens only".into(),

@@ -14,6 +14,8 @@ pub enum Client {
     Basic,
     Post,
     Public,
+    /// private_key_jwt with the keys given in `IdpOptions::client_keys`.
+    Key,
 }
 
 impl Client {
@@ -22,6 +24,7 @@ impl Client {
             Client::Basic => "octoken-basic",
             Client::Post => "octoken-post",
             Client::Public => "octoken-public",
+            Client::Key => "octoken-key",
         }
     }
 
@@ -29,7 +32,7 @@ impl Client {
         match self {
             Client::Basic => "basic-secret-0123456789",
             Client::Post => "post-secret-0123456789",
-            Client::Public => "",
+            Client::Public | Client::Key => "",
         }
     }
 
@@ -38,6 +41,7 @@ impl Client {
             Client::Basic => "basic",
             Client::Post => "post",
             Client::Public => "none",
+            Client::Key => "private-key-jwt",
         }
     }
 }
@@ -54,6 +58,12 @@ pub struct IdpOptions {
     pub keycloak_offline: bool,
     /// The token endpoint requires DPoP nonces.
     pub dpop_nonce: bool,
+    /// Register client `octoken-key` (private_key_jwt) with these keys' public halves
+    /// (PEM files; each key's kid is its file's base name).
+    pub client_keys: Vec<PathBuf>,
+    /// With `tls`: ask for client certificates, trust those this CA signed, and register
+    /// client `octoken-mtls` (tls_client_auth, subject CN=octoken-mtls).
+    pub client_ca: Option<PathBuf>,
 }
 
 impl IdpOptions {
@@ -76,6 +86,8 @@ impl Default for IdpOptions {
             tls: None,
             keycloak_offline: false,
             dpop_nonce: false,
+            client_keys: Vec::new(),
+            client_ca: None,
         }
     }
 }
@@ -118,6 +130,12 @@ impl Idp {
         }
         if options.dpop_nonce {
             cmd.arg("--dpop-nonce");
+        }
+        for key in &options.client_keys {
+            cmd.arg("--client-key").arg(key);
+        }
+        if let Some(ca) = &options.client_ca {
+            cmd.arg("--client-ca").arg(ca);
         }
         if let Some((cert, key)) = &options.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);

@@ -1,0 +1,298 @@
+//! private_key_jwt client authentication (RFC 7523 2.2, OIDC Core 9): the client signs a
+//! short-lived JWT with its own private key instead of sending a secret. Pure: PEM
+//! decoding, the key's algorithm, and the assertion JWT; reading the key file is the
+//! caller's job, sending is `http.rs`'s (which signs a fresh assertion for each attempt,
+//! so a retried request never replays a `jti`).
+
+use crate::secret::Secret;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::rand::SystemRandom;
+use ring::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+    RSA_PKCS1_SHA256, RsaKeyPair,
+};
+use std::sync::Arc;
+
+/// The `client_assertion_type` of a JWT client assertion (RFC 7523 2.2).
+pub const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How long an assertion is good for: one request, with room for a slow network.
+pub const LIFETIME_SECS: u64 = 60;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum KeyError {
+    #[error("it holds no PEM private key (-----BEGIN PRIVATE KEY-----)")]
+    NotPem,
+    #[error("its PEM body is not base64")]
+    Base64,
+    #[error("it is an encrypted private key; octoken reads unencrypted keys only")]
+    Encrypted,
+    #[error("it is a SEC1 EC key (BEGIN EC PRIVATE KEY); octoken reads EC keys as PKCS#8")]
+    Sec1,
+    #[error("it is not an RSA (2048 bits or more), P-256 or P-384 private key")]
+    Unsupported,
+}
+
+enum Pair {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair, &'static str),
+}
+
+/// The client's private key, parsed, with the `kid` to name it by.
+pub struct ClientKey {
+    pair: Pair,
+    kid: Option<String>,
+    rng: SystemRandom,
+}
+
+impl std::fmt::Debug for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ClientKey({}, kid {:?})", self.alg(), self.kid)
+    }
+}
+
+impl ClientKey {
+    /// A key from a PEM file's bytes: PKCS#8 (`BEGIN PRIVATE KEY`: RSA, P-256, P-384) or
+    /// PKCS#1 (`BEGIN RSA PRIVATE KEY`).
+    pub fn from_pem(pem: &[u8], kid: Option<String>) -> Result<ClientKey, KeyError> {
+        let text = std::str::from_utf8(pem).map_err(|_| KeyError::NotPem)?;
+        let (label, der) = pem_block(text)?;
+        let rng = SystemRandom::new();
+        let pair = match label {
+            "PRIVATE KEY" => {
+                if let Ok(pair) = RsaKeyPair::from_pkcs8(&der) {
+                    Pair::Rsa(pair)
+                } else if let Ok(pair) =
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
+                {
+                    Pair::Ec(pair, "ES256")
+                } else if let Ok(pair) =
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der, &rng)
+                {
+                    Pair::Ec(pair, "ES384")
+                } else {
+                    return Err(KeyError::Unsupported);
+                }
+            }
+            "RSA PRIVATE KEY" => {
+                Pair::Rsa(RsaKeyPair::from_der(&der).map_err(|_| KeyError::Unsupported)?)
+            }
+            "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
+            "EC PRIVATE KEY" => return Err(KeyError::Sec1),
+            _ => return Err(KeyError::NotPem),
+        };
+        Ok(ClientKey {
+            pair,
+            kid: kid.filter(|k| !k.is_empty()),
+            rng,
+        })
+    }
+
+    /// The JWS algorithm the key signs with: RS256 for RSA, ES256 / ES384 for EC.
+    pub fn alg(&self) -> &'static str {
+        match self.pair {
+            Pair::Rsa(_) => "RS256",
+            Pair::Ec(_, alg) => alg,
+        }
+    }
+
+    /// A client assertion (RFC 7523 3): `iss` = `sub` = the client id, `aud` the
+    /// authorization server's token endpoint, a random `jti`, `iat` = `now` (unix
+    /// seconds) and `exp` [`LIFETIME_SECS`] later.
+    pub fn assertion(&self, client_id: &str, audience: &str, now: u64) -> Secret {
+        let mut header = serde_json::json!({ "alg": self.alg(), "typ": "JWT" });
+        if let Some(kid) = &self.kid {
+            header["kid"] = kid.as_str().into();
+        }
+        let claims = serde_json::json!({
+            "iss": client_id,
+            "sub": client_id,
+            "aud": audience,
+            "jti": crate::oauth::pkce::random_token().expose(),
+            "iat": now,
+            "exp": now + LIFETIME_SECS,
+        });
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header.to_string()),
+            URL_SAFE_NO_PAD.encode(claims.to_string())
+        );
+        let signature = match &self.pair {
+            Pair::Rsa(pair) => {
+                let mut signature = vec![0; pair.public().modulus_len()];
+                pair.sign(
+                    &RSA_PKCS1_SHA256,
+                    &self.rng,
+                    input.as_bytes(),
+                    &mut signature,
+                )
+                .expect("RSA signing with a parsed key does not fail");
+                signature
+            }
+            Pair::Ec(pair, _) => pair
+                .sign(&self.rng, input.as_bytes())
+                .expect("ECDSA signing does not fail")
+                .as_ref()
+                .to_vec(),
+        };
+        Secret::new(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+}
+
+/// The first PEM block of a private key: its label and DER bytes.
+fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
+    let mut lines = text.lines().map(str::trim);
+    let label = lines
+        .by_ref()
+        .find_map(|line| {
+            line.strip_prefix("-----BEGIN ")
+                .and_then(|rest| rest.strip_suffix("-----"))
+                .filter(|label| label.ends_with("PRIVATE KEY"))
+        })
+        .ok_or(KeyError::NotPem)?;
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    for line in lines.by_ref() {
+        if line == end {
+            let der = STANDARD.decode(body).map_err(|_| KeyError::Base64)?;
+            return Ok((label, der));
+        }
+        // RFC 7468 headers (Proc-Type, DEK-Info) mean an encrypted legacy key.
+        if line.contains(':') {
+            return Err(KeyError::Encrypted);
+        }
+        body.push_str(line);
+    }
+    Err(KeyError::NotPem)
+}
+
+/// The SHA-256 thumbprint (base64url) of the first certificate in a PEM file: what an
+/// RFC 8705 certificate-bound token names in `cnf.x5t#S256`.
+pub fn certificate_thumbprint(pem: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body: String = text
+        .lines()
+        .map(str::trim)
+        .skip_while(|line| *line != "-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .take_while(|line| *line != "-----END CERTIFICATE-----")
+        .collect();
+    let der = STANDARD.decode(body).ok().filter(|der| !der.is_empty())?;
+    let digest = ring::digest::digest(&ring::digest::SHA256, &der);
+    Some(URL_SAFE_NO_PAD.encode(digest.as_ref()))
+}
+
+/// What a request needs to authenticate with a client assertion: the key, who the
+/// client is, and the audience. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AssertionSigner {
+    pub key: Arc<ClientKey>,
+    pub client_id: String,
+    /// The token endpoint URL: RFC 7523 3 names it as a value the server must accept,
+    /// and servers accept it at their other endpoints too (oidc-provider, Keycloak).
+    pub audience: String,
+}
+
+impl AssertionSigner {
+    pub fn sign(&self, now: u64) -> Secret {
+        self.key.assertion(&self.client_id, &self.audience, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(part: &str) -> serde_json::Value {
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
+    }
+
+    fn pem(label: &str, der: &[u8]) -> String {
+        let body = STANDARD.encode(der);
+        let lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+            lines.join("\n")
+        )
+    }
+
+    #[test]
+    fn ec_assertions_carry_the_rfc_7523_claims_and_verify() {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let text = format!("junk before\n{}", pem("PRIVATE KEY", pkcs8.as_ref()));
+        let key = ClientKey::from_pem(text.as_bytes(), Some("k1".into())).unwrap();
+        assert_eq!(key.alg(), "ES256");
+        let signer = AssertionSigner {
+            key: Arc::new(key),
+            client_id: "cli".into(),
+            audience: "https://id.example/token".into(),
+        };
+        let jwt = signer.sign(1000);
+        let jwt2 = signer.sign(1000);
+        let parts: Vec<&str> = jwt.expose().split('.').collect();
+        let header = decode(parts[0]);
+        let claims = decode(parts[1]);
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["kid"], "k1");
+        assert_eq!(claims["iss"], "cli");
+        assert_eq!(claims["sub"], "cli");
+        assert_eq!(claims["aud"], "https://id.example/token");
+        assert_eq!(claims["iat"], 1000);
+        assert_eq!(claims["exp"], 1060);
+        let other = decode(jwt2.expose().split('.').nth(1).unwrap());
+        assert_ne!(claims["jti"], other["jti"], "a new jti each time");
+
+        let public =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+                .unwrap();
+        use ring::signature::KeyPair;
+        let verified = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::ECDSA_P256_SHA256_FIXED,
+            public.public_key().as_ref(),
+        )
+        .verify(
+            format!("{}.{}", parts[0], parts[1]).as_bytes(),
+            &URL_SAFE_NO_PAD.decode(parts[2]).unwrap(),
+        );
+        assert!(verified.is_ok());
+    }
+
+    #[test]
+    fn keys_octoken_cannot_use_are_named() {
+        let refuse = |text: &str| ClientKey::from_pem(text.as_bytes(), None).unwrap_err();
+        assert_eq!(refuse("no pem here"), KeyError::NotPem);
+        assert_eq!(
+            refuse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
+            KeyError::NotPem
+        );
+        assert_eq!(
+            refuse("-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n"),
+            KeyError::Base64
+        );
+        assert_eq!(
+            refuse(&pem("PRIVATE KEY", b"not a key")),
+            KeyError::Unsupported
+        );
+        assert_eq!(refuse(&pem("EC PRIVATE KEY", b"x")), KeyError::Sec1);
+        assert_eq!(
+            refuse(&pem("ENCRYPTED PRIVATE KEY", b"x")),
+            KeyError::Encrypted
+        );
+        assert_eq!(
+            refuse(
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"
+            ),
+            KeyError::Encrypted
+        );
+        assert_eq!(
+            refuse("-----BEGIN PRIVATE KEY-----\nAAAA\n"),
+            KeyError::NotPem
+        );
+    }
+}
