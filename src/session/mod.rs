@@ -473,7 +473,18 @@ impl<'a> Session<'a> {
 
     /// Refuses to ask the server while a recorded backoff runs.
     fn check_backoff(&self) -> Result<()> {
-        let Some(backoff) = self.state().backoff else {
+        // A fleet shares one backoff in Redis: one host's failure answers every host. A
+        // Redis that cannot be read is the temporary failure to report (exit 5).
+        let shared = match &self.fleet {
+            Some(fleet) => fleet.backoff()?,
+            None => None,
+        };
+        let local = self.state().backoff;
+        let Some(backoff) = [local, shared]
+            .into_iter()
+            .flatten()
+            .max_by_key(|b| b.until)
+        else {
             return Ok(());
         };
         let now = self.clock();
@@ -519,6 +530,14 @@ impl<'a> Session<'a> {
         });
         if let Err(e) = state.save(&self.settings.state_file()) {
             output::warn(format!("could not record the failure: {e}"));
+        }
+        if let (Some(fleet), Some(backoff)) = (&self.fleet, &state.backoff)
+            && let Err(e) = fleet.set_backoff(backoff, std::time::Duration::from_secs(hold))
+        {
+            output::debug(
+                1,
+                format!("could not share the backoff with the fleet: {e}"),
+            );
         }
     }
 
@@ -601,6 +620,11 @@ impl<'a> Session<'a> {
         state.rejected_refresh_token = None;
         state.rejected_at = None;
         state.backoff = None;
+        if let Some(fleet) = &self.fleet
+            && let Err(e) = fleet.clear_backoff()
+        {
+            output::debug(1, format!("could not clear the fleet's backoff: {e}"));
+        }
         if let Err(e) = state.save(&settings.state_file()) {
             output::warn(format!("could not record the refresh time: {e}"));
         }

@@ -161,6 +161,44 @@ impl Shared {
         format!("octoken:{}:lease", self.options.namespace)
     }
 
+    /// Where the fleet's backoff after a temporary failure lives (issue: one failure
+    /// answers the whole fleet); it expires by itself when the backoff ends.
+    pub fn backoff_key(&self) -> String {
+        format!("octoken:{}:backoff", self.options.namespace)
+    }
+
+    /// The fleet's recorded backoff, if one runs.
+    pub fn backoff(&self) -> Result<Option<crate::store::state::Backoff>> {
+        let key = self.backoff_key();
+        let text: Option<String> = self.with("reading the fleet's backoff", |c| {
+            redis::cmd("GET").arg(&key).query(c)
+        })?;
+        Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// Records a backoff for every host; Redis drops it when it ends.
+    pub fn set_backoff(&self, backoff: &crate::store::state::Backoff, ttl: Duration) -> Result<()> {
+        let key = self.backoff_key();
+        let text = serde_json::to_string(backoff).expect("plain data");
+        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.with("recording the fleet's backoff", |c| {
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&text)
+                .arg("PX")
+                .arg(ms)
+                .query::<()>(c)
+        })
+    }
+
+    /// The first success clears the fleet's backoff.
+    pub fn clear_backoff(&self) -> Result<()> {
+        let key = self.backoff_key();
+        self.with("clearing the fleet's backoff", |c| {
+            redis::cmd("DEL").arg(&key).query::<()>(c)
+        })
+    }
+
     /// Where the store is, for messages: the URL without credentials, and the namespace.
     pub fn describe(&self) -> String {
         format!(

@@ -567,3 +567,30 @@ fn logout_revokes_for_the_fleet_and_logout_local_detaches_one_host() {
         gone.stderr
     );
 }
+
+#[test]
+fn one_hosts_failure_holds_off_the_whole_fleet() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    idp.fault(503, None);
+    let before = idp.refreshes();
+    hosts[0].run_with(&["token"], None, &[STALE]).expect(5);
+    assert_eq!(idp.refreshes() - before, 1);
+    // Another host, with its own local state, does not ask the failing provider.
+    let other = hosts[1].run_with(&["token"], None, &[STALE]).expect(5);
+    assert!(other.error_line().contains("holds off"), "{}", other.stderr);
+    assert_eq!(idp.refreshes() - before, 1, "the fleet sent one request");
+    // Once the provider is back and the backoff has passed, one refresh clears it.
+    idp.clear_fault();
+    std::thread::sleep(Duration::from_millis(3500));
+    hosts[1]
+        .run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "404")])
+        .expect(0);
+    let status = hosts[0].run_with(
+        &["refresh", "--if-older-than", "0s"],
+        None,
+        &[("OCTOKEN_TEST_CLOCK_OFFSET", "404")],
+    );
+    status.expect(0);
+}
