@@ -359,7 +359,35 @@ mod tests {
             r#"{{"keys":[{}]}}"#,
             vec!["{}"; MAX_JWKS_KEYS + 1].join(",")
         );
-        assert!(parse_jwks(&jwks_response(200, &many)).is_err());
+        let err = parse_jwks(&jwks_response(200, &many)).unwrap_err();
+        assert!(err.contains("more than"), "{err}");
+    }
+
+    #[test]
+    fn es256_signatures_verify_with_an_ec_key() {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        let signed = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"ES256","kid":"e1"}"#),
+            URL_SAFE_NO_PAD.encode("{}")
+        );
+        let sig = pair.sign(&rng, signed.as_bytes()).unwrap();
+        let token = Secret::new(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref())));
+        // The public key is the uncompressed point 0x04 || x || y.
+        let point = pair.public_key().as_ref();
+        let jwk = serde_json::json!({
+            "kty": "EC", "crv": "P-256", "kid": "e1",
+            "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+            "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+        });
+        assert_eq!(
+            verify_signature(&token, &serde_json::json!({"keys": [jwk]})),
+            Ok(())
+        );
     }
 
     /// An Ed25519 key pair and a token it signed, built with ring.
