@@ -754,6 +754,20 @@ mod tests {
     }
 
     #[test]
+    fn only_a_read_may_find_no_directory() {
+        let dir = tempdir();
+        let path = dir.path().join("missing/default.json");
+        assert!(open(&path, Access::Read, Class::Private).unwrap().is_none());
+        for access in [Access::CreateNew, Access::OpenOrCreate] {
+            let err = open(&path, access, Class::Private).unwrap_err();
+            assert!(
+                err.to_string().contains("its directory does not exist"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     #[allow(clippy::print_stderr)] // a test saying why it cannot run here
     fn files_and_directories_of_another_user_are_refused() {
         if euid() != 0 {
