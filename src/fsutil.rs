@@ -754,6 +754,37 @@ mod tests {
     }
 
     #[test]
+    fn links_on_the_way_dangling_looping_or_foreign() {
+        let dir = tempdir();
+        // A dangling link where a directory should be: nothing there yet (a read finds
+        // no file), not an error.
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("gone")).unwrap();
+        let through = dir.path().join("gone/default.json");
+        assert!(
+            open(&through, Access::Read, Class::Private)
+                .unwrap()
+                .is_none()
+        );
+        // A link loop is an error, not "absent".
+        std::os::unix::fs::symlink(dir.path().join("loop"), dir.path().join("loop")).unwrap();
+        let looped = dir.path().join("loop/default.json");
+        assert!(open(&looped, Access::Read, Class::Private).is_err());
+        // A link of another user on the way is refused (root only can give one away).
+        if euid() == 0 {
+            std::fs::create_dir(dir.path().join("real")).unwrap();
+            let link = dir.path().join("theirs");
+            std::os::unix::fs::symlink(dir.path().join("real"), &link).unwrap();
+            std::os::unix::fs::lchown(&link, Some(65534), Some(65534)).unwrap();
+            let err = open(&link.join("default.json"), Access::Read, Class::Private).unwrap_err();
+            assert!(
+                err.to_string()
+                    .contains("symbolic link that belongs to uid 65534"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn only_a_read_may_find_no_directory() {
         let dir = tempdir();
         let path = dir.path().join("missing/default.json");
