@@ -5,7 +5,8 @@
 use crate::support::idp::http_get;
 use crate::support::signin::browser_login;
 use crate::support::signin::{import, import_token};
-use crate::support::{Client, Idp, IdpOptions, TestEnv, driver, free_port};
+use crate::support::tinyproxy::Tinyproxy;
+use crate::support::{Client, Idp, IdpOptions, TestEnv, driver};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -247,66 +248,6 @@ fn https_with_a_private_ca() {
             ],
         )
         .expect(0);
-}
-
-/// Debian's tinyproxy on loopback, logging every request it forwards.
-struct Tinyproxy {
-    child: std::process::Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Tinyproxy {
-    fn start() -> Tinyproxy {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let log = dir.path().join("tinyproxy.log");
-        let conf = dir.path().join("tinyproxy.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{}\"\nLogLevel Info\n\
-                 MaxClients 20\nAllow 127.0.0.1\nViaProxyName \"octoken-test-proxy\"\n",
-                log.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("tinyproxy")
-            .args(["-d", "-c"])
-            .arg(&conf)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("tinyproxy (apt: tinyproxy)");
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Tinyproxy {
-            child,
-            port,
-            log,
-            _dir: dir,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Tinyproxy {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
