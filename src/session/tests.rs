@@ -129,6 +129,16 @@ fn tokens(access: &str, refresh: Option<&str>) -> Reply {
     Box::new(move || json(200, &body))
 }
 
+/// A reply that first rotates the stored rt-1 into rt-2, as another process would have
+/// while this request was in flight, then answers `status` with `body`.
+fn rotated_meanwhile(store: &Memory, status: u16, body: &'static str) -> Reply {
+    let other = store.clone();
+    Box::new(move || {
+        *other.secrets.borrow_mut() = Some(StoredSecrets::new(Some(Secret::new("rt-2")), None));
+        json(status, body)
+    })
+}
+
 fn invalid_grant() -> Reply {
     Box::new(|| json(400, r#"{"error":"invalid_grant"}"#))
 }
@@ -206,11 +216,7 @@ fn invalid_grant_rereads_the_store_and_retries_with_a_token_rotated_meanwhile() 
     let settings = profile(dir.path(), Grant::RefreshToken);
     let store = Memory::holding(Some("rt-1"), None);
     // While our request was in flight, another process rotated rt-1 into rt-2.
-    let other = store.clone();
-    let rotate_then_refuse: Reply = Box::new(move || {
-        *other.secrets.borrow_mut() = Some(StoredSecrets::new(Some(Secret::new("rt-2")), None));
-        json(400, r#"{"error":"invalid_grant"}"#)
-    });
+    let rotate_then_refuse = rotated_meanwhile(&store, 400, r#"{"error":"invalid_grant"}"#);
     let (endpoint, sent) = Scripted::new(vec![rotate_then_refuse, tokens("at-3", Some("rt-3"))]);
     let token = session(&settings, &store, endpoint)
         .refresh(Mode::Always, None)
@@ -611,11 +617,7 @@ fn only_invalid_grant_rereads_the_store_a_temporary_failure_never_retries() {
     let store = Memory::holding(Some("rt-1"), None);
     // Another process rotates meanwhile, but the answer was a 503: no second request
     // with the new token (only invalid_grant means "maybe it rotated").
-    let other = store.clone();
-    let rotate_then_fail: Reply = Box::new(move || {
-        *other.secrets.borrow_mut() = Some(StoredSecrets::new(Some(Secret::new("rt-2")), None));
-        json(503, r#"{"error":"temporarily_unavailable"}"#)
-    });
+    let rotate_then_fail = rotated_meanwhile(&store, 503, r#"{"error":"temporarily_unavailable"}"#);
     let (endpoint, sent) = Scripted::new(vec![rotate_then_fail]);
     let err = session(&settings, &store, endpoint)
         .refresh(Mode::Always, None)
