@@ -650,7 +650,7 @@ _octoken() {
                     return 0
                     ;;
                 --dpop-alg)
-                    COMPREPLY=($(compgen -W "ES256 EdDSA" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "ES256 EdDSA RS256" -- "${cur}"))
                     return 0
                     ;;
                 --profile)

@@ -409,6 +409,9 @@ pub enum DpopAlgArg {
     /// Ed25519
     #[value(name = "EdDSA")]
     EdDsa,
+    /// RSASSA-PKCS1-v1_5 with SHA-256, a 2048-bit key (for servers without EC)
+    #[value(name = "RS256")]
+    Rs256,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ pub mod http;
 pub mod id_token;
 pub mod pkce;
 pub mod revoke;
+pub mod rsa_key;
 
 pub use error::OAuthError;
 

@@ -20,6 +20,8 @@
 //   --exit-with-stdin     also exit when stdin closes (the test harness, demo/run and
 //                         bench/run pass it, so a provider never outlives its runner)
 //   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
+//   --dpop-algs A,B       the DPoP proof algorithms it takes [default: ES256,Ed25519,
+//                         EdDSA,RS256] (dpop_signing_alg_values_supported)
 //   --client-ca PEM       with --tls-cert: ask clients for a certificate and trust those
 //                         this CA signed; registers client `octoken-mtls`, which
 //                         authenticates with tls_client_auth (RFC 8705) as subject
@@ -27,6 +29,8 @@
 //   --client-key PEM      (repeatable) register client `octoken-key`, which authenticates
 //                         with private_key_jwt (RFC 7523), with the public half of this key
 //                         (a private or public key PEM; its kid is the file's base name)
+//                         and `octoken-key-ps256`, the same but registered for PS256
+//                         assertions (token_endpoint_auth_signing_alg)
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
@@ -77,6 +81,7 @@ const { values: opts } = parseArgs({
     'keycloak-offline': { type: 'boolean', default: false },
     'exit-with-stdin': { type: 'boolean', default: false },
     'dpop-nonce': { type: 'boolean', default: false },
+    'dpop-algs': { type: 'string', default: 'ES256,Ed25519,EdDSA,RS256' },
     'client-key': { type: 'string', multiple: true, default: [] },
     'client-ca': { type: 'string' },
   },
@@ -175,7 +180,7 @@ async function dpopApi(provider, issuer, base, req, res) {
   const refuse = (error, description, extra = {}) => {
     res.statusCode = 401;
     const nonce = error === 'use_dpop_nonce' ? `, nonce="${apiNonce}"` : '';
-    res.setHeader('www-authenticate', `DPoP error="${error}", error_description="${description}"${nonce}, algs="ES256 EdDSA"`);
+    res.setHeader('www-authenticate', `DPoP error="${error}", error_description="${description}"${nonce}, algs="ES256 EdDSA RS256"`);
     if (extra.nonce) res.setHeader('dpop-nonce', apiNonce);
     res.end(JSON.stringify({ error, error_description: description }));
   };
@@ -205,7 +210,7 @@ async function dpopApi(provider, issuer, base, req, res) {
   try {
     const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
       typ: 'dpop+jwt',
-      algorithms: ['ES256', 'EdDSA', 'Ed25519'],
+      algorithms: ['ES256', 'EdDSA', 'Ed25519', 'RS256'],
     });
     const htu = new URL(req.url, base);
     htu.search = '';
@@ -257,7 +262,16 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
         }]
         : []),
       ...(keyClientJwks.keys.length
-        ? [{ ...client('octoken-key', 'private_key_jwt'), jwks: keyClientJwks }]
+        ? [
+          { ...client('octoken-key', 'private_key_jwt'), jwks: keyClientJwks },
+          // The same keys, but assertions must be PS256 (RSASSA-PSS), as some servers'
+          // clients are registered.
+          {
+            ...client('octoken-key-ps256', 'private_key_jwt'),
+            jwks: keyClientJwks,
+            token_endpoint_auth_signing_alg: 'PS256',
+          },
+        ]
         : []),
     ],
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
@@ -265,6 +279,10 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none',
       ...(clientCa ? ['tls_client_auth'] : []),
     ],
+    // RS256 DPoP proofs too (oidc-provider takes only ES256 and EdDSA by default).
+    enabledJWA: {
+      dPoPSigningAlgValues: opts['dpop-algs'].split(','),
+    },
     routes: keycloak ? keycloakRoutes : undefined,
     ttl: {
       AccessToken: accessTtl,

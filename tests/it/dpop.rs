@@ -174,6 +174,78 @@ fn dpop_with_client_credentials_and_eddsa_keys() {
 }
 
 #[test]
+fn rs256_keys_bind_a_browser_login_and_sign_proofs_the_api_takes() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    browser_login(
+        &env,
+        &idp,
+        Client::Public,
+        &["--dpop-alg", "RS256"],
+        &driver(""),
+    )
+    .expect(0);
+    let json = env.run(&["token", "--format", "json"]).expect(0).stdout;
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["token_type"], "DPoP");
+    let access = json["access_token"].as_str().unwrap();
+    let jkt = part(access, 1)["cnf"]["jkt"].as_str().unwrap().to_string();
+    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["dpop"]["alg"], "RS256", "{status}");
+    assert_eq!(
+        status["dpop"]["jkt"],
+        jkt.as_str(),
+        "octoken's RFC 7638 thumbprint"
+    );
+
+    let url = format!("{}/api/dpop/rsa", idp.base);
+    let headers = proof_headers(&env, "PUT", &url);
+    let proof = headers.lines().nth(1).unwrap();
+    let header = part(proof.strip_prefix("DPoP: ").unwrap(), 0);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["jwk"]["kty"], "RSA");
+    assert!(header["jwk"].get("d").is_none(), "no private member");
+    let (status, body, _) = curl(&env, "PUT", &url, &headers);
+    assert_eq!(status, 200, "{body}");
+    // The refresh token of a public client is bound to the key too.
+    env.run(&["refresh"]).expect(0);
+    let (status, body, _) = curl(&env, "PUT", &url, &proof_headers(&env, "PUT", &url));
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn an_algorithm_the_provider_does_not_take_is_refused_before_the_browser_opens() {
+    let idp = Idp::start(IdpOptions {
+        dpop_algs: Some("ES256"),
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    let browser = env.path("browser-was-opened");
+    let run = browser_login(
+        &env,
+        &idp,
+        Client::Public,
+        &["--dpop-alg", "RS256"],
+        &format!("touch {}", browser.display()),
+    )
+    .expect(3);
+    assert!(
+        run.stderr
+            .contains("does not accept RS256 DPoP proofs (it lists ES256)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: use one it takes: --dpop-alg ES256"),
+        "{}",
+        run.stderr
+    );
+    assert!(!browser.exists(), "no browser for a login that cannot work");
+}
+
+#[test]
 fn dpop_nonces_of_the_token_endpoint_and_of_the_api() {
     let idp = Idp::start(IdpOptions {
         dpop_nonce: true,

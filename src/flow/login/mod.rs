@@ -177,13 +177,22 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
 fn dpop_key(alg: DpopAlg, metadata: &Metadata) -> Result<(DpopSigner, Secret)> {
     match &metadata.dpop_signing_alg_values_supported {
         Some(supported) if !alg.supported_by(supported) => {
+            // The list is the server's text: cleaned before it reaches a terminal.
+            let listed = crate::sanitize::foreign(&supported.join(", "), 200);
+            let usable: Vec<&str> = DpopAlg::ALL
+                .iter()
+                .filter(|other| other.supported_by(supported))
+                .map(|other| other.as_str())
+                .collect();
             return Err(Error::Config {
                 message: format!(
-                    "the provider does not accept {} DPoP proofs (it lists {})",
+                    "the provider does not accept {} DPoP proofs (it lists {listed})",
                     alg.as_str(),
-                    supported.join(", ")
                 ),
-                hint: Some("choose another with --dpop-alg ES256|EdDSA".into()),
+                hint: Some(match usable.first() {
+                    Some(first) => format!("use one it takes: --dpop-alg {first}"),
+                    None => "octoken signs ES256, EdDSA and RS256 proofs; this provider takes none of them".into(),
+                }),
             });
         }
         Some(_) => {}

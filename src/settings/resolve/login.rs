@@ -185,6 +185,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let dpop = match dpop_alg {
         Some(DpopAlgArg::Es256) => Some(DpopAlg::ES256),
         Some(DpopAlgArg::EdDsa) => Some(DpopAlg::EdDSA),
+        Some(DpopAlgArg::Rs256) => Some(DpopAlg::RS256),
         None if dpop => Some(prev.and_then(|p| p.dpop).unwrap_or(DpopAlg::ES256)),
         None => prev.and_then(|p| p.dpop),
     };

@@ -58,6 +58,8 @@ pub struct IdpOptions {
     pub keycloak_offline: bool,
     /// The token endpoint requires DPoP nonces.
     pub dpop_nonce: bool,
+    /// The DPoP proof algorithms it takes (comma-separated) instead of all octoken signs.
+    pub dpop_algs: Option<&'static str>,
     /// Register client `octoken-key` (private_key_jwt) with these keys' public halves
     /// (PEM files; each key's kid is its file's base name).
     pub client_keys: Vec<PathBuf>,
@@ -86,6 +88,7 @@ impl Default for IdpOptions {
             tls: None,
             keycloak_offline: false,
             dpop_nonce: false,
+            dpop_algs: None,
             client_keys: Vec::new(),
             client_ca: None,
         }
@@ -130,6 +133,9 @@ impl Idp {
         }
         if options.dpop_nonce {
             cmd.arg("--dpop-nonce");
+        }
+        if let Some(algs) = options.dpop_algs {
+            cmd.args(["--dpop-algs", algs]);
         }
         for key in &options.client_keys {
             cmd.arg("--client-key").arg(key);
