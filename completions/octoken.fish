@@ -56,9 +56,17 @@ file\t'A 0600 file in a 0700 directory under the data dir'
 redis\t'Redis or Valkey, shared by a fleet of hosts (--redis-url)'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l ca-file -d 'Extra trusted CA certificates (PEM) for this profile' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-secret-file -d 'Read the client secret from this file (never pass secrets as arguments)' -r -F
-complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -d 'The client\'s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-file -l client-key -d 'The client\'s private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-cert -d 'The client\'s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-id -d 'The key id (`kid`) the provider knows the client\'s key by' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-alg -d 'The algorithm of private_key_jwt assertions, where the client is registered for one the key does not imply (PS256 for an RSA key) [default: RS256 for RSA keys unless the provider lists only others; ES256/ES384 by curve]' -r -f -a "RS256\t''
+RS384\t''
+RS512\t''
+PS256\t''
+PS384\t''
+PS512\t''
+ES256\t''
+ES384\t''"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r

@@ -292,7 +292,12 @@ pub struct LoginArgs {
     pub client_secret_file: Option<PathBuf>,
     /// The client's private key (PEM) for --auth-method private-key-jwt (PKCS#8 RSA or
     /// EC, or PKCS#1 RSA) or tls-client-auth; the path is saved, the key read at each use
-    #[arg(long, value_name = "PEM", conflicts_with = "client_secret_file")]
+    #[arg(
+        long,
+        value_name = "PEM",
+        visible_alias = "client-key",
+        conflicts_with = "client_secret_file"
+    )]
     pub client_key_file: Option<PathBuf>,
     /// The client's certificate (PEM) for --auth-method tls-client-auth; its key is
     /// --client-key-file (the paths are saved, the files read at each use)
@@ -301,6 +306,13 @@ pub struct LoginArgs {
     /// The key id (`kid`) the provider knows the client's key by
     #[arg(long, value_name = "KID")]
     pub client_key_id: Option<String>,
+    /// The algorithm of private_key_jwt assertions, where the client is registered for
+    /// one the key does not imply (PS256 for an RSA key) [default: RS256 for RSA keys
+    /// unless the provider lists only others; ES256/ES384 by curve]
+    #[arg(long, value_name = "ALG", value_parser = clap::builder::PossibleValuesParser::new(
+        ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
+    ))]
+    pub client_key_alg: Option<String>,
     /// An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the
     /// profile)
     #[arg(long, value_name = "URI")]

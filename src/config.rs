@@ -112,6 +112,9 @@ pub struct Profile {
     /// The `kid` the assertion names its key by.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_id: Option<String>,
+    /// The assertion's algorithm when not the key's usual one (PS256 for an RSA key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_alg: Option<crate::oauth::client_key::ClientKeyAlg>,
     /// Resource indicators (RFC 8707) the login asks for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
@@ -230,6 +233,7 @@ mod tests {
                 redis: None,
                 client_key_file: None,
                 client_key_id: None,
+                client_key_alg: None,
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,

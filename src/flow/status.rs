@@ -78,6 +78,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "client_id": p.client_id,
         "auth_method": p.auth_method.as_str(),
         "client_key_file": p.client_key.as_ref().map(|k| k.path.display().to_string()),
+        "client_key_alg": p.client_key.as_ref().and_then(|k| k.alg).map(|a| a.as_str()),
         "resource": p.resources,
         "audience": p.audience,
         "store": p.store.kind.as_str(),
@@ -227,7 +228,14 @@ fn human(r: &Value, _now: u64) -> String {
         format!("refresh token:   {}", s(&r["refresh_token"])),
     ];
     if !r["client_key_file"].is_null() {
-        lines.insert(4, format!("client key file: {}", s(&r["client_key_file"])));
+        let alg = match r["client_key_alg"].as_str() {
+            Some(alg) => format!(" ({alg} assertions)"),
+            None => String::new(),
+        };
+        lines.insert(
+            4,
+            format!("client key file: {}{alg}", s(&r["client_key_file"])),
+        );
     }
     if let Some(resources) = r["resource"].as_array().filter(|a| !a.is_empty()) {
         let list: Vec<String> = resources.iter().map(s).collect();

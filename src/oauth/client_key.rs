@@ -9,9 +9,10 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ring::rand::SystemRandom;
 use ring::signature::{
-    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
-    RSA_PKCS1_SHA256, RsaKeyPair,
+    ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair, RsaEncoding,
+    RsaKeyPair,
 };
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 /// The `client_assertion_type` of a JWT client assertion (RFC 7523 2.2).
@@ -34,9 +35,64 @@ pub enum KeyError {
     Unsupported,
 }
 
+/// The JWS algorithms a client assertion can be signed with (RFC 7518 3.1). An RSA key
+/// signs RS* (PKCS#1 v1.5) and PS* (PSS): which one a server wants is registered with
+/// the client, so it cannot be told from the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClientKeyAlg {
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+}
+
+impl ClientKeyAlg {
+    pub const ALL: [ClientKeyAlg; 8] = [
+        ClientKeyAlg::RS256,
+        ClientKeyAlg::PS256,
+        ClientKeyAlg::RS384,
+        ClientKeyAlg::PS384,
+        ClientKeyAlg::RS512,
+        ClientKeyAlg::PS512,
+        ClientKeyAlg::ES256,
+        ClientKeyAlg::ES384,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKeyAlg::RS256 => "RS256",
+            ClientKeyAlg::RS384 => "RS384",
+            ClientKeyAlg::RS512 => "RS512",
+            ClientKeyAlg::PS256 => "PS256",
+            ClientKeyAlg::PS384 => "PS384",
+            ClientKeyAlg::PS512 => "PS512",
+            ClientKeyAlg::ES256 => "ES256",
+            ClientKeyAlg::ES384 => "ES384",
+        }
+    }
+
+    /// The padding and digest of an RSA algorithm; None for EC ones.
+    fn rsa_encoding(self) -> Option<&'static dyn RsaEncoding> {
+        use ring::signature as sig;
+        Some(match self {
+            ClientKeyAlg::RS256 => &sig::RSA_PKCS1_SHA256,
+            ClientKeyAlg::RS384 => &sig::RSA_PKCS1_SHA384,
+            ClientKeyAlg::RS512 => &sig::RSA_PKCS1_SHA512,
+            ClientKeyAlg::PS256 => &sig::RSA_PSS_SHA256,
+            ClientKeyAlg::PS384 => &sig::RSA_PSS_SHA384,
+            ClientKeyAlg::PS512 => &sig::RSA_PSS_SHA512,
+            ClientKeyAlg::ES256 | ClientKeyAlg::ES384 => return None,
+        })
+    }
+}
+
 enum Pair {
     Rsa(RsaKeyPair),
-    Ec(EcdsaKeyPair, &'static str),
+    Ec(EcdsaKeyPair, ClientKeyAlg),
 }
 
 /// The client's private key, parsed, with the `kid` to name it by.
@@ -48,7 +104,7 @@ pub struct ClientKey {
 
 impl std::fmt::Debug for ClientKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ClientKey({}, kid {:?})", self.alg(), self.kid)
+        write!(f, "ClientKey({}, kid {:?})", self.kind(), self.kid)
     }
 }
 
@@ -66,11 +122,11 @@ impl ClientKey {
                 } else if let Ok(pair) =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
                 {
-                    Pair::Ec(pair, "ES256")
+                    Pair::Ec(pair, ClientKeyAlg::ES256)
                 } else if let Ok(pair) =
                     EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &der, &rng)
                 {
-                    Pair::Ec(pair, "ES384")
+                    Pair::Ec(pair, ClientKeyAlg::ES384)
                 } else {
                     return Err(KeyError::Unsupported);
                 }
@@ -89,19 +145,38 @@ impl ClientKey {
         })
     }
 
-    /// The JWS algorithm the key signs with: RS256 for RSA, ES256 / ES384 for EC.
-    pub fn alg(&self) -> &'static str {
+    /// What kind of key it is, for messages: "RSA", "P-256" or "P-384".
+    pub fn kind(&self) -> &'static str {
         match self.pair {
-            Pair::Rsa(_) => "RS256",
-            Pair::Ec(_, alg) => alg,
+            Pair::Rsa(_) => "RSA",
+            Pair::Ec(_, ClientKeyAlg::ES384) => "P-384",
+            Pair::Ec(..) => "P-256",
         }
     }
 
-    /// A client assertion (RFC 7523 3): `iss` = `sub` = the client id, `aud` the
-    /// authorization server's token endpoint, a random `jti`, `iat` = `now` (unix
-    /// seconds) and `exp` [`LIFETIME_SECS`] later.
-    pub fn assertion(&self, client_id: &str, audience: &str, now: u64) -> Secret {
-        let mut header = serde_json::json!({ "alg": self.alg(), "typ": "JWT" });
+    /// The algorithms the key can sign with, the usual one first: RS256 for RSA (then
+    /// PS256 and the longer digests), ES256 / ES384 for EC (one each: the curve decides).
+    pub fn algs(&self) -> Vec<ClientKeyAlg> {
+        match self.pair {
+            Pair::Rsa(_) => ClientKeyAlg::ALL
+                .into_iter()
+                .filter(|alg| alg.rsa_encoding().is_some())
+                .collect(),
+            Pair::Ec(_, alg) => vec![alg],
+        }
+    }
+
+    /// A client assertion (RFC 7523 3) signed with `alg` (one of [`Self::algs`]):
+    /// `iss` = `sub` = the client id, `aud` the authorization server's token endpoint,
+    /// a random `jti`, `iat` = `now` (unix seconds) and `exp` [`LIFETIME_SECS`] later.
+    pub fn assertion(
+        &self,
+        alg: ClientKeyAlg,
+        client_id: &str,
+        audience: &str,
+        now: u64,
+    ) -> Secret {
+        let mut header = serde_json::json!({ "alg": alg.as_str(), "typ": "JWT" });
         if let Some(kid) = &self.kid {
             header["kid"] = kid.as_str().into();
         }
@@ -120,14 +195,12 @@ impl ClientKey {
         );
         let signature = match &self.pair {
             Pair::Rsa(pair) => {
+                let encoding = alg
+                    .rsa_encoding()
+                    .expect("the caller checked the algorithm against algs()");
                 let mut signature = vec![0; pair.public().modulus_len()];
-                pair.sign(
-                    &RSA_PKCS1_SHA256,
-                    &self.rng,
-                    input.as_bytes(),
-                    &mut signature,
-                )
-                .expect("RSA signing with a parsed key does not fail");
+                pair.sign(encoding, &self.rng, input.as_bytes(), &mut signature)
+                    .expect("RSA signing with a parsed key does not fail");
                 signature
             }
             Pair::Ec(pair, _) => pair
@@ -188,6 +261,8 @@ pub fn certificate_thumbprint(pem: &[u8]) -> Option<String> {
 #[derive(Debug, Clone)]
 pub struct AssertionSigner {
     pub key: Arc<ClientKey>,
+    /// One of the key's [`ClientKey::algs`].
+    pub alg: ClientKeyAlg,
     pub client_id: String,
     /// The token endpoint URL: RFC 7523 3 names it as a value the server must accept,
     /// and servers accept it at their other endpoints too (oidc-provider, Keycloak).
@@ -196,7 +271,8 @@ pub struct AssertionSigner {
 
 impl AssertionSigner {
     pub fn sign(&self, now: u64) -> Secret {
-        self.key.assertion(&self.client_id, &self.audience, now)
+        self.key
+            .assertion(self.alg, &self.client_id, &self.audience, now)
     }
 }
 
@@ -227,9 +303,10 @@ mod tests {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
         let text = format!("junk before\n{}", pem("PRIVATE KEY", pkcs8.as_ref()));
         let key = ClientKey::from_pem(text.as_bytes(), Some("k1".into())).unwrap();
-        assert_eq!(key.alg(), "ES256");
+        assert_eq!(key.algs(), [ClientKeyAlg::ES256]);
         let signer = AssertionSigner {
             key: Arc::new(key),
+            alg: ClientKeyAlg::ES256,
             client_id: "cli".into(),
             audience: "https://id.example/token".into(),
         };
@@ -261,6 +338,50 @@ mod tests {
             &URL_SAFE_NO_PAD.decode(parts[2]).unwrap(),
         );
         assert!(verified.is_ok());
+    }
+
+    #[test]
+    fn rsa_keys_sign_every_rs_and_ps_algorithm_and_each_verifies() {
+        use ring::signature as sig;
+        let der = crate::oauth::rsa_key::generate_pkcs8(&SystemRandom::new()).unwrap();
+        let key = ClientKey::from_pem(pem("PRIVATE KEY", &der).as_bytes(), None).unwrap();
+        assert_eq!(key.kind(), "RSA");
+        assert_eq!(key.algs()[0], ClientKeyAlg::RS256, "RS256 unless told");
+        let verifiers: [(ClientKeyAlg, &dyn sig::VerificationAlgorithm); 6] = [
+            (ClientKeyAlg::RS256, &sig::RSA_PKCS1_2048_8192_SHA256),
+            (ClientKeyAlg::RS384, &sig::RSA_PKCS1_2048_8192_SHA384),
+            (ClientKeyAlg::RS512, &sig::RSA_PKCS1_2048_8192_SHA512),
+            (ClientKeyAlg::PS256, &sig::RSA_PSS_2048_8192_SHA256),
+            (ClientKeyAlg::PS384, &sig::RSA_PSS_2048_8192_SHA384),
+            (ClientKeyAlg::PS512, &sig::RSA_PSS_2048_8192_SHA512),
+        ];
+        assert_eq!(key.algs().len(), verifiers.len());
+        let public = ring::signature::RsaKeyPair::from_pkcs8(&der)
+            .unwrap()
+            .public()
+            .as_ref()
+            .to_vec();
+        for (alg, verifier) in verifiers {
+            let jwt = key.assertion(alg, "cli", "https://id.example/token", 5);
+            let parts: Vec<&str> = jwt.expose().split('.').collect();
+            assert_eq!(decode(parts[0])["alg"], alg.as_str());
+            let input = format!("{}.{}", parts[0], parts[1]);
+            let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+            sig::UnparsedPublicKey::new(verifier, &public)
+                .verify(input.as_bytes(), &signature)
+                .unwrap_or_else(|_| panic!("{alg:?} verifies as {alg:?}"));
+            // PKCS#1 v1.5 and PSS are not interchangeable: the other family refuses it.
+            let other = verifiers
+                .iter()
+                .find(|(a, _)| a.as_str()[2..] == alg.as_str()[2..] && *a != alg)
+                .unwrap()
+                .1;
+            assert!(
+                sig::UnparsedPublicKey::new(other, &public)
+                    .verify(input.as_bytes(), &signature)
+                    .is_err()
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct Metadata {
     pub jwks_uri: Option<String>,
     /// RFC 9207: the provider always sends `iss` with the authorization response.
     pub iss_parameter_supported: bool,
+    /// RFC 8414 2: the algorithms it takes for private_key_jwt assertions (None: not said).
+    pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 9449 5.1: the DPoP proof algorithms the server accepts (None: not said).
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
 }
@@ -86,15 +88,22 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        dpop_signing_alg_values_supported: doc
-            .get("dpop_signing_alg_values_supported")
-            .and_then(Value::as_array)
-            .map(|algs| {
-                algs.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            }),
+        token_endpoint_auth_signing_alg_values_supported: names(
+            &doc,
+            "token_endpoint_auth_signing_alg_values_supported",
+        ),
+        dpop_signing_alg_values_supported: names(&doc, "dpop_signing_alg_values_supported"),
+    })
+}
+
+/// A list of names (algorithms) in the document; the strings in it, if it is a list.
+fn names(doc: &serde_json::Map<String, Value>, member: &str) -> Option<Vec<String>> {
+    doc.get(member).and_then(Value::as_array).map(|names| {
+        names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
     })
 }
 

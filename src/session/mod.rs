@@ -786,11 +786,34 @@ mod tests;
 /// private_key_jwt its key, read from the user's file at each use (never copied).
 pub fn client_auth(settings: &ProfileSettings, secret: Option<Secret>) -> Result<ClientAuth> {
     let assertion = match (&settings.client_key, settings.auth_method) {
-        (Some(file), AuthMethod::PrivateKeyJwt) => Some(AssertionSigner {
-            key: std::sync::Arc::new(read_client_key(file)?),
-            client_id: settings.client_id.clone(),
-            audience: settings.endpoints.token.clone(),
-        }),
+        (Some(file), AuthMethod::PrivateKeyJwt) => {
+            let key = read_client_key(file)?;
+            let alg = match file.alg {
+                Some(alg) if !key.algs().contains(&alg) => {
+                    return Err(Error::Config {
+                        message: format!(
+                            "the client key {} is a{} {} key, which cannot sign {} assertions",
+                            file.path.display(),
+                            if key.kind() == "RSA" { "n" } else { "" },
+                            key.kind(),
+                            alg.as_str()
+                        ),
+                        hint: Some(format!(
+                            "pass the key the client is registered with, or --client-key-alg {}",
+                            key.algs()[0].as_str()
+                        )),
+                    });
+                }
+                Some(alg) => alg,
+                None => key.algs()[0],
+            };
+            Some(AssertionSigner {
+                key: std::sync::Arc::new(key),
+                alg,
+                client_id: settings.client_id.clone(),
+                audience: settings.endpoints.token.clone(),
+            })
+        }
         _ => None,
     };
     Ok(ClientAuth {

@@ -200,6 +200,8 @@ pub struct ProfileSettings {
 pub struct ClientKeyFile {
     pub path: PathBuf,
     pub kid: Option<String>,
+    /// private_key_jwt: the assertion's algorithm, if not the key's usual one.
+    pub alg: Option<crate::oauth::client_key::ClientKeyAlg>,
 }
 
 impl ProfileSettings {
@@ -284,6 +286,7 @@ impl ProfileSettings {
             client_key: profile.client_key_file.clone().map(|path| ClientKeyFile {
                 path,
                 kid: profile.client_key_id.clone(),
+                alg: profile.client_key_alg,
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),

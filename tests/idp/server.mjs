@@ -22,6 +22,8 @@
 //   --dpop-nonce          the token endpoint requires DPoP nonces (RFC 9449 8)
 //   --dpop-algs A,B       the DPoP proof algorithms it takes [default: ES256,Ed25519,
 //                         EdDSA,RS256] (dpop_signing_alg_values_supported)
+//   --client-auth-algs A,B  the only private_key_jwt assertion algorithms it takes
+//                         (token_endpoint_auth_signing_alg_values_supported)
 //   --client-ca PEM       with --tls-cert: ask clients for a certificate and trust those
 //                         this CA signed; registers client `octoken-mtls`, which
 //                         authenticates with tls_client_auth (RFC 8705) as subject
@@ -82,6 +84,7 @@ const { values: opts } = parseArgs({
     'exit-with-stdin': { type: 'boolean', default: false },
     'dpop-nonce': { type: 'boolean', default: false },
     'dpop-algs': { type: 'string', default: 'ES256,Ed25519,EdDSA,RS256' },
+    'client-auth-algs': { type: 'string' },
     'client-key': { type: 'string', multiple: true, default: [] },
     'client-ca': { type: 'string' },
   },
@@ -282,6 +285,9 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     // RS256 DPoP proofs too (oidc-provider takes only ES256 and EdDSA by default).
     enabledJWA: {
       dPoPSigningAlgValues: opts['dpop-algs'].split(','),
+      ...(opts['client-auth-algs']
+        ? { clientAuthSigningAlgValues: opts['client-auth-algs'].split(',') }
+        : {}),
     },
     routes: keycloak ? keycloakRoutes : undefined,
     ttl: {

@@ -179,6 +179,146 @@ fn client_credentials_with_a_pkcs1_rsa_key_and_no_kid() {
     assert_eq!(status["client_key_file"], text(&pkcs1), "{status}");
 }
 
+/// `login --grant client-credentials` of another client with `key` (`--client-key`,
+/// the short spelling of `--client-key-file`).
+fn machine_login_as(
+    env: &TestEnv,
+    idp: &Idp,
+    client_id: &str,
+    key: &Path,
+    extra: &[&str],
+) -> crate::support::env::Run {
+    let key = text(key);
+    let mut args = vec![
+        "login",
+        "--grant",
+        "client-credentials",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        client_id,
+        "--client-key",
+        &key,
+        "--store",
+        "file",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+#[test]
+fn ps256_assertions_for_a_client_registered_for_them() {
+    let keys = TestEnv::new();
+    let rsa_key = rsa(&keys.path(""), "rsa");
+    let ec_key = ec(&keys.path(""), "ec");
+    let idp = Idp::start(IdpOptions {
+        client_keys: vec![rsa_key.clone(), ec_key.clone()],
+        ..IdpOptions::default()
+    });
+    let ps256_client = "octoken-key-ps256";
+
+    // The RSA key's usual RS256 at a client registered for PS256: refused by the server.
+    let env = TestEnv::new();
+    let run = machine_login_as(&env, &idp, ps256_client, &rsa_key, &[]).expect(3);
+    assert!(run.stderr.contains("invalid_client"), "{}", run.stderr);
+    assert!(!env.path("config/config.toml").exists(), "nothing saved");
+
+    // --client-key-alg PS256: accepted, saved, and used for the next grant too.
+    let run = machine_login_as(
+        &env,
+        &idp,
+        ps256_client,
+        &rsa_key,
+        &["--client-key-alg", "PS256"],
+    );
+    run.expect(0);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("client_key_alg = \"PS256\""), "{config}");
+    let grants = idp.counters()["client_credentials"];
+    let token = env.run(&["token", "--min-ttl", "100000"]).expect(0).stdout;
+    assert_eq!(claims(&token)["client_id"], ps256_client);
+    assert_eq!(idp.counters()["client_credentials"], grants + 1);
+    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["client_key_alg"], "PS256", "{status}");
+    let status = env.run(&["status"]).expect(0).stdout;
+    assert!(status.contains("(PS256 assertions)"), "{status}");
+
+    // An EC key cannot sign PS256: octoken says so before any request.
+    let env = TestEnv::new();
+    let grants = idp.counters()["client_credentials"];
+    let run = machine_login_as(
+        &env,
+        &idp,
+        Client::Key.id(),
+        &ec_key,
+        &["--client-key-alg", "PS256"],
+    )
+    .expect(3);
+    assert!(
+        run.stderr
+            .contains("is a P-256 key, which cannot sign PS256 assertions"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "hint: pass the key the client is registered with, or --client-key-alg ES256"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(idp.counters()["client_credentials"], grants);
+}
+
+#[test]
+fn a_provider_that_takes_only_ps256_gets_ps256_without_a_flag() {
+    let keys = TestEnv::new();
+    let rsa_key = rsa(&keys.path(""), "rsa");
+    let idp = Idp::start(IdpOptions {
+        client_keys: vec![rsa_key.clone()],
+        client_auth_algs: Some("PS256,ES256"),
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    // This provider does refuse RS256 assertions, so what follows depends on the pick.
+    let run = machine_login_as(
+        &env,
+        &idp,
+        Client::Key.id(),
+        &rsa_key,
+        &["--client-key-alg", "RS256"],
+    )
+    .expect(3);
+    assert!(run.stderr.contains("invalid_client"), "{}", run.stderr);
+    let run = env.run(&[
+        "-v",
+        "login",
+        "--grant",
+        "client-credentials",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        Client::Key.id(),
+        "--client-key-file",
+        &text(&rsa_key),
+        "--store",
+        "file",
+    ]);
+    let run = run.expect(0);
+    assert!(
+        run.stderr
+            .contains("the provider takes no RS256 client assertions; signing them PS256"),
+        "{}",
+        run.stderr
+    );
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("client_key_alg = \"PS256\""), "{config}");
+    // A later grant needs no discovery to sign PS256 again.
+    let token = env.run(&["token", "--min-ttl", "100000"]).expect(0).stdout;
+    assert_eq!(claims(&token)["client_id"], Client::Key.id());
+}
+
 #[test]
 fn keys_the_provider_or_octoken_refuse() {
     let keys = TestEnv::new();

@@ -100,6 +100,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         client_key_file: None,
         client_cert_file: None,
         client_key_id: None,
+        client_key_alg: None,
         resource: Vec::new(),
         audience: None,
     };

@@ -13,6 +13,8 @@ mod redirect;
 use crate::config::{Grant, Profile};
 use crate::error::{Error, Result};
 use crate::network::Network;
+use crate::oauth::ClientAuth;
+use crate::oauth::client_key::ClientKeyAlg;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
 use crate::oauth::dpop::{DpopAlg, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
@@ -98,15 +100,25 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     store::open(&login.global.profile, &login.store_options()).probe()?;
     let network = Network::new(&login.http)?;
     let metadata = endpoints(&network, login)?;
-    let profile = new_profile(login, &metadata);
+    let mut profile = new_profile(login, &metadata);
     // Discovered endpoints face the same https rule as typed ones, reported as input errors.
-    let settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+    let mut settings =
+        ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
     let dpop = match login.dpop {
         Some(alg) => Some(dpop_key(alg, &metadata)?),
         None => None,
     };
     let mut client = crate::session::client_auth(&settings, client_secret.clone())?;
     client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
+    if let (Some(alg), Some(signer), Some(key)) = (
+        assertion_alg(&settings, &metadata, &client),
+        client.assertion.as_mut(),
+        settings.client_key.as_mut(),
+    ) {
+        signer.alg = alg;
+        key.alg = Some(alg);
+        profile.client_key_alg = Some(alg);
+    }
     let now = login.global.now;
 
     let (response, initial_refresh_token) = match &login.method {
@@ -171,6 +183,47 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         client.dpop.as_ref(),
         response,
     )
+}
+
+/// private_key_jwt without `--client-key-alg`: the algorithm to use instead of the
+/// key's usual one when the provider lists algorithms for assertions and not that one
+/// (PS256 for an RSA key at a server that takes only PSS). Saved with the profile, so
+/// later refreshes need no discovery.
+fn assertion_alg(
+    settings: &ProfileSettings,
+    metadata: &Metadata,
+    client: &ClientAuth,
+) -> Option<ClientKeyAlg> {
+    if settings.client_key.as_ref()?.alg.is_some() {
+        // The user's choice stands, even where the provider's list disagrees.
+        return None;
+    }
+    let signer = client.assertion.as_ref()?;
+    let listed = metadata
+        .token_endpoint_auth_signing_alg_values_supported
+        .as_ref()?;
+    let takes = |alg: &ClientKeyAlg| listed.iter().any(|name| name == alg.as_str());
+    if takes(&signer.alg) {
+        return None;
+    }
+    let pick = signer.key.algs().into_iter().find(takes);
+    match pick {
+        Some(alg) => output::debug(
+            1,
+            format!(
+                "the provider takes no {} client assertions; signing them {}",
+                signer.alg.as_str(),
+                alg.as_str()
+            ),
+        ),
+        None => output::warn(format!(
+            "the provider lists none of the algorithms this {} key signs (it lists {}); trying {}",
+            signer.key.kind(),
+            crate::sanitize::foreign(&listed.join(", "), 200),
+            signer.alg.as_str()
+        )),
+    }
+    pick
 }
 
 /// A new DPoP key for the login, once the server is known to accept its algorithm.
@@ -270,6 +323,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         redis: login.redis.clone(),
         client_key_file: login.client_key.as_ref().map(|k| k.path.clone()),
         client_key_id: login.client_key.as_ref().and_then(|k| k.kid.clone()),
+        client_key_alg: login.client_key.as_ref().and_then(|k| k.alg),
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),

@@ -4,6 +4,7 @@ use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
 use crate::config::{Grant, Profile, RedisProfile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
+use crate::oauth::client_key::ClientKeyAlg;
 use crate::oauth::dpop::DpopAlg;
 use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
@@ -25,6 +26,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_secret_file,
         client_key_file,
         client_key_id,
+        client_key_alg,
         client_cert,
         resource,
         audience,
@@ -90,7 +92,28 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             _ => AuthMethod::None,
         },
     };
-    let client_key = client_key(auth_method, client_key_file, client_key_id, prev)?;
+    let client_key_alg = client_key_alg.map(|name| {
+        ClientKeyAlg::ALL
+            .into_iter()
+            .find(|alg| alg.as_str() == name)
+            .expect("clap allows only these names")
+    });
+    if client_key_alg.is_some() && auth_method != AuthMethod::PrivateKeyJwt {
+        return Err(Error::Usage {
+            message: format!(
+                "--client-key-alg goes with --auth-method private-key-jwt, not {}",
+                auth_method.as_str()
+            ),
+            hint: Some("drop --client-key-alg, or pass --auth-method private-key-jwt".into()),
+        });
+    }
+    let client_key = client_key(
+        auth_method,
+        client_key_file,
+        client_key_id,
+        client_key_alg,
+        prev,
+    )?;
     let client_cert = client_cert_file(auth_method, client_cert, prev)?;
     // Given ones replace the profile's; none given keeps them.
     let resources = if resource.is_empty() {
@@ -373,6 +396,7 @@ fn client_key(
     method: AuthMethod,
     file: Option<PathBuf>,
     kid: Option<String>,
+    alg: Option<ClientKeyAlg>,
     prev: Option<&Profile>,
 ) -> Result<Option<ClientKeyFile>> {
     let keyed = [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth];
@@ -393,11 +417,17 @@ fn client_key(
     }
     let prev = prev.filter(|p| p.auth_method == method);
     let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
+    // A saved algorithm belongs to the saved key: a new key file starts afresh.
+    let alg = match file {
+        None => alg.or_else(|| prev.and_then(|p| p.client_key_alg)),
+        Some(_) => alg,
+    };
     match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
         Some(path) => Ok(Some(ClientKeyFile {
             // Saved in the profile: it must still name the file from another directory.
             path: std::path::absolute(&path).unwrap_or(path),
             kid: kid.filter(|k| !k.is_empty()),
+            alg,
         })),
         None => Err(Error::Usage {
             message: format!(
@@ -430,6 +460,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_secret_file: None,
         client_key_file: None,
         client_key_id: None,
+        client_key_alg: None,
         client_cert: None,
         resource: Vec::new(),
         audience: None,

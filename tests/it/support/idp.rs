@@ -60,6 +60,8 @@ pub struct IdpOptions {
     pub dpop_nonce: bool,
     /// The DPoP proof algorithms it takes (comma-separated) instead of all octoken signs.
     pub dpop_algs: Option<&'static str>,
+    /// The only private_key_jwt assertion algorithms it takes (comma-separated).
+    pub client_auth_algs: Option<&'static str>,
     /// Register client `octoken-key` (private_key_jwt) with these keys' public halves
     /// (PEM files; each key's kid is its file's base name).
     pub client_keys: Vec<PathBuf>,
@@ -89,6 +91,7 @@ impl Default for IdpOptions {
             keycloak_offline: false,
             dpop_nonce: false,
             dpop_algs: None,
+            client_auth_algs: None,
             client_keys: Vec::new(),
             client_ca: None,
         }
@@ -136,6 +139,9 @@ impl Idp {
         }
         if let Some(algs) = options.dpop_algs {
             cmd.args(["--dpop-algs", algs]);
+        }
+        if let Some(algs) = options.client_auth_algs {
+            cmd.args(["--client-auth-algs", algs]);
         }
         for key in &options.client_keys {
             cmd.arg("--client-key").arg(key);
