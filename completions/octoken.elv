@@ -56,6 +56,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --client-cert 'The client''s certificate (PEM) for --auth-method tls-client-auth; its key is --client-key-file (the paths are saved, the files read at each use)'
             cand --client-key-id 'The key id (`kid`) the provider knows the client''s key by'
             cand --client-key-alg 'The algorithm of private_key_jwt assertions, where the client is registered for one the key does not imply (PS256 for an RSA key) [default: RS256 for RSA keys unless the provider lists only others; ES256/ES384 by curve]'
+            cand --client-key-aud 'What private_key_jwt assertions name as their audience: the token endpoint (RFC 7523; every server takes it) or the issuer alone (FAPI 2.0) [default: token-endpoint]'
             cand --resource 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)'
             cand --audience 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)'
             cand --token-url 'Token endpoint, for servers without discovery'

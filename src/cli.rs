@@ -313,6 +313,11 @@ pub struct LoginArgs {
         ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384"]
     ))]
     pub client_key_alg: Option<String>,
+    /// What private_key_jwt assertions name as their audience: the token endpoint (RFC
+    /// 7523; every server takes it) or the issuer alone (FAPI 2.0) [default:
+    /// token-endpoint]
+    #[arg(long, value_enum, value_name = "AUD")]
+    pub client_key_aud: Option<AssertionAudienceArg>,
     /// An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the
     /// profile)
     #[arg(long, value_name = "URI")]
@@ -411,6 +416,14 @@ pub struct LoginArgs {
     /// The DPoP key's algorithm (implies --dpop) [default: ES256]
     #[arg(long, value_enum, value_name = "ALG")]
     pub dpop_alg: Option<DpopAlgArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AssertionAudienceArg {
+    /// The token endpoint URL (RFC 7523)
+    TokenEndpoint,
+    /// The issuer identifier (FAPI 2.0)
+    Issuer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -115,6 +115,9 @@ pub struct Profile {
     /// The assertion's algorithm when not the key's usual one (PS256 for an RSA key).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_key_alg: Option<crate::oauth::client_key::ClientKeyAlg>,
+    /// The assertion's `aud` when not the token endpoint: "issuer" (FAPI 2.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_aud: Option<crate::oauth::client_key::AssertionAudience>,
     /// Resource indicators (RFC 8707) the login asks for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
@@ -234,6 +237,7 @@ mod tests {
                 client_key_file: None,
                 client_key_id: None,
                 client_key_alg: None,
+                client_key_aud: None,
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,

@@ -79,6 +79,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "auth_method": p.auth_method.as_str(),
         "client_key_file": p.client_key.as_ref().map(|k| k.path.display().to_string()),
         "client_key_alg": p.client_key.as_ref().and_then(|k| k.alg).map(|a| a.as_str()),
+        "client_key_aud": p.client_key.as_ref().and_then(|k| k.aud).map(|a| a.as_str()),
         "resource": p.resources,
         "audience": p.audience,
         "store": p.store.kind.as_str(),
@@ -228,9 +229,11 @@ fn human(r: &Value, _now: u64) -> String {
         format!("refresh token:   {}", s(&r["refresh_token"])),
     ];
     if !r["client_key_file"].is_null() {
-        let alg = match r["client_key_alg"].as_str() {
-            Some(alg) => format!(" ({alg} assertions)"),
-            None => String::new(),
+        let alg = match (r["client_key_alg"].as_str(), r["client_key_aud"].as_str()) {
+            (Some(alg), Some(aud)) => format!(" ({alg} assertions for the {aud})"),
+            (Some(alg), None) => format!(" ({alg} assertions)"),
+            (None, Some(aud)) => format!(" (assertions for the {aud})"),
+            (None, None) => String::new(),
         };
         lines.insert(
             4,

@@ -90,6 +90,26 @@ impl ClientKeyAlg {
     }
 }
 
+/// What a client assertion names as its `aud`. RFC 7523 3 names the token endpoint,
+/// which every server takes (Okta and Entra ID take nothing else); FAPI 2.0 and the
+/// RFC 7523 update after the 2025 audience-injection finding want the issuer alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssertionAudience {
+    #[default]
+    TokenEndpoint,
+    Issuer,
+}
+
+impl AssertionAudience {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssertionAudience::TokenEndpoint => "token-endpoint",
+            AssertionAudience::Issuer => "issuer",
+        }
+    }
+}
+
 enum Pair {
     Rsa(RsaKeyPair),
     Ec(EcdsaKeyPair, ClientKeyAlg),
@@ -264,8 +284,9 @@ pub struct AssertionSigner {
     /// One of the key's [`ClientKey::algs`].
     pub alg: ClientKeyAlg,
     pub client_id: String,
-    /// The token endpoint URL: RFC 7523 3 names it as a value the server must accept,
-    /// and servers accept it at their other endpoints too (oidc-provider, Keycloak).
+    /// The token endpoint URL (RFC 7523 3 names it as a value the server must accept,
+    /// and servers accept it at their other endpoints too: oidc-provider, Keycloak), or
+    /// the issuer where the profile says so ([`AssertionAudience`]).
     pub audience: String,
 }
 

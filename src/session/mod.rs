@@ -27,7 +27,7 @@ use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
 use crate::network::Network;
-use crate::oauth::client_key::{AssertionSigner, ClientKey, KeyError};
+use crate::oauth::client_key::{AssertionAudience, AssertionSigner, ClientKey, KeyError};
 use crate::oauth::dpop::{self, DpopKey, DpopSigner};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::http::{HttpOptions, HttpResponse};
@@ -807,11 +807,24 @@ pub fn client_auth(settings: &ProfileSettings, secret: Option<Secret>) -> Result
                 Some(alg) => alg,
                 None => key.algs()[0],
             };
+            let audience = match (file.aud.unwrap_or_default(), &settings.issuer) {
+                (AssertionAudience::TokenEndpoint, _) => settings.endpoints.token.clone(),
+                (AssertionAudience::Issuer, Some(issuer)) => issuer.clone(),
+                (AssertionAudience::Issuer, None) => {
+                    return Err(Error::Config {
+                        message: "client assertions for the issuer need the profile's issuer, and it has none".into(),
+                        hint: Some(
+                            "log in again with --issuer URL, or --client-key-aud token-endpoint"
+                                .into(),
+                        ),
+                    });
+                }
+            };
             Some(AssertionSigner {
                 key: std::sync::Arc::new(key),
                 alg,
                 client_id: settings.client_id.clone(),
-                audience: settings.endpoints.token.clone(),
+                audience,
             })
         }
         _ => None,

@@ -202,6 +202,8 @@ pub struct ClientKeyFile {
     pub kid: Option<String>,
     /// private_key_jwt: the assertion's algorithm, if not the key's usual one.
     pub alg: Option<crate::oauth::client_key::ClientKeyAlg>,
+    /// private_key_jwt: what the assertion names as its audience.
+    pub aud: Option<crate::oauth::client_key::AssertionAudience>,
 }
 
 impl ProfileSettings {
@@ -287,6 +289,7 @@ impl ProfileSettings {
                 path,
                 kid: profile.client_key_id.clone(),
                 alg: profile.client_key_alg,
+                aud: profile.client_key_aud,
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),

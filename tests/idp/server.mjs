@@ -24,6 +24,8 @@
 //                         EdDSA,RS256] (dpop_signing_alg_values_supported)
 //   --client-auth-algs A,B  the only private_key_jwt assertion algorithms it takes
 //                         (token_endpoint_auth_signing_alg_values_supported)
+//   --assertion-aud-issuer  client assertions must name the issuer alone as `aud`
+//                         (FAPI 2.0), not the token endpoint
 //   --client-ca PEM       with --tls-cert: ask clients for a certificate and trust those
 //                         this CA signed; registers client `octoken-mtls`, which
 //                         authenticates with tls_client_auth (RFC 8705) as subject
@@ -85,6 +87,7 @@ const { values: opts } = parseArgs({
     'dpop-nonce': { type: 'boolean', default: false },
     'dpop-algs': { type: 'string', default: 'ES256,Ed25519,EdDSA,RS256' },
     'client-auth-algs': { type: 'string' },
+    'assertion-aud-issuer': { type: 'boolean', default: false },
     'client-key': { type: 'string', multiple: true, default: [] },
     'client-ca': { type: 'string' },
   },
@@ -289,6 +292,15 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
         ? { clientAuthSigningAlgValues: opts['client-auth-algs'].split(',') }
         : {}),
     },
+    ...(opts['assertion-aud-issuer']
+      ? {
+        assertJwtClientAuthClaimsAndHeader: async (ctx, claims) => {
+          if (claims.aud !== ctx.oidc.issuer) {
+            throw new errors.InvalidClientAuth('audience (aud) must equal the issuer identifier url');
+          }
+        },
+      }
+      : {}),
     routes: keycloak ? keycloakRoutes : undefined,
     ttl: {
       AccessToken: accessTtl,

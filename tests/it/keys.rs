@@ -320,6 +320,48 @@ fn a_provider_that_takes_only_ps256_gets_ps256_without_a_flag() {
 }
 
 #[test]
+fn a_provider_that_wants_the_issuer_as_audience_gets_it_with_client_key_aud() {
+    let keys = TestEnv::new();
+    let ec_key = ec(&keys.path(""), "ec");
+    let idp = Idp::start(IdpOptions {
+        client_keys: vec![ec_key.clone()],
+        assertion_aud_issuer: true,
+        ..IdpOptions::default()
+    });
+    // The token endpoint as audience (the default) is what this provider refuses.
+    let env = TestEnv::new();
+    let run = browser_login(
+        &env,
+        &idp,
+        Client::Key,
+        &["--client-key", &text(&ec_key)],
+        &driver(""),
+    );
+    assert!(run.expect(3).stderr.contains("invalid_client"));
+    let run = browser_login(
+        &env,
+        &idp,
+        Client::Key,
+        &["--client-key", &text(&ec_key), "--client-key-aud", "issuer"],
+        &driver(""),
+    );
+    run.expect(0);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("client_key_aud = \"issuer\""), "{config}");
+    // Every endpoint that authenticates the client gets the same assertion audience.
+    let before = idp.refreshes();
+    env.run(&["refresh"]).expect(0);
+    assert_eq!(idp.refreshes(), before + 1);
+    let answer = env.run(&["introspect", "--refresh-token"]).expect(0).stdout;
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["active"], true, "{answer}");
+    let status = env.run(&["status"]).expect(0).stdout;
+    assert!(status.contains("(assertions for the issuer)"), "{status}");
+    let run = env.run(&["logout"]).expect(0);
+    assert!(run.stderr.contains("revoked"), "{}", run.stderr);
+}
+
+#[test]
 fn keys_the_provider_or_octoken_refuse() {
     let keys = TestEnv::new();
     let dir = keys.path("");

@@ -101,6 +101,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         client_cert_file: None,
         client_key_id: None,
         client_key_alg: None,
+        client_key_aud: None,
         resource: Vec::new(),
         audience: None,
     };

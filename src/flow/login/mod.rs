@@ -324,6 +324,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         client_key_file: login.client_key.as_ref().map(|k| k.path.clone()),
         client_key_id: login.client_key.as_ref().and_then(|k| k.kid.clone()),
         client_key_alg: login.client_key.as_ref().and_then(|k| k.alg),
+        client_key_aud: login.client_key.as_ref().and_then(|k| k.aud),
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),

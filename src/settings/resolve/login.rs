@@ -1,10 +1,10 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
-use crate::cli::{AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
+use crate::cli::{AssertionAudienceArg, AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
 use crate::config::{Grant, Profile, RedisProfile, StoreKind};
 use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
-use crate::oauth::client_key::ClientKeyAlg;
+use crate::oauth::client_key::{AssertionAudience, ClientKeyAlg};
 use crate::oauth::dpop::DpopAlg;
 use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
@@ -27,6 +27,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_key_file,
         client_key_id,
         client_key_alg,
+        client_key_aud,
         client_cert,
         resource,
         audience,
@@ -98,20 +99,31 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             .find(|alg| alg.as_str() == name)
             .expect("clap allows only these names")
     });
-    if client_key_alg.is_some() && auth_method != AuthMethod::PrivateKeyJwt {
-        return Err(Error::Usage {
-            message: format!(
-                "--client-key-alg goes with --auth-method private-key-jwt, not {}",
-                auth_method.as_str()
-            ),
-            hint: Some("drop --client-key-alg, or pass --auth-method private-key-jwt".into()),
-        });
+    let client_key_aud = client_key_aud.map(|aud| match aud {
+        AssertionAudienceArg::TokenEndpoint => AssertionAudience::TokenEndpoint,
+        AssertionAudienceArg::Issuer => AssertionAudience::Issuer,
+    });
+    for (given, flag) in [
+        (client_key_alg.is_some(), "--client-key-alg"),
+        (client_key_aud.is_some(), "--client-key-aud"),
+    ] {
+        if given && auth_method != AuthMethod::PrivateKeyJwt {
+            return Err(Error::Usage {
+                message: format!(
+                    "{flag} goes with --auth-method private-key-jwt, not {}",
+                    auth_method.as_str()
+                ),
+                hint: Some(format!(
+                    "drop {flag}, or pass --auth-method private-key-jwt"
+                )),
+            });
+        }
     }
     let client_key = client_key(
         auth_method,
         client_key_file,
         client_key_id,
-        client_key_alg,
+        (client_key_alg, client_key_aud),
         prev,
     )?;
     let client_cert = client_cert_file(auth_method, client_cert, prev)?;
@@ -396,7 +408,7 @@ fn client_key(
     method: AuthMethod,
     file: Option<PathBuf>,
     kid: Option<String>,
-    alg: Option<ClientKeyAlg>,
+    (alg, aud): (Option<ClientKeyAlg>, Option<AssertionAudience>),
     prev: Option<&Profile>,
 ) -> Result<Option<ClientKeyFile>> {
     let keyed = [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth];
@@ -417,6 +429,7 @@ fn client_key(
     }
     let prev = prev.filter(|p| p.auth_method == method);
     let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
+    let aud = aud.or_else(|| prev.and_then(|p| p.client_key_aud));
     // A saved algorithm belongs to the saved key: a new key file starts afresh.
     let alg = match file {
         None => alg.or_else(|| prev.and_then(|p| p.client_key_alg)),
@@ -428,6 +441,7 @@ fn client_key(
             path: std::path::absolute(&path).unwrap_or(path),
             kid: kid.filter(|k| !k.is_empty()),
             alg,
+            aud,
         })),
         None => Err(Error::Usage {
             message: format!(
@@ -461,6 +475,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_key_file: None,
         client_key_id: None,
         client_key_alg: None,
+        client_key_aud: None,
         client_cert: None,
         resource: Vec::new(),
         audience: None,

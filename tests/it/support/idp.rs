@@ -62,6 +62,8 @@ pub struct IdpOptions {
     pub dpop_algs: Option<&'static str>,
     /// The only private_key_jwt assertion algorithms it takes (comma-separated).
     pub client_auth_algs: Option<&'static str>,
+    /// Client assertions must name the issuer as `aud` (FAPI 2.0).
+    pub assertion_aud_issuer: bool,
     /// Register client `octoken-key` (private_key_jwt) with these keys' public halves
     /// (PEM files; each key's kid is its file's base name).
     pub client_keys: Vec<PathBuf>,
@@ -92,6 +94,7 @@ impl Default for IdpOptions {
             dpop_nonce: false,
             dpop_algs: None,
             client_auth_algs: None,
+            assertion_aud_issuer: false,
             client_keys: Vec::new(),
             client_ca: None,
         }
@@ -142,6 +145,9 @@ impl Idp {
         }
         if let Some(algs) = options.client_auth_algs {
             cmd.args(["--client-auth-algs", algs]);
+        }
+        if options.assertion_aud_issuer {
+            cmd.arg("--assertion-aud-issuer");
         }
         for key in &options.client_keys {
             cmd.arg("--client-key").arg(key);
