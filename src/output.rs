@@ -173,7 +173,7 @@ pub fn token(
                 "expires_in": token.expires_at.map(|_| token.remaining(now)),
                 "scope": token.scope,
             });
-            format!("{value}\n")
+            crate::sanitize::json_inert(format!("{value}\n"))
         }
     };
     stdout(&text)
@@ -214,7 +214,7 @@ pub fn dpop_token(
                 "dpop_proof": proof,
                 "authorization": format!("{scheme} {access}"),
             });
-            format!("{value}\n")
+            crate::sanitize::json_inert(format!("{value}\n"))
         }
     };
     stdout(&text)
@@ -238,7 +238,7 @@ pub fn id_token(
                 "expires_at": rfc3339(token.expires_at),
                 "expires_in": token.remaining(now),
             });
-            format!("{value}\n")
+            crate::sanitize::json_inert(format!("{value}\n"))
         }
     };
     stdout(&text)

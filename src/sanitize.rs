@@ -5,6 +5,29 @@
 /// What a bounded text ends with when it was cut.
 pub const ELLIPSIS: char = '…';
 
+/// JSON text made inert for a terminal without changing what it says: serde_json
+/// escapes C0 controls, `"` and `\\` only, so the C1 controls (U+0080..U+009F, 8-bit
+/// CSI and OSC among them), DEL, the bidirectional overrides and isolates and the
+/// Unicode line separators of a server's strings would reach the terminal raw. Each
+/// becomes its `\\uXXXX` escape: the same JSON value, no effect on a terminal. Every
+/// such character can only be inside a string (JSON's own syntax is ASCII), where the
+/// escape is valid.
+pub fn json_inert(json: String) -> String {
+    let risky = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{61c}');
+    if !json.contains(risky) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if risky(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `text` with every control stripped and its length bounded to `max_chars` characters
 /// (the last of which is "…" when it was cut).
 ///
@@ -208,5 +231,28 @@ mod tests {
                 "{s:?} -> {out:?}"
             );
         }
+    }
+
+    #[test]
+    fn json_stays_the_same_value_with_nothing_a_terminal_acts_on() {
+        let value = serde_json::json!({
+            "name": "a\u{9b}2Jb\u{202e}c\u{7f}d\u{2028}e\u{1b}[31m",
+            "plain": "ünïcødé ok",
+        });
+        let text = json_inert(format!("{value:#}"));
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(!text.contains('\u{202e}') && !text.contains('\u{2028}'));
+        assert!(
+            text.contains("\\u009b") && text.contains("\\u202e"),
+            "{text}"
+        );
+        assert!(text.contains("ünïcødé ok"), "other text untouched");
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, value, "the same JSON value");
+        let plain = String::from("{\"a\": 1}");
+        assert_eq!(json_inert(plain.clone()), plain);
     }
 }

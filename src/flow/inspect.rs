@@ -35,5 +35,7 @@ pub fn run(settings: &InspectSettings) -> Result<()> {
     };
     output::warn("decoded locally; the signature was NOT verified");
     let value = serde_json::json!({ "header": header, "claims": claims });
-    output::stdout(&format!("{value:#}\n")).map_err(|e| Error::other(format!("cannot write: {e}")))
+    // The claims are the issuer's text (or stdin's): inert before a terminal sees them.
+    let text = crate::sanitize::json_inert(format!("{value:#}\n"));
+    output::stdout(&text).map_err(|e| Error::other(format!("cannot write: {e}")))
 }

@@ -50,6 +50,10 @@ pub fn run(settings: &IntrospectSettings) -> Result<()> {
     request.push("token_type_hint", hint);
     let response = network.post(&request)?;
     let answer = json_object(INTROSPECTION_ENDPOINT, &response)?;
-    output::stdout(&format!("{:#}\n", serde_json::Value::Object(answer)))
-        .map_err(|e| Error::other(format!("cannot write: {e}")))
+    // The server's answer, as it sent it, minus what a terminal would act on.
+    output::stdout(&crate::sanitize::json_inert(format!(
+        "{:#}\n",
+        serde_json::Value::Object(answer)
+    )))
+    .map_err(|e| Error::other(format!("cannot write: {e}")))
 }

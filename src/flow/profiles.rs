@@ -24,7 +24,10 @@ pub fn run(settings: &ProfilesSettings) -> Result<()> {
         rows.push(row);
     }
     if settings.json {
-        return write(&format!("{:#}\n", Value::Array(rows)));
+        return write(&crate::sanitize::json_inert(format!(
+            "{:#}\n",
+            Value::Array(rows)
+        )));
     }
     if rows.is_empty() {
         output::notice("octoken: no profiles yet; run `octoken login --issuer URL --client-id ID`");

@@ -119,7 +119,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         })),
     });
     let text = if settings.json {
-        format!("{report:#}\n")
+        crate::sanitize::json_inert(format!("{report:#}\n"))
     } else {
         human(&report, now)
     };

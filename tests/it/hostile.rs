@@ -650,3 +650,60 @@ fn status_says_plainly_whether_id_tokens_are_verified() {
         run.stderr
     );
 }
+
+/// A claim or introspection field with terminal controls that JSON leaves raw: the 8-bit
+/// CSI (U+009B, "clear screen" here), a right-to-left override and DEL.
+const TERMINAL_TRAP: &str = "evil\u{9b}2J\u{202e}gnp.exe\u{7f}";
+
+#[test]
+fn json_output_of_server_text_carries_no_terminal_controls() {
+    use base64::Engine;
+    let b64 = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    // A JWT access token whose claims hold the trap (inspect decodes it).
+    let jwt = format!(
+        "{}.{}.c2ln",
+        b64(serde_json::json!({"alg": "RS256", "typ": "JWT"})),
+        b64(serde_json::json!({"sub": TERMINAL_TRAP, "exp": 4_000_000_000u64}))
+    );
+    let token = format!(r#"{{"access_token":"{jwt}","token_type":"Bearer","expires_in":300}}"#);
+    let introspection = serde_json::json!({"active": true, "username": TERMINAL_TRAP});
+    let server = FakeServer::start(vec![
+        Reply::json("200 OK", &token),
+        Reply::json("200 OK", &introspection.to_string()),
+    ]);
+    let env = profile(
+        &server.url,
+        &format!("introspection_url = \"{}\"\n", server.url),
+    );
+    // Introspection is for confidential clients: this one sends its secret in the form.
+    let config = env.path("config/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replace("\"none\"", "\"post\"")).unwrap();
+    let secret = [("OCTOKEN_CLIENT_SECRET", "s3cret-0123456789")];
+    env.run_with(&["token"], None, &secret).expect(0);
+    let inspect = env.run(&["inspect"]).expect(0).stdout;
+    let introspect = env
+        .run_with(&["introspect"], None, &secret)
+        .expect(0)
+        .stdout;
+    for (what, out) in [("inspect", &inspect), ("introspect", &introspect)] {
+        assert!(
+            !out.contains(['\u{9b}', '\u{202e}', '\u{7f}']),
+            "{what} printed a raw control: {out:?}"
+        );
+        // The same value, escaped: nothing is hidden from the reader either.
+        let value: serde_json::Value = serde_json::from_str(out).unwrap();
+        let field = if what == "inspect" {
+            &value["claims"]["sub"]
+        } else {
+            &value["username"]
+        };
+        assert_eq!(field, TERMINAL_TRAP, "{what}: {out}");
+        assert!(
+            out.contains("\\u009b2J\\u202egnp.exe\\u007f"),
+            "{what}: {out}"
+        );
+    }
+}
