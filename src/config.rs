@@ -69,6 +69,10 @@ pub struct Profile {
     pub device_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introspection_url: Option<String>,
+    /// The endpoints here are the provider's mutual-TLS aliases where it lists one (RFC
+    /// 8705 5): the login presented a client certificate. `status` says so.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub mtls_endpoint_aliases: bool,
     /// The provider's JWKS (discovered or `--jwks-url`): ID token signatures are
     /// verified against it. None: they are not, and `status` says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -223,6 +227,7 @@ mod tests {
                 revocation_url: None,
                 device_url: None,
                 introspection_url: None,
+                mtls_endpoint_aliases: false,
                 jwks_url: None,
                 ca_file: None,
                 allow_insecure_http: false,

@@ -154,6 +154,8 @@ fn mtls_report(
         .and_then(Value::as_str);
     json!({
         "client_cert": identity.cert.display().to_string(),
+        // RFC 8705 5: the requests go to the provider's mTLS aliases (`token_url` is one).
+        "endpoint_aliases": p.endpoints.mtls_aliases,
         "x5t#S256": thumbprint,
         "token_x5t#S256": bound_to,
         "token_bound_to_cert": claims.map(|_| bound_to.is_some() && bound_to == thumbprint.as_deref()),
@@ -226,6 +228,16 @@ fn human(r: &Value, _now: u64) -> String {
         format!("client id:       {}", s(&r["client_id"])),
         format!("auth method:     {}", s(&r["auth_method"])),
         format!("store:           {}", s(&r["store"])),
+        format!(
+            "token endpoint:  {}{}",
+            // The config file is the user's to edit: nothing in it reaches the terminal raw.
+            crate::sanitize::foreign(&s(&r["token_url"]), 2048),
+            if r["mtls"]["endpoint_aliases"] == true {
+                " (the provider's mTLS alias, RFC 8705)"
+            } else {
+                ""
+            }
+        ),
         format!("refresh token:   {}", s(&r["refresh_token"])),
     ];
     if !r["client_key_file"].is_null() {

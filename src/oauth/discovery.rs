@@ -28,6 +28,82 @@ pub struct Metadata {
     pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 9449 5.1: the DPoP proof algorithms the server accepts (None: not said).
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 8705 5: where a client doing mutual TLS sends its requests instead.
+    pub mtls_endpoint_aliases: Option<MtlsAliases>,
+    /// The endpoints above are partly or wholly those aliases (`use_mtls_aliases`).
+    pub uses_mtls_aliases: bool,
+}
+
+/// RFC 8705 5 `mtls_endpoint_aliases`: a provider may ask for client certificates on
+/// other URLs only, so that browsers on its plain ones never see a certificate prompt.
+/// Only the endpoints octoken calls itself are read; the authorization endpoint is the
+/// browser's and is never aliased.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MtlsAliases {
+    pub token_endpoint: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub introspection_endpoint: Option<String>,
+    pub device_authorization_endpoint: Option<String>,
+    pub jwks_uri: Option<String>,
+}
+
+impl MtlsAliases {
+    /// Each alias listed, named as in the document (`mtls_endpoint_aliases.token_endpoint`).
+    pub fn listed(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("mtls_endpoint_aliases.token_endpoint", &self.token_endpoint),
+            (
+                "mtls_endpoint_aliases.revocation_endpoint",
+                &self.revocation_endpoint,
+            ),
+            (
+                "mtls_endpoint_aliases.introspection_endpoint",
+                &self.introspection_endpoint,
+            ),
+            (
+                "mtls_endpoint_aliases.device_authorization_endpoint",
+                &self.device_authorization_endpoint,
+            ),
+            ("mtls_endpoint_aliases.jwks_uri", &self.jwks_uri),
+        ]
+        .into_iter()
+        .filter_map(|(name, url)| url.as_deref().map(|u| (name, u)))
+        .collect()
+    }
+}
+
+impl Metadata {
+    /// RFC 8705 5: a client doing mutual TLS "MUST use the alias URL of the endpoint
+    /// within the mtls_endpoint_aliases, when present, in preference to the endpoint URL
+    /// of the same name at the top level". Endpoints without an alias stay as they are.
+    pub fn use_mtls_aliases(&mut self) {
+        let Some(aliases) = self.mtls_endpoint_aliases.take() else {
+            return;
+        };
+        let mut used = false;
+        if let Some(url) = aliases.token_endpoint {
+            self.token_endpoint = url;
+            used = true;
+        }
+        for (slot, alias) in [
+            (&mut self.revocation_endpoint, aliases.revocation_endpoint),
+            (
+                &mut self.introspection_endpoint,
+                aliases.introspection_endpoint,
+            ),
+            (
+                &mut self.device_authorization_endpoint,
+                aliases.device_authorization_endpoint,
+            ),
+            (&mut self.jwks_uri, aliases.jwks_uri),
+        ] {
+            if alias.is_some() {
+                *slot = alias;
+                used = true;
+            }
+        }
+        self.uses_mtls_aliases = used;
+    }
 }
 
 /// The documents to try, in order, for an issuer (without a trailing slash).
@@ -64,8 +140,9 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             server_text(claimed)
         )));
     }
-    let url = |name: &str| -> Result<Option<String>, OAuthError> {
-        match doc.get(name) {
+    // `within` names the member's object in the error: "" or "mtls_endpoint_aliases.".
+    let endpoint =
+        |obj: &serde_json::Map<String, Value>, within: &str, name: &str| match obj.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text))
                 if token::is_printable_ascii(text, MAX_URL)
@@ -73,8 +150,22 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             {
                 Ok(Some(text.clone()))
             }
-            Some(_) => Err(bad(format!("its {name} is not a URL"))),
+            Some(_) => Err(bad(format!("its {within}{name} is not a URL"))),
+        };
+    let url = |name: &str| endpoint(&doc, "", name);
+    let mtls_endpoint_aliases = match doc.get("mtls_endpoint_aliases") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(aliases)) => {
+            let alias = |name: &str| endpoint(aliases, "mtls_endpoint_aliases.", name);
+            Some(MtlsAliases {
+                token_endpoint: alias("token_endpoint")?,
+                revocation_endpoint: alias("revocation_endpoint")?,
+                introspection_endpoint: alias("introspection_endpoint")?,
+                device_authorization_endpoint: alias("device_authorization_endpoint")?,
+                jwks_uri: alias("jwks_uri")?,
+            })
         }
+        Some(_) => return Err(bad("its mtls_endpoint_aliases is not an object".into())),
     };
     Ok(Metadata {
         token_endpoint: url("token_endpoint")?
@@ -93,6 +184,8 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             "token_endpoint_auth_signing_alg_values_supported",
         ),
         dpop_signing_alg_values_supported: names(&doc, "dpop_signing_alg_values_supported"),
+        mtls_endpoint_aliases,
+        uses_mtls_aliases: false,
     })
 }
 
@@ -200,6 +293,99 @@ mod tests {
             body[name] = value;
             let err = parse(&doc(body), issuer).unwrap_err().to_string();
             assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
+    fn mtls_aliases_replace_the_endpoints_they_name_and_no_other() {
+        let issuer = "https://id.example.com";
+        let mut m = parse(
+            &doc(serde_json::json!({
+                "issuer": issuer,
+                "authorization_endpoint": "https://id.example.com/auth",
+                "token_endpoint": "https://id.example.com/token",
+                "revocation_endpoint": "https://id.example.com/revoke",
+                "introspection_endpoint": "https://id.example.com/introspect",
+                "mtls_endpoint_aliases": {
+                    "token_endpoint": "https://mtls.example.com/token",
+                    "revocation_endpoint": "https://mtls.example.com/revoke",
+                    // Not an endpoint octoken calls: ignored, not checked.
+                    "userinfo_endpoint": 5,
+                    "authorization_endpoint": "https://mtls.example.com/auth",
+                },
+            })),
+            issuer,
+        )
+        .unwrap();
+        let aliases = m.mtls_endpoint_aliases.clone().unwrap();
+        assert_eq!(
+            aliases.listed(),
+            [
+                (
+                    "mtls_endpoint_aliases.token_endpoint",
+                    "https://mtls.example.com/token"
+                ),
+                (
+                    "mtls_endpoint_aliases.revocation_endpoint",
+                    "https://mtls.example.com/revoke"
+                ),
+            ]
+        );
+        let plain = m.clone();
+        m.use_mtls_aliases();
+        assert!(m.uses_mtls_aliases);
+        assert_eq!(m.token_endpoint, "https://mtls.example.com/token");
+        assert_eq!(
+            m.revocation_endpoint.as_deref(),
+            Some("https://mtls.example.com/revoke")
+        );
+        // No alias: the top-level one. The browser's endpoint is never aliased.
+        assert_eq!(m.introspection_endpoint, plain.introspection_endpoint);
+        assert_eq!(m.authorization_endpoint, plain.authorization_endpoint);
+
+        // A document without aliases: nothing changes.
+        let mut none = parse(
+            &doc(serde_json::json!({
+                "issuer": issuer,
+                "token_endpoint": "https://id.example.com/token",
+            })),
+            issuer,
+        )
+        .unwrap();
+        none.use_mtls_aliases();
+        assert!(!none.uses_mtls_aliases);
+        assert_eq!(none.token_endpoint, "https://id.example.com/token");
+    }
+
+    #[test]
+    fn mtls_aliases_face_the_endpoint_checks() {
+        let issuer = "https://id.example.com";
+        for (aliases, name) in [
+            (
+                serde_json::json!(["https://mtls.example.com/token"]),
+                "its mtls_endpoint_aliases is not an object",
+            ),
+            (
+                serde_json::json!({"token_endpoint": "/token"}),
+                "its mtls_endpoint_aliases.token_endpoint is not a URL",
+            ),
+            (
+                serde_json::json!({"device_authorization_endpoint": "https://m.example.com/\u{1b}[2J"}),
+                "its mtls_endpoint_aliases.device_authorization_endpoint is not a URL",
+            ),
+            (
+                serde_json::json!({"jwks_uri": true}),
+                "its mtls_endpoint_aliases.jwks_uri is not a URL",
+            ),
+        ] {
+            let body = serde_json::json!({
+                "issuer": issuer,
+                "token_endpoint": "https://id.example.com/token",
+                "mtls_endpoint_aliases": aliases,
+            });
+            let err = parse(&doc(body), issuer).unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+            assert!(!err.chars().any(char::is_control), "{err:?}");
         }
     }
 }

@@ -163,6 +163,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
             device: None,
             introspection: None,
             jwks: None,
+            mtls_aliases: false,
         },
         http: HttpOptions {
             connect_timeout: Duration::from_secs(1),

@@ -160,6 +160,8 @@ pub struct Endpoints {
     pub introspection: Option<String>,
     /// ID token signatures are verified against it; None: not verified.
     pub jwks: Option<String>,
+    /// The endpoints are the provider's mutual-TLS aliases where it lists one (RFC 8705 5).
+    pub mtls_aliases: bool,
 }
 
 /// A resolved profile: every default applied, the environment folded in.
@@ -254,6 +256,7 @@ impl ProfileSettings {
                 device: profile.device_url.clone(),
                 introspection: profile.introspection_url.clone(),
                 jwks: profile.jwks_url.clone(),
+                mtls_aliases: profile.mtls_endpoint_aliases,
             },
             http: HttpOptions {
                 connect_timeout: profile

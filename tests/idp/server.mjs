@@ -1,6 +1,7 @@
 // A real OpenID Connect provider (the npm package `oidc-provider`) for octoken's tests,
 // demo and benchmarks. It listens on 127.0.0.1 only and prints one JSON line on stdout
-// once it is ready: {"issuer": "...", "port": N, "base": "http://127.0.0.1:N"}.
+// once it is ready: {"issuer": "...", "port": N, "base": "http://127.0.0.1:N"} (and
+// "mtls_port", "mtls_base" with --mtls-alias-port).
 // It runs until SIGTERM or SIGINT, so it can be started by hand in the background:
 //
 //   node tests/idp/server.mjs --layout keycloak &
@@ -30,6 +31,13 @@
 //                         this CA signed; registers client `octoken-mtls`, which
 //                         authenticates with tls_client_auth (RFC 8705) as subject
 //                         CN=octoken-mtls and gets certificate-bound access tokens
+//   --mtls-alias-port N   with --client-ca: RFC 8705 5 endpoint aliases. The main listener
+//                         no longer asks for a certificate (so tls_client_auth fails
+//                         there with invalid_client); a second HTTPS listener on
+//                         127.0.0.1:N (0: any free port) asks for one and serves the same
+//                         provider, and the discovery document lists its token,
+//                         revocation, introspection and device authorization URLs in
+//                         mtls_endpoint_aliases
 //   --client-key PEM      (repeatable) register client `octoken-key`, which authenticates
 //                         with private_key_jwt (RFC 7523), with the public half of this key
 //                         (a private or public key PEM; its kid is the file's base name)
@@ -39,7 +47,8 @@
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
 //   POST /__octoken/reset      set the counters back to zero
-//   GET  /__octoken/requests   every token-endpoint request: [{grant, at}] (at: ms epoch)
+//   GET  /__octoken/requests   every token-endpoint request: [{grant, at, port}] (at: ms
+//                              epoch; port: the listener's, main or --mtls-alias-port)
 //   POST /__octoken/fault      {"status": 503, "retry_after": 3, "grant": "refresh_token"}
 //                              makes the token endpoint answer that for that grant
 //                              (counted and logged like any request); {} clears it
@@ -90,8 +99,13 @@ const { values: opts } = parseArgs({
     'assertion-aud-issuer': { type: 'boolean', default: false },
     'client-key': { type: 'string', multiple: true, default: [] },
     'client-ca': { type: 'string' },
+    'mtls-alias-port': { type: 'string' },
   },
 });
+if (opts['mtls-alias-port'] !== undefined && !(opts['client-ca'] && opts['tls-cert'])) {
+  process.stderr.write('server.mjs: --mtls-alias-port needs --tls-cert, --tls-key and --client-ca\n');
+  process.exit(2);
+}
 
 const accessTtl = Number(opts['access-ttl']);
 const keycloak = opts.layout === 'keycloak';
@@ -109,6 +123,14 @@ const keycloakRoutes = {
   device_authorization: '/protocol/openid-connect/auth/device',
   code_verification: '/protocol/openid-connect/device',
 };
+// oidc-provider's own (default) routes for the endpoints that get mTLS aliases.
+const plainRoutes = {
+  token: '/token',
+  revocation: '/token/revocation',
+  introspection: '/token/introspection',
+  device_authorization: '/device/auth',
+};
+const routes = keycloak ? keycloakRoutes : plainRoutes;
 
 const redirectUris = [
   'http://127.0.0.1/callback',
@@ -241,20 +263,29 @@ async function dpopApi(provider, issuer, base, req, res) {
 }
 
 const clientCa = opts['client-ca'] ? fs.readFileSync(opts['client-ca']) : undefined;
+const aliases = opts['mtls-alias-port'] !== undefined;
 const tls = opts['tls-cert']
-  ? {
-    cert: fs.readFileSync(opts['tls-cert']),
-    key: fs.readFileSync(opts['tls-key']),
-    // A certificate is asked for, not required: the verdict is the provider's.
-    ...(clientCa ? { ca: clientCa, requestCert: true, rejectUnauthorized: false } : {}),
-  }
+  ? { cert: fs.readFileSync(opts['tls-cert']), key: fs.readFileSync(opts['tls-key']) }
   : undefined;
-const server = tls ? https.createServer(tls) : http.createServer();
+// A certificate is asked for, not required: the verdict is the provider's.
+const askForCertificate = { ca: clientCa, requestCert: true, rejectUnauthorized: false };
+const server = tls
+  ? https.createServer({ ...tls, ...(clientCa && !aliases ? askForCertificate : {}) })
+  : http.createServer();
+// RFC 8705 5: only this listener asks for certificates; browsers never meet it.
+const aliasServer = aliases ? https.createServer({ ...tls, ...askForCertificate }) : undefined;
+const listen = (srv, port) => new Promise((resolve) => {
+  srv.listen(port, '127.0.0.1', () => resolve(srv.address().port));
+});
 
-server.listen(Number(opts.port), '127.0.0.1', () => {
-  const { port } = server.address();
+Promise.all([
+  listen(server, Number(opts.port)),
+  aliasServer && listen(aliasServer, Number(opts['mtls-alias-port'])),
+]).then(([port, aliasPort]) => {
   const base = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const issuer = `${base}${prefix}`;
+  const aliasBase = aliasServer && `https://127.0.0.1:${aliasPort}`;
+  const alias = (route) => `${aliasBase}${prefix}${routes[route]}`;
   const provider = new Provider(issuer, {
     clients: [
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
@@ -301,7 +332,17 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
         },
       }
       : {}),
-    routes: keycloak ? keycloakRoutes : undefined,
+    routes,
+    discovery: aliasServer
+      ? {
+        mtls_endpoint_aliases: {
+          token_endpoint: alias('token'),
+          revocation_endpoint: alias('revocation'),
+          introspection_endpoint: alias('introspection'),
+          device_authorization_endpoint: alias('device_authorization'),
+        },
+      }
+      : {},
     ttl: {
       AccessToken: accessTtl,
       ClientCredentials: accessTtl,
@@ -373,7 +414,7 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
     if (ctx.oidc?.route !== 'token') return;
     const grant = ctx.oidc.params?.grant_type ?? 'unknown';
     counters[grant] = (counters[grant] ?? 0) + 1;
-    requests.push({ grant, at: Date.now() });
+    requests.push({ grant, at: Date.now(), port: ctx.req.socket.localPort });
     if (
       opts['omit-refresh'] && grant === 'refresh_token'
       && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
@@ -387,7 +428,7 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
   });
 
   const handle = provider.callback();
-  server.on('request', async (req, res) => {
+  const onRequest = async (req, res) => {
     if (req.url === '/__octoken/counters') {
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify(counters));
@@ -439,7 +480,7 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       const grant = new URLSearchParams(req.body.toString()).get('grant_type');
       if (fault && req.url.endsWith('/token') && (!fault.grant || fault.grant === grant)) {
         counters[grant] = (counters[grant] ?? 0) + 1;
-        requests.push({ grant, at: Date.now() });
+        requests.push({ grant, at: Date.now(), port: req.socket.localPort });
         res.statusCode = fault.status;
         res.setHeader('content-type', 'application/json');
         if (fault.retry_after !== undefined) res.setHeader('retry-after', String(fault.retry_after));
@@ -455,9 +496,12 @@ server.listen(Number(opts.port), '127.0.0.1', () => {
       }
     }
     handle(req, res);
-  });
+  };
+  server.on('request', onRequest);
+  aliasServer?.on('request', onRequest);
 
-  process.stdout.write(`${JSON.stringify({ issuer, port, base })}\n`);
+  const mtls = aliasServer ? { mtls_port: aliasPort, mtls_base: aliasBase } : {};
+  process.stdout.write(`${JSON.stringify({ issuer, port, base, ...mtls })}\n`);
 });
 
 // A signal ends us; with --exit-with-stdin so does the end of stdin, which is how the

@@ -82,6 +82,8 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         revocation_url: client.revocation_url,
         device_url: client.device_url,
         introspection_url: client.introspection_url,
+        // An attached host presents no client certificate (below).
+        mtls_endpoint_aliases: false,
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
         prompt_consent: login.prompt_consent,

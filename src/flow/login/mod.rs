@@ -22,7 +22,9 @@ use crate::oauth::{AuthMethod, OAuthError};
 use crate::output;
 use crate::secret::Secret;
 use crate::session::Session;
-use crate::settings::{ClientSecretSource, LoginMethod, LoginSettings, ProfileSettings};
+use crate::settings::{
+    ClientSecretSource, LoginMethod, LoginSettings, ProfileSettings, check_endpoint,
+};
 use crate::store::{self, StoreOptions, StoredSecrets};
 use std::io::Read;
 
@@ -311,6 +313,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         device_url: metadata.device_authorization_endpoint.clone(),
         jwks_url: metadata.jwks_uri.clone(),
         introspection_url: metadata.introspection_endpoint.clone(),
+        mtls_endpoint_aliases: metadata.uses_mtls_aliases,
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
         prompt_consent: login.prompt_consent,
@@ -515,6 +518,9 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
             }
             Ok(resp) => {
                 let mut metadata = discovery::parse(&resp, issuer)?;
+                if login.http.client_identity.is_some() {
+                    use_mtls_aliases(&mut metadata, login)?;
+                }
                 // Explicit flags still win over single discovered endpoints.
                 if let Some(u) = &explicit.revocation_url {
                     metadata.revocation_endpoint = Some(u.clone());
@@ -536,4 +542,51 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
     Err(last_err.unwrap_or_else(|| {
         Error::config(format!("no discovery document for issuer {issuer}"), None)
     }))
+}
+
+/// RFC 8705 5: a login that presents a client certificate sends every request of its
+/// own to the provider's mTLS aliases, which then stay in the profile like any
+/// discovered endpoint. An endpoint given by flag wins over its alias as over the plain
+/// one. Each alias used faces the https rule here, named, before anything is sent.
+fn use_mtls_aliases(metadata: &mut Metadata, login: &LoginSettings) -> Result<()> {
+    let Some(aliases) = metadata.mtls_endpoint_aliases.as_mut() else {
+        return Ok(());
+    };
+    let explicit = &login.explicit;
+    for (given, alias) in [
+        (&explicit.revocation_url, &mut aliases.revocation_endpoint),
+        (
+            &explicit.device_url,
+            &mut aliases.device_authorization_endpoint,
+        ),
+        (&explicit.jwks_url, &mut aliases.jwks_uri),
+    ] {
+        if given.is_some() {
+            *alias = None;
+        }
+    }
+    for (name, url) in aliases.listed() {
+        check_endpoint(url, login.allow_insecure_http).map_err(|e| match e {
+            Error::Usage { message, .. } => Error::Usage {
+                message: format!("the provider's {name}: {message}"),
+                hint: Some(
+                    "the provider's discovery document names it for clients with a certificate: \
+                     have it fixed there, or pass --allow-insecure-http if you must"
+                        .into(),
+                ),
+            },
+            other => other,
+        })?;
+    }
+    metadata.use_mtls_aliases();
+    if metadata.uses_mtls_aliases {
+        output::debug(
+            1,
+            format!(
+                "client certificate: using the provider's mTLS endpoint aliases, token endpoint {}",
+                metadata.token_endpoint
+            ),
+        );
+    }
+    Ok(())
 }

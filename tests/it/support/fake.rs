@@ -49,8 +49,16 @@ pub struct FakeServer {
 impl FakeServer {
     /// Serves `replies` in order (the last one repeats).
     pub fn start(replies: Vec<Reply>) -> FakeServer {
+        Self::start_with(|_| replies)
+    }
+
+    /// Serves the replies `script` writes for the server's base URL,
+    /// `http://127.0.0.1:N` (a discovery document names its own issuer).
+    pub fn start_with(script: impl FnOnce(&str) -> Vec<Reply>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let url = format!("{base}/token");
+        let replies = script(&base);
         let requests = Arc::new(AtomicUsize::new(0));
         let count = requests.clone();
         let bodies = Arc::new(std::sync::Mutex::new(Vec::new()));

@@ -70,6 +70,9 @@ pub struct IdpOptions {
     /// With `tls`: ask for client certificates, trust those this CA signed, and register
     /// client `octoken-mtls` (tls_client_auth, subject CN=octoken-mtls).
     pub client_ca: Option<PathBuf>,
+    /// With `client_ca`: only a second listener asks for certificates, listed in the
+    /// discovery document as `mtls_endpoint_aliases` (RFC 8705 5).
+    pub mtls_aliases: bool,
 }
 
 impl IdpOptions {
@@ -97,6 +100,7 @@ impl Default for IdpOptions {
             assertion_aud_issuer: false,
             client_keys: Vec::new(),
             client_ca: None,
+            mtls_aliases: false,
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct Idp {
     child: Option<Child>,
     pub issuer: String,
     pub base: String,
+    /// With `mtls_aliases`: the certificate-asking listener, `https://127.0.0.1:N`.
+    pub mtls_base: Option<String>,
     /// Extra environment for node clients of this provider (a test CA, say).
     pub node_env: Vec<(String, String)>,
 }
@@ -155,6 +161,9 @@ impl Idp {
         if let Some(ca) = &options.client_ca {
             cmd.arg("--client-ca").arg(ca);
         }
+        if options.mtls_aliases {
+            cmd.args(["--mtls-alias-port", "0"]);
+        }
         if let Some((cert, key)) = &options.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
         }
@@ -174,6 +183,7 @@ impl Idp {
             child: Some(child),
             issuer: ready["issuer"].as_str().unwrap().to_string(),
             base: ready["base"].as_str().unwrap().to_string(),
+            mtls_base: ready["mtls_base"].as_str().map(str::to_string),
             node_env: Vec::new(),
         }
     }
