@@ -11,9 +11,8 @@
 //!    still the one read; a commit that finds a newer one writes nothing;
 //! 4. release the lease (also on every error path; a killed holder's lease expires).
 
-use super::{Mode, Session, is_invalid_grant};
+use super::{Mode, Session, is_invalid_grant, missing_credential};
 use crate::access_token::{AccessToken, Freshness};
-use crate::config::Grant;
 use crate::error::{Error, Result, exit};
 use crate::fsutil;
 use crate::output;
@@ -171,21 +170,11 @@ impl Session<'_> {
             ));
             stored = Some(merged);
         }
-        let (usable, missing) = match self.settings.grant {
-            Grant::RefreshToken => (
-                stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
-                "refresh token",
-            ),
-            Grant::ClientCredentials => (
-                stored.as_ref().is_some_and(|s| s.client_secret.is_some()),
-                "client secret",
-            ),
-        };
-        match stored {
-            Some(secrets) if usable => Ok((version, secrets)),
-            _ => Err(Error::login_required(
+        match (missing_credential(self.settings, stored.as_ref()), stored) {
+            (None, Some(secrets)) => Ok((version, secrets)),
+            (missing, _) => Err(Error::login_required(
                 &self.settings.name,
-                format!("no {missing} in {}", fleet.describe()),
+                format!("no {} in {}", missing.unwrap_or("login"), fleet.describe()),
             )),
         }
     }
@@ -234,13 +223,15 @@ impl Session<'_> {
             );
         }
         self.test_hold("before-commit");
-        let committed = StoredSecrets::new(
-            response
+        // Everything else shared (client secret, DPoP key) stays as it was: a DPoP
+        // fleet that lost its key would hold tokens bound to a key nobody has.
+        let committed = StoredSecrets {
+            refresh_token: response
                 .refresh_token
                 .clone()
                 .or_else(|| used.refresh_token.clone()),
-            used.client_secret.clone(),
-        );
+            ..used.clone()
+        };
         let shared_access = scope.is_none().then_some(&response.access);
         match fleet.commit(version, &committed, shared_access, self.clock()) {
             Ok(Commit::Done(v)) => {

@@ -309,25 +309,15 @@ impl<'a> Session<'a> {
             ));
             return Ok(merged);
         }
-        let (usable, missing) = match settings.grant {
-            Grant::RefreshToken => (
-                stored.as_ref().is_some_and(|s| s.refresh_token.is_some()),
-                "refresh token",
-            ),
-            // A private_key_jwt or mTLS client's credential is its key file, not a secret.
-            Grant::ClientCredentials if settings.client_key.is_some() => {
-                (stored.is_some(), "login")
-            }
-            Grant::ClientCredentials => (
-                stored.as_ref().is_some_and(|s| s.client_secret.is_some()),
-                "client secret",
-            ),
-        };
-        match stored {
-            Some(secrets) if usable => Ok(secrets),
-            _ => Err(Error::login_required(
+        match (missing_credential(settings, stored.as_ref()), stored) {
+            (None, Some(secrets)) => Ok(secrets),
+            (missing, _) => Err(Error::login_required(
                 &settings.name,
-                format!("no {missing} stored for profile '{}'", settings.name),
+                format!(
+                    "no {} stored for profile '{}'",
+                    missing.unwrap_or("login"),
+                    settings.name
+                ),
             )),
         }
     }
@@ -772,6 +762,22 @@ fn fleet_store(settings: &ProfileSettings) -> Option<store::redis::Shared> {
             Some(store::redis::Shared::new(redis.clone()))
         }
         _ => None,
+    }
+}
+
+/// What the stored secrets lack for the profile's grant (None: nothing, they will do).
+fn missing_credential(
+    settings: &ProfileSettings,
+    stored: Option<&StoredSecrets>,
+) -> Option<&'static str> {
+    let lacks = |what: fn(&StoredSecrets) -> bool| !stored.is_some_and(what);
+    match settings.grant {
+        Grant::RefreshToken => lacks(|s| s.refresh_token.is_some()).then_some("refresh token"),
+        // A private_key_jwt or mTLS client's credential is its key file, not a secret.
+        Grant::ClientCredentials if settings.client_key.is_some() => {
+            stored.is_none().then_some("login")
+        }
+        Grant::ClientCredentials => lacks(|s| s.client_secret.is_some()).then_some("client secret"),
     }
 }
 

@@ -76,6 +76,28 @@ pub struct SharedClient {
     pub device_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub introspection_url: Option<String>,
+    // What a sender-constrained or key-based client needs besides: hosts that joined
+    // before these existed read them as absent (serde defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_url: Option<String>,
+    /// The DPoP key's algorithm: the key itself is in the (sealed) shared secrets, so
+    /// every host signs proofs for the one bound token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mtls_endpoint_aliases: bool,
+    /// private_key_jwt: how the key is named and used; each host has its own copy of
+    /// the key file (never shared).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_alg: Option<crate::oauth::client_key::ClientKeyAlg>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_aud: Option<crate::oauth::client_key::AssertionAudience>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resource: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audience: Option<String>,
 }
 
 /// What a commit found.

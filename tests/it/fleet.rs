@@ -4,7 +4,7 @@
 use crate::support::env::Run;
 use crate::support::redis::{Redis, RedisOptions};
 use crate::support::signin::import_token;
-use crate::support::{Client, Idp, IdpOptions, TestEnv};
+use crate::support::{Client, Idp, IdpOptions, TestEnv, driver};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,13 +31,18 @@ fn login(env: &TestEnv, idp: &Idp, redis: &Redis, extra: &[&str]) -> Run {
 
 /// `login --attach`: no secret, no auth method, no browser.
 fn attach(env: &TestEnv, idp: &Idp, redis: &Redis, extra: &[&str]) -> Run {
+    attach_client(env, idp, redis, Client::Basic, extra)
+}
+
+/// `login --attach` to the fleet of `client`.
+fn attach_client(env: &TestEnv, idp: &Idp, redis: &Redis, client: Client, extra: &[&str]) -> Run {
     let url = redis.url();
     let mut args = vec![
         "login",
         "--issuer",
         &idp.issuer,
         "--client-id",
-        Client::Basic.id(),
+        client.id(),
         "--store",
         "redis",
         "--attach",
@@ -593,4 +598,136 @@ fn one_hosts_failure_holds_off_the_whole_fleet() {
         &[("OCTOKEN_TEST_CLOCK_OFFSET", "404")],
     );
     status.expect(0);
+}
+
+/// The two header lines of `token --dpop-proof GET url` on `host`, and the API's answer
+/// to curl sending them.
+fn dpop_call(host: &TestEnv, url: &str, vars: &[(&str, &str)]) -> serde_json::Value {
+    let headers = host
+        .run_with(
+            &["token", "--dpop-proof", "GET", url, "--format", "header"],
+            None,
+            vars,
+        )
+        .expect(0)
+        .stdout;
+    let file = host.path("headers.txt");
+    std::fs::write(&file, headers).unwrap();
+    let out = Command::new("curl")
+        .args(["-s", "-f", "-H"])
+        .arg(format!("@{}", file.display()))
+        .arg(url)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_attached_host_signs_dpop_proofs_with_the_fleets_key() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &["--dpop"]);
+    let status = hosts[1].run(&["status", "--json"]).expect(0).stdout;
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["dpop"]["alg"], "ES256", "{status}");
+    let url = format!("{}/api/dpop/fleet", idp.base);
+    let first = dpop_call(&hosts[0], &url, &[]);
+    assert_eq!(first["bound"], true);
+    // The attached host refreshes (its copy is stale): still bound to the one key.
+    let before = idp.refreshes();
+    let second = dpop_call(&hosts[1], &url, &[STALE]);
+    assert_eq!(
+        idp.refreshes(),
+        before + 1,
+        "one refresh, by the attached host"
+    );
+    assert_eq!(second["jkt"], first["jkt"], "the same key on both hosts");
+    // And the host that logged in uses the token the other one got, bound as well.
+    assert_eq!(dpop_call(&hosts[0], &url, &[])["jkt"], first["jkt"]);
+}
+
+#[test]
+fn an_attached_host_authenticates_with_its_own_copy_of_the_client_key() {
+    let keys = TestEnv::new();
+    let key = keys.path("key.pem");
+    let out = Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+        ])
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let key_text = key.to_str().unwrap();
+    let idp = Idp::start(IdpOptions {
+        client_keys: vec![key.clone()],
+        ..IdpOptions::rotating()
+    });
+    let redis = Redis::start();
+    let url = redis.url();
+    let hosts = [TestEnv::new(), TestEnv::new()];
+    hosts[0]
+        .run_with(
+            &[
+                "login",
+                "--issuer",
+                &idp.issuer,
+                "--client-id",
+                Client::Key.id(),
+                "--client-key",
+                key_text,
+                "--client-key-aud",
+                "issuer",
+                "--store",
+                "redis",
+                "--redis-url",
+                &url,
+                "--timeout",
+                "30",
+            ],
+            None,
+            &[("BROWSER", &driver(""))],
+        )
+        .expect(0);
+    // Without a key of its own the host cannot join: said in one line, with the flag.
+    let refused = attach_client(&hosts[1], &idp, &redis, Client::Key, &[]).expect(2);
+    assert!(
+        refused
+            .stderr
+            .contains("needs its own copy of the client key"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--client-key PEM"),
+        "{}",
+        refused.stderr
+    );
+    attach_client(
+        &hosts[1],
+        &idp,
+        &redis,
+        Client::Key,
+        &["--client-key", key_text],
+    )
+    .expect(0);
+    let config = std::fs::read_to_string(hosts[1].path("config/config.toml")).unwrap();
+    assert!(config.contains("client_key_aud = \"issuer\""), "{config}");
+    let before = idp.refreshes();
+    hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(
+        idp.refreshes(),
+        before + 1,
+        "the attached host refreshed with its key"
+    );
 }

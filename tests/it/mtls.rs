@@ -475,3 +475,63 @@ fn a_plain_http_or_malformed_mtls_alias_is_refused_with_one_line() {
         assert!(!env.path("config/config.toml").exists());
     }
 }
+
+#[test]
+fn a_fleet_host_attaches_with_its_own_certificate_and_uses_the_aliases() {
+    let fixture = Fixture::start(true);
+    let redis = crate::support::redis::Redis::start();
+    let url = redis.url();
+    let (ca, cert, key) = (
+        text(&fixture.pki.ca),
+        text(&fixture.pki.client.0),
+        text(&fixture.pki.client.1),
+    );
+    let shared = [
+        "--issuer",
+        fixture.idp.issuer.as_str(),
+        "--client-id",
+        "octoken-mtls",
+        "--store",
+        "redis",
+        "--redis-url",
+        url.as_str(),
+        "--ca-file",
+        ca.as_str(),
+    ];
+    let certificate = ["--client-cert", cert.as_str(), "--client-key", key.as_str()];
+    let first = TestEnv::new();
+    let mut args = vec!["login", "--grant", "client-credentials"];
+    args.extend_from_slice(&shared);
+    args.extend_from_slice(&certificate);
+    first.run(&args).expect(0);
+
+    let second = TestEnv::new();
+    let mut args = vec!["login", "--attach"];
+    args.extend_from_slice(&shared);
+    let refused = second.run(&args).expect(2);
+    assert!(
+        refused
+            .stderr
+            .contains("needs its own copy of the client key"),
+        "{}",
+        refused.stderr
+    );
+    args.extend_from_slice(&certificate);
+    second.run(&args).expect(0);
+    let status = json(second.run(&["status", "--json"]));
+    assert_eq!(status["mtls"]["endpoint_aliases"], true, "{status}");
+    // A stale copy on the attached host: a new grant through the alias, bound to the
+    // certificate the host presented.
+    let token = second
+        .run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "400")])
+        .expect(0)
+        .stdout;
+    assert!(token.starts_with("eyJ"));
+    let alias_port = port_of(fixture.idp.mtls_base.as_deref().unwrap());
+    let grants: Vec<_> = fixture.token_requests();
+    assert_eq!(grants.len(), 2, "{grants:?}");
+    assert!(
+        grants.iter().all(|(_, port)| *port == alias_port),
+        "{grants:?}"
+    );
+}

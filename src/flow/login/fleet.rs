@@ -5,9 +5,11 @@
 use crate::access_token::AccessToken;
 use crate::config::Profile;
 use crate::error::{Error, Result};
+use crate::oauth::AuthMethod;
 use crate::output;
 use crate::settings::{LoginSettings, ProfileSettings};
 use crate::store::redis::{RedisOptions, Shared, SharedClient};
+use std::path::PathBuf;
 
 /// Without a key, anyone who can read that Redis database can use the tokens: said once.
 fn warn_unsealed(redis: &RedisOptions) {
@@ -34,8 +36,54 @@ pub fn share(redis: &RedisOptions, profile: &Profile, token: &AccessToken) -> Re
         revocation_url: profile.revocation_url.clone(),
         device_url: profile.device_url.clone(),
         introspection_url: profile.introspection_url.clone(),
+        jwks_url: profile.jwks_url.clone(),
+        dpop: profile.dpop,
+        mtls_endpoint_aliases: profile.mtls_endpoint_aliases,
+        client_key_id: profile.client_key_id.clone(),
+        client_key_alg: profile.client_key_alg,
+        client_key_aud: profile.client_key_aud,
+        resource: profile.resource.clone(),
+        audience: profile.audience.clone(),
     })?;
     shared.publish_access(v, token)
+}
+
+/// The client's key (and certificate) files on this host for a fleet whose client
+/// authenticates with them: each host has its own copy, named at `--attach`.
+fn local_key_files(
+    login: &LoginSettings,
+    method: AuthMethod,
+) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
+    let key = login.client_key.as_ref().map(|k| k.path.clone());
+    let cert = login.client_cert.clone();
+    let needs = |what: &str| Error::Usage {
+        message: format!(
+            "the fleet's client authenticates with {}: this host needs its own copy of {what}",
+            method.as_str()
+        ),
+        hint: Some(match method {
+            AuthMethod::TlsClientAuth => {
+                "octoken login --store redis --attach ... --client-cert PEM --client-key PEM".into()
+            }
+            _ => "octoken login --store redis --attach ... --client-key PEM".into(),
+        }),
+    };
+    match method {
+        AuthMethod::PrivateKeyJwt => Ok((Some(key.ok_or_else(|| needs("the client key"))?), None)),
+        AuthMethod::TlsClientAuth => Ok((
+            Some(key.ok_or_else(|| needs("the client key"))?),
+            Some(cert.ok_or_else(|| needs("the client certificate"))?),
+        )),
+        // A secret-based client: key files given here would be ignored, so refuse them.
+        _ if key.is_some() || cert.is_some() => Err(Error::Usage {
+            message: format!(
+                "the fleet's client authenticates with {}, not with a key or certificate",
+                method.as_str()
+            ),
+            hint: Some("drop --client-key / --client-cert".into()),
+        }),
+        _ => Ok((None, None)),
+    }
 }
 
 /// `login --attach`: checks the shared entry exists (and opens with the key, if any),
@@ -69,6 +117,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
             hint: Some("give the fleet's --client-id, or its --namespace".into()),
         });
     }
+    let (client_key_file, client_cert_file) = local_key_files(login, client.auth_method)?;
     let previous = login.previous.as_ref();
     let profile = Profile {
         issuer: client.issuer,
@@ -82,8 +131,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         revocation_url: client.revocation_url,
         device_url: client.device_url,
         introspection_url: client.introspection_url,
-        // An attached host presents no client certificate (below).
-        mtls_endpoint_aliases: false,
+        mtls_endpoint_aliases: client.mtls_endpoint_aliases,
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
         prompt_consent: login.prompt_consent,
@@ -93,19 +141,15 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
         redis: login.redis.clone(),
-        // Not shared yet: an attached host verifies no ID token signature and binds no
-        // DPoP key of its own (the closing note of this change says so).
-        jwks_url: None,
-        dpop: None,
-        // Nor the client's key, certificate or resources: an attached host uses a
-        // shared client secret only.
-        client_key_file: None,
-        client_cert_file: None,
-        client_key_id: None,
-        client_key_alg: None,
-        client_key_aud: None,
-        resource: Vec::new(),
-        audience: None,
+        jwks_url: client.jwks_url,
+        dpop: client.dpop,
+        client_key_file,
+        client_cert_file,
+        client_key_id: client.client_key_id,
+        client_key_alg: client.client_key_alg,
+        client_key_aud: client.client_key_aud,
+        resource: client.resource,
+        audience: client.audience,
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
