@@ -224,6 +224,46 @@ fn a_needed_login_is_one_line_and_never_interactive() {
 }
 
 #[test]
+fn with_login_and_a_person_there_the_plugin_signs_in_through_the_profiles_own_login() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Public, "file");
+    // Revoked and forgotten locally, but the profile's settings stay (logout, not --local).
+    env.run(&["logout"]).expect(0);
+    let info = r#"{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":true}}"#;
+    let browser = crate::support::driver("");
+    let run = env
+        .run_with(
+            &["kube-credential", "--login"],
+            None,
+            &[
+                ("KUBERNETES_EXEC_INFO", info),
+                ("BROWSER", browser.as_str()),
+            ],
+        )
+        .expect(0);
+    assert!(run.stderr.contains("signing in"), "{}", run.stderr);
+    let credential: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(credential["kind"], "ExecCredential", "{credential}");
+    assert_eq!(
+        credential["apiVersion"], "client.authentication.k8s.io/v1",
+        "{credential}"
+    );
+    let token = credential["status"]["token"].as_str().unwrap();
+    assert!(token.starts_with("eyJ"), "{credential}");
+    // The login is the profile's own: the next call is served from the new session.
+    let again = env
+        .run_with(
+            &["kube-credential"],
+            None,
+            &[("KUBERNETES_EXEC_INFO", info)],
+        )
+        .expect(0)
+        .stdout;
+    assert!(again.contains(token), "{again}");
+}
+
+#[test]
 fn token_type_id_prints_the_id_token_and_renews_it_with_one_refresh() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
