@@ -54,22 +54,7 @@ fn text(path: &Path) -> String {
 
 /// `login --grant client-credentials` of the key client with `key` (no browser).
 fn machine_login(env: &TestEnv, idp: &Idp, key: &Path, extra: &[&str]) -> crate::support::env::Run {
-    let key = text(key);
-    let mut args = vec![
-        "login",
-        "--grant",
-        "client-credentials",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        Client::Key.id(),
-        "--client-key-file",
-        &key,
-        "--store",
-        "file",
-    ];
-    args.extend_from_slice(extra);
-    env.run(&args)
+    machine_login_as(env, idp, Client::Key.id(), key, extra)
 }
 
 fn claims(jwt: &str) -> serde_json::Value {
@@ -81,15 +66,22 @@ fn claims(jwt: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes).unwrap()
 }
 
-#[test]
-fn keys_sign_in_refresh_introspect_and_revoke_with_rsa_and_ec() {
+/// An RSA and a P-256 key (in the returned TestEnv's directory) and the provider with
+/// `options`, registering client `octoken-key` with both.
+fn rsa_and_ec_client(options: IdpOptions) -> (TestEnv, PathBuf, PathBuf, Idp) {
     let keys = TestEnv::new();
     let rsa_key = rsa(&keys.path(""), "rsa");
     let ec_key = ec(&keys.path(""), "ec");
     let idp = Idp::start(IdpOptions {
         client_keys: vec![rsa_key.clone(), ec_key.clone()],
-        ..IdpOptions::default()
+        ..options
     });
+    (keys, rsa_key, ec_key, idp)
+}
+
+#[test]
+fn keys_sign_in_refresh_introspect_and_revoke_with_rsa_and_ec() {
+    let (_keys, rsa_key, ec_key, idp) = rsa_and_ec_client(IdpOptions::default());
     for (key, kid) in [(&rsa_key, "rsa"), (&ec_key, "ec")] {
         let env = TestEnv::new();
         let key_arg = text(key);
@@ -208,13 +200,7 @@ fn machine_login_as(
 
 #[test]
 fn ps256_assertions_for_a_client_registered_for_them() {
-    let keys = TestEnv::new();
-    let rsa_key = rsa(&keys.path(""), "rsa");
-    let ec_key = ec(&keys.path(""), "ec");
-    let idp = Idp::start(IdpOptions {
-        client_keys: vec![rsa_key.clone(), ec_key.clone()],
-        ..IdpOptions::default()
-    });
+    let (_keys, rsa_key, ec_key, idp) = rsa_and_ec_client(IdpOptions::default());
     let ps256_client = "octoken-key-ps256";
 
     // The RSA key's usual RS256 at a client registered for PS256: refused by the server.
