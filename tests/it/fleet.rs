@@ -2,7 +2,7 @@
 //! coordinated only by a real Redis (support/redis.rs) against the real provider.
 
 use crate::support::env::Run;
-use crate::support::redis::{Redis, RedisOptions};
+use crate::support::redis::{Redis, RedisOptions, seal_key};
 use crate::support::signin::import_token;
 use crate::support::{Client, Idp, IdpOptions, TestEnv, driver};
 use std::process::{Command, Stdio};
@@ -368,16 +368,7 @@ fn with_a_key_file_redis_holds_no_token_in_clear() {
     let idp = Idp::start(IdpOptions::rotating());
     let redis = Redis::start();
     let hosts: Vec<TestEnv> = (0..3).map(|_| TestEnv::new()).collect();
-    let key = hosts[0].path("fleet.key");
-    std::fs::write(
-        &key,
-        (0..32u8)
-            .map(|i| i.wrapping_mul(37) ^ 0x5a)
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
-    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    let key = key.display().to_string();
+    let key = seal_key(&hosts[0].path(""));
     let refresh_token = idp.refresh_token(Client::Basic);
     let url = redis.url();
     let logged_in = import_token(
@@ -676,31 +667,51 @@ fn an_attached_host_authenticates_with_its_own_copy_of_the_client_key() {
     let redis = Redis::start();
     let url = redis.url();
     let hosts = [TestEnv::new(), TestEnv::new()];
-    hosts[0]
-        .run_with(
-            &[
-                "login",
-                "--issuer",
-                &idp.issuer,
-                "--client-id",
-                Client::Key.id(),
-                "--client-key",
-                key_text,
-                "--client-key-aud",
-                "issuer",
-                "--store",
-                "redis",
-                "--redis-url",
-                &url,
-                "--timeout",
-                "30",
-            ],
-            None,
-            &[("BROWSER", &driver(""))],
-        )
-        .expect(0);
+    let seal = seal_key(&keys.path(""));
+    let first_login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Key.id(),
+            "--client-key",
+            key_text,
+            "--client-key-aud",
+            "issuer",
+            "--store",
+            "redis",
+            "--redis-url",
+            &url,
+            "--timeout",
+            "30",
+        ];
+        args.extend_from_slice(extra);
+        hosts[0].run_with(&args, None, &[("BROWSER", &driver(""))])
+    };
+    // Unsealed, the entry would decide where hosts send their assertions: refused
+    // before anyone signs in.
+    let refused = first_login(&[]).expect(2);
+    assert!(
+        refused.stderr.contains("needs a sealed entry"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--store-key-file"),
+        "{}",
+        refused.stderr
+    );
+    first_login(&["--store-key-file", &seal]).expect(0);
     // Without a key of its own the host cannot join: said in one line, with the flag.
-    let refused = attach_client(&hosts[1], &idp, &redis, Client::Key, &[]).expect(2);
+    let refused = attach_client(
+        &hosts[1],
+        &idp,
+        &redis,
+        Client::Key,
+        &["--store-key-file", &seal],
+    )
+    .expect(2);
     assert!(
         refused
             .stderr
@@ -713,21 +724,90 @@ fn an_attached_host_authenticates_with_its_own_copy_of_the_client_key() {
         "{}",
         refused.stderr
     );
+    // This host's own --client-key-id wins over the entry's (none): the provider knows
+    // the key as "key", the file's base name.
     attach_client(
         &hosts[1],
         &idp,
         &redis,
         Client::Key,
-        &["--client-key", key_text],
+        &[
+            "--store-key-file",
+            &seal,
+            "--client-key",
+            key_text,
+            "--client-key-id",
+            "key",
+        ],
     )
     .expect(0);
     let config = std::fs::read_to_string(hosts[1].path("config/config.toml")).unwrap();
     assert!(config.contains("client_key_aud = \"issuer\""), "{config}");
+    assert!(config.contains("client_key_id = \"key\""), "{config}");
     let before = idp.refreshes();
     hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
     assert_eq!(
         idp.refreshes(),
         before + 1,
         "the attached host refreshed with its key"
+    );
+}
+
+#[test]
+fn an_unsealed_entry_planted_for_a_key_client_is_not_attached_to() {
+    // Whoever can write the database plants an entry naming their own token endpoint.
+    let trap = crate::support::fake::FakeServer::start(vec![]);
+    let redis = Redis::start();
+    let client = serde_json::json!({
+        "issuer": "https://id.example.com",
+        "client_id": "svc",
+        "auth_method": "private-key-jwt",
+        "scope": "api",
+        "grant": "client_credentials",
+        "token_url": trap.url,
+        "client_key_aud": "issuer",
+    });
+    redis.cli(&[
+        "HSET",
+        "octoken:planted:entry",
+        "v",
+        "1",
+        "secrets",
+        r#"{"v":1}"#,
+        "client",
+        &client.to_string(),
+    ]);
+    let host = TestEnv::new();
+    let key = host.path("key.pem");
+    std::fs::write(&key, "unused: refused before it is read").unwrap();
+    let url = redis.url();
+    let run = host
+        .run(&[
+            "login",
+            "--store",
+            "redis",
+            "--redis-url",
+            &url,
+            "--namespace",
+            "planted",
+            "--attach",
+            "--client-key",
+            key.to_str().unwrap(),
+        ])
+        .expect(2);
+    assert!(
+        run.stderr.contains("needs a sealed entry"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !host.path("config/config.toml").exists(),
+        "no profile written"
+    );
+    host.run(&["token"]).expect(4);
+    assert_eq!(
+        trap.requests(),
+        0,
+        "nothing was sent to the planted endpoint"
     );
 }

@@ -481,6 +481,7 @@ fn a_fleet_host_attaches_with_its_own_certificate_and_uses_the_aliases() {
     let fixture = Fixture::start(true);
     let redis = crate::support::redis::Redis::start();
     let url = redis.url();
+    let seal = crate::support::redis::seal_key(fixture.dir.path());
     let (ca, cert, key) = (
         text(&fixture.pki.ca),
         text(&fixture.pki.client.0),
@@ -497,6 +498,8 @@ fn a_fleet_host_attaches_with_its_own_certificate_and_uses_the_aliases() {
         url.as_str(),
         "--ca-file",
         ca.as_str(),
+        "--store-key-file",
+        seal.as_str(),
     ];
     let certificate = ["--client-cert", cert.as_str(), "--client-key", key.as_str()];
     let first = TestEnv::new();

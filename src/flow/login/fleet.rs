@@ -21,6 +21,30 @@ fn warn_unsealed(redis: &RedisOptions) {
     }
 }
 
+/// A fleet whose client authenticates with a key must be sealed. The key (and the
+/// certificate) never leave each host, but the shared entry says where a host sends
+/// its requests and what its assertions name as audience: unsealed, whoever can write
+/// that database could have an attaching host sign assertions for them to replay.
+pub fn check_sealed_for_keys(redis: &RedisOptions, method: AuthMethod) -> Result<()> {
+    let keyed = matches!(
+        method,
+        AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth
+    );
+    if keyed && redis.key_file.is_none() {
+        return Err(Error::Usage {
+            message: format!(
+                "a fleet whose client authenticates with {} needs a sealed entry: unsealed, anyone who can write to {} decides where this host sends its client credentials",
+                method.as_str(),
+                redis.url
+            ),
+            hint: Some(
+                "give every host the same --store-key-file PATH (32 random bytes, 0600)".into(),
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// After a login: the client's settings (for hosts attaching) and the access token.
 pub fn share(redis: &RedisOptions, profile: &Profile, token: &AccessToken) -> Result<()> {
     warn_unsealed(redis);
@@ -104,6 +128,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
     }
     };
     let client = shared.client()?.ok_or_else(missing)?;
+    check_sealed_for_keys(&redis, client.auth_method)?;
     let (_, secrets) = shared.load_versioned()?;
     if secrets.is_none() {
         return Err(missing());
@@ -118,6 +143,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         });
     }
     let (client_key_file, client_cert_file) = local_key_files(login, client.auth_method)?;
+    let local_key = login.client_key.as_ref();
     let previous = login.previous.as_ref();
     let profile = Profile {
         issuer: client.issuer,
@@ -145,9 +171,13 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         dpop: client.dpop,
         client_key_file,
         client_cert_file,
-        client_key_id: client.client_key_id,
-        client_key_alg: client.client_key_alg,
-        client_key_aud: client.client_key_aud,
+        // This host's own flags win over the entry's (its key file may be another copy
+        // with another kid, say).
+        client_key_id: local_key
+            .and_then(|k| k.kid.clone())
+            .or(client.client_key_id),
+        client_key_alg: local_key.and_then(|k| k.alg).or(client.client_key_alg),
+        client_key_aud: local_key.and_then(|k| k.aud).or(client.client_key_aud),
         resource: client.resource,
         audience: client.audience,
     };

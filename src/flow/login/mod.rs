@@ -93,6 +93,10 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     if login.attach {
         return fleet::attach(login);
     }
+    if let Some(redis) = &login.store_options().redis {
+        // Before anyone signs in: a fleet entry nobody may attach to is no use.
+        fleet::check_sealed_for_keys(redis, login.auth_method)?;
+    }
     let imported = match login.method {
         LoginMethod::Import => Some(read_refresh_token()?),
         _ => None,
