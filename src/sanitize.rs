@@ -5,6 +5,29 @@
 /// What a bounded text ends with when it was cut.
 pub const ELLIPSIS: char = '…';
 
+/// Characters that reorder what a terminal shows or show nothing at all, so that text
+/// reads other than it is: the bidirectional marks, embeddings, overrides and isolates,
+/// the Unicode line and paragraph separators, zero-width spaces and joiners' cousins
+/// (U+200B, U+200C, U+2060, U+FEFF) and the tag characters. The zero-width joiner
+/// (U+200D) stays: emoji sequences need it, and it hides nothing by itself.
+fn hides_or_reorders(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}'
+            | '\u{200b}'
+            | '\u{200c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+            | '\u{e0000}'..='\u{e007f}'
+    )
+}
+
 /// JSON text made inert for a terminal without changing what it says: serde_json
 /// escapes C0 controls, `"` and `\\` only, so the C1 controls (U+0080..U+009F, 8-bit
 /// CSI and OSC among them), DEL, the bidirectional overrides and isolates and the
@@ -13,7 +36,7 @@ pub const ELLIPSIS: char = '…';
 /// such character can only be inside a string (JSON's own syntax is ASCII), where the
 /// escape is valid.
 pub fn json_inert(json: String) -> String {
-    let risky = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{61c}');
+    let risky = |c: char| matches!(c, '\u{7f}'..='\u{9f}') || hides_or_reorders(c);
     if !json.contains(risky) {
         return json;
     }
@@ -58,7 +81,8 @@ pub fn foreign(text: &str, max_chars: usize) -> String {
             }
             '\t' | '\n' | '\r' => Some(' '),
             c if c.is_control() => None,
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => None,
+            '\u{2028}' | '\u{2029}' => Some(' '),
+            c if hides_or_reorders(c) => None,
             c => Some(c),
         };
         let Some(c) = keep else { continue };
@@ -198,6 +222,30 @@ mod tests {
         for c in ['\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
             assert_eq!(clean(&format!("x{c}y")), "xy", "{:?}", c);
         }
+        // Marks and invisible characters that make text read other than it is.
+        for c in [
+            '\u{61c}',
+            '\u{200b}',
+            '\u{200c}',
+            '\u{200e}',
+            '\u{200f}',
+            '\u{2060}',
+            '\u{feff}',
+            '\u{e0001}',
+            '\u{e007f}',
+        ] {
+            assert_eq!(clean(&format!("x{c}y")), "xy", "{:?}", c);
+        }
+        assert_eq!(
+            clean("a\u{2028}b\u{2029}c"),
+            "a b c",
+            "line separators: one line"
+        );
+        assert_eq!(
+            clean("👩\u{200d}💻"),
+            "👩\u{200d}💻",
+            "emoji keep their joiner"
+        );
         // The neighbours of the bidi ranges are ordinary text.
         assert_eq!(clean("\u{2029}\u{202f}\u{2065}\u{206a}").chars().count(), 4);
     }

@@ -38,8 +38,9 @@ pub fn run(settings: &ProfilesSettings) -> Result<()> {
         "PROFILE", "LOGGED IN", "STORE", "CLIENT", "ISSUER"
     );
     for row in &rows {
+        // The config file's text (or an attached host's, from Redis): never raw.
         let cell = |key: &str| match &row[key] {
-            Value::String(s) => s.clone(),
+            Value::String(s) => crate::sanitize::foreign(s, 2048),
             Value::Null => "-".into(),
             other => other.to_string(),
         };

@@ -216,11 +216,13 @@ fn idle_warning(idle_secs: u64, limit_days: u64) -> Option<String> {
 }
 
 fn human(r: &Value, _now: u64) -> String {
+    // Every value is foreign text to a terminal: the config file is the user's to edit,
+    // an attached host's settings came from Redis, claims and reasons from the server.
     let s = |v: &Value| match v {
         Value::Null => "-".to_string(),
         Value::String(s) if s.is_empty() => "-".to_string(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+        Value::String(s) => crate::sanitize::foreign(s, 2048),
+        other => crate::sanitize::foreign(&other.to_string(), 2048),
     };
     let mut lines = vec![
         format!("profile:         {}", s(&r["profile"])),
@@ -230,8 +232,7 @@ fn human(r: &Value, _now: u64) -> String {
         format!("store:           {}", s(&r["store"])),
         format!(
             "token endpoint:  {}{}",
-            // The config file is the user's to edit: nothing in it reaches the terminal raw.
-            crate::sanitize::foreign(&s(&r["token_url"]), 2048),
+            s(&r["token_url"]),
             if r["mtls"]["endpoint_aliases"] == true {
                 " (the provider's mTLS alias, RFC 8705)"
             } else {

@@ -707,3 +707,27 @@ fn json_output_of_server_text_carries_no_terminal_controls() {
         );
     }
 }
+
+#[test]
+fn status_and_profiles_print_no_control_from_the_config_file() {
+    // Text in config.toml (or an attached host's, from Redis) is foreign to a terminal.
+    let env = profile(
+        "http://127.0.0.1:9/token",
+        "issuer = \"https://id.example/\\u001b]0;PWNED\\u0007\"\n\
+         resource = [\"https://api.example/\\u001b]52;c;ZXZpbA==\\u0007\"]\n\
+         audience = \"\\u001b[31mred\\u009b2J\"\n",
+    );
+    for args in [&["status"][..], &["profiles"][..]] {
+        let out = env.run(args).stdout;
+        assert!(
+            !out.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+            "{args:?}: {out:?}"
+        );
+    }
+    let status = env.run(&["status"]).stdout;
+    assert!(
+        status.contains("resources:       https://api.example/"),
+        "{status}"
+    );
+    assert!(status.contains("audience:        red"), "{status}");
+}
