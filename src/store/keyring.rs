@@ -93,6 +93,17 @@ impl KeyringStore {
     }
 }
 
+/// Whether one entry of this keyring holds an RS256 DPoP key (about 1.6 kB stored)
+/// beside a long refresh token (a Keycloak JWT is about 1 kB): Windows' 2560 bytes do
+/// not, and finding that out after the sign-in would leave the login unsaved.
+pub fn room_for_an_rsa_key() -> bool {
+    room_for_an_rsa_key_in(PAYLOAD_LIMIT)
+}
+
+fn room_for_an_rsa_key_in(limit: Option<usize>) -> bool {
+    limit.is_none_or(|limit| limit >= 4096)
+}
+
 fn fits(len: usize, limit: Option<usize>, profile: &str) -> Result<()> {
     match limit {
         Some(limit) if len > limit => Err(Error::storage(
@@ -201,6 +212,8 @@ mod tests {
     #[test]
     fn payloads_over_the_platform_limit_are_refused_with_a_way_out() {
         assert!(fits(2560, Some(2560), "default").is_ok());
+        assert!(!room_for_an_rsa_key_in(Some(2560)), "Windows");
+        assert!(room_for_an_rsa_key_in(None));
         assert!(fits(100_000, None, "default").is_ok());
         let err = fits(2561, Some(2560), "work").unwrap_err();
         assert_eq!(err.exit_code(), crate::error::exit::STORAGE);

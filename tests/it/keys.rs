@@ -487,3 +487,63 @@ fn device_flow_with_a_key_and_a_resource() {
     let token = env.run(&["token"]).expect(0).stdout;
     assert_eq!(claims(&token)["aud"], "urn:octoken:files");
 }
+
+#[test]
+fn a_revocation_endpoint_on_another_server_gets_no_assertion() {
+    let keys = TestEnv::new();
+    let key = ec(&keys.path(""), "ec");
+    // A discovery document whose revocation endpoint sits on another server than the
+    // token endpoint (a hostile provider collecting assertions to replay elsewhere).
+    let elsewhere = crate::support::fake::FakeServer::start(vec![]);
+    let server = crate::support::fake::FakeServer::start_with(|base| {
+        let doc = serde_json::json!({
+            "issuer": base,
+            "token_endpoint": format!("{base}/token"),
+            "revocation_endpoint": elsewhere.url.replace("/token", "/revoke"),
+            "introspection_endpoint": format!("{base}/introspect"),
+        });
+        let token = r#"{"access_token":"at-0123456789","token_type":"Bearer","expires_in":300}"#;
+        vec![
+            crate::support::fake::Reply::json("200 OK", &doc.to_string()),
+            crate::support::fake::Reply::json("200 OK", token),
+        ]
+    });
+    let issuer = server.url.trim_end_matches("/token").to_string();
+    let env = TestEnv::new();
+    let run = env
+        .run(&[
+            "login",
+            "--grant",
+            "client-credentials",
+            "--issuer",
+            &issuer,
+            "--client-id",
+            "svc",
+            "--client-key",
+            &text(&key),
+            "--store",
+            "file",
+        ])
+        .expect(0);
+    assert!(
+        run.stderr.contains("revocation endpoint")
+            && run
+                .stderr
+                .contains("is on another server than its token endpoint"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("introspection endpoint"),
+        "same server: kept"
+    );
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(!config.contains("revocation_url"), "{config}");
+    assert!(config.contains("introspection_url"), "{config}");
+    env.run(&["logout"]).expect(0);
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "no assertion went to the other server"
+    );
+}

@@ -137,7 +137,8 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         return Err(Error::Usage {
             message: format!(
                 "the shared entry is for client '{}', not '{}'",
-                client.client_id, login.client_id
+                crate::sanitize::foreign(&client.client_id, 200),
+                login.client_id
             ),
             hint: Some("give the fleet's --client-id, or its --namespace".into()),
         });

@@ -111,6 +111,15 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     let mut settings =
         ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
     let dpop = match login.dpop {
+        Some(DpopAlg::RS256)
+            if login.store == crate::config::StoreKind::Keyring
+                && !store::keyring::room_for_an_rsa_key() =>
+        {
+            return Err(Error::Usage {
+                message: "an RS256 DPoP key (about 1.6 kB) and a refresh token do not fit in one entry of this keyring (Windows Credential Manager: 2560 bytes)".into(),
+                hint: Some("use --store file, or --dpop-alg ES256".into()),
+            });
+        }
         Some(alg) => Some(dpop_key(alg, &metadata)?),
         None => None,
     };
@@ -525,6 +534,9 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
                 if login.http.client_identity.is_some() {
                     use_mtls_aliases(&mut metadata, login)?;
                 }
+                if login.auth_method == AuthMethod::PrivateKeyJwt {
+                    keep_assertions_home(&mut metadata);
+                }
                 // Explicit flags still win over single discovered endpoints.
                 if let Some(u) = &explicit.revocation_url {
                     metadata.revocation_endpoint = Some(u.clone());
@@ -546,6 +558,32 @@ fn endpoints(network: &Network, login: &LoginSettings) -> Result<Metadata> {
     Err(last_err.unwrap_or_else(|| {
         Error::config(format!("no discovery document for issuer {issuer}"), None)
     }))
+}
+
+/// private_key_jwt: the revocation, introspection and device endpoints get the same
+/// client assertion as the token endpoint (its `aud` names the token endpoint or the
+/// issuer). A discovery document that puts one of them on another server would collect
+/// assertions it can replay where that audience is valid, so such an endpoint is left
+/// out, with a warning (`--revocation-url` and friends still set one by hand).
+fn keep_assertions_home(metadata: &mut Metadata) {
+    let home = crate::oauth::dpop::origin(&metadata.token_endpoint);
+    for (name, slot) in [
+        ("revocation", &mut metadata.revocation_endpoint),
+        ("introspection", &mut metadata.introspection_endpoint),
+        (
+            "device authorization",
+            &mut metadata.device_authorization_endpoint,
+        ),
+    ] {
+        if let Some(url) = slot.as_deref()
+            && crate::oauth::dpop::origin(url) != home
+        {
+            output::warn(format!(
+                "the provider's {name} endpoint {url} is on another server than its token endpoint ({home}), and octoken sends client assertions only there: {name} is left out"
+            ));
+            *slot = None;
+        }
+    }
 }
 
 /// RFC 8705 5: a login that presents a client certificate sends every request of its
