@@ -60,7 +60,7 @@ pub fn save(path: &Path, key: &CacheKey, token: &AccessToken) -> Result<()> {
         token: token.clone(),
     };
     let bytes = serde_json::to_vec(&file).expect("plain data always serializes");
-    fsutil::write_atomic(path, &bytes, true)
+    fsutil::write_atomic_unsynced(path, &bytes)
 }
 
 pub fn remove(path: &Path) -> Result<()> {

@@ -44,5 +44,5 @@ pub fn save(path: &Path, origin: &str, nonce: &str) -> Result<()> {
     }
     all.insert(origin.to_string(), nonce.to_string());
     let bytes = serde_json::to_vec(&all).expect("strings always serialize");
-    fsutil::write_atomic(path, &bytes, true)
+    fsutil::write_atomic_unsynced(path, &bytes)
 }

@@ -53,5 +53,5 @@ pub fn save(path: &Path, key: &CacheKey, token: &IdToken) -> Result<()> {
         token: token.clone(),
     };
     let bytes = serde_json::to_vec(&file).expect("plain data always serializes");
-    fsutil::write_atomic(path, &bytes, true)
+    fsutil::write_atomic_unsynced(path, &bytes)
 }

@@ -53,6 +53,6 @@ impl State {
 
     pub fn save(&self, path: &Path) -> Result<()> {
         let bytes = serde_json::to_vec(self).expect("plain data always serializes");
-        fsutil::write_atomic(path, &bytes, true)
+        fsutil::write_atomic_unsynced(path, &bytes)
     }
 }
