@@ -122,13 +122,11 @@ impl Fixture {
         Fixture { dir, pki, idp }
     }
 
-    /// A client-credentials login of client `octoken-mtls` with certificate `who`.
-    fn login(&self, env: &TestEnv, (cert, key): &(PathBuf, PathBuf), extra: &[&str]) -> Run {
-        let (ca, cert, key) = (text(&self.pki.ca), text(cert), text(key));
-        let mut args = vec![
+    /// `login` of client `octoken-mtls` with certificate `who` (file store, the test CA),
+    /// then `extra`.
+    fn login_args(&self, (cert, key): &(PathBuf, PathBuf), extra: &[&str]) -> Vec<String> {
+        let mut args: Vec<String> = [
             "login",
-            "--grant",
-            "client-credentials",
             "--issuer",
             &self.idp.issuer,
             "--client-id",
@@ -136,39 +134,33 @@ impl Fixture {
             "--store",
             "file",
             "--ca-file",
-            &ca,
+            &text(&self.pki.ca),
             "--client-cert",
-            &cert,
+            &text(cert),
             "--client-key-file",
-            &key,
-        ];
-        args.extend_from_slice(extra);
-        env.run(&args)
+            &text(key),
+        ]
+        .map(String::from)
+        .to_vec();
+        args.extend(extra.iter().map(|a| a.to_string()));
+        args
+    }
+
+    /// A client-credentials login of client `octoken-mtls` with certificate `who`.
+    fn login(&self, env: &TestEnv, who: &(PathBuf, PathBuf), extra: &[&str]) -> Run {
+        let mut with_grant = vec!["--grant", "client-credentials"];
+        with_grant.extend_from_slice(extra);
+        let args = self.login_args(who, &with_grant);
+        env.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
     }
 
     /// A person's login through the browser with the client's certificate.
     fn browser_login(&self, env: &TestEnv) -> Run {
         let ca = text(&self.pki.ca);
-        let (cert, key) = (text(&self.pki.client.0), text(&self.pki.client.1));
         let driver = crate::support::driver("");
+        let args = self.login_args(&self.pki.client, &["--timeout", "30"]);
         env.run_with(
-            &[
-                "login",
-                "--issuer",
-                &self.idp.issuer,
-                "--client-id",
-                "octoken-mtls",
-                "--store",
-                "file",
-                "--ca-file",
-                &ca,
-                "--client-cert",
-                &cert,
-                "--client-key-file",
-                &key,
-                "--timeout",
-                "30",
-            ],
+            &args.iter().map(String::as_str).collect::<Vec<_>>(),
             None,
             &[
                 ("BROWSER", driver.as_str()),
