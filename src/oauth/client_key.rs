@@ -406,6 +406,23 @@ mod tests {
     }
 
     #[test]
+    fn names_shown_are_the_names_saved() {
+        // status prints as_str; config.toml and the fleet entry hold serde's spelling.
+        for aud in [AssertionAudience::TokenEndpoint, AssertionAudience::Issuer] {
+            assert_eq!(
+                serde_json::to_value(aud).unwrap(),
+                serde_json::Value::from(aud.as_str())
+            );
+        }
+        for alg in ClientKeyAlg::ALL {
+            assert_eq!(
+                serde_json::to_value(alg).unwrap(),
+                serde_json::Value::from(alg.as_str())
+            );
+        }
+    }
+
+    #[test]
     fn keys_octoken_cannot_use_are_named() {
         let refuse = |text: &str| ClientKey::from_pem(text.as_bytes(), None).unwrap_err();
         assert_eq!(refuse("no pem here"), KeyError::NotPem);
