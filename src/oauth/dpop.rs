@@ -389,6 +389,17 @@ mod tests {
             jwk_thumbprint(&rfc_7638),
             "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
         );
+        // RFC 9449's example P-256 key and its dpop_jkt (sections 4.1 and 10).
+        let rfc_9449 = serde_json::json!({
+            "kty": "EC",
+            "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+            "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA",
+            "crv": "P-256",
+        });
+        assert_eq!(
+            jwk_thumbprint(&rfc_9449),
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
         // RFC 8037 A.3's Ed25519 key and thumbprint.
         let rfc_8037 = serde_json::json!({
             "crv": "Ed25519",
@@ -399,6 +410,30 @@ mod tests {
             jwk_thumbprint(&rfc_8037),
             "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
         );
+    }
+
+    #[test]
+    fn ath_is_rfc_9449s() {
+        // RFC 9449 7.1's access token and the `ath` of its proof.
+        let token = Secret::new("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU");
+        assert_eq!(ath(&token), "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo");
+    }
+
+    #[test]
+    fn algorithms_match_the_names_servers_list() {
+        let listed = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            DpopAlg::ALL.map(DpopAlg::as_str),
+            ["ES256", "EdDSA", "RS256"]
+        );
+        assert!(DpopAlg::ES256.supported_by(&listed(&["RS256", "ES256"])));
+        assert!(!DpopAlg::ES256.supported_by(&listed(&["ES384", "PS256"])));
+        // oidc-provider lists Ed25519 (RFC 9864) beside or instead of EdDSA.
+        assert!(DpopAlg::EdDSA.supported_by(&listed(&["Ed25519"])));
+        assert!(DpopAlg::EdDSA.supported_by(&listed(&["EdDSA"])));
+        assert!(DpopAlg::RS256.supported_by(&listed(&["RS256"])));
+        assert!(!DpopAlg::RS256.supported_by(&listed(&["PS256", "ES256", "EdDSA"])));
+        assert!(!DpopAlg::RS256.supported_by(&[]));
     }
 
     #[test]
