@@ -58,6 +58,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_way_rsa_may_ask_for_randomness_gives_new_bits() {
+        // Key generation uses fill_bytes today; the other two must not be constants
+        // should a later rsa release use them (a 2^-64 / 2^-32 chance of a false alarm).
+        let random = SystemRandom::new();
+        let mut rng = RingRandom(&random);
+        let u64s = [rng.try_next_u64().unwrap(), rng.try_next_u64().unwrap()];
+        assert_ne!(u64s[0], u64s[1]);
+        let u32s: Vec<u32> = (0..3).map(|_| rng.try_next_u32().unwrap()).collect();
+        assert!(u32s[0] != u32s[1] || u32s[1] != u32s[2]);
+        let mut bytes = [0u8; 32];
+        rng.try_fill_bytes(&mut bytes).unwrap();
+        assert_ne!(bytes, [0u8; 32]);
+    }
+
+    #[test]
     fn generated_keys_are_2048_bit_keys_ring_can_sign_with() {
         let der = generate_pkcs8(&SystemRandom::new()).unwrap();
         let pair = ring::signature::RsaKeyPair::from_pkcs8(&der).unwrap();
