@@ -185,12 +185,6 @@ impl From<SetupError> for Error {
             SetupError::CaEmpty { .. } => {
                 "pass the CA certificate in PEM form (-----BEGIN CERTIFICATE-----) with --ca-file"
             }
-            SetupError::Client(_) => {
-                return Error::Other {
-                    message: err.to_string(),
-                    hint: None,
-                };
-            }
         };
         Error::Config {
             message: err.to_string(),

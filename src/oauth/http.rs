@@ -48,8 +48,6 @@ pub enum SetupError {
     CaEmpty { path: PathBuf },
     #[error("cannot use the client certificate {}: {message}", path.display())]
     ClientIdentity { path: PathBuf, message: String },
-    #[error("cannot set up HTTP: {0}")]
-    Client(String),
 }
 
 #[derive(Debug)]
@@ -63,10 +61,34 @@ pub struct HttpResponse {
     pub dpop_nonce: Option<String>,
 }
 
+/// The clients are built on first use, each for one route: building one loads the
+/// system's trust store (on Debian both the bundle file and every file of
+/// /etc/ssl/certs, ~8 ms a time measured), and most runs need one route only.
 pub struct Http {
-    client: reqwest::Client,
-    /// The same client without any proxy, for loopback destinations (see `is_loopback`).
-    direct: reqwest::Client,
+    settings: ClientSettings,
+    /// As configured: the profile's proxy, else the environment's.
+    routed: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    /// Without any proxy, for https to loopback destinations (see `is_loopback`).
+    direct: std::sync::OnceLock<Result<reqwest::Client, String>>,
+    /// Plain http to loopback (a provider on this machine): no trust store to load.
+    direct_plain: std::sync::OnceLock<Result<reqwest::Client, String>>,
+}
+
+/// What every client of a profile shares, read and checked once by `Http::new`.
+struct ClientSettings {
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    certs: Option<Vec<reqwest::Certificate>>,
+    identity: Option<reqwest::Identity>,
+    proxy: Option<reqwest::Proxy>,
+}
+
+/// Which client a request takes.
+#[derive(Clone, Copy)]
+enum Route {
+    Routed,
+    Direct,
+    DirectPlain,
 }
 
 impl Http {
@@ -87,44 +109,73 @@ impl Http {
             Some(identity) => Some(read_identity(identity)?),
             None => None,
         };
-        let base = || {
-            let mut builder = reqwest::Client::builder()
-                .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(options.connect_timeout)
-                .timeout(options.request_timeout);
-            if let Some(certs) = &certs {
-                builder = builder.tls_certs_merge(certs.clone());
-            }
-            if let Some(identity) = &identity {
-                builder = builder.identity(identity.clone());
-            }
-            builder
-        };
-        let mut routed = base();
-        if let Some(proxy) = &options.proxy {
-            let proxy = reqwest::Proxy::all(proxy).map_err(|e| SetupError::Proxy {
+        let proxy = match &options.proxy {
+            Some(proxy) => Some(reqwest::Proxy::all(proxy).map_err(|e| SetupError::Proxy {
                 url: proxy.clone(),
                 message: e.to_string(),
-            })?;
-            routed = routed.proxy(proxy);
-        }
-        let build = |builder: reqwest::ClientBuilder| {
-            builder.build().map_err(|e| SetupError::Client(chain(&e)))
+            })?),
+            None => None,
         };
         Ok(Http {
-            client: build(routed)?,
-            direct: build(base().no_proxy())?,
+            settings: ClientSettings {
+                connect_timeout: options.connect_timeout,
+                request_timeout: options.request_timeout,
+                certs,
+                identity,
+                proxy,
+            },
+            routed: std::sync::OnceLock::new(),
+            direct: std::sync::OnceLock::new(),
+            direct_plain: std::sync::OnceLock::new(),
         })
     }
 
-    /// The client for `url`: the direct one for a loopback destination.
-    fn client_for(&self, url: &str) -> &reqwest::Client {
-        if is_loopback(url) {
-            &self.direct
-        } else {
-            &self.client
-        }
+    /// The client for `url`, built on first use: the direct one for a loopback
+    /// destination, without a trust store when that is plain http.
+    fn client_for(&self, url: &str) -> Result<&reqwest::Client, String> {
+        let route = match (is_loopback(url), url.starts_with("http://")) {
+            (true, true) => Route::DirectPlain,
+            (true, false) => Route::Direct,
+            (false, _) => Route::Routed,
+        };
+        let cell = match route {
+            Route::Routed => &self.routed,
+            Route::Direct => &self.direct,
+            Route::DirectPlain => &self.direct_plain,
+        };
+        cell.get_or_init(|| self.build(route))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    fn build(&self, route: Route) -> Result<reqwest::Client, String> {
+        let settings = &self.settings;
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("octoken/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout);
+        builder = match route {
+            // Plain http never verifies a certificate: an empty trust store spares
+            // loading the system's.
+            Route::DirectPlain => builder.no_proxy().tls_certs_only([]),
+            Route::Direct | Route::Routed => {
+                if let Some(certs) = &settings.certs {
+                    builder = builder.tls_certs_merge(certs.clone());
+                }
+                if let Some(identity) = &settings.identity {
+                    builder = builder.identity(identity.clone());
+                }
+                match (route, &settings.proxy) {
+                    (Route::Routed, Some(proxy)) => builder.proxy(proxy.clone()),
+                    (Route::Routed, None) => builder,
+                    _ => builder.no_proxy(),
+                }
+            }
+        };
+        builder
+            .build()
+            .map_err(|e| format!("cannot set up HTTP: {}", chain(&e)))
     }
 
     pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
@@ -153,7 +204,7 @@ impl Http {
         body: &str,
         fields: &str,
     ) -> Result<HttpResponse, OAuthError> {
-        self.send(req.endpoint, "POST", &req.url, || {
+        self.send(req.endpoint, "POST", &req.url, |client| {
             let body = match &req.assertion {
                 // A fresh assertion (new jti, current iat) for every attempt: servers
                 // refuse a jti they have seen (RFC 7523 3).
@@ -162,8 +213,7 @@ impl Http {
                     .finish(),
                 None => body.to_string(),
             };
-            let mut builder = self
-                .client_for(&req.url)
+            let mut builder = client
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .header("accept", "application/json")
@@ -193,12 +243,10 @@ impl Http {
     }
 
     pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
-        self.send(endpoint, "GET", url, || {
+        self.send(endpoint, "GET", url, |client| {
             output::debug(2, format!("> GET {url}"));
             output::debug(2, "> accept: application/json");
-            self.client_for(url)
-                .get(url)
-                .header("accept", "application/json")
+            client.get(url).header("accept", "application/json")
         })
         .await
     }
@@ -208,13 +256,20 @@ impl Http {
         endpoint: &'static str,
         method: &str,
         url: &str,
-        build: impl Fn() -> reqwest::RequestBuilder,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<HttpResponse, OAuthError> {
+        // A client that cannot be set up (no trust store at all, say) is a TLS problem
+        // of this destination, told with its hint.
+        let client = self.client_for(url).map_err(|message| OAuthError::Tls {
+            endpoint,
+            url: url.to_string(),
+            message,
+        })?;
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let start = Instant::now();
-            let result = self.send_once(endpoint, url, build()).await;
+            let result = self.send_once(endpoint, url, build(client)).await;
             let elapsed = start.elapsed().as_millis();
             match &result {
                 Ok(resp) => output::debug(

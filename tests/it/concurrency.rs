@@ -160,10 +160,13 @@ fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
         "rotation on: {losses} of {rounds} random kill -9 over a {} ms refresh lost the refresh token",
         window.as_millis()
     );
-    // Measured 11 in 100 (README "Reliability"); a quarter would mean the window grew.
+    // The window is the tail of a refresh: the server's answer until the new token is
+    // on disk. Measured 30 in 100 of a 22 ms debug-build refresh, about 7 ms (README
+    // "Reliability"); it was 10 in 100 of 179 ms when the trust store was loaded before
+    // every request, a smaller share of a longer refresh. Half would mean it grew.
     assert!(
-        losses <= rounds / 4,
-        "{losses} of {rounds} kills lost the token: the window is no longer a small part of a refresh"
+        losses <= rounds / 2,
+        "{losses} of {rounds} kills lost the token: the window is no longer the tail of a refresh"
     );
 }
 
