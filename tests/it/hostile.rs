@@ -476,22 +476,7 @@ fn a_hostile_device_authorization_is_refused_before_it_is_shown() {
         );
         let server = FakeServer::start(vec![Reply::json("200 OK", &body)]);
         let env = TestEnv::new();
-        let run = env
-            .run(&[
-                "login",
-                "--device",
-                "--token-url",
-                &server.url,
-                "--device-url",
-                &server.url,
-                "--client-id",
-                "cli",
-                "--auth-method",
-                "none",
-                "--store",
-                "file",
-            ])
-            .expect(1);
+        let run = device_login(&env, &server.url, &[]).expect(1);
         let line = run.error_line();
         assert!(line.contains(field), "{field}: {line}");
         assert!(!run.stderr.contains("enter the code"), "{}", run.stderr);
@@ -507,22 +492,7 @@ fn a_huge_device_interval_is_clamped_not_an_overflow() {
     let body = r#"{"device_code":"dc","user_code":"WDJB-MJHT","verification_uri":"https://id.example.com/device","interval":18446744073709551615,"expires_in":253402300799}"#;
     let server = FakeServer::start(vec![Reply::json("200 OK", body)]);
     let env = TestEnv::new();
-    let run = env.run(&[
-        "login",
-        "--device",
-        "--token-url",
-        &server.url,
-        "--device-url",
-        &server.url,
-        "--client-id",
-        "cli",
-        "--auth-method",
-        "none",
-        "--store",
-        "file",
-        "--timeout",
-        "2",
-    ]);
+    let run = device_login(&env, &server.url, &["--timeout", "2"]);
     assert_ne!(run.code, 101, "no panic: {}", run.stderr);
     let run = run.expect(4);
     assert!(
@@ -730,4 +700,24 @@ fn status_and_profiles_print_no_control_from_the_config_file() {
         "{status}"
     );
     assert!(status.contains("audience:        red"), "{status}");
+}
+
+/// A device-flow login of a public client whose token and device endpoints are `url`.
+fn device_login(env: &TestEnv, url: &str, extra: &[&str]) -> crate::support::env::Run {
+    let mut args = vec![
+        "login",
+        "--device",
+        "--token-url",
+        url,
+        "--device-url",
+        url,
+        "--client-id",
+        "cli",
+        "--auth-method",
+        "none",
+        "--store",
+        "file",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args)
 }

@@ -407,8 +407,9 @@ fn keys_the_provider_or_octoken_refuse() {
     let run = machine_login(&env, &idp, &encrypted, &[]).expect(3);
     assert!(run.stderr.contains("encrypted"), "{}", run.stderr);
     assert!(run.stderr.contains("openssl pkcs8"), "{}", run.stderr);
-    let run = env
-        .run(&[
+    // A second profile of the key client, with only the flags given.
+    let other_login = |extra: &[&str]| {
+        let mut args = vec![
             "login",
             "-p",
             "other",
@@ -416,30 +417,18 @@ fn keys_the_provider_or_octoken_refuse() {
             &idp.issuer,
             "--client-id",
             Client::Key.id(),
-            "--auth-method",
-            "private-key-jwt",
-        ])
-        .expect(2);
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args)
+    };
+    let run = other_login(&["--auth-method", "private-key-jwt"]).expect(2);
     assert!(
         run.stderr.contains("--client-key-file PEM"),
         "{}",
         run.stderr
     );
-    let run = env
-        .run(&[
-            "login",
-            "-p",
-            "other",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Key.id(),
-            "--auth-method",
-            "none",
-            "--client-key-file",
-            &text(&good),
-        ])
-        .expect(2);
+    let good_text = text(&good);
+    let run = other_login(&["--auth-method", "none", "--client-key-file", &good_text]).expect(2);
     assert!(
         run.stderr.contains("go with --auth-method private-key-jwt"),
         "{}",
