@@ -133,24 +133,8 @@ fn dpop_browser_login_binds_every_token_and_curl_uses_the_proofs() {
 fn dpop_with_client_credentials_and_eddsa_keys() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    env.run_with(
-        &[
-            "login",
-            "--grant",
-            "client-credentials",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Basic.id(),
-            "--store",
-            "file",
-            "--dpop-alg",
-            "EdDSA",
-        ],
-        None,
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
-    )
-    .expect(0);
+    crate::support::signin::machine_login(&env, &idp, Client::Basic, &["--dpop-alg", "EdDSA"])
+        .expect(0);
     let url = format!("{}/api/dpop/m2m", idp.base);
     let headers = proof_headers(&env, "GET", &url);
     let proof = headers

@@ -354,24 +354,8 @@ fn device_flow_denied_is_exit_4() {
 fn client_credentials_end_to_end() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    env.run_with(
-        &[
-            "login",
-            "--grant",
-            "client-credentials",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-post",
-            "--auth-method",
-            "post",
-            "--store",
-            "file",
-        ],
-        None,
-        &[("OCTOKEN_CLIENT_SECRET", Client::Post.secret())],
-    )
-    .expect(0);
+    crate::support::signin::machine_login(&env, &idp, Client::Post, &["--auth-method", "post"])
+        .expect(0);
     let token = env.run(&["token"]).expect(0).stdout;
     assert!(token.starts_with("eyJ"));
     env.run(&["token"]).expect(0);

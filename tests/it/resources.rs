@@ -118,24 +118,8 @@ fn resource_narrows_a_token_to_one_api_without_replacing_the_logins() {
 fn client_credentials_for_one_resource() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    env.run_with(
-        &[
-            "login",
-            "--grant",
-            "client-credentials",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Basic.id(),
-            "--store",
-            "file",
-            "--resource",
-            FILES,
-        ],
-        None,
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
-    )
-    .expect(0);
+    crate::support::signin::machine_login(&env, &idp, Client::Basic, &["--resource", FILES])
+        .expect(0);
     let token = env.run(&["token"]).expect(0).stdout;
     assert_eq!(aud(&token), FILES);
     let token = env.run(&["token", "--min-ttl", "100000"]).expect(0).stdout;

@@ -79,3 +79,21 @@ pub fn browser_login(
         ],
     )
 }
+
+/// `login --grant client-credentials` of `client` with its secret from the environment,
+/// file store, plus `extra_args`.
+pub fn machine_login(env: &TestEnv, idp: &Idp, client: Client, extra_args: &[&str]) -> Run {
+    let mut args = vec![
+        "login",
+        "--grant",
+        "client-credentials",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        client.id(),
+        "--store",
+        "file",
+    ];
+    args.extend_from_slice(extra_args);
+    env.run_with(&args, None, &[("OCTOKEN_CLIENT_SECRET", client.secret())])
+}
