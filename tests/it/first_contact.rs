@@ -3,7 +3,7 @@
 //! the profile list.
 
 use crate::support::signin::import;
-use crate::support::{Client, Idp, IdpOptions, KeyringSession, TestEnv, driver, readme_sh_block};
+use crate::support::{Client, Idp, IdpOptions, KeyringSession, TestEnv, doc_sh_block, driver};
 
 /// The Quick start block, run by `sh -e` as written: only the example issuer, client
 /// and API are replaced by the bundled provider's (a public client), with a real
@@ -15,7 +15,7 @@ fn the_quick_start_works_as_written_with_a_public_client() {
     let mut env = TestEnv::new();
     env.set("DBUS_SESSION_BUS_ADDRESS", keyring.bus_address.clone());
     env.set("BROWSER", driver(""));
-    let quick_start = readme_sh_block("Quick start (60 seconds)");
+    let quick_start = doc_sh_block("README.md", "Quick start (60 seconds)");
     assert!(
         quick_start.contains("--client-id my-cli\n"),
         "{quick_start}"

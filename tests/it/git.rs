@@ -262,13 +262,13 @@ fn a_profile_needing_a_login_fails_git_with_one_line_and_no_prompt() {
 }
 
 #[test]
-fn the_readme_recipe_runs_as_written() {
+fn the_documented_recipe_runs_as_written() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     let token = idp.refresh_token(Client::Basic);
     import_token(&env, &idp, Client::Basic, &token, &["-p", "work"]).expect(0);
     let server = GitServer::start(&idp);
-    let recipe = crate::support::readme_sh_block("Use with git")
+    let recipe = crate::support::doc_sh_block("docs/git-and-kubectl.md", "Use with git")
         .replace("https://git.example.com", &server.server.base);
     std::fs::create_dir_all(env.path("home")).unwrap();
     let mut sh = git_env(&env, "sh", &env.path("work"));

@@ -309,7 +309,7 @@ fn token_type_id_prints_the_id_token_and_renews_it_with_one_refresh() {
 }
 
 #[test]
-fn the_readme_recipe_runs_as_written() {
+fn the_documented_recipe_runs_as_written() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     let token = idp.refresh_token(Client::Basic);
@@ -318,7 +318,7 @@ fn the_readme_recipe_runs_as_written() {
     let cluster = Cluster::start(&idp, &env, "id");
     // A kubeconfig with the cluster and a context, as a cluster admin hands it out.
     let config = cluster.kubeconfig(&env, "", "nobody");
-    let recipe = crate::support::readme_sh_block("Use with kubectl");
+    let recipe = crate::support::doc_sh_block("docs/git-and-kubectl.md", "Use with kubectl");
     let out = with_octoken(&env, Command::new("sh"))
         .args(["-ec", &recipe])
         .env("KUBECONFIG", &config)

@@ -10,6 +10,7 @@ mod support;
 mod architecture;
 mod chromium;
 mod concurrency;
+mod docs;
 mod dpop;
 mod errors;
 mod files;

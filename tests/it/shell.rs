@@ -278,7 +278,7 @@ fn format_env_evals_and_format_header_feeds_curl() {
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), token.trim_end());
-    // README recipe: octoken token --format header | curl -H @- URL
+    // docs/scripts.md recipe: octoken token --format header | curl -H @- URL
     let out = std::process::Command::new("sh")
         .args([
             "-c",
@@ -411,10 +411,10 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
     assert!(!piped.stderr.contains("waiting for") && !piped.stderr.contains('\r'));
 }
 
-/// The README's recipes, run as written (with this build's octoken first on PATH).
+/// The recipes of docs/scripts.md, run as written (with this build's octoken first on PATH).
 #[test]
-fn readme_recipes_run_as_written() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+fn script_recipes_run_as_written() {
+    let recipes = crate::support::doc("docs/scripts.md");
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
@@ -424,7 +424,10 @@ fn readme_recipes_run_as_written() {
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
     let api = "https://api.example.com/";
     let sh = |recipe: &str| {
-        assert!(readme.contains(recipe), "README no longer has: {recipe}");
+        assert!(
+            recipes.contains(recipe),
+            "docs/scripts.md no longer has: {recipe}"
+        );
         // The one change: a 10-minute --jitter would be waited out for real.
         let command = recipe
             .replace(api, &format!("{}/api/whoami", idp.base))
@@ -458,11 +461,11 @@ fn readme_recipes_run_as_written() {
     let cron = r#"octoken refresh --if-older-than 12h --jitter 10m -q || logger -t octoken "octoken refresh failed with exit $?""#;
     assert_eq!(sh(cron), (Some(0), String::new()));
     assert!(
-        readme.contains(
+        recipes.contains(
             "ExecStart=%h/.cargo/bin/octoken refresh --if-older-than 12h --jitter 10m -q"
         )
     );
-    assert!(readme.contains("RandomizedDelaySec=10m"));
+    assert!(recipes.contains("RandomizedDelaySec=10m"));
 }
 
 use std::process::Command;

@@ -53,13 +53,44 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The first ```sh block of the README section titled `heading` (a recipe a test runs).
-pub fn readme_sh_block(heading: &str) -> String {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let section = readme
-        .split(&format!("\n## {heading}\n"))
-        .nth(1)
-        .unwrap_or_else(|| panic!("README has no section {heading}"));
-    let block = section.split("```sh\n").nth(1).expect("a sh block");
-    block.split("```").next().unwrap().to_string()
+/// The text of `file` (a path from the repository root: README.md, docs/scripts.md...).
+pub fn doc(file: &str) -> String {
+    std::fs::read_to_string(repo_root().join(file))
+        .unwrap_or_else(|e| panic!("cannot read {file}: {e}"))
+}
+
+/// The first ```sh block of the section titled `heading` (at any level: `## heading`,
+/// `### heading`) in the documentation file `file`, up to the next heading: a recipe a
+/// test runs as written. Lines inside code blocks (`# a comment`) are no headings.
+pub fn doc_sh_block(file: &str, heading: &str) -> String {
+    let text = doc(file);
+    let mut in_code = false;
+    let mut in_section = false;
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with("```") {
+            if in_section && !in_code && line == "```sh" {
+                block = Some(String::new());
+            } else if in_code && block.is_some() {
+                break;
+            }
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            if let Some(block) = block.as_mut() {
+                block.push_str(line);
+                block.push('\n');
+            }
+            continue;
+        }
+        if line.starts_with('#') {
+            if in_section {
+                break;
+            }
+            in_section = line.trim_start_matches('#').strip_prefix(' ') == Some(heading);
+        }
+    }
+    assert!(in_section, "{file} has no section {heading:?}");
+    block.unwrap_or_else(|| panic!("{file}, section {heading:?}: no sh block"))
 }
