@@ -1,13 +1,16 @@
-//! The shape of the code, checked: data flows one way (STYLE.md: app -> settings ->
-//! flow -> session -> oauth/store -> output), so every `crate::` path in `src/` must
-//! point to a module in a strictly lower layer than its own (or inside its own
-//! module). A strict layering cannot contain an import circle, and a new upward
-//! import fails here with the file and the path that broke it.
+//! The shape of the code, checked: data flows one way (ARCHITECTURE.md, "The layering
+//! rule": cli -> settings -> flow -> session -> oauth/store -> output), so every
+//! `crate::` path in `src/` must point to a module in a strictly lower layer than its
+//! own (or inside its own module). A strict layering cannot contain an import circle,
+//! and a new upward import fails here with the file and the path that broke it.
+//! ARCHITECTURE.md is the source of the layer table below and says why each layer sits
+//! where it does: change both together.
 
 use std::path::{Path, PathBuf};
 
-/// Top to bottom. A module may use modules of later rows only (and itself). A module
-/// path matches its longest prefix here (`settings::resolve` before `settings`).
+/// Top to bottom, as ARCHITECTURE.md's layer table lists them. A module may use modules
+/// of later rows only (and itself). A module path matches its longest prefix here
+/// (`settings::resolve` before `settings`).
 const LAYERS: &[&[&str]] = &[
     &["lib", "main"],
     &["app"],
@@ -133,7 +136,7 @@ fn imports_only_point_down_the_layers() {
     }
     assert!(
         violations.is_empty(),
-        "upward or sideways imports:\n{}",
+        "upward or sideways imports (the layers: ARCHITECTURE.md):\n{}",
         violations.join("\n")
     );
 }
@@ -166,4 +169,34 @@ fn the_checker_sees_an_upward_import() {
         "settings::resolve"
     );
     assert_eq!(layer_of("settings::Global").unwrap().1, "settings");
+}
+
+#[test]
+fn the_layer_table_is_the_one_architecture_md_shows() {
+    // Rows of ARCHITECTURE.md's table: `| 5 | `flow` | why |`.
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md"))
+            .unwrap();
+    let documented: Vec<Vec<String>> = doc
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| ")?.split(" | ");
+            cells.next()?.parse::<usize>().ok()?;
+            let modules = cells.next()?;
+            Some(
+                modules
+                    .split(", ")
+                    .map(|m| m.trim_matches('`').to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let checked: Vec<Vec<String>> = LAYERS
+        .iter()
+        .map(|row| row.iter().map(|m| m.to_string()).collect())
+        .collect();
+    assert_eq!(
+        documented, checked,
+        "ARCHITECTURE.md's layer table (left) and LAYERS (right) differ: change both"
+    );
 }
