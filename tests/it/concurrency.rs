@@ -161,8 +161,8 @@ fn kill_9_during_refresh_with_rotation_measures_the_loss_window() {
         window.as_millis()
     );
     // The window is the tail of a refresh: the server's answer until the new token is
-    // on disk. Measured 30 in 100 of a 22 ms debug-build refresh, about 7 ms (README
-    // "Reliability"); it was 10 in 100 of 179 ms when the trust store was loaded before
+    // on disk. Measured 30 in 100 of a 22 ms debug-build refresh, about 7 ms
+    // (docs/reliability.md); it was 10 in 100 of 179 ms when the trust store was loaded before
     // every request, a smaller share of a longer refresh. Half would mean it grew.
     assert!(
         losses <= rounds / 2,

@@ -249,7 +249,7 @@ fn kill_9_of_the_holder_with_rotation_measures_the_loss_rate() {
         "fleet, rotation on: {losses} of {rounds} random kill -9 lost the refresh token ({:?})",
         started.elapsed()
     );
-    // Measured 1 to 2 in 30 (README "Many hosts, one token"); a quarter would mean the window grew.
+    // Measured 1 to 2 in 30 (docs/fleet.md); a quarter would mean the window grew.
     assert!(losses <= rounds / 4, "{losses} of {rounds}");
 }
 

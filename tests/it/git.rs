@@ -100,7 +100,7 @@ fn ok(out: Output) -> Output {
     out
 }
 
-/// The helper, configured as the README says, for the server's URL.
+/// The helper, configured as docs/git-and-kubectl.md says, for the server's URL.
 fn configure(env: &TestEnv, server: &GitServer, helper: &str) -> PathBuf {
     std::fs::create_dir_all(env.path("home")).unwrap();
     let key = format!("credential.{}.helper", server.server.base);
