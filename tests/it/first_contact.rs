@@ -249,3 +249,48 @@ fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
     );
     assert!(!marker.exists());
 }
+
+/// README's "Try it against the bundled provider", run by bash as written (bash, since a
+/// non-interactive dash has no `%1`), in the repository: only the port is a free one,
+/// the sign-in driver is the browser, and `npm ci` is left out (the harness installed
+/// the packages; running it here would replace them under the other tests).
+#[test]
+fn the_bundled_provider_by_hand_works_as_written() {
+    let mut env = TestEnv::new();
+    env.set("BROWSER", driver(""));
+    let block = doc_sh_block("README.md", "Try it against the bundled provider");
+    assert!(block.contains("/api/whoami"), "{block}");
+    let port = crate::support::free_port().to_string();
+    // A failed step must not leave the provider running.
+    let cleanup = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n".to_string();
+    let script: String = std::iter::once(cleanup)
+        .chain(block.lines().map(str::to_string))
+        .filter(|l| !l.starts_with("npm ci "))
+        .map(|l| l.replace("8080", &port) + "\n")
+        .collect();
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_octoken"))
+        .parent()
+        .unwrap();
+    let out = std::process::Command::new("bash")
+        .args(["-ec", &script])
+        .current_dir(crate::support::repo_root())
+        .env_clear()
+        .envs(&env.vars)
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("\"client_id\":\"octoken-basic\""),
+        "curl reached /api/whoami: {stdout}\n{stderr}"
+    );
+    // `kill %1` ended the provider: the port is free again.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(std::net::TcpListener::bind(format!("127.0.0.1:{port}")).is_ok());
+}
