@@ -252,8 +252,9 @@ fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
 
 /// README's "Try it against the bundled provider", run by bash as written (bash, since a
 /// non-interactive dash has no `%1`), in the repository: only the port is a free one,
-/// the sign-in driver is the browser, and `npm ci` is left out (the harness installed
-/// the packages; running it here would replace them under the other tests).
+/// the sign-in driver is the browser, the script waits for the provider to listen (as
+/// a person waits for its line), and `npm ci` is left out (the harness installed the
+/// packages; running it here would replace them under the other tests).
 #[test]
 fn the_bundled_provider_by_hand_works_as_written() {
     let mut env = TestEnv::new();
@@ -262,11 +263,20 @@ fn the_bundled_provider_by_hand_works_as_written() {
     assert!(block.contains("/api/whoami"), "{block}");
     let port = crate::support::free_port().to_string();
     // A failed step must not leave the provider running.
-    let cleanup = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n".to_string();
+    let cleanup = "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT".to_string();
     let script: String = std::iter::once(cleanup)
         .chain(block.lines().map(str::to_string))
         .filter(|l| !l.starts_with("npm ci "))
-        .map(|l| l.replace("8080", &port) + "\n")
+        .map(|l| {
+            let line = l.replace("8080", &port) + "\n";
+            // A person waits for the line the provider prints before typing on.
+            if !line.contains("server.mjs") {
+                return line;
+            }
+            format!(
+                "{line}for _ in $(seq 300); do curl -s -o /dev/null http://127.0.0.1:{port}/ && break; sleep 0.1; done\n"
+            )
+        })
         .collect();
     let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_octoken"))
         .parent()
