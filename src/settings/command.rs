@@ -58,6 +58,16 @@ pub struct Narrow<'a> {
     pub resource: Option<&'a str>,
 }
 
+/// A `token` that the token cache alone may answer: the login's access token, no
+/// narrower scope or resource, no proof. See `flow::token::from_cache`.
+#[derive(Debug)]
+pub struct CacheOnlyToken {
+    pub global: Global,
+    pub min_ttl: u64,
+    pub format: TokenFormat,
+    pub env_name: String,
+}
+
 #[derive(Debug)]
 pub struct TokenSettings {
     pub global: Global,
