@@ -10,7 +10,7 @@ pub mod resolve;
 
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
-    LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
+    LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
 };
 pub use command::{DpopProofRequest, Narrow};
 pub use command::{

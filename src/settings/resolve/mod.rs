@@ -15,11 +15,25 @@ use crate::output::TokenFormat;
 use crate::settings::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, Global, InspectSettings,
     IntrospectSettings, LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings,
-    TokenSettings,
+    TokenSettings, Verbosity,
 };
 
+/// How much octoken says on stderr (`-v`, `-vv`, `-q`): resolved first, so that even
+/// resolving the rest can log.
+pub fn verbosity(global: &GlobalArgs) -> Verbosity {
+    let GlobalArgs {
+        profile: _,
+        verbose,
+        quiet,
+    } = global;
+    Verbosity {
+        level: *verbose,
+        quiet: *quiet,
+    }
+}
+
 /// The command line, resolved. Commands that need no profile (completions, man) need
-/// not even a home directory.
+/// not even a home directory. The verbosity is [`verbosity`]'s.
 pub fn resolve(cli: Cli) -> Result<Command> {
     let Cli { global, command } = cli;
     let GlobalArgs {
