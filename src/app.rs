@@ -7,7 +7,14 @@ use crate::{completions, flow, man, output};
 
 /// Runs the command; the exit code on success (0, or the code of `exec`'s command).
 pub fn run(cli: Cli) -> Result<u8> {
-    output::set_verbosity(cli.global.verbose, cli.global.quiet);
+    let verbosity = resolve::verbosity(&cli.global);
+    output::set_verbosity(verbosity.level, verbosity.quiet);
+    // The hot path: a cached token under an unchanged config.toml needs no profile.
+    if let Some(settings) = resolve::cache_only_token(&cli)
+        && flow::token::from_cache(&settings)?
+    {
+        return Ok(exit::OK);
+    }
     match resolve::resolve(cli)? {
         // Output that needs no profile, nor even a home directory.
         Command::Completions(shell) => completions::completions(shell).map(ok),

@@ -13,6 +13,11 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+    /// Which version of the file this is (None when read from elsewhere, or none exists):
+    /// the token cache records it, so that `token` can tell from one `lstat` that the
+    /// profile a cached token was issued under is unchanged (see `store::cache`).
+    #[serde(skip)]
+    pub stamp: Option<fsutil::FileStamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +163,7 @@ impl Config {
     /// The config file, or an empty config when there is none yet.
     pub fn load(path: &Path) -> Result<Config> {
         // Refused (exit 3) when not ours, writable by others, a link, or oversized.
-        let Some(text) = fsutil::read(path, fsutil::Class::Config)? else {
+        let Some((text, stamp)) = fsutil::read_stamped(path, fsutil::Class::Config)? else {
             return Ok(Config::default());
         };
         let text = String::from_utf8(text).map_err(|_| {
@@ -167,7 +172,10 @@ impl Config {
                 Some("fix or delete the file".to_string()),
             )
         })?;
-        Self::parse(&text, path)
+        Ok(Config {
+            stamp,
+            ..Self::parse(&text, path)?
+        })
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {

@@ -486,6 +486,52 @@ fn sync_dir(dir: &Path) {
 /// Reads a managed file of `class`: None when absent; refused (see the module comment)
 /// when it is a link, not a regular file, not ours, too open, or over [`READ_LIMIT`].
 pub fn read(path: &Path, class: Class) -> Result<Option<Vec<u8>>> {
+    Ok(read_stamped(path, class)?.map(|(bytes, _)| bytes))
+}
+
+/// Which version of a file was read: device, inode, size, and the modification and
+/// change times to the nanosecond. A rewrite (octoken's own writes rename a new inode into
+/// place), an edit in place, a `chmod` or a `touch` each give another stamp; the change
+/// time cannot be set back by anyone but root. None where the platform has no inodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileStamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl FileStamp {
+    #[cfg(unix)]
+    fn of(meta: &fs::Metadata) -> Option<FileStamp> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileStamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn of(_: &fs::Metadata) -> Option<FileStamp> {
+        None
+    }
+}
+
+/// The stamp of what is at `path` now, without following a link, opening or reading it:
+/// one `lstat`. For comparing with the stamp of a version read earlier through [`open`]:
+/// an equal stamp is that same file, unchanged; anything else (absent, a link, another
+/// file) is None or unequal.
+pub fn stamp(path: &Path) -> Option<FileStamp> {
+    FileStamp::of(&fs::symlink_metadata(path).ok()?)
+}
+
+/// [`read`], and the stamp of the version read (taken from the open descriptor, so it
+/// belongs to exactly these bytes).
+pub fn read_stamped(path: &Path, class: Class) -> Result<Option<(Vec<u8>, Option<FileStamp>)>> {
     let Some(file) = open(path, Access::Read, class)? else {
         return Ok(None);
     };
@@ -498,10 +544,8 @@ pub fn read(path: &Path, class: Class) -> Result<Option<Vec<u8>>> {
             remove_it(path),
         )
     };
-    let size = file
-        .metadata()
-        .map_err(|e| Error::io("inspect", path, e))?
-        .len();
+    let meta = file.metadata().map_err(|e| Error::io("inspect", path, e))?;
+    let size = meta.len();
     if size > READ_LIMIT {
         return Err(too_big());
     }
@@ -512,7 +556,9 @@ pub fn read(path: &Path, class: Class) -> Result<Option<Vec<u8>>> {
     if bytes.len() as u64 > READ_LIMIT {
         return Err(too_big());
     }
-    Ok(Some(bytes))
+    // A file that grew or shrank while it was read is not the version the stamp names.
+    let stamp = FileStamp::of(&meta).filter(|_| bytes.len() as u64 == size);
+    Ok(Some((bytes, stamp)))
 }
 
 /// Reads a file that holds secrets (or cache, state, recovery): [`read`] with

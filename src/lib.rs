@@ -1,5 +1,6 @@
-//! octoken as a library: the binary's whole program, plus the entry points the fuzz
-//! targets drive. Nothing here is a stable API.
+//! octoken as a library: the module list and the binary's whole program (parse, run,
+//! turn the outcome into an exit code), plus the entry points the fuzz targets drive
+//! (`fuzzing`). Nothing here is a stable API.
 
 mod access_token;
 mod app;
@@ -10,6 +11,9 @@ mod env;
 mod error;
 mod flow;
 mod fsutil;
+/// Entry points for the fuzz targets (fuzz/).
+#[doc(hidden)]
+pub mod fuzzing;
 mod jwt;
 mod loopback;
 mod man;
@@ -61,93 +65,5 @@ pub fn main() -> ExitCode {
             output::error(&err.to_string(), hint.as_deref());
             ExitCode::from(err.exit_code())
         }
-    }
-}
-
-/// Parsers that read untrusted input, for `cargo fuzz` (fuzz/). Each must return, never
-/// panic, whatever the bytes.
-#[doc(hidden)]
-pub mod fuzzing {
-    use crate::oauth::http::HttpResponse;
-    use crate::secret::Secret;
-
-    /// A token-endpoint answer with any status and body.
-    pub fn token_response(status: u16, body: &[u8]) {
-        let resp = HttpResponse {
-            status,
-            content_type: Some("application/json".into()),
-            body: body.to_vec(),
-            retry_after: None,
-            dpop_nonce: None,
-        };
-        let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
-        let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");
-        let _ = crate::oauth::device::parse_device_response(&resp);
-    }
-
-    /// The query string of a request to the loopback listener.
-    pub fn callback_query(query: &str) {
-        let state = Secret::new("expected-state");
-        let _ = crate::loopback::callback::parse(
-            query,
-            &crate::loopback::callback::Expect {
-                state: &state,
-                issuer: Some("https://id.example.com"),
-                iss_required: true,
-            },
-        );
-    }
-
-    /// Bytes a client sends to the loopback listener: its request head is read with
-    /// byte caps and must come out a head or a refusal.
-    pub fn listener_request(data: &[u8]) {
-        use crate::loopback::request::{self, MAX_HEADERS, MAX_LINE};
-        match request::read_head(data) {
-            Ok(head) => assert!(head.target.len() < MAX_LINE && head.method.len() < MAX_LINE),
-            Err(refused) => {
-                let _ = refused.status();
-            }
-        }
-        // The caps hold however much is sent: at most this much is ever consumed.
-        let mut reader = data;
-        let _ = request::read_head(&mut reader);
-        assert!(data.len() - reader.len() <= MAX_LINE + MAX_HEADERS + 4096);
-    }
-
-    /// A config file's text.
-    pub fn config(text: &str) {
-        let _ = crate::config::Config::parse(text, std::path::Path::new("config.toml"));
-    }
-
-    /// A `jwks_uri` answer's body, as login reads it, then used to check signatures of
-    /// tokens (with each accepted key type) that no key can have signed.
-    pub fn jwks(body: &[u8]) {
-        let resp = HttpResponse {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: body.to_vec(),
-            retry_after: None,
-            dpop_nonce: None,
-        };
-        let Ok(jwks) = crate::oauth::id_token::parse_jwks(&resp) else {
-            return;
-        };
-        // base64url of {"alg":"RS256"}, {"alg":"ES256","kid":"k1"}, {"alg":"EdDSA"}.
-        for header in [
-            "eyJhbGciOiJSUzI1NiJ9",
-            "eyJhbGciOiJFUzI1NiIsImtpZCI6ImsxIn0",
-            "eyJhbGciOiJFZERTQSJ9",
-        ] {
-            let token = Secret::new(format!("{header}.e30.c2lnbmF0dXJl"));
-            let _ = crate::oauth::id_token::verify_signature(&token, &jwks);
-        }
-    }
-
-    /// A JWT's parts, as `status` and login read them.
-    pub fn jwt(token: &str) {
-        if let Some(claims) = crate::jwt::claims(token) {
-            let _ = crate::jwt::display_claim(&claims, "sub", 200);
-        }
-        let _ = crate::jwt::expiry(token);
     }
 }

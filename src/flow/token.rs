@@ -2,10 +2,43 @@
 //! keyring, the network, the HTTP client or the async runtime (the session builds those
 //! only when it must refresh).
 
+use crate::access_token::Freshness;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::session::Session;
-use crate::settings::{TokenKind, TokenSettings};
+use crate::settings::{CacheOnlyToken, TokenKind, TokenSettings};
+use crate::store::cache;
+
+/// Prints the cached access token when the cache alone can answer: config.toml is the
+/// very version the token was cached under (one `lstat`, no parsing: see
+/// `cache::load_if_unchanged`) and the token has `min_ttl` left. Ok(false): the caller
+/// takes the long way, which resolves the profile with every check and may refresh.
+pub fn from_cache(settings: &CacheOnlyToken) -> Result<bool> {
+    let CacheOnlyToken {
+        global,
+        min_ttl,
+        format,
+        env_name,
+    } = settings;
+    let paths = &global.paths;
+    let Some(token) = cache::load_if_unchanged(
+        &paths.cache_file(&global.profile, None, None),
+        &paths.config_file(),
+    ) else {
+        return Ok(false);
+    };
+    if !token.is_plausible(global.now)
+        || !matches!(
+            token.freshness(global.now, *min_ttl),
+            Freshness::Fresh { .. }
+        )
+    {
+        return Ok(false);
+    }
+    output::token(&token, *format, env_name, global.now)
+        .map_err(|e| Error::other(format!("cannot write the token: {e}")))?;
+    Ok(true)
+}
 
 pub fn run(settings: &TokenSettings) -> Result<()> {
     let session = Session::open(&settings.profile, settings.global.now);

@@ -130,7 +130,12 @@ impl Session<'_> {
 
     fn cache_locally(&self, token: &AccessToken, scope: Option<Narrow<'_>>) {
         let settings = self.settings;
-        if let Err(e) = cache::save(&settings.cache_file(scope), &settings.cache_key(), token) {
+        if let Err(e) = cache::save(
+            &settings.cache_file(scope),
+            &settings.cache_key(),
+            settings.config_stamp,
+            token,
+        ) {
             output::warn(format!("could not cache the access token: {e}"));
         }
     }

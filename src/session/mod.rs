@@ -158,11 +158,30 @@ impl<'a> Session<'a> {
     /// The cached access token narrowed by `narrow` (None: the login's), whatever its
     /// freshness. An implausible one (an expiry beyond any real lifetime) is no cache.
     pub fn cached(&self, narrow: Option<Narrow<'_>>) -> Option<AccessToken> {
-        cache::load(
+        let cached = cache::load(
             &self.settings.cache_file(narrow),
             &self.settings.cache_key(),
-        )
-        .filter(|token| token.is_plausible(self.now))
+        )?;
+        let token = cached.token;
+        if !token.is_plausible(self.now) {
+            return None;
+        }
+        // A cache written under another version of config.toml (an older one whose key
+        // was the same, or a login that wrote the file after reading it) is stamped with
+        // this one, so that the next `token` can take it without parsing the config.
+        let stamp = self.settings.config_stamp;
+        if narrow.is_none() && stamp.is_some() && cached.config != stamp {
+            match cache::save(
+                &self.settings.cache_file(None),
+                &self.settings.cache_key(),
+                stamp,
+                &token,
+            ) {
+                Ok(()) => output::debug(2, "stamped the token cache with this config.toml"),
+                Err(e) => output::debug(1, format!("could not stamp the token cache: {e}")),
+            }
+        }
+        Some(token)
     }
 
     /// Holds off other processes' refreshes of this profile.
@@ -598,6 +617,7 @@ impl<'a> Session<'a> {
         if let Err(e) = cache::save(
             &settings.cache_file(narrow),
             &settings.cache_key(),
+            settings.config_stamp,
             &response.access,
         ) {
             output::warn(format!("could not cache the access token: {e}"));

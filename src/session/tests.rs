@@ -208,7 +208,13 @@ fn cache_token(settings: &ProfileSettings, expires_at: u64) {
         scope: None,
         obtained_at: NOW,
     };
-    cache::save(&settings.cache_file(None), &settings.cache_key(), &token).unwrap();
+    cache::save(
+        &settings.cache_file(None),
+        &settings.cache_key(),
+        None,
+        &token,
+    )
+    .unwrap();
 }
 
 #[test]

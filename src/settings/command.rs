@@ -58,6 +58,23 @@ pub struct Narrow<'a> {
     pub resource: Option<&'a str>,
 }
 
+/// `-v`/`-vv` (diagnostics on stderr) and `-q` (no notices).
+#[derive(Debug, Clone, Copy)]
+pub struct Verbosity {
+    pub level: u8,
+    pub quiet: bool,
+}
+
+/// A `token` that the token cache alone may answer: the login's access token, no
+/// narrower scope or resource, no proof. See `flow::token::from_cache`.
+#[derive(Debug)]
+pub struct CacheOnlyToken {
+    pub global: Global,
+    pub min_ttl: u64,
+    pub format: TokenFormat,
+    pub env_name: String,
+}
+
 #[derive(Debug)]
 pub struct TokenSettings {
     pub global: Global,

@@ -9,8 +9,8 @@ mod login;
 pub mod resolve;
 
 pub use command::{
-    Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings, LogoutSettings,
-    ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
+    CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
+    LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
 };
 pub use command::{DpopProofRequest, Narrow};
 pub use command::{
@@ -126,17 +126,23 @@ impl Global {
                 )),
             ));
         };
-        ProfileSettings::from_profile(&self.profile, profile, self).map_err(|e| match e {
-            Error::Usage { message, hint } => Error::Config {
-                message: format!(
-                    "{message} (profile '{}' in {})",
-                    self.profile,
-                    self.paths.config_file().display()
-                ),
-                hint,
-            },
-            other => other,
-        })
+        let settings = ProfileSettings::from_profile(&self.profile, profile, self);
+        settings
+            .map(|settings| ProfileSettings {
+                config_stamp: config.stamp,
+                ..settings
+            })
+            .map_err(|e| match e {
+                Error::Usage { message, hint } => Error::Config {
+                    message: format!(
+                        "{message} (profile '{}' in {})",
+                        self.profile,
+                        self.paths.config_file().display()
+                    ),
+                    hint,
+                },
+                other => other,
+            })
     }
 }
 
@@ -195,6 +201,9 @@ pub struct ProfileSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter of the login.
     pub audience: Option<String>,
+    /// The version of config.toml this profile was read from (None: not read from the
+    /// file, e.g. during a login). Cached tokens record it: see `store::cache`.
+    pub config_stamp: Option<crate::fsutil::FileStamp>,
 }
 
 /// The user's own private key file for private_key_jwt; octoken never copies the key.
@@ -296,6 +305,7 @@ impl ProfileSettings {
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),
+            config_stamp: None,
         })
     }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// of later rows only (and itself). A module path matches its longest prefix here
 /// (`settings::resolve` before `settings`).
 const LAYERS: &[&[&str]] = &[
-    &["lib", "main"],
+    &["lib", "main", "fuzzing"],
     &["app"],
     // The command line's own rooms: clap structs and what is generated from them.
     &["settings::resolve", "completions", "man"],

@@ -8,6 +8,7 @@
 mod support;
 
 mod architecture;
+mod cached_path;
 mod chromium;
 mod concurrency;
 mod docs;

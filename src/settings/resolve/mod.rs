@@ -8,16 +8,32 @@ mod tools;
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
     IntrospectArgs, LogoutArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
+    TokenTypeArg,
 };
 use crate::error::{Error, Result};
 use crate::output::TokenFormat;
 use crate::settings::{
-    Command, ExecSettings, FreshSettings, Global, InspectSettings, IntrospectSettings,
-    LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings,
+    CacheOnlyToken, Command, ExecSettings, FreshSettings, Global, InspectSettings,
+    IntrospectSettings, LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings,
+    TokenSettings, Verbosity,
 };
 
+/// How much octoken says on stderr (`-v`, `-vv`, `-q`): resolved first, so that even
+/// resolving the rest can log.
+pub fn verbosity(global: &GlobalArgs) -> Verbosity {
+    let GlobalArgs {
+        profile: _,
+        verbose,
+        quiet,
+    } = global;
+    Verbosity {
+        level: *verbose,
+        quiet: *quiet,
+    }
+}
+
 /// The command line, resolved. Commands that need no profile (completions, man) need
-/// not even a home directory.
+/// not even a home directory. The verbosity is [`verbosity`]'s.
 pub fn resolve(cli: Cli) -> Result<Command> {
     let Cli { global, command } = cli;
     let GlobalArgs {
@@ -62,12 +78,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 global,
                 fresh,
                 kind,
-                format: match format {
-                    TokenFormatArg::Raw => TokenFormat::Raw,
-                    TokenFormatArg::Json => TokenFormat::Json,
-                    TokenFormatArg::Header => TokenFormat::Header,
-                    TokenFormatArg::Env => TokenFormat::Env,
-                },
+                format: token_format(format),
                 env_name,
                 dpop_proof,
             })
@@ -151,6 +162,55 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
     })
+}
+
+/// The settings of a `token` that the cache alone may answer (see
+/// `flow::token::from_cache`), without reading config.toml; None for any other command,
+/// or any `token` whose flags need the profile (narrower scope or resource, an ID token,
+/// a DPoP proof), or `-v` (the long way logs what it does). None also when resolving
+/// fails: [`resolve`] then reports it.
+pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
+    let CliCommand::Token(args) = &cli.command else {
+        return None;
+    };
+    let TokenArgs {
+        fresh,
+        token_type,
+        format,
+        env_name,
+        dpop_proof,
+        dpop_nonce,
+    } = args;
+    let FreshArgs {
+        min_ttl,
+        scope,
+        resource,
+        strict: _, // only matters when renewing fails, which the long way does
+    } = fresh;
+    let plain = *token_type == TokenTypeArg::Access
+        && scope.is_none()
+        && resource.is_none()
+        && dpop_proof.is_none()
+        && dpop_nonce.is_none()
+        && cli.global.verbose == 0;
+    if !plain {
+        return None;
+    }
+    Some(CacheOnlyToken {
+        global: Global::resolve(cli.global.profile.clone()).ok()?,
+        min_ttl: *min_ttl,
+        format: token_format(*format),
+        env_name: variable_name(env_name.clone()).ok()?,
+    })
+}
+
+fn token_format(format: TokenFormatArg) -> TokenFormat {
+    match format {
+        TokenFormatArg::Raw => TokenFormat::Raw,
+        TokenFormatArg::Json => TokenFormat::Json,
+        TokenFormatArg::Header => TokenFormat::Header,
+        TokenFormatArg::Env => TokenFormat::Env,
+    }
 }
 
 fn fresh_settings(args: FreshArgs) -> FreshSettings {
