@@ -1,6 +1,6 @@
 //! Every environment variable octoken reads, in one place. Nothing else in the crate
 //! calls `std::env::var` (enforced by `clippy.toml`). The names libraries read for us
-//! are here too, so that `reference::ENVIRONMENT` (the man pages' and README's table)
+//! are here too, so that `reference::ENVIRONMENT` (the man pages' and docs/troubleshooting.md's table)
 //! can list exactly this file's names; `tests/it/help.rs` checks both directions.
 
 use std::ffi::OsString;

@@ -1,5 +1,5 @@
 //! The one error type that reaches `main`, with its exit code and a hint.
-//! Exit codes are a documented contract (README "Exit codes").
+//! Exit codes are a documented contract (docs/troubleshooting.md, "Exit codes", generated from `reference`).
 //!
 //! Lower rooms return their own errors (`OAuthError`, `SetupError`); this module alone
 //! turns them into exit codes and hints that name flags. It imports only leaves.

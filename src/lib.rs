@@ -24,7 +24,7 @@ mod output;
 mod paths;
 mod process;
 mod profile_name;
-/// The reference tables (exit codes, environment, files) the man pages and README share.
+/// The reference tables (exit codes, environment, files) the man pages and docs/troubleshooting.md share.
 #[doc(hidden)]
 pub mod reference;
 mod sanitize;
