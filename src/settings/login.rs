@@ -85,6 +85,9 @@ pub struct LoginSettings {
     pub redis: Option<RedisProfile>,
     /// `--attach`: join the fleet's shared entry instead of signing in.
     pub attach: bool,
+    /// The command that repeats this login with the flags given (for hints: nothing is
+    /// saved until the login succeeds, so a new profile needs them all again).
+    pub again: String,
 }
 
 impl LoginSettings {

@@ -249,3 +249,78 @@ fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
     );
     assert!(!marker.exists());
 }
+
+/// The command between the backticks of a hint's "run `...` again".
+fn command_in_hint(stderr: &str) -> String {
+    let hint = stderr
+        .lines()
+        .find(|l| l.starts_with("hint: "))
+        .unwrap_or_else(|| panic!("a hint: {stderr}"));
+    let start = hint.rfind("run `").expect("a command to run") + "run `".len();
+    let end = start + hint[start..].find('`').expect("a closing backtick");
+    hint[start..end].to_string()
+}
+
+/// Runs a command line as pasted into a shell, with the test's environment.
+fn run_pasted(env: &TestEnv, line: &str) -> std::process::Output {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_octoken"))
+        .parent()
+        .unwrap();
+    std::process::Command::new("sh")
+        .args(["-c", line])
+        .env_clear()
+        .envs(&env.vars)
+        .env(
+            "PATH",
+            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()),
+        )
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Nothing is saved until a login succeeds: the hint after a timeout must repeat what a
+/// new profile needs, or pasting it fails with "--client-id is required".
+#[test]
+fn a_new_profiles_timeout_hint_is_a_command_that_works_when_pasted() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let run = env
+        .run(&[
+            "-p",
+            "t3",
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Public.id(),
+            "--store",
+            "file",
+            "--scope",
+            "openid offline_access read",
+            "--browser",
+            "true",
+            "--timeout",
+            "1",
+        ])
+        .expect(4);
+    assert!(run.error_line().contains("no sign-in arrived within 1s"));
+    let again = command_in_hint(&run.stderr);
+    assert!(
+        again.starts_with("octoken login -p t3 --issuer "),
+        "{again}"
+    );
+    assert!(!again.contains("--timeout"), "{again}");
+    assert!(!env.path("config/config.toml").exists(), "nothing saved");
+
+    // Pasted, with the --timeout the hint offers: the same wait, not a usage error.
+    let out = run_pasted(&env, &format!("{again} --timeout 1"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{again}\n{stderr}");
+    assert!(stderr.contains("no sign-in arrived within 1s"), "{stderr}");
+    assert!(
+        stderr.contains("scope=openid+offline_access+read"),
+        "{stderr}"
+    );
+    assert_eq!(command_in_hint(&stderr), again, "the same command again");
+}

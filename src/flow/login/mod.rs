@@ -28,6 +28,20 @@ use crate::settings::{
 use crate::store::{self, StoreOptions, StoredSecrets};
 use std::io::Read;
 
+/// How long a sign-in may take, and the command that tries again when it ran out.
+#[derive(Clone, Copy)]
+struct Wait<'a> {
+    timeout: std::time::Duration,
+    again: &'a str,
+}
+
+fn wait(login: &LoginSettings) -> Wait<'_> {
+    Wait {
+        timeout: login.timeout,
+        again: &login.again,
+    }
+}
+
 /// Refresh tokens are a few KiB at most; refuse to slurp more than this from stdin.
 const MAX_STDIN: u64 = 64 * 1024;
 
@@ -43,7 +57,7 @@ fn at_login(err: Error, login: &LoginSettings) -> Error {
     let Error::OAuth(oauth) = &err else {
         return err;
     };
-    let again = crate::profile_name::login_command(&login.global.profile);
+    let again = &login.again;
     match oauth {
         OAuthError::Transport {
             endpoint,
@@ -60,13 +74,13 @@ fn at_login(err: Error, login: &LoginSettings) -> Error {
                     "cannot reach {host} (the {endpoint}): {message}; nothing was saved"
                 ),
                 hint: Some(format!(
-                    "check the host in --issuer (or --token-url) and the network or proxy, then run `{again} ...` again"
+                    "check the host in --issuer (or --token-url) and the network or proxy, then run `{again}` again"
                 )),
             }
         }
         e if e.is_temporary() => Error::Temporary {
             message: format!("{e}; nothing was saved"),
-            hint: format!("the provider has a temporary problem: run `{again} ...` again later"),
+            hint: format!("the provider has a temporary problem: run `{again}` again later"),
         },
         e if login.auth_method == AuthMethod::None
             && matches!(
@@ -161,14 +175,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
                 &metadata,
                 &client,
                 how,
-                login.timeout,
+                &wait(login),
                 now,
             )?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
         LoginMethod::Device => {
-            let response = device::sign_in(&network, &settings, &client, login.timeout, now)?;
+            let response = device::sign_in(&network, &settings, &client, &wait(login), now)?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }

@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
+    let again = super::again::login_again(&global.profile, &args);
     let LoginArgs {
         issuer,
         client_id,
@@ -318,6 +319,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         previous,
         redis,
         attach,
+        again,
         global,
     })
 }

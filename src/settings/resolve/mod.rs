@@ -2,6 +2,7 @@
 //! exhaustive destructuring (no `..`), so a new flag does not compile until it is
 //! resolved here.
 
+mod again;
 mod login;
 mod tools;
 
