@@ -324,3 +324,69 @@ fn a_new_profiles_timeout_hint_is_a_command_that_works_when_pasted() {
     );
     assert_eq!(command_in_hint(&stderr), again, "the same command again");
 }
+
+/// A public client's browser login into a new file-store profile.
+fn browser_login(env: &TestEnv, idp: &Idp) {
+    env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Public.id(),
+            "--store",
+            "file",
+            "--timeout",
+            "30",
+        ],
+        None,
+        &[("BROWSER", driver("").as_str())],
+    )
+    .expect(0);
+}
+
+fn granted_scope_line(env: &TestEnv) -> String {
+    let status = env.run(&["status"]).expect(0).stdout;
+    status
+        .lines()
+        .find(|l| l.starts_with("granted scope:"))
+        .unwrap_or_else(|| panic!("{status}"))
+        .to_string()
+}
+
+/// RFC 6749 5.1: a token response without `scope` granted the requested one. `status`
+/// shows it, says so, and still does after a refresh.
+#[test]
+fn status_shows_the_requested_scope_when_the_server_omits_it_and_says_so() {
+    let idp = Idp::start(IdpOptions {
+        omit_scope: true,
+        ..IdpOptions::default()
+    });
+    let env = TestEnv::new();
+    browser_login(&env, &idp);
+    let want = "granted scope:   openid offline_access (as requested; the server did not list it)";
+    assert_eq!(granted_scope_line(&env), want);
+    env.run(&["refresh"]).expect(0);
+    assert_eq!(granted_scope_line(&env), want);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).expect(0).stdout).unwrap();
+    assert_eq!(json["access_token"]["scope"], "openid offline_access");
+    assert_eq!(json["access_token"]["scope_as_requested"], true);
+}
+
+/// The bundled provider (oidc-provider) lists an empty scope for its API tokens: the
+/// requested `openid offline_access` stand for the ID and refresh tokens, not the API.
+#[test]
+fn status_says_when_the_server_listed_no_scope_and_what_was_asked_for() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    browser_login(&env, &idp);
+    assert_eq!(
+        granted_scope_line(&env),
+        "granted scope:   none listed by the server (asked for openid offline_access)"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).expect(0).stdout).unwrap();
+    assert_eq!(json["access_token"]["scope"], "");
+    assert_eq!(json["access_token"]["scope_as_requested"], false);
+}
