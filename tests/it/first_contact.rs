@@ -390,3 +390,39 @@ fn status_says_when_the_server_listed_no_scope_and_what_was_asked_for() {
     assert_eq!(json["access_token"]["scope"], "");
     assert_eq!(json["access_token"]["scope_as_requested"], false);
 }
+
+/// No Secret Service answers: one line in words and a hint; the platform's own message
+/// (zbus, a socket path) only at -v.
+#[test]
+fn an_unreachable_keyring_is_one_plain_line_and_its_cause_shows_at_v() {
+    let env = TestEnv::new();
+    let args = [
+        "login",
+        "--issuer",
+        "https://id.example.com/realms/main",
+        "--client-id",
+        "cli",
+    ];
+    let run = env.run(&args).expect(6);
+    assert_eq!(
+        run.error_line(),
+        "octoken: error: cannot reach the keyring (checked before the sign-in)"
+    );
+    assert!(!run.stderr.contains("zbus"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "hint: is a Secret Service such as gnome-keyring running on the session bus unix:path="
+        ),
+        "{}",
+        run.stderr
+    );
+    let verbose = env.run(&[&["-v"][..], &args].concat()).expect(6);
+    verbose.error_line();
+    assert!(
+        verbose.stderr.lines().any(|l| l
+            .starts_with("octoken: the keyring's error (checked before the sign-in): ")
+            && l.contains("zbus")),
+        "{}",
+        verbose.stderr
+    );
+}
