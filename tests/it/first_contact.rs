@@ -227,6 +227,8 @@ fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
             &idp.issuer,
             "--client-id",
             "no-such-client",
+            "--auth-method",
+            "none",
             "--store",
             "file",
             "--timeout",
@@ -246,6 +248,33 @@ fn the_authorization_request_is_checked_before_anyone_waits_for_it() {
         run.elapsed < std::time::Duration::from_secs(10),
         "{:?}",
         run.elapsed
+    );
+    assert!(!marker.exists());
+    // Without --auth-method, the token endpoint's refusal of an unknown client comes
+    // first (it cannot tell a typo from a confidential client): also before the browser.
+    let run = env.run_with(
+        &[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "no-such-client",
+            "--store",
+            "file",
+        ],
+        None,
+        &[("BROWSER", browser.as_str())],
+    );
+    let run = run.expect(2);
+    assert!(
+        run.error_line().contains("'no-such-client'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("or check --client-id"),
+        "{}",
+        run.stderr
     );
     assert!(!marker.exists());
 }
@@ -425,4 +454,150 @@ fn an_unreachable_keyring_is_one_plain_line_and_its_cause_shows_at_v() {
         "{}",
         verbose.stderr
     );
+}
+
+/// Runs octoken on a terminal (util-linux `script` gives it a pty), types `typed` once
+/// `Client secret:` shows, and returns the exit code and everything the terminal showed.
+fn on_a_terminal(env: &TestEnv, args: &[&str], typed: &str) -> (i32, String) {
+    use std::io::{Read, Write};
+    use std::sync::{Arc, Mutex};
+    let bin = env!("CARGO_BIN_EXE_octoken");
+    let line = std::iter::once(bin)
+        .chain(args.iter().copied())
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .envs(&env.vars)
+        .env("SHELL", "/bin/sh")
+        .env("TERM", "dumb")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (util-linux)");
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let mut out = child.stdout.take().unwrap();
+    let reader = {
+        let screen = screen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = out.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                screen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let shown = || String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut typed_once = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if !typed_once && shown().contains("Client secret:") {
+            stdin.write_all(format!("{typed}\n").as_bytes()).unwrap();
+            typed_once = true;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", shown());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    reader.join().unwrap();
+    (status.code().unwrap_or(-1), shown())
+}
+
+fn new_profile_login<'a>(idp: &'a Idp, client: Client, browser: &'a str) -> Vec<&'a str> {
+    vec![
+        "login",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        client.id(),
+        "--store",
+        "file",
+        "--browser",
+        browser,
+        "--timeout",
+        "30",
+    ]
+}
+
+/// A confidential client given without its secret went ahead as a public one and failed
+/// only after the whole browser sign-in. The token endpoint is asked first: without a
+/// terminal to ask on, the login stops before any browser opens.
+#[test]
+fn a_confidential_client_without_a_secret_stops_before_the_browser_without_a_terminal() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let (browser, marker) = recording_browser(&env);
+    let run = env
+        .run(&new_profile_login(&idp, Client::Basic, &browser))
+        .expect(2);
+    let line = run.error_line();
+    assert!(
+        line.contains("does not take client 'octoken-basic' as a public client")
+            && line.contains("invalid_client")
+            && line.contains("no client secret was given"),
+        "{line}"
+    );
+    assert!(
+        run.stderr.contains(
+            "hint: give the client's secret: OCTOKEN_CLIENT_SECRET=... or --client-secret-file PATH"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!marker.exists(), "the browser was not started");
+    assert!(!env.path("config/config.toml").exists(), "nothing saved");
+    // A public client is not asked anything.
+    let (code, shown) = on_a_terminal(
+        &env,
+        &new_profile_login(&idp, Client::Public, &driver("")),
+        "unused",
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(!shown.contains("Client secret"), "{shown}");
+}
+
+/// On a terminal, the same login asks for the secret (no echo) before the browser
+/// opens, finds which secret method the client uses, and saves it.
+#[test]
+fn a_confidential_client_without_a_secret_is_asked_for_it_on_a_terminal() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let (code, shown) = on_a_terminal(
+        &env,
+        &new_profile_login(&idp, Client::Post, &driver("")),
+        Client::Post.secret(),
+    );
+    assert_eq!(code, 0, "{shown}");
+    let asked = shown.find("Client secret:").expect("the prompt");
+    let browser = shown
+        .find("Sign in with your browser")
+        .expect("the sign-in");
+    assert!(asked < browser, "asked before the browser: {shown}");
+    assert!(
+        shown.contains("does not take client 'octoken-post' as a public client"),
+        "{shown}"
+    );
+    assert!(!shown.contains(Client::Post.secret()), "no echo: {shown}");
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("auth_method = \"post\""), "{config}");
+    env.run(&["refresh"]).expect(0);
+
+    // A profile that saved the client as confidential and lost its secret (logged
+    // out) asks again, instead of refusing without a prompt.
+    env.run(&["logout"]).expect(0);
+    let (code, shown) = on_a_terminal(
+        &env,
+        &["login", "--browser", &driver(""), "--timeout", "30"],
+        Client::Post.secret(),
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("Client secret:"), "{shown}");
 }
