@@ -8,7 +8,8 @@ mod tools;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
-    IntrospectArgs, LogoutArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
+    IntrospectArgs, LogoutArgs, ManArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs,
+    TokenFormatArg,
 };
 use crate::error::{Error, Result};
 use crate::output::TokenFormat;
@@ -32,7 +33,10 @@ pub fn resolve(cli: Cli) -> Result<Command> {
             let CompletionsArgs { shell } = args;
             Command::Completions(shell)
         }
-        CliCommand::Man { command } => Command::Man(command),
+        CliCommand::Man(args) => {
+            let ManArgs { command, dir } = args;
+            Command::Man { command, dir }
+        }
         CliCommand::Profiles(args) => {
             let ProfilesArgs { json, check, names } = args;
             Command::Profiles(ProfilesSettings {
