@@ -703,12 +703,16 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__man)
-            opts="-p -v -q -h --profile --verbose --quiet --help"
+            opts="-p -v -q -h --dir --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -39,7 +39,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand git-credential 'A git credential helper: answers git''s `get` with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-            cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+            cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -226,6 +226,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --help 'Print help'
         }
         &'octoken;man'= {
+            cand --dir 'Write every page (octoken.1 and one for each command) into this directory instead, e.g. ~/.local/share/man/man1, which `man` searches when ~/.local/bin is on PATH'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -260,7 +261,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand git-credential 'A git credential helper: answers git''s `get` with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-            cand man 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+            cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

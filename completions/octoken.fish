@@ -40,7 +40,7 @@ complete -c octoken -n "__fish_octoken_needs_command" -f -a "logout" -d 'Revoke 
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l issuer -d 'Issuer URL; endpoints are discovered from it once, here' -r
@@ -181,6 +181,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand completions" -s p -l pro
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand man" -l dir -d 'Write every page (octoken.1 and one for each command) into this directory instead, e.g. ~/.local/share/man/man1, which `man` searches when ~/.local/bin is on PATH' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand man" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand man" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand man" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
@@ -203,7 +204,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_see
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "man" -d 'Print a man page (roff): octoken(1), or octoken-COMMAND(1)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 

@@ -73,6 +73,10 @@ pub struct AccessToken {
     /// Unix seconds. None: the server said nothing and the token is not a JWT.
     pub expires_at: Option<u64>,
     pub scope: Option<String>,
+    /// The server's answer listed no scope, so `scope` is the one asked for (RFC 6749
+    /// 5.1: an omitted scope means the requested one was granted). `status` says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scope_as_requested: bool,
     pub obtained_at: u64,
 }
 
@@ -85,6 +89,8 @@ struct StoredAccessToken {
     token_type: String,
     expires_at: Option<u64>,
     scope: Option<String>,
+    #[serde(default)]
+    scope_as_requested: bool,
     obtained_at: u64,
 }
 
@@ -114,6 +120,7 @@ impl TryFrom<StoredAccessToken> for AccessToken {
             token_type: stored.token_type,
             expires_at: stored.expires_at,
             scope: stored.scope,
+            scope_as_requested: stored.scope_as_requested,
             obtained_at: stored.obtained_at,
         })
     }
@@ -152,6 +159,15 @@ impl std::fmt::Display for StaleReason {
 }
 
 impl AccessToken {
+    /// RFC 6749 5.1: an answer without `scope` granted what was asked for; kept as such,
+    /// and marked, so that `status` can tell it from a scope the server listed.
+    pub fn assume_requested_scope(&mut self, requested: &str) {
+        if self.scope.is_none() {
+            self.scope = Some(requested.to_string());
+            self.scope_as_requested = true;
+        }
+    }
+
     /// Whether the expiry is one a server could have given at `now`: at most
     /// `MAX_LIFETIME` (plus a day) ahead, and never beyond the year 9999. A token read
     /// back with an implausible expiry must not be used or printed.
@@ -225,6 +241,7 @@ mod tests {
             token_type: "Bearer".into(),
             expires_at,
             scope: None,
+            scope_as_requested: false,
             obtained_at: 0,
         }
     }

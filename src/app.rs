@@ -18,7 +18,7 @@ pub fn run(cli: Cli) -> Result<u8> {
     match resolve::resolve(cli)? {
         // Output that needs no profile, nor even a home directory.
         Command::Completions(shell) => completions::completions(shell).map(ok),
-        Command::Man(command) => man::man(command.as_deref()).map(ok),
+        Command::Man { command, dir } => man::man(command.as_deref(), dir.as_deref()).map(ok),
         Command::Profiles(settings) => flow::profiles::run(&settings).map(ok),
         Command::Login(settings) => flow::login::run(*settings).map(ok),
         Command::Token(settings) => flow::token::run(&settings).map(ok),

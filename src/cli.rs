@@ -31,11 +31,13 @@ Look inside:
 
 Shell:
   completions  Print a shell completion script
+  man          Print a man page, or install them all (--dir)
 
 Options:
 {options}
 
-Run `octoken help <command>` for examples, `man octoken` for the reference.
+Run `octoken help <command>` for examples, `man octoken` for the reference
+(install the pages with `octoken man --dir ~/.local/share/man/man1`).
 {exit-codes}
 ";
 
@@ -165,9 +167,11 @@ pub enum Command {
   octoken completions bash > ~/.local/share/bash-completion/completions/octoken
   octoken completions fish > ~/.config/fish/completions/octoken.fish")]
     Completions(CompletionsArgs),
-    /// Print a man page (roff): octoken(1), or octoken-COMMAND(1)
-    #[command(hide = true)]
-    Man { command: Option<String> },
+    /// Print a man page (roff), or install them all with --dir
+    #[command(after_help = "Examples:
+  octoken man --dir ~/.local/share/man/man1 && man octoken
+  octoken man login | man -l -")]
+    Man(ManArgs),
     /// List the profiles: issuer, client, store, and whether each is logged in
     #[command(after_help = "Examples:
   octoken profiles
@@ -187,6 +191,17 @@ pub struct ProfilesArgs {
     /// Only the names, one a line (what shell completion uses)
     #[arg(long)]
     pub names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print [default: the page of octoken itself]
+    pub command: Option<String>,
+    /// Write every page (octoken.1 and one for each command) into this directory
+    /// instead, e.g. ~/.local/share/man/man1, which `man` searches when ~/.local/bin is
+    /// on PATH
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

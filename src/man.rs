@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::output;
 use crate::reference::{self, Reader};
 use clap::CommandFactory;
+use std::path::Path;
 
 /// The commands that get a page of their own: octoken-login(1) and so on.
 pub fn man_commands() -> Vec<String> {
@@ -275,12 +276,63 @@ fn text_line(markdown: &str) -> String {
     out
 }
 
-pub fn man(command: Option<&str>) -> Result<()> {
+pub fn man(command: Option<&str>, dir: Option<&Path>) -> Result<()> {
+    if let Some(dir) = dir {
+        return install(dir);
+    }
     let page = man_page(command).ok_or_else(|| Error::Usage {
         message: format!("no man page for '{}'", command.unwrap_or("")),
         hint: Some(format!("pages: octoken, {}", man_commands().join(", "))),
     })?;
     write(&page)
+}
+
+/// Writes octoken.1 and every octoken-COMMAND.1 into `dir` (created if missing), so
+/// that `man octoken` and the pages it refers to all work. These are documentation for
+/// anyone on the machine, not files octoken manages (fsutil's 0600 rules are for
+/// those): 0644 in a 0755 directory, set explicitly whatever the umask, and a link at a
+/// page's name is replaced, never followed.
+fn install(dir: &Path) -> Result<()> {
+    let cannot = |what: &str, path: &Path, e: std::io::Error| Error::Other {
+        message: format!("cannot {what} {}: {e}", path.display()),
+        hint: Some("pass a directory you may write to with --dir".into()),
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    builder.create(dir).map_err(|e| cannot("create", dir, e))?;
+    let mut pages = vec![("octoken.1".to_string(), man_page(None))];
+    for command in man_commands() {
+        pages.push((format!("octoken-{command}.1"), man_page(Some(&command))));
+    }
+    for (name, page) in &pages {
+        let page = page.as_deref().expect("a page for every listed command");
+        let path = dir.join(name);
+        // A new file each time: remove() drops a link without following it.
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(cannot("replace", &path, e));
+            }
+            _ => {}
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+        let mut file = options.open(&path).map_err(|e| cannot("write", &path, e))?;
+        #[cfg(unix)]
+        file.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .map_err(|e| cannot("write", &path, e))?;
+        std::io::Write::write_all(&mut file, page.as_bytes())
+            .map_err(|e| cannot("write", &path, e))?;
+    }
+    output::notice(format!(
+        "octoken: wrote {} man pages to {}; try `man octoken`",
+        pages.len(),
+        dir.display()
+    ));
+    Ok(())
 }
 
 fn write(text: &str) -> Result<()> {

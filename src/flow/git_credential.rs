@@ -124,6 +124,7 @@ mod tests {
             token_type: "Bearer".into(),
             expires_at: Some(1_700_000_300),
             scope: None,
+            scope_as_requested: false,
             obtained_at: 1_700_000_000,
         }
     }

@@ -113,6 +113,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             "expires_in": t.remaining(now),
             // RFC 6749 5.1: no `scope` in the answer means the requested one.
             "scope": t.scope.clone().unwrap_or_else(|| p.scope.clone()),
+            "scope_as_requested": t.scope_as_requested || t.scope.is_none(),
             "expired": t.remaining(now) == 0,
             "subject": claims.as_ref().and_then(|c| jwt::display_claim(c, "sub", 200)),
             "token_type": t.token_type,
@@ -212,6 +213,28 @@ fn idle_warning(idle_secs: u64, limit_days: u64) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+/// The access token's scope, saying where it came from when the server did not list
+/// one: omitted means the requested scope (RFC 6749 5.1); an empty one, none for this
+/// token (an OIDC server's API token need not carry `openid` or `offline_access`, which
+/// the ID and refresh tokens stand for).
+fn granted_scope(r: &Value, s: &dyn Fn(&Value) -> String) -> String {
+    let at = &r["access_token"];
+    let asked = s(&r["scope_requested"]);
+    if at["scope_as_requested"] == true {
+        format!(
+            "{} (as requested; the server did not list it)",
+            s(&at["scope"])
+        )
+    } else if at["scope"]
+        .as_str()
+        .is_some_and(|scope| scope.trim().is_empty())
+    {
+        format!("none listed by the server (asked for {asked})")
+    } else {
+        s(&at["scope"])
     }
 }
 
@@ -359,7 +382,7 @@ fn human(r: &Value, _now: u64) -> String {
                     s(&at["expires_at"])
                 )
             });
-            lines.push(format!("granted scope:   {}", s(&at["scope"])));
+            lines.push(format!("granted scope:   {}", granted_scope(r, &s)));
             lines.push(format!("subject:         {}", s(&at["subject"])));
         }
     }

@@ -144,6 +144,7 @@ pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenRespon
                 .get("scope")
                 .and_then(Value::as_str)
                 .map(token::clean_scope),
+            scope_as_requested: false,
             obtained_at: now,
         },
     })

@@ -219,14 +219,9 @@ impl Session<'_> {
             }
             Err(err) => return Err(err),
         };
-        if response.access.scope.is_none() {
-            response.access.scope = Some(
-                scope
-                    .and_then(|n| n.scope)
-                    .unwrap_or(&self.settings.scope)
-                    .to_string(),
-            );
-        }
+        response
+            .access
+            .assume_requested_scope(scope.and_then(|n| n.scope).unwrap_or(&self.settings.scope));
         self.test_hold("before-commit");
         // Everything else shared (client secret, DPoP key) stays as it was: a DPoP
         // fleet that lost its key would hold tokens bound to a key nobody has.

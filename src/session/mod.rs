@@ -578,10 +578,9 @@ impl<'a> Session<'a> {
     ) -> Result<AccessToken> {
         let settings = self.settings;
         let scope = narrow.and_then(|n| n.scope);
-        if response.access.scope.is_none() {
-            // RFC 6749 5.1: a response without `scope` granted what was asked for.
-            response.access.scope = Some(scope.unwrap_or(&settings.scope).to_string());
-        }
+        response
+            .access
+            .assume_requested_scope(scope.unwrap_or(&settings.scope));
         if response.refresh_expires_in == Some(0) {
             output::debug(
                 1,

@@ -206,6 +206,7 @@ fn cache_token(settings: &ProfileSettings, expires_at: u64) {
         token_type: "Bearer".into(),
         expires_at: Some(expires_at),
         scope: None,
+        scope_as_requested: false,
         obtained_at: NOW,
     };
     cache::save(

@@ -22,7 +22,11 @@ pub enum Command {
     KubeconfigUser(KubeconfigUserSettings),
     Profiles(ProfilesSettings),
     Completions(clap_complete::Shell),
-    Man(Option<String>),
+    /// `man`: one page to stdout, or every page into a directory.
+    Man {
+        command: Option<String>,
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// What makes a token fresh enough (`token`, `exec`, `inspect`).

@@ -32,8 +32,12 @@ pub enum ClientSecretSource {
     /// `--client-secret-file`.
     File(PathBuf),
     /// The one already stored for this profile; else a prompt on a terminal, but only
-    /// when `--auth-method basic|post` was given explicitly.
+    /// when `--auth-method basic|post` was given explicitly or the profile saved this
+    /// client with one of them.
     Stored { may_prompt: bool },
+    /// A new profile given neither a method nor a secret: a public client, unless the
+    /// provider refuses it as one; then a prompt on a terminal, before the browser.
+    IfConfidential,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -85,6 +89,9 @@ pub struct LoginSettings {
     pub redis: Option<RedisProfile>,
     /// `--attach`: join the fleet's shared entry instead of signing in.
     pub attach: bool,
+    /// The command that repeats this login with the flags given (for hints: nothing is
+    /// saved until the login succeeds, so a new profile needs them all again).
+    pub again: String,
 }
 
 impl LoginSettings {

@@ -4,6 +4,7 @@
 //! session bus, must not hang `octoken token` in a cron job.
 
 use crate::error::{Error, Result};
+use crate::output;
 use crate::store::{SecretStore, StoredSecrets};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -30,9 +31,10 @@ impl KeyringStore {
         }
     }
 
-    /// A hint that fits the cause: no session bus at all, a bus address that does not
-    /// answer, or a keyring that is there but locked.
-    fn hint(&self) -> String {
+    /// A hint that fits the cause: no session bus at all, a bus address where no
+    /// Secret Service answers, or a keyring that is there but locked (or did not answer
+    /// in time, which is what a pending unlock prompt looks like).
+    fn hint(&self, locked: bool) -> String {
         let file = format!(
             "`{} --store file`",
             crate::profile_name::login_command(&self.profile)
@@ -42,10 +44,16 @@ impl KeyringStore {
         }
         match &self.session_bus {
             None => format!(
-                "there is no session bus here (DBUS_SESSION_BUS_ADDRESS is unset: SSH, cron or a headless machine); keep secrets in a file: {file}, or set DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus while a desktop session runs"
+                "DBUS_SESSION_BUS_ADDRESS is unset (SSH, cron or a headless machine): keep secrets in a file: {file}, or set DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$UID/bus while a desktop session runs"
             ),
+            Some(_) if locked => {
+                format!(
+                    "unlock the keyring (log in to the desktop session), or keep secrets in a file: {file}"
+                )
+            }
             Some(address) => format!(
-                "unlock the keyring (is a Secret Service such as gnome-keyring running on the session bus {address}?), or keep secrets in a file: {file}"
+                "is a Secret Service such as gnome-keyring running on the session bus {}? Or keep secrets in a file: {file}",
+                crate::sanitize::foreign(address, 200)
             ),
         }
     }
@@ -72,24 +80,37 @@ impl KeyringStore {
                     "the keyring did not answer within {}s ({what})",
                     timeout.as_secs()
                 ),
-                self.hint(),
+                self.hint(true),
             )),
         }
     }
 
+    /// One line that says what is wrong in words; the platform's own message (a zbus
+    /// error with a socket path, say) only at -v, cleaned: the hint says what to do.
     fn error(&self, what: &str, err: keyring_core::Error) -> Error {
         use keyring_core::Error as K;
+        output::debug(
+            1,
+            format!(
+                "the keyring's error ({what}): {}",
+                crate::sanitize::foreign(&err.to_string(), 500)
+            ),
+        );
         let message = match &err {
-            K::NoStorageAccess(e) => format!("the keyring is locked or unreachable ({what}): {e}"),
-            K::PlatformFailure(e) => format!("the keyring failed ({what}): {e}"),
+            K::NoStorageAccess(_) => format!("the keyring is locked ({what})"),
+            K::PlatformFailure(_) if cfg!(target_os = "linux") && self.session_bus.is_none() => {
+                format!("no keyring: there is no session bus here ({what})")
+            }
+            K::PlatformFailure(_) => format!("cannot reach the keyring ({what})"),
             K::Ambiguous(entries) => format!(
                 "the keyring holds {} entries for service {SERVICE}, profile {} ({what})",
                 entries.len(),
                 self.profile
             ),
-            other => format!("the keyring failed ({what}): {other}"),
+            _ => format!("the keyring failed ({what}; -v shows its error)"),
         };
-        Error::storage(one_line(&message), self.hint())
+        let locked = matches!(err, K::NoStorageAccess(_));
+        Error::storage(message, self.hint(locked))
     }
 }
 
@@ -117,10 +138,6 @@ fn fits(len: usize, limit: Option<usize>, profile: &str) -> Result<()> {
         )),
         _ => Ok(()),
     }
-}
-
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 impl SecretStore for KeyringStore {
@@ -179,7 +196,9 @@ mod platform {
             Ok(())
         })
         .clone()
-        .map_err(|e| keyring_core::Error::NoStorageAccess(Box::new(std::io::Error::other(e))))
+        // No store means no connection to the platform's service: unreachable, which
+        // `error` tells apart from a locked keyring (NoStorageAccess).
+        .map_err(|e| keyring_core::Error::PlatformFailure(Box::new(std::io::Error::other(e))))
     }
 
     #[cfg(target_os = "linux")]

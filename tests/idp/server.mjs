@@ -14,6 +14,8 @@
 //   --realm NAME          realm name for the Keycloak layout (default: octoken)
 //   --rotation on|off     rotate the refresh token on every use (default: off)
 //   --omit-refresh        with rotation off, leave refresh_token out of refresh responses
+//   --omit-scope          leave `scope` out of token responses (RFC 6749 5.1 allows it
+//                         when the granted scope is the requested one)
 //   --access-ttl SECS     access-token lifetime (default: 300)
 //   --tls-cert PEM --tls-key PEM
 //                         serve HTTPS with this certificate (issuer https://127.0.0.1:N)
@@ -88,6 +90,7 @@ const { values: opts } = parseArgs({
     realm: { type: 'string', default: 'octoken' },
     rotation: { type: 'string', default: 'off' },
     'omit-refresh': { type: 'boolean', default: false },
+    'omit-scope': { type: 'boolean', default: false },
     'access-ttl': { type: 'string', default: '300' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
@@ -420,6 +423,9 @@ Promise.all([
       && ctx.status === 200 && ctx.body && typeof ctx.body === 'object'
     ) {
       delete ctx.body.refresh_token;
+    }
+    if (opts['omit-scope'] && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') {
+      delete ctx.body.scope;
     }
     if (opts['keycloak-offline'] && ctx.status === 200 && ctx.body?.refresh_token) {
       // Keycloak's offline tokens: no absolute expiry, reported as 0.

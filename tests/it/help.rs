@@ -445,3 +445,60 @@ fn bundled_provider_runs_in_the_background_by_hand() {
         }
     }
 }
+
+/// `--help` points at `man octoken` and says how to get it there: `octoken man --dir`
+/// writes every page, readable by all, and `man` then finds them.
+#[test]
+fn the_man_pages_help_points_to_are_installed_by_octoken_man_dir() {
+    let env = TestEnv::new();
+    let help = env.run(&["--help"]).expect(0).stdout;
+    assert!(
+        help.contains("  man          Print a man page, or install them all (--dir)"),
+        "{help}"
+    );
+    let pointer = "`octoken man --dir ~/.local/share/man/man1`";
+    assert!(help.contains(pointer), "{help}");
+
+    let dir = env.path("home/.local/share/man/man1");
+    let run = env
+        .run(&["man", "--dir", &dir.display().to_string()])
+        .expect(0);
+    assert!(run.stderr.contains("man pages to"), "{}", run.stderr);
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut checked_in: Vec<String> = std::fs::read_dir(repo_root().join("man"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    checked_in.sort();
+    assert_eq!(written, checked_in, "the same pages as man/");
+    for name in &written {
+        let path = dir.join(name);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&path).unwrap().permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o644, "{name}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            std::fs::read_to_string(repo_root().join("man").join(name)).unwrap()
+        );
+    }
+    // Again over the same pages (an upgrade): replaced, not refused.
+    env.run(&["man", "--dir", &dir.display().to_string()])
+        .expect(0);
+    // `man` finds them there (man-db also derives this directory from ~/.local/bin on
+    // PATH; MANPATH names it here).
+    let found = std::process::Command::new("man")
+        .args(["-w", "octoken", "octoken-login"])
+        .env("MANPATH", env.path("home/.local/share/man"))
+        .output()
+        .expect("man (apt: man-db)");
+    let found = String::from_utf8_lossy(&found.stdout);
+    assert!(
+        found.contains("man1/octoken.1") && found.contains("man1/octoken-login.1"),
+        "{found}"
+    );
+}

@@ -16,9 +16,10 @@ pub fn sign_in(
     network: &Network,
     settings: &ProfileSettings,
     client: &ClientAuth,
-    timeout: Duration,
+    wait: &super::Wait<'_>,
     now: u64,
 ) -> Result<TokenResponse> {
+    let super::Wait { timeout, again } = *wait;
     let profile = settings;
     let device_url = profile
         .endpoints
@@ -45,10 +46,7 @@ pub fn sign_in(
         if Instant::now() + pause > deadline {
             return Err(Error::LoginRequired {
                 message: "the device sign-in was not approved in time".into(),
-                hint: format!(
-                    "run `{} --device` again",
-                    crate::profile_name::login_command(&settings.name)
-                ),
+                hint: format!("run `{again}` again"),
             });
         }
         network.block_on(async {
@@ -76,18 +74,14 @@ pub fn sign_in(
                 Some("expired_token") => {
                     return Err(Error::LoginRequired {
                         message: "the device code expired before the sign-in was approved".into(),
-                        hint: format!(
-                            "run `{} --device` again",
-                            crate::profile_name::login_command(&settings.name)
-                        ),
+                        hint: format!("run `{again}` again"),
                     });
                 }
                 Some("access_denied") => {
                     return Err(Error::LoginRequired {
                         message: format!("the sign-in was denied ({e})"),
                         hint: format!(
-                            "approve the request on the verification page, then run `{} --device` again",
-                            crate::profile_name::login_command(&settings.name)
+                            "approve the request on the verification page, then run `{again}` again"
                         ),
                     });
                 }

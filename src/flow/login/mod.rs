@@ -6,6 +6,7 @@
 //!
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
+mod client_secret;
 mod device;
 mod fleet;
 mod redirect;
@@ -28,6 +29,20 @@ use crate::settings::{
 use crate::store::{self, StoreOptions, StoredSecrets};
 use std::io::Read;
 
+/// How long a sign-in may take, and the command that tries again when it ran out.
+#[derive(Clone, Copy)]
+struct Wait<'a> {
+    timeout: std::time::Duration,
+    again: &'a str,
+}
+
+fn wait(login: &LoginSettings) -> Wait<'_> {
+    Wait {
+        timeout: login.timeout,
+        again: &login.again,
+    }
+}
+
 /// Refresh tokens are a few KiB at most; refuse to slurp more than this from stdin.
 const MAX_STDIN: u64 = 64 * 1024;
 
@@ -43,7 +58,7 @@ fn at_login(err: Error, login: &LoginSettings) -> Error {
     let Error::OAuth(oauth) = &err else {
         return err;
     };
-    let again = crate::profile_name::login_command(&login.global.profile);
+    let again = &login.again;
     match oauth {
         OAuthError::Transport {
             endpoint,
@@ -60,13 +75,13 @@ fn at_login(err: Error, login: &LoginSettings) -> Error {
                     "cannot reach {host} (the {endpoint}): {message}; nothing was saved"
                 ),
                 hint: Some(format!(
-                    "check the host in --issuer (or --token-url) and the network or proxy, then run `{again} ...` again"
+                    "check the host in --issuer (or --token-url) and the network or proxy, then run `{again}` again"
                 )),
             }
         }
         e if e.is_temporary() => Error::Temporary {
             message: format!("{e}; nothing was saved"),
-            hint: format!("the provider has a temporary problem: run `{again} ...` again later"),
+            hint: format!("the provider has a temporary problem: run `{again}` again later"),
         },
         e if login.auth_method == AuthMethod::None
             && matches!(
@@ -101,11 +116,21 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         LoginMethod::Import => Some(read_refresh_token()?),
         _ => None,
     };
-    let client_secret = client_secret(login)?;
+    let mut client_secret = client_secret::client_secret(login)?;
     // The store is checked before a person spends time signing in.
     store::open(&login.global.profile, &login.store_options()).probe()?;
     let network = Network::new(&login.http)?;
     let metadata = endpoints(&network, login)?;
+    if matches!(login.client_secret, ClientSecretSource::IfConfidential)
+        && matches!(login.method, LoginMethod::Browser(_))
+        && let Some((method, secret)) =
+            client_secret::unless_public(&network, &metadata.token_endpoint, login)?
+    {
+        // Before the browser opens: the profile is saved with this method, and the
+        // secret is stored with the refresh token.
+        login.auth_method = method;
+        client_secret = Some(secret);
+    }
     let mut profile = new_profile(login, &metadata);
     // Discovered endpoints face the same https rule as typed ones, reported as input errors.
     let mut settings =
@@ -161,14 +186,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
                 &metadata,
                 &client,
                 how,
-                login.timeout,
+                &wait(login),
                 now,
             )?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
         LoginMethod::Device => {
-            let response = device::sign_in(&network, &settings, &client, login.timeout, now)?;
+            let response = device::sign_in(&network, &settings, &client, &wait(login), now)?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
@@ -429,74 +454,6 @@ fn read_refresh_token() -> Result<Secret> {
         ));
     }
     Ok(Secret::new(token))
-}
-
-/// The client secret: env, file, the one already stored for this profile, or a prompt
-/// (only when a confidential method was asked for explicitly). Never an empty one.
-fn client_secret(login: &LoginSettings) -> Result<Option<Secret>> {
-    let secret = match &login.client_secret {
-        ClientSecretSource::None => return Ok(None),
-        ClientSecretSource::Env(secret) => secret.expose().trim().to_string(),
-        ClientSecretSource::File(path) => read_secret_file(path)?,
-        ClientSecretSource::Stored { may_prompt } => {
-            if let Some(prev) = &login.previous
-                && prev.client_id == login.client_id
-            {
-                let settings =
-                    ProfileSettings::from_profile(&login.global.profile, prev, &login.global)?;
-                // A store that cannot be read is an error, not "no secret stored".
-                if let Some(stored) = store::open(&settings.name, &settings.store).load()?
-                    && stored.client_secret.is_some()
-                {
-                    return Ok(stored.client_secret);
-                }
-            }
-            if !*may_prompt || !output::stderr_is_terminal() {
-                return Err(Error::Usage {
-                    message: format!(
-                        "client '{}' uses --auth-method {} and needs a client secret",
-                        login.client_id,
-                        login.auth_method.as_str()
-                    ),
-                    hint: Some(format!(
-                        "set {} or pass --client-secret-file PATH (never on the command line); a public client needs --auth-method none",
-                        crate::env::OCTOKEN_CLIENT_SECRET
-                    )),
-                });
-            }
-            // rpassword reads from the terminal itself, so this works with stdin piped too.
-            rpassword::prompt_password("Client secret: ")
-                .map_err(|e| Error::usage(format!("cannot read the client secret: {e}")))?
-                .trim()
-                .to_string()
-        }
-    };
-    if secret.is_empty() {
-        return Err(Error::Usage {
-            message: "the client secret is empty".into(),
-            hint: Some(
-                "give the secret the provider shows for this client, or use --auth-method none for a public client"
-                    .into(),
-            ),
-        });
-    }
-    Ok(Some(Secret::new(secret)))
-}
-
-fn read_secret_file(path: &std::path::Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
-        message: format!("cannot read the client secret file {}: {e}", path.display()),
-        hint: Some("pass a file that holds only the client secret".into()),
-    })?;
-    // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
-    if let Some(mode) = crate::fsutil::readable_by_others(path) {
-        output::warn(format!(
-            "{} has permissions {mode:03o}: other users can read the client secret \
-             (`chmod 600` it)",
-            path.display()
-        ));
-    }
-    Ok(text.trim().to_string())
 }
 
 /// Explicit endpoints when given, else discovery from the issuer.

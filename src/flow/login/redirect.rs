@@ -22,9 +22,10 @@ pub fn sign_in(
     metadata: &Metadata,
     client: &ClientAuth,
     how: &Browser,
-    timeout: Duration,
+    wait: &super::Wait<'_>,
     now: u64,
 ) -> Result<TokenResponse> {
+    let super::Wait { timeout, again } = *wait;
     let profile = settings;
     let authorization_url =
         profile
@@ -82,7 +83,7 @@ pub fn sign_in(
         ));
     }
 
-    let login = crate::profile_name::login_command(&profile.name);
+    let login = again;
     // No spinner while the person may be pasting a URL on the same line.
     let pasting = matches!(how, Browser::None);
     let mut spinner = output::Spinner::new(format!("waiting for the sign-in at {local_url}"));

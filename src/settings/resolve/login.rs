@@ -16,6 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
+    let again = super::again::login_again(&global.profile, &args);
     let LoginArgs {
         issuer,
         client_id,
@@ -205,14 +206,23 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             },
         }),
     };
+    // Only a secret the user chose to keep out of the flags is asked for: an explicit
+    // method, or this client saved with one (the secret was lost from the store).
+    let saved_confidential = prev.is_some_and(|p| {
+        p.client_id == client_id && matches!(p.auth_method, AuthMethod::Basic | AuthMethod::Post)
+    });
     let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
+        // Public by default, which the provider may contradict (the flow asks it).
+        (AuthMethod::None, _, _) if !explicit_method && prev.is_none() => {
+            ClientSecretSource::IfConfidential
+        }
         (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
             ClientSecretSource::None
         }
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
-            may_prompt: explicit_method,
+            may_prompt: explicit_method || saved_confidential,
         },
     };
     // --dpop (or --dpop-alg) turns DPoP on; an existing DPoP profile stays one, with
@@ -318,6 +328,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         previous,
         redis,
         attach,
+        again,
         global,
     })
 }

@@ -2,13 +2,14 @@
 //! exhaustive destructuring (no `..`), so a new flag does not compile until it is
 //! resolved here.
 
+mod again;
 mod login;
 mod tools;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
-    IntrospectArgs, LogoutArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs, TokenFormatArg,
-    TokenTypeArg,
+    IntrospectArgs, LogoutArgs, ManArgs, ProfilesArgs, RefreshArgs, StatusArgs, TokenArgs,
+    TokenFormatArg, TokenTypeArg,
 };
 use crate::error::{Error, Result};
 use crate::output::TokenFormat;
@@ -47,7 +48,10 @@ pub fn resolve(cli: Cli) -> Result<Command> {
             let CompletionsArgs { shell } = args;
             Command::Completions(shell)
         }
-        CliCommand::Man { command } => Command::Man(command),
+        CliCommand::Man(args) => {
+            let ManArgs { command, dir } = args;
+            Command::Man { command, dir }
+        }
         CliCommand::Profiles(args) => {
             let ProfilesArgs { json, check, names } = args;
             Command::Profiles(ProfilesSettings {

@@ -51,6 +51,8 @@ pub struct IdpOptions {
     pub keycloak: bool,
     pub rotation: bool,
     pub omit_refresh: bool,
+    /// Token responses carry no `scope` (RFC 6749 5.1: the requested one was granted).
+    pub omit_scope: bool,
     pub access_ttl: u64,
     /// Serve HTTPS with this certificate and key (PEM files).
     pub tls: Option<(PathBuf, PathBuf)>,
@@ -91,6 +93,7 @@ impl Default for IdpOptions {
             keycloak: true,
             rotation: false,
             omit_refresh: false,
+            omit_scope: false,
             access_ttl: 300,
             tls: None,
             keycloak_offline: false,
@@ -139,6 +142,9 @@ impl Idp {
             .args(["--rotation", if options.rotation { "on" } else { "off" }]);
         if options.omit_refresh {
             cmd.arg("--omit-refresh");
+        }
+        if options.omit_scope {
+            cmd.arg("--omit-scope");
         }
         if options.keycloak_offline {
             cmd.arg("--keycloak-offline");
