@@ -26,14 +26,12 @@ pub enum Browser {
     Default,
 }
 
-/// What the browser was handed; keep it until the sign-in has ended.
+/// What the browser was handed; keep it until the sign-in has ended. On systems without
+/// `/proc` it holds the private page, removed when this is dropped.
 #[derive(Debug)]
-pub enum Opened {
-    /// The listener's local URL (Linux: the listener serves only this user).
-    LocalUrl,
-    /// A private page forwarding to the authorization URL, removed when dropped.
+pub struct Opened {
     #[cfg(not(target_os = "linux"))]
-    Page(page::ForwardPage),
+    _page: Option<page::ForwardPage>,
 }
 
 /// Opens the sign-in in a browser without showing another local user anything that
@@ -49,7 +47,10 @@ pub fn sign_in(
     browser: &Browser,
 ) -> Result<Opened, String> {
     if let Some(local_url) = local_url {
-        return open(local_url, browser).map(|()| Opened::LocalUrl);
+        return open(local_url, browser).map(|()| Opened {
+            #[cfg(not(target_os = "linux"))]
+            _page: None,
+        });
     }
     #[cfg(target_os = "linux")]
     {
@@ -71,7 +72,7 @@ pub fn sign_in(
             .path()
             .to_str()
             .ok_or("the cache directory's path is not UTF-8")?;
-        open(path, browser).map(|()| Opened::Page(page))
+        open(path, browser).map(|()| Opened { _page: Some(page) })
     }
 }
 
