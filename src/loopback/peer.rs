@@ -96,9 +96,18 @@ mod linux {
             output::debug(1, "refused a connection without addresses");
             return false;
         };
-        let found = table::find(peer, ours);
-        let verdict = judge(found.as_ref().ok().and_then(Option::as_ref), uid);
-        match verdict {
+        let found = match table::find(peer, ours) {
+            Ok(found) => found,
+            // Out of descriptors during a flood, say: fail closed, quietly.
+            Err(e) => {
+                output::debug(
+                    1,
+                    format!("refused a connection from {peer}: cannot read /proc/net/tcp: {e}"),
+                );
+                return false;
+            }
+        };
+        match judge(found.as_ref(), uid) {
             Verdict::Serve => return true,
             Verdict::OtherUser(other) => output::debug(
                 1,
@@ -111,9 +120,7 @@ mod linux {
             Verdict::Unknown => {
                 output::debug(
                     1,
-                    format!(
-                        "refused a connection from {peer}: no owner in /proc/net/tcp ({found:?})"
-                    ),
+                    format!("refused a connection from {peer}: it is not in /proc/net/tcp"),
                 );
                 warn_once_unknown();
             }
@@ -187,9 +194,17 @@ mod table {
                 Err(_) if path.ends_with('6') && local.is_ipv4() => continue,
                 Err(e) => return Err(e),
             };
-            let reader = std::io::BufReader::new(file);
+            // The table may hold thousands of sockets: only lines that show the pair as
+            // the kernel prints it are parsed.
+            let v6 = path.ends_with('6');
+            let needle = format!("{} {}", kernel_form(local, v6), kernel_form(remote, v6));
+            let reader = std::io::BufReader::with_capacity(64 * 1024, file);
             for line in reader.lines().skip(1) {
-                if let Some(entry) = parse_line(&line?)
+                let line = line?;
+                if !line.contains(&needle) {
+                    continue;
+                }
+                if let Some(entry) = parse_line(&line)
                     && entry.local == local
                     && entry.remote == remote
                 {
@@ -198,6 +213,23 @@ mod table {
             }
         }
         Ok(None)
+    }
+
+    /// An address as the kernel prints it in tcp (`v6` false) or tcp6, where an IPv4
+    /// address appears v4-mapped. The inverse of [`parse_address`].
+    pub fn kernel_form(addr: SocketAddr, v6: bool) -> String {
+        let words = |bytes: &[u8]| -> String {
+            bytes
+                .chunks(4)
+                .map(|w| format!("{:08X}", u32::from_ne_bytes([w[0], w[1], w[2], w[3]])))
+                .collect()
+        };
+        let ip = match (addr.ip(), v6) {
+            (IpAddr::V4(ip), false) => words(&ip.octets()),
+            (IpAddr::V4(ip), true) => words(&ip.to_ipv6_mapped().octets()),
+            (IpAddr::V6(ip), _) => words(&ip.octets()),
+        };
+        format!("{ip}:{:04X}", addr.port())
     }
 
     /// `   3: 0100007F:A1B2 0100007F:1F90 01 00000000:00000000 00:00000000 00000000  1000        0 12345 ...`
@@ -256,7 +288,7 @@ mod table {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::linux::{Verdict, judge};
-    use super::table::{Entry, find, parse_address, parse_line};
+    use super::table::{Entry, find, kernel_form, parse_address, parse_line};
     use super::*;
     use std::net::TcpListener;
 
@@ -305,6 +337,40 @@ mod tests {
             parse_address("B80D0120000000000000000001000000:0050"),
             Some("[2001:db8::1]:80".parse().unwrap())
         );
+    }
+
+    #[cfg(target_endian = "little")]
+    #[test]
+    fn addresses_are_searched_for_as_the_kernel_prints_them() {
+        let v4: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        assert_eq!(kernel_form(v4, false), "0100007F:1F90");
+        assert_eq!(
+            kernel_form(v4, true),
+            "0000000000000000FFFF00000100007F:1F90"
+        );
+        let v6: SocketAddr = "[2001:db8::1]:80".parse().unwrap();
+        assert_eq!(
+            kernel_form(v6, true),
+            "B80D0120000000000000000001000000:0050"
+        );
+    }
+
+    #[test]
+    fn the_kernel_form_reads_back() {
+        for addr in [
+            "127.0.0.1:1",
+            "10.20.30.40:65535",
+            "[::1]:443",
+            "[fe80::1:2:3]:8",
+        ] {
+            let addr: SocketAddr = addr.parse().unwrap();
+            for v6 in [false, true] {
+                if addr.is_ipv6() && !v6 {
+                    continue;
+                }
+                assert_eq!(parse_address(&kernel_form(addr, v6)), Some(addr), "{addr}");
+            }
+        }
     }
 
     #[test]

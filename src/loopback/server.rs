@@ -1,7 +1,7 @@
 //! The accept loop: one short-lived thread per connection, a bounded number of them.
 //!
-//! Each connection first has its owner checked (peer.rs): another user's is closed
-//! unanswered, before a byte of it is read. Where the system cannot tell owners apart,
+//! Each connection has its owner checked (peer.rs) once its head is in: another
+//! user's is closed unanswered, its head unused. Where the system cannot tell owners apart,
 //! every other local user can connect, and in any case so can a flood: nothing a client does may stop the loop or
 //! grow the process. Each connection gets HEAD_DEADLINE to send its request head (read
 //! with the caps in request.rs) and then one answer. At most MAX_WAITING connections
@@ -171,13 +171,9 @@ fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
     }
 }
 
-/// Checks whose connection it is, reads one head, answers it, closes. The event when
+/// Reads one head, checks whose connection it is, answers it, closes. The event when
 /// that answer ended the login's wait.
 fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> Option<Event> {
-    if !shared.peers.admit(&stream) {
-        // Another user's: no redirect, no callback, not even an error page.
-        return None;
-    }
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let input = Deadline {
         stream: &stream,
@@ -186,15 +182,25 @@ fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> Option<Event
     let head = request::read_head(input);
     // Answering is bounded by the write timeout: no longer evictable.
     shared.head_done(id);
+    if let Err(refused) = &head
+        && refused.status().is_none()
+    {
+        return None; // gone, stalled or closed as the oldest: nobody to answer
+    }
+    // Whose connection it is, only now that there is something to answer: a scan of
+    // the socket table for each of a flood of idle connections would cost real time.
+    // The client is still there, waiting for its answer.
+    if !shared.peers.admit(&stream) {
+        // Another user's: no redirect, no callback, not even an error page.
+        return None;
+    }
     let (answer, event) = match head {
         Ok(head) => {
             let reply = shared.router.answer(&head);
             (reply.answer, reply.event)
         }
         Err(refused) => {
-            let Some(status) = refused.status() else {
-                return None; // gone, stalled or closed as the oldest: nobody to answer
-            };
+            let status = refused.status().unwrap_or(400);
             if refused != Refused::Malformed {
                 output::debug(1, format!("refused an oversized request ({status})"));
             }

@@ -194,10 +194,10 @@ fn curl_as_nobody(url: &str) -> Output {
         .expect("setpriv and curl")
 }
 
-/// The demonstrated attack, as another uid: read what the browser was given, follow
-/// it; failing that, sign in as mallory with the victim's whole authorization URL
-/// (the strongest attacker: it knows `state`) and deliver the callback first. The
-/// listener answers neither, and the victim's own sign-in then completes as alice.
+/// The demonstrated attack, as another uid, with more than argv would give it: follow
+/// the local URL; sign in as mallory with the victim's whole authorization URL (so it
+/// knows `state`) and deliver that callback first. The listener answers neither, and
+/// the victim's own sign-in then completes as alice.
 #[test]
 fn another_user_can_neither_follow_the_local_url_nor_deliver_a_callback() {
     if !is_root() {
@@ -228,11 +228,8 @@ fn another_user_can_neither_follow_the_local_url_nor_deliver_a_callback() {
         .wait_for_url("on this machine")
         .trim_end_matches(')')
         .to_string();
-    // What the attacker reads from /proc/PID/cmdline.
-    let seen = browser.argv();
-    assert_eq!(seen, [local_url.as_str()]);
-
-    let fetched = curl_as_nobody(&seen[0]);
+    // The local URL (printed on the victim's terminal; the strongest attacker has it).
+    let fetched = curl_as_nobody(&local_url);
     let answer = String::from_utf8_lossy(&fetched.stdout);
     assert!(
         !answer.contains("HTTP/") && !answer.contains("state="),
@@ -254,7 +251,9 @@ fn another_user_can_neither_follow_the_local_url_nor_deliver_a_callback() {
         "another user's callback was answered: {answer}"
     );
 
-    // The victim's browser goes on and finishes the login as the victim.
+    // The victim's browser, given only the local URL, goes on and finishes the login
+    // as the victim.
+    assert_eq!(browser.argv(), [local_url.as_str()]);
     std::fs::write(&browser.go, "").unwrap();
     let (code, stderr) = login.finish();
     assert_eq!(code, Some(0), "{stderr}");
