@@ -4,8 +4,9 @@
 //! this user alone, and an attacker of another uid (65534, through `setpriv`, when the
 //! tests run as root) can neither follow it nor deliver a callback, even knowing the
 //! whole authorization URL. Where the system cannot tell users apart, no browser is
-//! started: the URL is printed and the redirect can be pasted back. And when no browser
-//! can start at all, octoken says which flags work without one (issue 21).
+//! started: the URL is printed and the redirect can be pasted back. On WSL nothing a
+//! server chose reaches `cmd.exe`. And when no browser can start at all, octoken says
+//! which flags work without one (issue 21).
 
 use crate::support::{Client, Idp, IdpOptions, TestEnv, repo_root, run_driver};
 use std::io::{BufRead, BufReader, Write};
@@ -372,4 +373,84 @@ fn a_browser_that_cannot_start_names_the_ways_without_one_and_takes_a_paste() {
     let (code, stderr) = login.finish();
     assert_eq!(code, Some(0), "{stderr}");
     env.run(&["token"]).expect(0);
+}
+
+/// WSL (issue 20): the platform opener passes its argument through `cmd.exe /c start`,
+/// whose parser runs `|calc.exe|` in an address. A server-chosen authorization
+/// endpoint with that in its path once went there whole. Now only the local URL does.
+/// WSL is faked in a private mount namespace (`/proc/sys/kernel/osrelease` says
+/// Microsoft) with a `cmd.exe` on PATH that records its argv, and no `wslview`.
+#[test]
+fn on_wsl_cmd_exe_gets_only_the_local_url_never_the_servers_text() {
+    if !is_root() {
+        eprintln!("skipped: not root, cannot fake WSL in a mount namespace");
+        return;
+    }
+    let mut env = TestEnv::new();
+    let osrelease = env.path("osrelease");
+    std::fs::write(&osrelease, "5.15.167.4-microsoft-standard-WSL2\n").unwrap();
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let argv = env.path("cmd-argv");
+    let cmd = bin.join("cmd.exe");
+    std::fs::write(
+        &cmd,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {0}.tmp && mv {0}.tmp {0}\n",
+            argv.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cmd, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // Only our bin and the system's (for sh and mv): no wslview, no xdg-open fallback.
+    env.set("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    let hostile = "http://127.0.0.1:9/a|calc.exe|^";
+    let out = Command::new("unshare")
+        .args([
+            "-m",
+            "sh",
+            "-c",
+            "mount --bind \"$1\" /proc/sys/kernel/osrelease && shift && exec \"$@\"",
+            "sh",
+            &osrelease.display().to_string(),
+            env!("CARGO_BIN_EXE_octoken"),
+            "login",
+            "--client-id",
+            "cli",
+            "--auth-method",
+            "none",
+            "--store",
+            "file",
+            "--token-url",
+            "http://127.0.0.1:9/t",
+            "--auth-url",
+            hostile,
+            "--timeout",
+            "2",
+        ])
+        .env_clear()
+        .envs(&env.vars)
+        .stdin(Stdio::null())
+        .output()
+        .expect("unshare");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("|calc.exe|"),
+        "the URL is printed: {stderr}"
+    );
+    wait_until("cmd.exe to run", || argv.exists());
+    let args = std::fs::read_to_string(&argv).unwrap();
+    let local_url = printed_local_url(&stderr);
+    assert_eq!(args, format!("/c\nstart\n\n{local_url}\n"), "{stderr}");
+    assert!(!args.contains("calc.exe"), "{args}");
+}
+
+/// The printed local URL, whatever the authorization URL looks like.
+fn printed_local_url(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find(|l| l.contains("on this machine"))
+        .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
+        .unwrap_or_else(|| panic!("no local URL in:\n{stderr}"))
+        .to_string()
 }
