@@ -4,13 +4,15 @@
 //! closes. The code exchange happens in the flow, not here.
 //!
 //! Every local user, and any web page through DNS rebinding, can reach the port; the
-//! files below each hold one part of standing up to that:
-//! request.rs reads a request head with byte caps, server.rs bounds connections and
-//! time, route.rs checks `Host` and paths, callback.rs checks what the callback carries.
+//! files below each hold one part of standing up to that: peer.rs serves only this
+//! user's connections where the system tells (Linux), request.rs reads a request head
+//! with byte caps, server.rs bounds connections and time, route.rs checks `Host` and
+//! paths, callback.rs checks what the callback carries.
 
 pub mod callback;
 mod limits;
 pub mod pages;
+mod peer;
 pub mod request;
 mod response;
 mod route;
@@ -36,11 +38,13 @@ pub struct Listener {
     path: String,
     entry_path: String,
     hosts: Vec<String>,
+    peers: peer::Peers,
     /// The redirect_uri sent to the provider.
     pub redirect_uri: String,
     /// `http://127.0.0.1:PORT/<32 hex digits>`: redirects to the authorization URL.
     /// Unguessable, because that URL carries `state`: another local user who could
-    /// fetch it could deliver their own code with it (login CSRF).
+    /// fetch it could deliver their own code with it (login CSRF). Safe to show other
+    /// users only when [`Listener::serves_only_this_user`].
     pub local_url: String,
 }
 
@@ -113,6 +117,7 @@ impl Listener {
         };
         let entry_path = format!("/{}", random_hex_128()?);
         Ok(Listener {
+            peers: peer::Peers::for_listener(bound),
             socket,
             hosts: route::allowed_hosts(bound, &host),
             path,
@@ -120,6 +125,13 @@ impl Listener {
             local_url: format!("http://{ip_authority}{entry_path}"),
             entry_path,
         })
+    }
+
+    /// Whether connections of other local users are refused (Linux, where the kernel
+    /// names each socket's owner): then only this user can follow `local_url`, and it
+    /// may be handed to a browser, whose argv every user can read.
+    pub fn serves_only_this_user(&self) -> bool {
+        self.peers.only_ours()
     }
 
     /// Serves on a thread until this login's callback arrives; reports it on `events`.
@@ -137,7 +149,7 @@ impl Listener {
             expected,
             answered: AtomicBool::new(false),
         };
-        server::spawn(self.socket, router, events);
+        server::spawn(self.socket, router, self.peers, events);
     }
 }
 

@@ -1,6 +1,8 @@
 //! The accept loop: one short-lived thread per connection, a bounded number of them.
 //!
-//! Every other local user can connect, so nothing a client does may stop the loop or
+//! Each connection has its owner checked (peer.rs) once its head is in: another
+//! user's is closed unanswered, its head unused. Where the system cannot tell owners apart,
+//! every other local user can connect, and in any case so can a flood: nothing a client does may stop the loop or
 //! grow the process. Each connection gets HEAD_DEADLINE to send its request head (read
 //! with the caps in request.rs) and then one answer. At most MAX_WAITING connections
 //! may be waiting for their head: a new one closes the oldest, so a flood of idle
@@ -9,6 +11,7 @@
 //! never fatal.
 
 use super::Event;
+use super::peer::Peers;
 use super::request::{self, Refused};
 use super::response::Answer;
 use super::route::Router;
@@ -37,6 +40,7 @@ const LAST_BACKOFF: Duration = Duration::from_secs(1);
 
 struct Shared {
     router: Router,
+    peers: Peers,
     events: UnboundedSender<Event>,
     threads: AtomicUsize,
     /// The connections still sending their head, oldest first, each with its number.
@@ -48,7 +52,7 @@ struct Shared {
 }
 
 /// Runs the accept loop on its own thread until the router says the login is answered.
-pub fn spawn(socket: TcpListener, router: Router, events: UnboundedSender<Event>) {
+pub fn spawn(socket: TcpListener, router: Router, peers: Peers, events: UnboundedSender<Event>) {
     let addr = match socket.local_addr() {
         Ok(addr) => addr,
         Err(e) => {
@@ -58,6 +62,7 @@ pub fn spawn(socket: TcpListener, router: Router, events: UnboundedSender<Event>
     };
     let shared = Arc::new(Shared {
         router,
+        peers,
         events,
         threads: AtomicUsize::new(0),
         waiting: Mutex::new(VecDeque::new()),
@@ -166,7 +171,8 @@ fn serve_one(stream: TcpStream, shared: &Arc<Shared>) {
     }
 }
 
-/// Reads one head, answers it, closes. The event when that answer ended the login's wait.
+/// Reads one head, checks whose connection it is, answers it, closes. The event when
+/// that answer ended the login's wait.
 fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> Option<Event> {
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let input = Deadline {
@@ -176,15 +182,25 @@ fn serve_connection(stream: TcpStream, shared: &Shared, id: u64) -> Option<Event
     let head = request::read_head(input);
     // Answering is bounded by the write timeout: no longer evictable.
     shared.head_done(id);
+    if let Err(refused) = &head
+        && refused.status().is_none()
+    {
+        return None; // gone, stalled or closed as the oldest: nobody to answer
+    }
+    // Whose connection it is, only now that there is something to answer: a scan of
+    // the socket table for each of a flood of idle connections would cost real time.
+    // The client is still there, waiting for its answer.
+    if !shared.peers.admit(&stream) {
+        // Another user's: no redirect, no callback, not even an error page.
+        return None;
+    }
     let (answer, event) = match head {
         Ok(head) => {
             let reply = shared.router.answer(&head);
             (reply.answer, reply.event)
         }
         Err(refused) => {
-            let Some(status) = refused.status() else {
-                return None; // gone, stalled or closed as the oldest: nobody to answer
-            };
+            let status = refused.status().unwrap_or(400);
             if refused != Refused::Malformed {
                 output::debug(1, format!("refused an oversized request ({status})"));
             }

@@ -28,6 +28,7 @@ mod kubectl;
 mod listener;
 mod login;
 mod mtls;
+mod other_user;
 mod process;
 mod provider_down;
 mod refresh;

@@ -64,28 +64,44 @@ pub fn sign_in(
     };
     let redirect_uri = listener.redirect_uri.clone();
     let local_url = listener.local_url.clone();
+    // Only then may the local URL appear in a browser's argv, which every user can read.
+    let only_ours = listener.serves_only_this_user();
     let (events, mut received) = mpsc::unbounded_channel();
     listener.serve(url.clone(), expected.clone(), events.clone());
 
     preflight(network, &url, &redirect_uri, &profile.client_id)?;
+    // stderr is the user's own terminal: the whole URL may be shown there.
     output::tell(format!(
         "Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)"
     ));
-    if matches!(how, Browser::None) {
+    // What the browser was given: on some systems a private page, removed when this
+    // function returns.
+    let opened = match how {
+        Browser::None => None,
+        how => match open_url::sign_in(only_ours.then_some(local_url.as_str()), &url, how) {
+            Ok(opened) => Some(opened),
+            Err(why) => {
+                output::warn(format!(
+                    "could not open a browser ({why}); open the URL above yourself. \
+                     Where no browser can run (SSH, no display), use --no-browser to paste \
+                     the address back, or --device to sign in on another device"
+                ));
+                None
+            }
+        },
+    };
+    // No browser here: the person may sign in elsewhere and paste the address back.
+    let pasting = opened.is_none();
+    if pasting {
         output::tell(format!(
             "If the browser runs on another machine, paste the address of the page it ends on \
              (it starts with {redirect_uri}) here and press Enter."
         ));
         read_pasted_redirects(expected, events);
-    } else if let Err(why) = open_url::open(&url, how) {
-        output::warn(format!(
-            "could not open a browser ({why}); open the URL above yourself"
-        ));
     }
 
     let login = again;
     // No spinner while the person may be pasting a URL on the same line.
-    let pasting = matches!(how, Browser::None);
     let mut spinner = output::Spinner::new(format!("waiting for the sign-in at {local_url}"));
     let event = network.block_on(async {
         let deadline = tokio::time::sleep(timeout);
