@@ -26,6 +26,11 @@ pub const OCTOKEN_REDIS_URL: &str = "OCTOKEN_REDIS_URL";
 pub const OCTOKEN_REDIS_PASSWORD: &str = "OCTOKEN_REDIS_PASSWORD";
 /// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
 pub const BROWSER: &str = "BROWSER";
+/// X11's display: on Linux (not WSL), with neither this nor WAYLAND_DISPLAY set there is
+/// no screen for the platform's browser, so `login` offers the paste prompt at once.
+pub const DISPLAY: &str = "DISPLAY";
+/// Wayland's display (see DISPLAY).
+pub const WAYLAND_DISPLAY: &str = "WAYLAND_DISPLAY";
 /// https://no-color.org: any value turns colour off.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// The session bus of the Secret Service (Linux keyring); named in the keyring's hints.

@@ -24,6 +24,8 @@ pub enum Browser {
     List(String),
     /// The platform's way.
     Default,
+    /// The platform's way cannot work here: why (no display).
+    Unavailable(String),
 }
 
 /// What the browser was handed; keep it until the sign-in has ended. On systems without
@@ -89,6 +91,7 @@ fn open(url: &str, browser: &Browser) -> Result<(), String> {
             .find(Result::is_ok)
             .unwrap_or_else(|| Err(format!("none of BROWSER={list} could be started"))),
         Browser::Default => platform_open(url),
+        Browser::Unavailable(why) => Err(why.clone()),
     }
 }
 
@@ -154,11 +157,12 @@ fn is_inert(url: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b":/.-_[]".contains(&b))
 }
 
-#[cfg(target_os = "linux")]
-fn is_wsl() -> bool {
-    std::fs::read_to_string("/proc/sys/kernel/osrelease")
-        .map(|s| s.to_ascii_lowercase().contains("microsoft"))
-        .unwrap_or(false)
+/// Linux under WSL, whose browser is Windows' (false elsewhere).
+pub fn is_wsl() -> bool {
+    cfg!(target_os = "linux")
+        && std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.to_ascii_lowercase().contains("microsoft"))
+            .unwrap_or(false)
 }
 
 #[cfg(test)]

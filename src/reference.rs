@@ -168,6 +168,12 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "browser command(s) for `login`, `:`-separated; `%s` stands for the URL (`--browser` wins)",
     ),
     var(
+        env::DISPLAY,
+        Reader::Octoken,
+        "on Linux (not WSL), `login` starts the platform's browser only when this or `WAYLAND_DISPLAY` is set; otherwise it offers the paste prompt and names `--device`",
+    ),
+    var(env::WAYLAND_DISPLAY, Reader::Octoken, "see `DISPLAY`"),
+    var(
         env::NO_COLOR,
         Reader::Octoken,
         "any value turns colour off (https://no-color.org)",

@@ -172,6 +172,8 @@ fn the_browser_is_handed_nothing_another_user_could_follow() {
                 std::os::unix::fs::symlink(&browser.script, bin.join("xdg-open")).unwrap();
                 let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
                 env.set("PATH", path);
+                // The platform's opener is tried only where there is a display.
+                env.set("DISPLAY", ":0");
             }
         }
         let run = env.run(&args).expect(0);
@@ -453,4 +455,50 @@ fn printed_local_url(stderr: &str) -> String {
         .and_then(|l| l.split_whitespace().find(|w| w.starts_with("http")))
         .unwrap_or_else(|| panic!("no local URL in:\n{stderr}"))
         .to_string()
+}
+
+/// Issue 21, first contact: on Linux without a display (SSH, a server) the platform's
+/// opener would start and fail quietly, leaving the person to wait out the timeout.
+/// With neither DISPLAY nor WAYLAND_DISPLAY, no opener is started (an `xdg-open` on
+/// PATH that records being called stays unused), the warning names the two ways that
+/// work, and the redirect can be pasted back at once.
+#[test]
+fn without_a_display_no_opener_starts_and_the_redirect_can_be_pasted() {
+    let idp = Idp::start(IdpOptions::default());
+    let mut env = TestEnv::new();
+    let bin = env.path("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let called = env.path("xdg-open-called");
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, format!("#!/bin/sh\ntouch {}\n", called.display())).unwrap();
+    std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    env.set("PATH", path);
+    let args = [
+        "login",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        Client::Public.id(),
+        "--store",
+        "file",
+        "--timeout",
+        "60",
+    ];
+    let mut login = env.spawn(&args, &[]);
+    let auth_url = login.wait_for_url("/protocol/openid-connect/auth?");
+    let warning = login.wait_for_line("could not open a browser");
+    assert!(
+        warning.contains("no display")
+            && warning.contains("--no-browser")
+            && warning.contains("--device"),
+        "{warning}"
+    );
+    login.wait_for_line("paste the address");
+    let back = run_driver(&["redirect-url", &auth_url]);
+    login.write_stdin(&back);
+    let (code, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!called.exists(), "xdg-open was started without a display");
+    env.run(&["token"]).expect(0);
 }

@@ -202,6 +202,9 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             (Some(cmd), false) => Browser::Command(cmd),
             (None, false) => match crate::env::var(crate::env::BROWSER) {
                 Some(list) => Browser::List(list),
+                None if no_display() => Browser::Unavailable(
+                    "there is no display here (DISPLAY and WAYLAND_DISPLAY are unset)".into(),
+                ),
                 None => Browser::Default,
             },
         }),
@@ -559,4 +562,14 @@ fn client_cert_file(
             hint: Some("pass --client-cert PEM and --client-key-file PEM".into()),
         }),
     }
+}
+
+/// Linux outside WSL with no X11 or Wayland display: the platform's opener (xdg-open)
+/// would start and fail quietly, leaving the person waiting for a browser that never
+/// appears (an SSH session, a server).
+fn no_display() -> bool {
+    cfg!(target_os = "linux")
+        && !crate::open_url::is_wsl()
+        && crate::env::var(crate::env::DISPLAY).is_none_or(|v| v.is_empty())
+        && crate::env::var(crate::env::WAYLAND_DISPLAY).is_none_or(|v| v.is_empty())
 }
