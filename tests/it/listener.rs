@@ -4,8 +4,10 @@
 //! completing through the same listener.
 //!
 //! The attacking connections come from the test process itself, under the test's own
-//! uid: the listener cannot tell local users apart (it sees only loopback connections),
-//! so another uid would exercise the same code.
+//! uid: on Linux the listener serves only its own user's connections (another uid is
+//! refused before its request is read: tests/it/other_user.rs), so these floods are
+//! what is left to an attacker the listener does serve, and what any user can do where
+//! the listener cannot tell users apart (macOS, Windows).
 
 use crate::support::env::Waiting;
 use crate::support::{Client, Idp, IdpOptions, TestEnv, run_driver};
