@@ -3,6 +3,12 @@
 //! consecutive failures from 2 s to 60 s, stretched by up to a quarter at random so that
 //! many hosts do not return in the same second.
 
+use crate::error::{Error, Result};
+use crate::output;
+use crate::store::state::Backoff;
+
+use super::Session;
+
 /// The first backoff, doubled for each further consecutive failure.
 const FIRST: u64 = 2;
 /// The longest backoff octoken chooses itself.
@@ -31,6 +37,78 @@ pub fn random() -> u64 {
     match ring::rand::SystemRandom::new().fill(&mut bytes) {
         Ok(()) => u64::from_le_bytes(bytes),
         Err(_) => 0,
+    }
+}
+
+impl Session<'_> {
+    /// Refuses to ask the server while a recorded backoff runs.
+    pub(super) fn check_backoff(&self) -> Result<()> {
+        // A fleet shares one backoff in Redis: one host's failure answers every host. A
+        // Redis that cannot be read is the temporary failure to report (exit 5).
+        let shared = match &self.fleet {
+            Some(fleet) => fleet.backoff()?,
+            None => None,
+        };
+        let local = self.state().backoff;
+        let Some(backoff) = [local, shared]
+            .into_iter()
+            .flatten()
+            .max_by_key(|b| b.until)
+        else {
+            return Ok(());
+        };
+        let now = self.clock();
+        if now >= backoff.until {
+            return Ok(());
+        }
+        let wait = backoff.until - now;
+        Err(Error::Temporary {
+            message: format!(
+                "the last refresh failed {} ago ({}); octoken holds off asking the server for {} more",
+                output::human_duration(now.saturating_sub(backoff.failed_at)),
+                backoff.reason,
+                output::human_duration(wait)
+            ),
+            hint: format!(
+                "this is temporary: the stored refresh token is unchanged; try again after {} (`{}` asks now)",
+                output::rfc3339(backoff.until),
+                crate::profile_name::command(&self.settings.name, "refresh")
+            ),
+        })
+    }
+
+    /// Records a temporary failure so that every process holds off for a while.
+    pub(super) fn record_failure(&self, err: &Error) {
+        let mut state = self.state();
+        let failures = state
+            .backoff
+            .as_ref()
+            .map_or(0, |b| b.failures)
+            .saturating_add(1);
+        let hold = hold_off(failures, self.retry_after.get(), random());
+        let mut reason = err.to_string();
+        if reason.chars().count() > 200 {
+            reason = reason.chars().take(200).collect::<String>() + "...";
+        }
+        output::debug(1, format!("holding off refreshes for {hold}s: {reason}"));
+        let now = self.clock();
+        state.backoff = Some(Backoff {
+            failed_at: now,
+            until: now.saturating_add(hold),
+            reason,
+            failures,
+        });
+        if let Err(e) = state.save(&self.settings.state_file()) {
+            output::warn(format!("could not record the failure: {e}"));
+        }
+        if let (Some(fleet), Some(backoff)) = (&self.fleet, &state.backoff)
+            && let Err(e) = fleet.set_backoff(backoff, std::time::Duration::from_secs(hold))
+        {
+            output::debug(
+                1,
+                format!("could not share the backoff with the fleet: {e}"),
+            );
+        }
     }
 }
 

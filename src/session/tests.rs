@@ -4,10 +4,15 @@
 use super::*;
 use crate::access_token::AccessToken;
 use crate::config::StoreKind;
+use crate::fsutil;
 use crate::oauth::AuthMethod;
+use crate::oauth::FormRequest;
+use crate::oauth::http::{HttpOptions, HttpResponse};
 use crate::paths::Paths;
+use crate::secret::Secret;
 use crate::settings::Endpoints;
 use crate::store::StoreOptions;
+use crate::store::cache;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -191,6 +196,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         client_key: None,
         resources: Vec::new(),
         audience: None,
+        config_stamp: None,
     }
 }
 
