@@ -482,11 +482,19 @@ impl<'a> Session<'a> {
             return Ok(());
         }
         let wait = backoff.until - now;
+        if wait > backoff::LONGEST_HOLD {
+            // Longer than octoken ever holds off: not a backoff any host recorded.
+            output::warn(format!(
+                "ignoring a recorded backoff of {}: octoken never holds off that long",
+                output::human_duration(wait)
+            ));
+            return Ok(());
+        }
         Err(Error::Temporary {
             message: format!(
                 "the last refresh failed {} ago ({}); octoken holds off asking the server for {} more",
                 output::human_duration(now.saturating_sub(backoff.failed_at)),
-                backoff.reason,
+                crate::sanitize::foreign(&backoff.reason, 200),
                 output::human_duration(wait)
             ),
             hint: format!(
