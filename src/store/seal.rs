@@ -221,4 +221,70 @@ mod tests {
         }
         assert!(SealKey::from_bytes(&[0u8; 31]).is_none());
     }
+
+    #[test]
+    fn a_versioned_value_opens_only_at_its_version() {
+        let key = SealKey::from_bytes(&[7u8; 32]).unwrap();
+        let place = "octoken:ns:entry/secrets";
+        let sealed = key.seal_at(place, 41, b"rt");
+        assert!(sealed.starts_with("octoken-sealed:v2:"));
+        assert_eq!(key.open_at(place, 41, &sealed).unwrap(), b"rt");
+        assert!(key.open_at(place, 40, &sealed).is_none());
+        assert!(key.open_at(place, 42, &sealed).is_none());
+        assert!(
+            key.open_at("octoken:ns:entry/access", 41, &sealed)
+                .is_none()
+        );
+        // Neither format opens as the other.
+        assert!(key.open(place, &sealed).is_none());
+        assert!(key.open(&format!("{place}#41"), &sealed).is_none());
+        let placed = key.seal(place, b"rt");
+        assert!(key.open_at(place, 41, &placed).is_none());
+        assert_eq!(
+            sealed_kind(&sealed),
+            Some(Sealed::Versioned { key_id: key.id() })
+        );
+        assert_eq!(
+            sealed_kind(&placed),
+            Some(Sealed::Placed { key_id: key.id() })
+        );
+        assert_eq!(Sealed::Versioned { key_id: "k" }.key_id(), "k");
+    }
+
+    fn sealed_kind(value: &str) -> Option<Sealed<'_>> {
+        sealed(value)
+    }
+
+    #[test]
+    fn a_value_shorter_than_a_nonce_or_a_tag_opens_as_nothing() {
+        let key = SealKey::from_bytes(&[7u8; 32]).unwrap();
+        let place = "octoken:ns:entry/secrets";
+        for len in [0, 1, NONCE_LEN - 1, NONCE_LEN, NONCE_LEN + 3] {
+            let forged = format!(
+                "{PREFIX}{PLACED}:{}:{}",
+                key.id(),
+                STANDARD_NO_PAD.encode(vec![0u8; len])
+            );
+            assert!(key.open(place, &forged).is_none(), "{len}");
+        }
+    }
+
+    #[test]
+    fn only_octokens_own_sealed_form_is_taken_for_one() {
+        let id = "0123456789abcdef";
+        assert_eq!(sealed_key_id(&format!("{PREFIX}v1:{id}:AAAA")), Some(id));
+        assert_eq!(sealed_key_id(&format!("{PREFIX}v2:{id}:AAAA")), Some(id));
+        for not in [
+            format!("{PREFIX}v3:{id}:AAAA"),
+            format!("{PREFIX}v1:{id}"),
+            format!("{PREFIX}v1:0123456789abcde:AAAA"),
+            format!("{PREFIX}v1:0123456789abcdef0:AAAA"),
+            format!("{PREFIX}v1:\u{1b}[2J456789abcdef:AAAA"),
+            format!("{PREFIX}v1:0123456789abcdeg:AAAA"),
+            format!("sealed:v1:{id}:AAAA"),
+            r#"{"v":1}"#.to_string(),
+        ] {
+            assert_eq!(sealed_key_id(&not), None, "{not:?}");
+        }
+    }
 }

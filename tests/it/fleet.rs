@@ -1142,3 +1142,130 @@ fn an_overflowing_lease_is_refused_at_the_flag_and_in_the_config() {
         run.stderr
     );
 }
+
+/// The token endpoint's URL of the test provider.
+fn token_url(idp: &Idp) -> String {
+    format!("{}/protocol/openid-connect/token", idp.issuer)
+}
+
+/// Presents `refresh_token` to the provider outside octoken (a host of another fleet
+/// copy, a thief): on a rotating provider it is used up.
+fn use_up(idp: &Idp, refresh_token: &str) {
+    let out = Command::new("curl")
+        .args(["-s", "-f", "-u"])
+        .arg(format!("{}:{}", Client::Basic.id(), Client::Basic.secret()))
+        .args(["-d", "grant_type=refresh_token", "--data-urlencode"])
+        .arg(format!("refresh_token={refresh_token}"))
+        .arg(token_url(idp))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The shared (unsealed) secrets' refresh token.
+fn shared_refresh_token(redis: &Redis, idp: &Idp) -> String {
+    let secrets: serde_json::Value =
+        serde_json::from_str(&redis.hget(&entry(idp), "secrets")).unwrap();
+    secrets["refresh_token"].as_str().unwrap().to_string()
+}
+
+/// The provider refuses the token a holder read (`invalid_grant`) while the shared
+/// entry got a newer one meanwhile: the holder re-reads the entry and retries with it
+/// instead of asking for a login.
+#[test]
+fn invalid_grant_retries_with_the_newer_shared_token() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "30"]);
+    let old = shared_refresh_token(&redis, &idp);
+    let newer = idp.refresh_token(Client::Basic);
+    let mut holder = hosts[0].spawn(&["refresh"], &[STALE, (HOLD, "before-exchange:1500")]);
+    holder.wait_for_line("test: holding");
+    use_up(&idp, &old);
+    let secrets = redis.hget(&entry(&idp), "secrets").replace(&old, &newer);
+    redis.cli(&["HSET", &entry(&idp), "secrets", &secrets]);
+    let before = idp.refreshes();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        idp.refreshes() - before,
+        2,
+        "the refused token, then the newer one"
+    );
+    let committed = shared_refresh_token(&redis, &idp);
+    assert!(
+        committed != old && committed != newer,
+        "the rotated one is shared"
+    );
+}
+
+/// Any other failure is not retried with a token that changed meanwhile: one request.
+#[test]
+fn a_temporary_failure_is_not_retried_with_a_changed_shared_token() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "30"]);
+    let old = shared_refresh_token(&redis, &idp);
+    let newer = idp.refresh_token(Client::Basic);
+    let mut holder = hosts[0].spawn(&["refresh"], &[STALE, (HOLD, "before-exchange:1500")]);
+    holder.wait_for_line("test: holding");
+    idp.fault(503, None);
+    let secrets = redis.hget(&entry(&idp), "secrets").replace(&old, &newer);
+    redis.cli(&["HSET", &entry(&idp), "secrets", &secrets]);
+    let before = idp.refreshes();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(idp.refreshes() - before, 1, "{stderr}");
+}
+
+/// A commit that fails when the provider did not rotate the token loses nothing: no
+/// recovery file, a temporary error (the recovery file is for a rotated token only).
+#[test]
+fn a_failed_commit_without_rotation_writes_no_recovery_file() {
+    let idp = Idp::start(IdpOptions::default());
+    let mut redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-timeout", "1"]);
+    let mut holder = hosts[0].spawn(&["token"], &[STALE, (HOLD, "before-commit:1000")]);
+    holder.wait_for_line("test: holding");
+    redis.stop();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    assert!(!stderr.contains("saved to"), "{stderr}");
+    let leftovers: Vec<_> = hosts[0]
+        .all_files()
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("recover"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A host that uses the fleet's token keeps a copy: its next `token` reads no Redis.
+#[test]
+fn an_adopted_token_is_cached_locally() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let before = idp.refreshes();
+    let first = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let adopted = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(adopted.stdout, first.stdout);
+    assert_eq!(idp.refreshes() - before, 1);
+    let connections = redis.connections();
+    hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(redis.connections(), connections + 1, "only redis-cli's own");
+}
+
+/// With a replica that acknowledges each commit, nothing is said.
+#[test]
+fn an_acknowledging_replica_is_not_warned_about() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let _replica = Redis::replica_of(&redis);
+    let hosts = fleet(&idp, &redis, 1, &["--redis-wait-replicas", "1"]);
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(!run.stderr.contains("replicas"), "{}", run.stderr);
+}
