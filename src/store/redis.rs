@@ -1233,3 +1233,188 @@ impl SecretStore for RedisStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! What needs no server: how values read back are judged (sealed, versioned,
+    //! bounded) and the rollback check's memory. The scripts run against a real Redis
+    //! in tests/it/fleet.rs.
+    use super::*;
+
+    fn shared(dir: &std::path::Path, key: Option<[u8; 32]>) -> Shared {
+        let shared = Shared::new(RedisOptions {
+            url: "redis://127.0.0.1:1/0".into(),
+            password: None,
+            password_file: None,
+            namespace: "ns\u{1b}[2J".into(),
+            lease: DEFAULT_LEASE,
+            timeout: DEFAULT_TIMEOUT,
+            wait_replicas: 0,
+            key_file: None,
+            ca_file: None,
+            state_file: Some(dir.join("state.json")),
+        });
+        let _ = shared
+            .key
+            .set(key.map(|k| SealKey::from_bytes(&k).unwrap()));
+        shared
+    }
+
+    fn secrets() -> StoredSecrets {
+        StoredSecrets::new(Some(Secret::new("rt-1")), None)
+    }
+
+    #[test]
+    fn replies_become_fields() {
+        use redis::Value;
+        assert_eq!(Field::from_reply(Value::Nil), Field::Absent);
+        assert_eq!(
+            Field::from_reply(Value::BulkString(b"x".to_vec())),
+            Field::Value("x".into())
+        );
+        assert!(matches!(
+            Field::from_reply(Value::Int(70_000)),
+            Field::Unreadable(why) if why.contains("70000 bytes")
+        ));
+        assert!(matches!(
+            Field::from_reply(Value::BulkString(vec![0xff])),
+            Field::Unreadable(_)
+        ));
+        assert!(matches!(
+            Field::from_reply(Value::Okay),
+            Field::Unreadable(_)
+        ));
+    }
+
+    #[test]
+    fn versions_are_numbers_octoken_could_have_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), None);
+        assert_eq!(s.version(Field::Absent).unwrap(), 0);
+        assert_eq!(s.version(Field::Value("17".into())).unwrap(), 17);
+        let max = i64::MAX.to_string();
+        assert_eq!(s.version(Field::Value(max)).unwrap(), i64::MAX as u64);
+        for bad in ["x", "-1", "9223372036854775808", ""] {
+            let err = s.version(Field::Value(bad.into())).unwrap_err();
+            assert_eq!(err.exit_code(), crate::error::exit::STORAGE, "{bad}");
+        }
+        assert!(s.version(Field::Unreadable("long".into())).is_err());
+        assert_eq!(s.describe(), "redis://127.0.0.1:1/0 (namespace ns)");
+    }
+
+    #[test]
+    fn the_secrets_open_only_at_the_version_they_were_sealed_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), Some([3; 32]));
+        let sealed = s.encode_secrets(5, &secrets()).unwrap();
+        assert!(sealed.starts_with("octoken-sealed:v2:"));
+        assert_eq!(s.decode_secrets(5, &sealed).unwrap(), secrets().to_bytes());
+        let moved = s.decode_secrets(6, &sealed).unwrap_err();
+        assert!(moved.to_string().contains("at version 6"), "{moved}");
+        assert_eq!(moved.exit_code(), crate::error::exit::STORAGE);
+        // An earlier octoken's seal (place only) is not opened here.
+        let legacy = s
+            .seal_key()
+            .unwrap()
+            .unwrap()
+            .seal(&s.place("secrets"), &secrets().to_bytes());
+        let err = s.decode_secrets(5, &legacy).unwrap_err();
+        assert!(err.to_string().contains("earlier octoken"), "{err}");
+        // Clear text with a key set, another key's seal, a seal without a key.
+        let clear = String::from_utf8(secrets().to_bytes()).unwrap();
+        assert!(s.decode_secrets(5, &clear).is_err());
+        let other = shared(dir.path(), Some([4; 32]));
+        let err = other.decode_secrets(5, &sealed).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::CONFIG);
+        let keyless = shared(dir.path(), None);
+        let err = keyless.decode_secrets(5, &sealed).unwrap_err();
+        assert!(err.to_string().contains("no key file"), "{err}");
+        assert_eq!(keyless.decode_secrets(5, &clear).unwrap(), clear.as_bytes());
+        assert_eq!(keyless.encode_secrets(5, &secrets()).unwrap(), clear);
+    }
+
+    #[test]
+    fn placed_values_open_only_in_their_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), Some([3; 32]));
+        let sealed = s.encode(&s.place("access"), b"{}").unwrap();
+        assert_eq!(s.decode("access", &sealed).unwrap(), b"{}");
+        let err = s.decode("client", &sealed).unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::STORAGE, "{err}");
+        assert!(s.decode("access", "{}").is_err());
+        let other = shared(dir.path(), Some([4; 32]));
+        assert_eq!(
+            other.decode("access", &sealed).unwrap_err().exit_code(),
+            crate::error::exit::CONFIG
+        );
+        let keyless = shared(dir.path(), None);
+        assert!(keyless.decode("access", &sealed).is_err());
+        assert_eq!(keyless.decode("access", "{}").unwrap(), b"{}");
+    }
+
+    #[test]
+    fn foreign_values_open_or_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), Some([3; 32]));
+        let place = s.backoff_key();
+        let sealed = s.encode(&place, b"plain").unwrap();
+        let open = |field| s.open_foreign("backoff", &place, field).unwrap();
+        assert_eq!(open(Field::Value(sealed.clone())), Some(b"plain".to_vec()));
+        assert_eq!(open(Field::Value("plain".into())), None);
+        assert_eq!(open(Field::Unreadable("long".into())), None);
+        assert_eq!(open(Field::Absent), None);
+        assert_eq!(
+            s.open_foreign("backoff", &s.lease_key(), Field::Value(sealed))
+                .unwrap(),
+            None
+        );
+        assert_eq!(s.warned.borrow().as_slice(), ["backoff"], "said once");
+        let keyless = shared(dir.path(), None);
+        assert_eq!(
+            keyless
+                .open_foreign("backoff", &place, Field::Value("plain".into()))
+                .unwrap(),
+            Some(b"plain".to_vec())
+        );
+        assert!(
+            keyless
+                .open_foreign("backoff", &place, Field::Unreadable("long".into()))
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_version_below_the_highest_used_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), None);
+        s.check_version(3).unwrap();
+        s.remember_version(7);
+        s.remember_version(5);
+        assert_eq!(
+            State::load(&dir.path().join("state.json")).shared_version,
+            Some(7)
+        );
+        s.check_version(7).unwrap();
+        s.check_version(8).unwrap();
+        let err = s.check_version(6).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("went back to version 6, below version 7")
+        );
+        assert_eq!(err.exit_code(), crate::error::exit::STORAGE);
+        s.adopt_version(2).unwrap();
+        s.check_version(2).unwrap();
+        assert!(s.check_version(1).is_err());
+        // Without a state file there is nothing to compare with.
+        let mut none = shared(dir.path(), None);
+        none.options.state_file = None;
+        none.check_version(0).unwrap();
+        none.remember_version(100);
+        none.adopt_version(100).unwrap();
+        assert_eq!(
+            State::load(&dir.path().join("state.json")).shared_version,
+            Some(2)
+        );
+    }
+}
