@@ -287,4 +287,14 @@ mod tests {
             assert_eq!(sealed_key_id(&not), None, "{not:?}");
         }
     }
+
+    #[test]
+    fn debug_names_the_key_by_its_id_only() {
+        let key = SealKey::from_bytes(&[7u8; 32]).unwrap();
+        assert_eq!(
+            format!("{key:?}"),
+            format!("SealKey {{ id: {:?} }}", key.id())
+        );
+        assert_eq!(key.id().len(), ID_LEN);
+    }
 }
