@@ -416,10 +416,10 @@ pub struct LoginArgs {
     )]
     pub store_key_file: Option<PathBuf>,
     /// Seconds a refreshing host holds the fleet's lease [default: 15]
-    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..=crate::config::MAX_LEASE_SECS))]
     pub redis_lease: Option<u64>,
     /// Seconds to wait for Redis to connect or answer [default: 5]
-    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", help_heading = "Shared store (--store redis)", value_parser = clap::value_parser!(u64).range(1..=crate::config::MAX_TIMEOUT_SECS))]
     pub redis_timeout: Option<u64>,
     /// After each commit, WAIT for this many replicas to acknowledge it
     #[arg(long, value_name = "N", help_heading = "Shared store (--store redis)")]

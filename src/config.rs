@@ -8,6 +8,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The longest connect or request timeout a profile may hold (seconds).
+pub const MAX_HTTP_TIMEOUT_SECS: u64 = 3600;
+/// The longest lease a fleet's host takes (`--redis-lease`): a lease is renewed once,
+/// right before the request, so it need only outlast one token request.
+pub const MAX_LEASE_SECS: u64 = 600;
+/// The longest wait for Redis (`--redis-timeout`).
+pub const MAX_TIMEOUT_SECS: u64 = 300;
+
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -179,7 +187,7 @@ impl Config {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
@@ -193,7 +201,55 @@ impl Config {
                 ),
                 Some("fix the file, or remove the profile and run `octoken login` again".into()),
             )
-        })
+        })?;
+        config.check_ranges(path)?;
+        Ok(config)
+    }
+
+    /// Numbers that become durations stay within what octoken can wait for: a
+    /// `lease_secs` of 2^64-1 saved by an older octoken would overflow the first
+    /// deadline computed from it.
+    fn check_ranges(&self, path: &Path) -> Result<()> {
+        for (name, profile) in &self.profiles {
+            let redis = profile.redis.as_ref();
+            let checks = [
+                (
+                    "redis.lease_secs",
+                    redis.and_then(|r| r.lease_secs),
+                    MAX_LEASE_SECS,
+                ),
+                (
+                    "redis.timeout_secs",
+                    redis.and_then(|r| r.timeout_secs),
+                    MAX_TIMEOUT_SECS,
+                ),
+                (
+                    "connect_timeout",
+                    profile.connect_timeout,
+                    MAX_HTTP_TIMEOUT_SECS,
+                ),
+                (
+                    "request_timeout",
+                    profile.request_timeout,
+                    MAX_HTTP_TIMEOUT_SECS,
+                ),
+            ];
+            for (key, value, max) in checks {
+                if let Some(value) = value.filter(|v| !(1..=max).contains(v)) {
+                    return Err(Error::config(
+                        format!(
+                            "invalid config file {}: profile '{}': {key} = {value} is not between 1 and {max}",
+                            path.display(),
+                            crate::sanitize::foreign(name, 100)
+                        ),
+                        Some(format!(
+                            "fix the file, or log in again with the flag's value (at most {max})"
+                        )),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

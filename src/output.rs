@@ -254,8 +254,11 @@ pub fn stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Unix seconds as RFC 3339; a time past what RFC 3339 can write (year 9999, a number
+/// from a file or a server) is shown as that last second rather than panicking.
 pub fn rfc3339(unix: u64) -> String {
-    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
+    const LAST: u64 = 253_402_300_799;
+    let time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.min(LAST));
     humantime::format_rfc3339_seconds(time).to_string()
 }
 

@@ -200,13 +200,13 @@ fn dpop_report(
 /// Servers drop refresh tokens unused for longer than their idle limit (Keycloak's
 /// offline sessions: 30 days). Warn from three quarters of it on.
 fn idle_warning(idle_secs: u64, limit_days: u64) -> Option<String> {
-    let limit = limit_days * 86_400;
+    let limit = limit_days.saturating_mul(86_400);
     if idle_secs >= limit {
         Some(format!(
             "no refresh for {}, past the {limit_days}-day idle limit: the server has probably dropped the refresh token; `octoken refresh` will tell",
             output::human_duration(idle_secs)
         ))
-    } else if idle_secs * 4 >= limit * 3 {
+    } else if idle_secs.saturating_mul(4) >= limit.saturating_mul(3) {
         Some(format!(
             "no refresh for {}; the server drops refresh tokens unused for {limit_days} days: run `octoken refresh` (or schedule `octoken refresh --if-older-than 7d`)",
             output::human_duration(idle_secs)

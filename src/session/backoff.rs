@@ -15,6 +15,13 @@ const FIRST: u64 = 2;
 const LONGEST: u64 = 60;
 /// The longest `Retry-After` honoured; a server asking for a day gets this.
 pub const LONGEST_RETRY_AFTER: u64 = 300;
+/// The longest hold-off `hold_off` ever returns: a recorded backoff that runs longer
+/// was not written by octoken and is ignored.
+pub const LONGEST_HOLD: u64 = if LONGEST_RETRY_AFTER > LONGEST + LONGEST / 4 {
+    LONGEST_RETRY_AFTER
+} else {
+    LONGEST + LONGEST / 4
+};
 
 /// Seconds to hold off after the `failures`-th consecutive failure (1 for the first).
 /// `random` is any u64 (from the CSPRNG; tests pass fixed ones).
@@ -62,11 +69,19 @@ impl Session<'_> {
             return Ok(());
         }
         let wait = backoff.until - now;
+        if wait > LONGEST_HOLD {
+            // Longer than octoken ever holds off: not a backoff any host recorded.
+            output::warn(format!(
+                "ignoring a recorded backoff of {}: octoken never holds off that long",
+                output::human_duration(wait)
+            ));
+            return Ok(());
+        }
         Err(Error::Temporary {
             message: format!(
                 "the last refresh failed {} ago ({}); octoken holds off asking the server for {} more",
                 output::human_duration(now.saturating_sub(backoff.failed_at)),
-                backoff.reason,
+                crate::sanitize::foreign(&backoff.reason, 200),
                 output::human_duration(wait)
             ),
             hint: format!(
@@ -142,5 +157,17 @@ mod tests {
         assert_eq!(hold_off(1, Some(0), 0), 1);
         // The server's word beats a long streak's own backoff.
         assert_eq!(hold_off(6, Some(10), 0), 10);
+    }
+
+    #[test]
+    fn no_hold_off_is_longer_than_the_longest() {
+        for failures in [1, 6, 30, u32::MAX] {
+            for random in [0, 999, u64::MAX] {
+                for asked in [None, Some(0), Some(86_400), Some(u64::MAX)] {
+                    assert!(hold_off(failures, asked, random) <= LONGEST_HOLD);
+                }
+            }
+        }
+        assert_eq!(LONGEST_HOLD, 300);
     }
 }

@@ -17,7 +17,7 @@ use crate::error::{Error, Result, exit};
 use crate::fsutil;
 use crate::output;
 use crate::settings::Narrow;
-use crate::store::redis::{Commit, Lease, Shared};
+use crate::store::redis::{Commit, Holder, Lease, Shared};
 use crate::store::{StoredSecrets, cache};
 use std::time::{Duration, Instant};
 
@@ -30,12 +30,14 @@ impl Session<'_> {
         scope: Option<Narrow<'_>>,
     ) -> Result<AccessToken> {
         let lease_time = fleet.options().lease;
-        // A waiter outlasts a holder that died with the lease, whatever the lock timeout.
+        // A waiter outlasts a holder that died with the lease, whatever the lock timeout
+        // (both bounded by their settings; saturating all the same, since a deadline
+        // past the end of time is no deadline at all).
         let patience = self
             .settings
             .lock_timeout
-            .max(lease_time + Duration::from_secs(2));
-        let deadline = Instant::now() + patience;
+            .max(lease_time.saturating_add(Duration::from_secs(2)));
+        let deadline = Instant::now().checked_add(patience);
         loop {
             let lease = match self.wait_for_lease(fleet, mode, scope, deadline)? {
                 Waited::Adopted(token) => return Ok(token),
@@ -66,12 +68,20 @@ impl Session<'_> {
         fleet: &'f Shared,
         mode: Mode,
         scope: Option<Narrow<'_>>,
-        deadline: Instant,
+        deadline: Option<Instant>,
     ) -> Result<Waited<'f>> {
         let mut waited = false;
         loop {
             if let Some(lease) = fleet.try_lease()? {
                 return Ok(Waited::Lease(lease));
+            }
+            // A lease no host of the fleet set (planted without the key, or without an
+            // expiry) would hold every host off: dropped, with a warning, and tried again.
+            let holder = fleet.lease_holder()?;
+            if let Some((Holder::Foreign { value, why }, _)) = &holder
+                && fleet.drop_foreign_lease(value, why)?
+            {
+                continue;
             }
             if !waited {
                 output::debug(1, "another host holds the fleet's refresh lease; waiting");
@@ -81,12 +91,11 @@ impl Session<'_> {
                 output::debug(1, "another host refreshed; using its token");
                 return Ok(Waited::Adopted(token));
             }
-            if Instant::now() >= deadline {
-                let holder = fleet
-                    .status()
-                    .ok()
-                    .and_then(|s| s.lease)
-                    .map_or_else(|| "another host".to_string(), |(h, _)| h);
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                let holder = match holder {
+                    Some((Holder::Host(name), _)) => name,
+                    _ => "another host".to_string(),
+                };
                 return Err(Error::Temporary {
                     message: format!(
                         "{holder} has held the fleet's refresh lease in {} for too long",

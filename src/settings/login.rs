@@ -103,10 +103,9 @@ impl LoginSettings {
             keyring_timeout: self.global.env.keyring_timeout,
             fail_writes: self.global.env.fail_secret_writes,
             session_bus: self.global.env.session_bus.clone(),
-            redis: self
-                .redis
-                .as_ref()
-                .map(|r| super::redis_options(r, self.ca_file.clone(), &self.global)),
+            redis: self.redis.as_ref().map(|r| {
+                super::redis_options(r, self.ca_file.clone(), &self.global.profile, &self.global)
+            }),
             now: self.global.now,
         }
     }

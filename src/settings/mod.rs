@@ -291,7 +291,7 @@ impl ProfileSettings {
                 redis: profile
                     .redis
                     .as_ref()
-                    .map(|r| redis_options(r, profile.ca_file.clone(), global)),
+                    .map(|r| redis_options(r, profile.ca_file.clone(), name, global)),
                 now: global.now,
             },
             paths: global.paths.clone(),
@@ -375,6 +375,7 @@ impl ProfileSettings {
 pub fn redis_options(
     redis: &RedisProfile,
     ca_file: Option<PathBuf>,
+    profile: &str,
     global: &Global,
 ) -> RedisOptions {
     RedisOptions {
@@ -391,6 +392,7 @@ pub fn redis_options(
         wait_replicas: redis.wait_replicas.unwrap_or(0),
         key_file: redis.key_file.clone(),
         ca_file,
+        state_file: Some(global.paths.state_file(profile)),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Per-profile facts that are not secret but must outlive the cache: when the last
-//! refresh succeeded (keepalive, idle-limit warnings) and which refresh token the server
-//! rejected (by fingerprint, never the token).
+//! refresh succeeded (keepalive, idle-limit warnings), which refresh token the server
+//! rejected (by fingerprint, never the token) and, for a fleet, the highest version of
+//! the shared entry this host has used (an older one put back is refused).
 
 use crate::error::Result;
 use crate::fsutil;
@@ -33,6 +34,10 @@ pub struct State {
     pub rejected_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
+    /// The highest fencing number `v` of the fleet's shared entry this host has read
+    /// (opened) or committed: a lower one is a rollback (store/redis.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_version: Option<u64>,
 }
 
 impl State {

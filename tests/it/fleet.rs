@@ -413,11 +413,18 @@ fn with_a_key_file_redis_holds_no_token_in_clear() {
             "{name} holds a JWT in clear: {value}"
         );
     }
-    for field in ["secrets", "access", "client"] {
+    // The secrets are sealed with the entry's version (v2), the rest with their place.
+    assert!(
+        redis
+            .hget(&entry(&idp), "secrets")
+            .starts_with("octoken-sealed:v2:")
+    );
+    for field in ["access", "client", "refreshed_at", "refreshed_by"] {
         assert!(
             redis
                 .hget(&entry(&idp), field)
-                .starts_with("octoken-sealed:v1:")
+                .starts_with("octoken-sealed:v1:"),
+            "{field}"
         );
     }
     // A host without the key cannot use the entry, and says what is missing.
@@ -810,4 +817,455 @@ fn an_unsealed_entry_planted_for_a_key_client_is_not_attached_to() {
         0,
         "nothing was sent to the planted endpoint"
     );
+}
+
+/// `n` hosts on one identity whose entry is sealed with one key file (in host 0's
+/// directory), and the key file's path.
+fn sealed_fleet(idp: &Idp, redis: &Redis, n: usize, extra: &[&str]) -> (Vec<TestEnv>, String) {
+    let hosts: Vec<TestEnv> = (0..n).map(|_| TestEnv::new()).collect();
+    let key = seal_key(&hosts[0].path(""));
+    let mut args = vec!["--store-key-file", key.as_str()];
+    args.extend_from_slice(extra);
+    login(&hosts[0], idp, redis, &args);
+    for host in &hosts[1..] {
+        attach(host, idp, redis, &args).expect(0);
+    }
+    (hosts, key)
+}
+
+/// The unix time now, as the hosts see it with `STALE`.
+fn stale_now() -> u64 {
+    let real = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    real + STALE.1.parse::<u64>().unwrap()
+}
+
+/// Whoever can write to Redis (without the store key) saves the sealed secrets, lets
+/// the fleet refresh, and puts them back: alone, and with the version they were sealed
+/// at. A rotating provider would take the old refresh token as a reuse and revoke the
+/// whole grant: the host refuses both before sending anything.
+#[test]
+fn an_older_sealed_entry_put_back_is_refused_before_the_provider() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let (hosts, key) = sealed_fleet(&idp, &redis, 2, &[]);
+    let entry = entry(&idp);
+    let (old_v, old) = (redis.hget(&entry, "v"), redis.hget(&entry, "secrets"));
+    hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
+    hosts[0].run_with(&["refresh"], None, &[STALE]).expect(0);
+    let before = idp.refreshes();
+    // The old value beside the current version: it does not open.
+    redis.cli(&["HSET", &entry, "secrets", &old]);
+    let moved = hosts[0].run_with(&["refresh"], None, &[STALE]).expect(6);
+    assert!(
+        moved.error_line().contains("put back from another version"),
+        "{}",
+        moved.stderr
+    );
+    assert_eq!(moved.stderr.lines().count(), 2, "{}", moved.stderr);
+    // And beside its own version: it opens, but both hosts have used a newer one.
+    redis.cli(&["HSET", &entry, "v", &old_v]);
+    for host in &hosts {
+        let back = host.run_with(&["refresh"], None, &[STALE]).expect(6);
+        assert!(
+            back.error_line().contains("went back to version"),
+            "{}",
+            back.stderr
+        );
+        assert!(back.stderr.contains("nothing was sent"), "{}", back.stderr);
+        let token = host
+            .run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "1000")])
+            .expect(6);
+        assert!(token.error_line().contains("went back"), "{}", token.stderr);
+    }
+    assert_eq!(idp.refreshes(), before, "nothing reached the provider");
+    // A host that re-attaches follows the entry as it is now (the person's decision).
+    attach(&hosts[1], &idp, &redis, &["--store-key-file", &key]).expect(0);
+}
+
+/// A logout deletes the entry (its version too); the next login starts above every
+/// version a host may have seen, so the hosts that stayed attached are not refused.
+#[test]
+fn a_new_login_after_a_fleet_logout_is_no_rollback() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let (hosts, key) = sealed_fleet(&idp, &redis, 2, &[]);
+    hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
+    hosts[0].run(&["logout"]).expect(0);
+    login(&hosts[0], &idp, &redis, &["--store-key-file", &key]);
+    hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
+}
+
+/// With a store key, a backoff that does not open (planted by someone without the
+/// key) decides nothing: every host goes on, with one warning, and no escape sequence
+/// of it reaches the terminal.
+#[test]
+fn a_planted_backoff_does_not_hold_off_a_sealed_fleet() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let (hosts, _) = sealed_fleet(&idp, &redis, 1, &[]);
+    let namespace = format!("octoken:{}|{}|default", idp.issuer, Client::Basic.id());
+    let now = stale_now();
+    let planted = serde_json::json!({
+        "failed_at": now,
+        "until": now + 120,
+        "reason": "\u{1b}]0;owned\u{7}\u{1b}[2Jthe provider is down",
+        "failures": 1,
+    });
+    redis.cli(&[
+        "SET",
+        &format!("{namespace}:backoff"),
+        &planted.to_string(),
+        "PX",
+        "600000",
+    ]);
+    let before = idp.refreshes();
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(idp.refreshes(), before + 1);
+    assert_eq!(
+        run.stderr.matches("ignoring the backoff").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("not sealed"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}
+
+/// Without a store key a backoff cannot be told from a planted one, but it is bounded:
+/// one longer than octoken ever holds off is ignored, and its reason is shown inert.
+#[test]
+fn an_unsealed_backoff_is_bounded_and_shown_inert() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &[]);
+    let backoff = format!(
+        "octoken:{}|{}|default:backoff",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    let now = stale_now();
+    let plant = |until: u64| {
+        let planted = serde_json::json!({
+            "failed_at": now,
+            "until": until,
+            "reason": "\u{1b}]0;owned\u{7}\u{1b}[31mred",
+            "failures": 1,
+        });
+        redis.cli(&["SET", &backoff, &planted.to_string(), "PX", "600000"]);
+    };
+    // 3111 years.
+    plant(now + 98_100_000_000);
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(
+        run.stderr.contains("ignoring a recorded backoff"),
+        "{}",
+        run.stderr
+    );
+    plant(now + 120);
+    let held = hosts[0]
+        .run_with(&["refresh", "--if-older-than", "0s"], None, &[STALE])
+        .expect(5);
+    assert!(held.error_line().contains("holds off"), "{}", held.stderr);
+    assert!(held.stderr.contains("red"), "{}", held.stderr);
+    assert!(!held.stderr.contains('\u{1b}'), "{:?}", held.stderr);
+}
+
+/// A 20 MiB `reason` (the review used 300 MiB: 1.2 GB of memory and as much on stderr)
+/// never leaves Redis: the one read returns its length instead, and octoken goes on.
+#[test]
+fn a_huge_value_in_redis_is_not_read() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &[]);
+    let prefix = format!("octoken:{}|{}|default", idp.issuer, Client::Basic.id());
+    let until = (stale_now() + 120).to_string();
+    redis.cli(&[
+        "EVAL",
+        "return redis.call('SET', KEYS[1], '{\"failed_at\":0,\"until\":' .. ARGV[1] .. ',\"reason\":\"' .. string.rep('A', 20 * 1024 * 1024) .. '\",\"failures\":1}', 'PX', 600000)",
+        "1",
+        &format!("{prefix}:backoff"),
+        &until,
+    ]);
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(
+        run.stderr.len() < 2000,
+        "{} bytes on stderr",
+        run.stderr.len()
+    );
+    assert!(
+        run.stderr.contains("ignoring the backoff"),
+        "{}",
+        run.stderr
+    );
+    // The same in the entry: the secrets are refused (not read), in one short line.
+    redis.cli(&[
+        "EVAL",
+        "return redis.call('HSET', KEYS[1], 'secrets', string.rep('A', 20 * 1024 * 1024))",
+        "1",
+        &format!("{prefix}:entry"),
+    ]);
+    let refused = hosts[0].run_with(&["refresh"], None, &[STALE]).expect(6);
+    assert!(
+        refused.stderr.len() < 2000,
+        "{} bytes",
+        refused.stderr.len()
+    );
+    assert!(
+        refused.error_line().contains("bytes long"),
+        "{}",
+        refused.stderr
+    );
+}
+
+/// A lease owner is foreign text: `status` shows it inert without a key, and with a
+/// key shows a lease that does not open as an unknown holder; a waiting host drops
+/// such a lease (or one without expiry) instead of waiting for it.
+#[test]
+fn a_planted_lease_is_shown_inert_and_does_not_hold_the_fleet() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let lease = format!(
+        "octoken:{}|{}|default:lease",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    let owner = "\u{1b}]0;owned\u{7}\u{1b}[2Jmallory#1";
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "1"]);
+    redis.cli(&["SET", &lease, owner, "PX", "5000"]);
+    let status = hosts[0].run(&["status"]).expect(0);
+    assert!(status.stdout.contains("held by"), "{}", status.stdout);
+    assert!(status.stdout.contains("mallory"), "{}", status.stdout);
+    assert!(!status.stdout.contains('\u{1b}'), "{:?}", status.stdout);
+    let json = hosts[0].run(&["status", "--json"]).expect(0);
+    assert!(!json.stdout.contains('\u{1b}'), "{:?}", json.stdout);
+    // No expiry: no octoken host set it.
+    redis.cli(&["SET", &lease, owner]);
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(
+        run.stderr.contains("ignoring the refresh lease"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+
+    let sealed_redis = Redis::start();
+    let (sealed, _) = sealed_fleet(&idp, &sealed_redis, 1, &["--redis-lease", "1"]);
+    sealed_redis.cli(&["SET", &lease, owner, "PX", "60000"]);
+    let status = sealed[0].run(&["status"]).expect(0);
+    assert!(
+        status.stdout.contains("unknown holder"),
+        "{}",
+        status.stdout
+    );
+    assert!(!status.stdout.contains("mallory"), "{}", status.stdout);
+    let run = sealed[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(run.stderr.contains("not sealed"), "{}", run.stderr);
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+}
+
+/// An error reply is foreign text too (a server in the path, or a proxy).
+#[test]
+fn a_redis_error_reply_is_shown_inert() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                use std::io::{Read, Write};
+                let mut buf = [0u8; 4096];
+                // One error per command received (a client may pipeline its hello).
+                while let Ok(n @ 1..) = stream.read(&mut buf) {
+                    let commands = buf[..n]
+                        .split(|&b| b == b'\n')
+                        .filter(|line| line.starts_with(b"*"))
+                        .count();
+                    for _ in 0..commands.max(1) {
+                        let _ = stream.write_all(b"-ERR \x1b]0;owned\x07\x1b[2Jgo away\r\n");
+                    }
+                }
+            });
+        }
+    });
+    let idp = Idp::start(IdpOptions::default());
+    let host = TestEnv::new();
+    let refresh_token = idp.refresh_token(Client::Basic);
+    let url = format!("redis://127.0.0.1:{port}/0");
+    let run = import_token(
+        &host,
+        &idp,
+        Client::Basic,
+        &refresh_token,
+        &["--store", "redis", "--redis-url", &url],
+    );
+    assert_ne!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("go away"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}
+
+/// `--redis-lease 18446744073709551615` was saved and the next stale `token` panicked
+/// adding durations: refused at the flag now, and in config.toml with the file named.
+#[test]
+fn an_overflowing_lease_is_refused_at_the_flag_and_in_the_config() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let refused = attach(
+        &hosts[1],
+        &idp,
+        &redis,
+        &["--redis-lease", "18446744073709551615"],
+    )
+    .expect(2);
+    assert!(
+        refused.stderr.contains("--redis-lease"),
+        "{}",
+        refused.stderr
+    );
+    attach(&hosts[1], &idp, &redis, &["--redis-timeout", "100000"]).expect(2);
+    let config = hosts[1].path("config/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("[profiles.default.redis]"), "{text}");
+    let text = text.replace(
+        "[profiles.default.redis]\n",
+        "[profiles.default.redis]\nlease_secs = 18446744073709551615\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let run = hosts[1].run_with(&["token"], None, &[STALE]).expect(3);
+    assert!(run.error_line().contains("lease_secs"), "{}", run.stderr);
+    assert!(
+        run.error_line().contains(config.to_str().unwrap()),
+        "{}",
+        run.stderr
+    );
+}
+
+/// The token endpoint's URL of the test provider.
+fn token_url(idp: &Idp) -> String {
+    format!("{}/protocol/openid-connect/token", idp.issuer)
+}
+
+/// Presents `refresh_token` to the provider outside octoken (a host of another fleet
+/// copy, a thief): on a rotating provider it is used up.
+fn use_up(idp: &Idp, refresh_token: &str) {
+    let out = Command::new("curl")
+        .args(["-s", "-f", "-u"])
+        .arg(format!("{}:{}", Client::Basic.id(), Client::Basic.secret()))
+        .args(["-d", "grant_type=refresh_token", "--data-urlencode"])
+        .arg(format!("refresh_token={refresh_token}"))
+        .arg(token_url(idp))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// The shared (unsealed) secrets' refresh token.
+fn shared_refresh_token(redis: &Redis, idp: &Idp) -> String {
+    let secrets: serde_json::Value =
+        serde_json::from_str(&redis.hget(&entry(idp), "secrets")).unwrap();
+    secrets["refresh_token"].as_str().unwrap().to_string()
+}
+
+/// The provider refuses the token a holder read (`invalid_grant`) while the shared
+/// entry got a newer one meanwhile: the holder re-reads the entry and retries with it
+/// instead of asking for a login.
+#[test]
+fn invalid_grant_retries_with_the_newer_shared_token() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "30"]);
+    let old = shared_refresh_token(&redis, &idp);
+    let newer = idp.refresh_token(Client::Basic);
+    let mut holder = hosts[0].spawn(&["refresh"], &[STALE, (HOLD, "before-exchange:1500")]);
+    holder.wait_for_line("test: holding");
+    use_up(&idp, &old);
+    let secrets = redis.hget(&entry(&idp), "secrets").replace(&old, &newer);
+    redis.cli(&["HSET", &entry(&idp), "secrets", &secrets]);
+    let before = idp.refreshes();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        idp.refreshes() - before,
+        2,
+        "the refused token, then the newer one"
+    );
+    let committed = shared_refresh_token(&redis, &idp);
+    assert!(
+        committed != old && committed != newer,
+        "the rotated one is shared"
+    );
+}
+
+/// Any other failure is not retried with a token that changed meanwhile: one request.
+#[test]
+fn a_temporary_failure_is_not_retried_with_a_changed_shared_token() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "30"]);
+    let old = shared_refresh_token(&redis, &idp);
+    let newer = idp.refresh_token(Client::Basic);
+    let mut holder = hosts[0].spawn(&["refresh"], &[STALE, (HOLD, "before-exchange:1500")]);
+    holder.wait_for_line("test: holding");
+    idp.fault(503, None);
+    let secrets = redis.hget(&entry(&idp), "secrets").replace(&old, &newer);
+    redis.cli(&["HSET", &entry(&idp), "secrets", &secrets]);
+    let before = idp.refreshes();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    assert_eq!(idp.refreshes() - before, 1, "{stderr}");
+}
+
+/// A commit that fails when the provider did not rotate the token loses nothing: no
+/// recovery file, a temporary error (the recovery file is for a rotated token only).
+#[test]
+fn a_failed_commit_without_rotation_writes_no_recovery_file() {
+    let idp = Idp::start(IdpOptions::default());
+    let mut redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-timeout", "1"]);
+    let mut holder = hosts[0].spawn(&["token"], &[STALE, (HOLD, "before-commit:1000")]);
+    holder.wait_for_line("test: holding");
+    redis.stop();
+    let (code, stderr) = holder.finish();
+    assert_eq!(code, Some(5), "{stderr}");
+    assert!(!stderr.contains("saved to"), "{stderr}");
+    let leftovers: Vec<_> = hosts[0]
+        .all_files()
+        .into_iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("recover"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A host that uses the fleet's token keeps a copy: its next `token` reads no Redis.
+#[test]
+fn an_adopted_token_is_cached_locally() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let before = idp.refreshes();
+    let first = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let adopted = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(adopted.stdout, first.stdout);
+    assert_eq!(idp.refreshes() - before, 1);
+    let connections = redis.connections();
+    hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
+    assert_eq!(redis.connections(), connections + 1, "only redis-cli's own");
+}
+
+/// With a replica that acknowledges each commit, nothing is said.
+#[test]
+fn an_acknowledging_replica_is_not_warned_about() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let _replica = Redis::replica_of(&redis);
+    let hosts = fleet(&idp, &redis, 1, &["--redis-wait-replicas", "1"]);
+    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    assert!(!run.stderr.contains("replicas"), "{}", run.stderr);
 }

@@ -129,6 +129,13 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
     };
     let client = shared.client()?.ok_or_else(missing)?;
     check_sealed_for_keys(&redis, client.auth_method)?;
+    // An entry an earlier octoken sealed without its version is re-sealed with it once,
+    // here, where a person asks to follow it; `token` never opens one (an attacker could
+    // put such a value back forever).
+    let v = shared.reseal_legacy(login.global.now)?;
+    // This host follows the entry as it is now: the highest version it saw before
+    // (another fleet, a lost Redis) no longer counts.
+    shared.adopt_version(v)?;
     let (_, secrets) = shared.load_versioned()?;
     if secrets.is_none() {
         return Err(missing());

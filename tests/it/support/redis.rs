@@ -84,6 +84,40 @@ impl Redis {
         redis
     }
 
+    /// A replica of `primary` (plain, no TLS or ACL), once the primary counts it.
+    pub fn replica_of(primary: &Redis) -> Redis {
+        let dir = tempfile::Builder::new()
+            .prefix("octoken-redis-")
+            .tempdir()
+            .unwrap();
+        let mut replica = Redis {
+            child: None,
+            port: super::free_port(),
+            dir,
+            server_args: vec![
+                "--replicaof".into(),
+                "127.0.0.1".into(),
+                primary.port.to_string(),
+            ],
+            cli_args: Vec::new(),
+            tls: false,
+        };
+        replica.spawn();
+        let start = Instant::now();
+        while !primary
+            .cli(&["INFO", "replication"])
+            .lines()
+            .any(|l| l.trim() == "connected_slaves:1")
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the replica did not connect"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        replica
+    }
+
     fn spawn(&mut self) {
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1"])
