@@ -68,8 +68,8 @@ pub const EXIT_STATUS: &[ExitStatus] = &[
     exit(
         "6",
         "secure storage unavailable",
-        "secure storage unavailable or locked (keyring), or a secret file with loose permissions",
-        "unlock the keyring, or use `--store file`",
+        "secure storage unavailable or locked (keyring), a secret file with loose permissions, or a shared Redis entry that was altered or rolled back",
+        "unlock the keyring, or use `--store file`; for a fleet, the message says what to run",
     ),
     exit(
         "126, 127",
