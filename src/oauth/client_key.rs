@@ -233,8 +233,8 @@ impl ClientKey {
     }
 }
 
-/// The first PEM block of a private key: its label and DER bytes.
-fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
+/// The first PEM block of a private key: its label and DER bytes. Also DPoP key files'.
+pub(crate) fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
     let mut lines = text.lines().map(str::trim);
     let label = lines
         .by_ref()
@@ -364,8 +364,9 @@ mod tests {
     #[test]
     fn rsa_keys_sign_every_rs_and_ps_algorithm_and_each_verifies() {
         use ring::signature as sig;
-        let der = crate::oauth::rsa_key::generate_pkcs8(&SystemRandom::new()).unwrap();
-        let key = ClientKey::from_pem(pem("PRIVATE KEY", &der).as_bytes(), None).unwrap();
+        let text = include_str!("testdata/rsa-2048.pem");
+        let key = ClientKey::from_pem(text.as_bytes(), None).unwrap();
+        let der = pem_block(text).unwrap().1;
         assert_eq!(key.kind(), "RSA");
         assert_eq!(key.algs()[0], ClientKeyAlg::RS256, "RS256 unless told");
         let verifiers: [(ClientKeyAlg, &dyn sig::VerificationAlgorithm); 6] = [
@@ -402,6 +403,47 @@ mod tests {
                     .verify(input.as_bytes(), &signature)
                     .is_err()
             );
+        }
+    }
+
+    #[test]
+    fn certificate_thumbprints_are_rfc_8705s_x5t_s256() {
+        // A fixed self-signed test certificate; its x5t#S256, computed by openssl:
+        //   openssl x509 -in client-cert.pem -outform DER | openssl dgst -sha256 -binary \
+        //     | basenc --base64url | tr -d '='
+        let cert = include_str!("testdata/client-cert.pem");
+        let x5t = "qlAOW2qXSSLF4y6GA9f0Gi6KXPsobgppoXKm6A9Yryc";
+        assert_eq!(
+            certificate_thumbprint(cert.as_bytes()).as_deref(),
+            Some(x5t)
+        );
+        // The first certificate counts, wherever it starts; indentation and CRLF do not.
+        let second = cert.replace("CERTIFICATE", "X");
+        let crlf = cert.replace('\n', "\r\n  ");
+        for text in [
+            format!("key\n{cert}{cert}"),
+            format!("{second}{cert}"),
+            format!("  {crlf}"),
+        ] {
+            assert_eq!(
+                certificate_thumbprint(text.as_bytes()).as_deref(),
+                Some(x5t)
+            );
+        }
+        // Text after the END line is not part of the certificate.
+        let trailing = format!("{cert}AAAA\n");
+        assert_eq!(
+            certificate_thumbprint(trailing.as_bytes()).as_deref(),
+            Some(x5t)
+        );
+        let empty = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+        for bad in [
+            &b"\xff"[..],
+            b"no pem",
+            b"-----BEGIN CERTIFICATE-----\n!!\n",
+            empty.as_bytes(),
+        ] {
+            assert_eq!(certificate_thumbprint(bad), None);
         }
     }
 
