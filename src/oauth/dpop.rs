@@ -286,12 +286,20 @@ pub fn ath(access_token: &Secret) -> String {
     URL_SAFE_NO_PAD.encode(digest.as_ref())
 }
 
-/// The `htu` of a URL: without query and fragment (RFC 9449 4.2).
+/// The `htu` of a URL: the HTTP target URI (RFC 9110 7.1) without query and fragment
+/// (RFC 9449 4.2), and without userinfo, which a target URI never has (RFC 9110 4.2.4:
+/// a sender must not generate it): `https://user:pw@api.example/x` is a request for
+/// `https://api.example/x`, and a password has no place in a signed proof the API
+/// sees and may log. Callers pass URLs that parse (checked in settings); anything else
+/// only loses its query and fragment.
 pub fn target_uri(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) => {
             parsed.set_query(None);
             parsed.set_fragment(None);
+            // Only fails for URLs that cannot have userinfo (no host): nothing to drop.
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
             parsed.to_string()
         }
         Err(_) => url.split(['?', '#']).next().unwrap_or(url).to_string(),
@@ -535,6 +543,30 @@ mod tests {
     fn pem(label: &str, der: &[u8]) -> String {
         let body = base64::engine::general_purpose::STANDARD.encode(der);
         format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    }
+
+    #[test]
+    fn htu_is_the_target_uri_without_userinfo_query_and_fragment() {
+        // RFC 9449 4.2 (no query, no fragment) and RFC 9110 4.2.4 (no userinfo).
+        for (url, htu) in [
+            ("https://api.example/x?y=1#f", "https://api.example/x"),
+            ("https://user:pw@api.example/x", "https://api.example/x"),
+            (
+                "https://user@api.example:8443/x?q",
+                "https://api.example:8443/x",
+            ),
+            ("https://:pw@api.example/", "https://api.example/"),
+            ("http://api.example", "http://api.example/"),
+            // Never reached (settings parse the URL first): cut at ? and #.
+            ("not a url?q#f", "not a url"),
+        ] {
+            assert_eq!(target_uri(url), htu, "{url}");
+        }
+        let (key, _) = key_of(DpopAlg::ES256);
+        let proof = key.proof("GET", "https://user:pw@api.example/x", None, None, 1);
+        let claims = decode(proof.expose().split('.').nth(1).unwrap());
+        assert_eq!(claims["htu"], "https://api.example/x");
+        assert!(claims.get("nonce").is_none() && claims.get("ath").is_none());
     }
 
     #[test]

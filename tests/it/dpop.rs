@@ -377,6 +377,32 @@ fn dpop_key_files_octoken_cannot_use_are_refused_before_any_request() {
 }
 
 #[test]
+fn proofs_name_the_target_uri_without_userinfo() {
+    // `user:pw@` is no part of the request's target URI (RFC 9110 4.2.4), and a
+    // password has no place in a signed proof the API may log.
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    dpop_import(&env, &idp, Client::Basic, &[]);
+    let run = env
+        .run(&[
+            "token",
+            "--dpop-proof",
+            "GET",
+            "https://user:pw@api.example/x?q=1#f",
+            "--format",
+            "json",
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let proof = json["dpop_proof"].as_str().unwrap();
+    assert_eq!(part(proof, 1)["htu"], "https://api.example/x");
+    for index in [0, 1] {
+        let text = part(proof, index).to_string();
+        assert!(!text.contains("pw@"), "{text}");
+    }
+}
+
+#[test]
 fn an_algorithm_the_provider_does_not_take_is_refused_before_the_browser_opens() {
     let idp = Idp::start(IdpOptions {
         dpop_algs: Some("ES256"),
