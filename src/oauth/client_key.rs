@@ -448,6 +448,54 @@ mod tests {
     }
 
     #[test]
+    fn pkcs1_rsa_keys_are_the_same_key_and_debug_shows_no_secret() {
+        // The test key as PKCS#1: `openssl pkey -traditional -in rsa-2048.pem`.
+        let pkcs8 = include_str!("testdata/rsa-2048.pem");
+        let pkcs1 = include_str!("testdata/rsa-2048-pkcs1.pem");
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        let key = ClientKey::from_pem(pkcs1.as_bytes(), Some(String::new())).unwrap();
+        assert_eq!(key.kind(), "RSA");
+        let jwt = key.assertion(ClientKeyAlg::RS256, "cli", "aud", 1);
+        let header = decode(jwt.expose().split('.').next().unwrap());
+        assert!(
+            header.get("kid").is_none(),
+            "an empty kid is none: {header}"
+        );
+        // Signed by the key of the PKCS#8 file.
+        let input = |jwt: &Secret| jwt.expose().rsplit_once('.').unwrap().0.to_string();
+        let public = RsaKeyPair::from_pkcs8(&pem_block(pkcs8).unwrap().1)
+            .unwrap()
+            .public()
+            .as_ref()
+            .to_vec();
+        let verified = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &public,
+        )
+        .verify(
+            input(&jwt).as_bytes(),
+            &URL_SAFE_NO_PAD
+                .decode(jwt.expose().rsplit_once('.').unwrap().1)
+                .unwrap(),
+        );
+        assert!(verified.is_ok());
+        assert_eq!(format!("{key:?}"), "ClientKey(RSA, kid None)");
+
+        let rng = SystemRandom::new();
+        let p384 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
+        let key = ClientKey::from_pem(
+            pem("PRIVATE KEY", p384.as_ref()).as_bytes(),
+            Some("k".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (key.kind(), key.algs()),
+            ("P-384", vec![ClientKeyAlg::ES384])
+        );
+        assert_eq!(format!("{key:?}"), r#"ClientKey(P-384, kid Some("k"))"#);
+    }
+
+    #[test]
     fn names_shown_are_the_names_saved() {
         // status prints as_str; config.toml and the fleet entry hold serde's spelling.
         for aud in [AssertionAudience::TokenEndpoint, AssertionAudience::Issuer] {

@@ -570,6 +570,35 @@ mod tests {
     }
 
     #[test]
+    fn token_proofs_post_to_the_url_with_the_latest_nonce_and_debug_shows_no_secret() {
+        let (key, stored) = key_of(DpopAlg::ES256);
+        let jkt = key.thumbprint();
+        let signer = DpopSigner::new(key, Some("n1".into()));
+        let claims = |proof: Secret| decode(proof.expose().split('.').nth(1).unwrap());
+        let first = claims(signer.token_proof("https://id.example/token?x#y", 9));
+        assert_eq!(first["htm"], "POST");
+        assert_eq!(first["htu"], "https://id.example/token");
+        assert_eq!(first["nonce"], "n1");
+        assert_eq!(first["iat"], 9);
+        assert!(
+            first.get("ath").is_none(),
+            "no access token at the token endpoint"
+        );
+        signer.learn_nonce("n2");
+        assert_eq!(
+            claims(signer.token_proof("https://id.example/token", 9))["nonce"],
+            "n2"
+        );
+        // Debug names the algorithm and the public thumbprint, never the private key.
+        let shown = format!("{signer:?}");
+        assert!(
+            shown.contains(&format!("DpopKey(ES256, jkt {jkt})")),
+            "{shown}"
+        );
+        assert!(!shown.contains(stored.expose()), "{shown}");
+    }
+
+    #[test]
     fn garbage_keys_are_errors() {
         assert!(DpopKey::from_stored(&Secret::new("!!")).is_err());
         assert!(DpopKey::from_stored(&Secret::new("AAAA")).is_err());
