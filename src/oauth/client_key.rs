@@ -31,7 +31,7 @@ pub enum KeyError {
     Encrypted,
     #[error("it is a SEC1 EC key (BEGIN EC PRIVATE KEY); octoken reads EC keys as PKCS#8")]
     Sec1,
-    #[error("it is not an RSA (2048 bits or more), P-256 or P-384 private key")]
+    #[error("it is not an RSA (2048 to 4096 bits), P-256 or P-384 private key")]
     Unsupported,
 }
 

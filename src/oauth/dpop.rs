@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex};
 pub enum DpopAlg {
     ES256,
     EdDSA,
-    /// RSASSA-PKCS1-v1_5 with SHA-256 (a 2048 to 8192-bit key): for servers that take
-    /// no EC or Ed25519 proofs.
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (a 2048 to 4096-bit key, what ring signs with):
+    /// for servers that take no EC or Ed25519 proofs.
     RS256,
 }
 
@@ -71,7 +71,7 @@ pub enum PemError {
     Pem(#[from] crate::oauth::client_key::KeyError),
     #[error("it is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY); octoken reads DPoP keys as PKCS#8")]
     Pkcs1,
-    #[error("it is not an RSA (2048 to 8192 bits) or P-256 private key")]
+    #[error("it is not an RSA (2048 to 4096 bits) or P-256 private key")]
     Unsupported,
 }
 

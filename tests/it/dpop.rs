@@ -317,7 +317,7 @@ fn dpop_key_files_octoken_cannot_use_are_refused_before_any_request() {
     );
     refused(
         &["--dpop-key-file", &p384],
-        "not an RSA (2048 to 8192 bits) or P-256 private key",
+        "not an RSA (2048 to 4096 bits) or P-256 private key",
         openssl,
     );
     let small = openssl_key(
@@ -327,7 +327,7 @@ fn dpop_key_files_octoken_cannot_use_are_refused_before_any_request() {
     );
     refused(
         &["--dpop-key-file", &small],
-        "not an RSA (2048 to 8192 bits)",
+        "not an RSA (2048 to 4096 bits)",
         openssl,
     );
     let pkcs1 = env.path("pkcs1.pem");
