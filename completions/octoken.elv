@@ -78,6 +78,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --redis-timeout 'Seconds to wait for Redis to connect or answer [default: 5]'
             cand --redis-wait-replicas 'After each commit, WAIT for this many replicas to acknowledge it'
             cand --dpop-alg 'The DPoP key''s algorithm (implies --dpop) [default: ES256]'
+            cand --dpop-key-file 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile''s store (implies --dpop)'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
             cand --refresh-token-stdin 'Import a refresh token read from stdin instead of logging in through a browser'

@@ -93,7 +93,8 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-timeout 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-wait-replicas -d 'After each commit, WAIT for this many replicas to acknowledge it' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'The DPoP key\'s algorithm (implies --dpop) [default: ES256]' -r -f -a "ES256\t'ECDSA P-256 with SHA-256'
 EdDSA\t'Ed25519'
-RS256\t'RSASSA-PKCS1-v1_5 with SHA-256, a 2048-bit key (for servers without EC)'"
+RS256\t'RSASSA-PKCS1-v1_5 with SHA-256 (for servers without EC); needs --dpop-key-file'"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-key-file -d 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile\'s store (implies --dpop)' -r -F
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-stdin -d 'Import a refresh token read from stdin instead of logging in through a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'

@@ -431,6 +431,10 @@ pub struct LoginArgs {
     /// The DPoP key's algorithm (implies --dpop) [default: ES256]
     #[arg(long, value_enum, value_name = "ALG")]
     pub dpop_alg: Option<DpopAlgArg>,
+    /// Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256)
+    /// instead of a new one; it is copied into the profile's store (implies --dpop)
+    #[arg(long, value_name = "PEM")]
+    pub dpop_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -449,7 +453,7 @@ pub enum DpopAlgArg {
     /// Ed25519
     #[value(name = "EdDSA")]
     EdDsa,
-    /// RSASSA-PKCS1-v1_5 with SHA-256, a 2048-bit key (for servers without EC)
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (for servers without EC); needs --dpop-key-file
     #[value(name = "RS256")]
     Rs256,
 }

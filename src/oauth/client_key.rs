@@ -31,7 +31,7 @@ pub enum KeyError {
     Encrypted,
     #[error("it is a SEC1 EC key (BEGIN EC PRIVATE KEY); octoken reads EC keys as PKCS#8")]
     Sec1,
-    #[error("it is not an RSA (2048 bits or more), P-256 or P-384 private key")]
+    #[error("it is not an RSA (2048 to 4096 bits), P-256 or P-384 private key")]
     Unsupported,
 }
 
@@ -233,8 +233,8 @@ impl ClientKey {
     }
 }
 
-/// The first PEM block of a private key: its label and DER bytes.
-fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
+/// The first PEM block of a private key: its label and DER bytes. Also DPoP key files'.
+pub(crate) fn pem_block(text: &str) -> Result<(&str, Vec<u8>), KeyError> {
     let mut lines = text.lines().map(str::trim);
     let label = lines
         .by_ref()
@@ -364,8 +364,9 @@ mod tests {
     #[test]
     fn rsa_keys_sign_every_rs_and_ps_algorithm_and_each_verifies() {
         use ring::signature as sig;
-        let der = crate::oauth::rsa_key::generate_pkcs8(&SystemRandom::new()).unwrap();
-        let key = ClientKey::from_pem(pem("PRIVATE KEY", &der).as_bytes(), None).unwrap();
+        let text = include_str!("testdata/rsa-2048.pem");
+        let key = ClientKey::from_pem(text.as_bytes(), None).unwrap();
+        let der = pem_block(text).unwrap().1;
         assert_eq!(key.kind(), "RSA");
         assert_eq!(key.algs()[0], ClientKeyAlg::RS256, "RS256 unless told");
         let verifiers: [(ClientKeyAlg, &dyn sig::VerificationAlgorithm); 6] = [
@@ -403,6 +404,95 @@ mod tests {
                     .is_err()
             );
         }
+    }
+
+    #[test]
+    fn certificate_thumbprints_are_rfc_8705s_x5t_s256() {
+        // A fixed self-signed test certificate; its x5t#S256, computed by openssl:
+        //   openssl x509 -in client-cert.pem -outform DER | openssl dgst -sha256 -binary \
+        //     | basenc --base64url | tr -d '='
+        let cert = include_str!("testdata/client-cert.pem");
+        let x5t = "qlAOW2qXSSLF4y6GA9f0Gi6KXPsobgppoXKm6A9Yryc";
+        assert_eq!(
+            certificate_thumbprint(cert.as_bytes()).as_deref(),
+            Some(x5t)
+        );
+        // The first certificate counts, wherever it starts; indentation and CRLF do not.
+        let second = cert.replace("CERTIFICATE", "X");
+        let crlf = cert.replace('\n', "\r\n  ");
+        for text in [
+            format!("key\n{cert}{cert}"),
+            format!("{second}{cert}"),
+            format!("  {crlf}"),
+        ] {
+            assert_eq!(
+                certificate_thumbprint(text.as_bytes()).as_deref(),
+                Some(x5t)
+            );
+        }
+        // Text after the END line is not part of the certificate.
+        let trailing = format!("{cert}AAAA\n");
+        assert_eq!(
+            certificate_thumbprint(trailing.as_bytes()).as_deref(),
+            Some(x5t)
+        );
+        let empty = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n";
+        for bad in [
+            &b"\xff"[..],
+            b"no pem",
+            b"-----BEGIN CERTIFICATE-----\n!!\n",
+            empty.as_bytes(),
+        ] {
+            assert_eq!(certificate_thumbprint(bad), None);
+        }
+    }
+
+    #[test]
+    fn pkcs1_rsa_keys_are_the_same_key_and_debug_shows_no_secret() {
+        // The test key as PKCS#1: `openssl pkey -traditional -in rsa-2048.pem`.
+        let pkcs8 = include_str!("testdata/rsa-2048.pem");
+        let pkcs1 = include_str!("testdata/rsa-2048-pkcs1.pem");
+        assert!(pkcs1.starts_with("-----BEGIN RSA PRIVATE KEY-----"));
+        let key = ClientKey::from_pem(pkcs1.as_bytes(), Some(String::new())).unwrap();
+        assert_eq!(key.kind(), "RSA");
+        let jwt = key.assertion(ClientKeyAlg::RS256, "cli", "aud", 1);
+        let header = decode(jwt.expose().split('.').next().unwrap());
+        assert!(
+            header.get("kid").is_none(),
+            "an empty kid is none: {header}"
+        );
+        // Signed by the key of the PKCS#8 file.
+        let input = |jwt: &Secret| jwt.expose().rsplit_once('.').unwrap().0.to_string();
+        let public = RsaKeyPair::from_pkcs8(&pem_block(pkcs8).unwrap().1)
+            .unwrap()
+            .public()
+            .as_ref()
+            .to_vec();
+        let verified = ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            &public,
+        )
+        .verify(
+            input(&jwt).as_bytes(),
+            &URL_SAFE_NO_PAD
+                .decode(jwt.expose().rsplit_once('.').unwrap().1)
+                .unwrap(),
+        );
+        assert!(verified.is_ok());
+        assert_eq!(format!("{key:?}"), "ClientKey(RSA, kid None)");
+
+        let rng = SystemRandom::new();
+        let p384 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &rng).unwrap();
+        let key = ClientKey::from_pem(
+            pem("PRIVATE KEY", p384.as_ref()).as_bytes(),
+            Some("k".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            (key.kind(), key.algs()),
+            ("P-384", vec![ClientKeyAlg::ES384])
+        );
+        assert_eq!(format!("{key:?}"), r#"ClientKey(P-384, kid Some("k"))"#);
     }
 
     #[test]

@@ -12,7 +12,6 @@ pub mod http;
 pub mod id_token;
 pub mod pkce;
 pub mod revoke;
-pub mod rsa_key;
 
 pub use error::OAuthError;
 

@@ -40,6 +40,22 @@ pub enum ClientSecretSource {
     IfConfidential,
 }
 
+/// Where a DPoP login's key comes from. Reading it is the flow's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DpopKeySource {
+    /// A new key of this algorithm (ES256 or EdDSA: octoken makes no RSA keys).
+    New(crate::oauth::dpop::DpopAlg),
+    /// `--dpop-key-file`: the user's PKCS#8 key (RSA or P-256); with `--dpop-alg`, the
+    /// algorithm it must be for.
+    File {
+        path: PathBuf,
+        alg: Option<crate::oauth::dpop::DpopAlg>,
+    },
+    /// The key already in the profile's store: a new login of an RS256 profile without
+    /// a key file keeps the key the user brought.
+    Stored,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ExplicitEndpoints {
     pub token_url: Option<String>,
@@ -71,8 +87,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<String>,
     /// The options for discovery and the token requests of the login itself.
     pub http: HttpOptions,
-    /// DPoP-bound tokens with a new key of this algorithm.
-    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
+    /// DPoP-bound tokens, with the key from here.
+    pub dpop: Option<DpopKeySource>,
     /// private_key_jwt or tls_client_auth: the client's key file.
     pub client_key: Option<super::ClientKeyFile>,
     /// tls_client_auth: the client's certificate file.

@@ -16,7 +16,7 @@ pub use command::{DpopProofRequest, Narrow};
 pub use command::{
     GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
 };
-pub use login::{ClientSecretSource, ExplicitEndpoints, LoginMethod, LoginSettings};
+pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;

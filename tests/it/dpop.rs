@@ -157,18 +157,45 @@ fn dpop_with_client_credentials_and_eddsa_keys() {
     assert_eq!(idp.counters()["client_credentials"], 2);
 }
 
+/// `openssl genpkey ARGS -out PATH`, 0600: a key the user brings to `--dpop-key-file`.
+fn openssl_key(env: &TestEnv, name: &str, args: &[&str]) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let path = env.path(name);
+    let out = Command::new("openssl")
+        .arg("genpkey")
+        .args(args)
+        .arg("-out")
+        .arg(&path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+const RSA_2048: &[&str] = &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"];
+
 #[test]
 fn rs256_keys_bind_a_browser_login_and_sign_proofs_the_api_takes() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
+    // The README's recipe: the user's RSA key, made by openssl.
+    let key_file = openssl_key(&env, "dpop.pem", RSA_2048);
     browser_login(
         &env,
         &idp,
         Client::Public,
-        &["--dpop-alg", "RS256"],
+        &["--dpop-alg", "RS256", "--dpop-key-file", &key_file],
         &driver(""),
     )
     .expect(0);
+    // Copied into the profile's store: later runs need no file.
+    std::fs::remove_file(&key_file).unwrap();
     let json = env.run(&["token", "--format", "json"]).expect(0).stdout;
     let json: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(json["token_type"], "DPoP");
@@ -196,6 +223,183 @@ fn rs256_keys_bind_a_browser_login_and_sign_proofs_the_api_takes() {
     env.run(&["refresh"]).expect(0);
     let (status, body, _) = curl(&env, "PUT", &url, &proof_headers(&env, "PUT", &url));
     assert_eq!(status, 200, "{body}");
+
+    // A new login of the profile without the file keeps the key it has.
+    browser_login(&env, &idp, Client::Public, &[], &driver("")).expect(0);
+    let status = env.run(&["status", "--json"]).expect(0).stdout;
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    assert_eq!(status["dpop"]["alg"], "RS256", "{status}");
+    assert_eq!(status["dpop"]["jkt"], jkt.as_str(), "the same key");
+}
+
+#[test]
+fn dpop_key_files_octoken_cannot_use_are_refused_before_any_request() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            "https://id.example.invalid",
+            "--client-id",
+            "cli",
+            "--grant",
+            "client-credentials",
+            "--auth-method",
+            "post",
+        ];
+        args.extend_from_slice(extra);
+        env.run_with(&args, None, &[("OCTOKEN_CLIENT_SECRET", "s")])
+    };
+    let refused = |extra: &[&str], why: &str, hint: &str| {
+        let run = login(&[&["--store", "file"], extra].concat()).expect(2);
+        let line = run.error_line();
+        assert!(
+            line.contains("cannot use the DPoP key file") || line.contains("RS256"),
+            "{}",
+            run.stderr
+        );
+        assert!(line.contains(why), "{why}: {}", run.stderr);
+        assert!(run.stderr.contains(hint), "{hint}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("cannot reach"),
+            "nothing sent: {}",
+            run.stderr
+        );
+    };
+    let openssl = "openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out dpop.pem";
+
+    // RS256 without a key: one line, and the way to make one.
+    refused(
+        &["--dpop-alg", "RS256"],
+        "octoken generates no RSA keys",
+        openssl,
+    );
+    assert!(
+        login(&["--store", "file", "--dpop-alg", "RS256"])
+            .stderr
+            .contains("--dpop-key-file dpop.pem")
+    );
+
+    let missing = env.path("missing.pem");
+    refused(
+        &["--dpop-key-file", missing.to_str().unwrap()],
+        "No such file",
+        openssl,
+    );
+    let dir = env.path("a-directory");
+    std::fs::create_dir(&dir).unwrap();
+    refused(
+        &["--dpop-key-file", dir.to_str().unwrap()],
+        "not a regular file",
+        openssl,
+    );
+
+    let key = openssl_key(&env, "dpop.pem", RSA_2048);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    refused(
+        &["--dpop-key-file", &key],
+        "permissions 644 let other users read the private key",
+        &format!("chmod 600 {key}"),
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    refused(
+        &["--dpop-key-file", &key, "--dpop-alg", "ES256"],
+        "it is a key for RS256, not ES256",
+        "drop --dpop-alg",
+    );
+
+    // Keys of other kinds and forms.
+    let p384 = openssl_key(
+        &env,
+        "p384.pem",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+    refused(
+        &["--dpop-key-file", &p384],
+        "not an RSA (2048 to 4096 bits) or P-256 private key",
+        openssl,
+    );
+    let small = openssl_key(
+        &env,
+        "rsa1024.pem",
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"],
+    );
+    refused(
+        &["--dpop-key-file", &small],
+        "not an RSA (2048 to 4096 bits)",
+        openssl,
+    );
+    let pkcs1 = env.path("pkcs1.pem");
+    let out = Command::new("openssl")
+        .args(["pkey", "-traditional", "-in", &key, "-out"])
+        .arg(&pkcs1)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    std::fs::set_permissions(&pkcs1, std::fs::Permissions::from_mode(0o600)).unwrap();
+    refused(
+        &["--dpop-key-file", pkcs1.to_str().unwrap()],
+        "PKCS#1",
+        "openssl pkcs8 -topk8 -nocrypt -in",
+    );
+    let cert = env.path("cert.pem");
+    std::fs::write(
+        &cert,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&cert, std::fs::Permissions::from_mode(0o600)).unwrap();
+    refused(
+        &["--dpop-key-file", cert.to_str().unwrap()],
+        "holds no PEM private key",
+        openssl,
+    );
+
+    // An attaching host signs with the fleet's key.
+    let run = login(&[
+        "--store",
+        "redis",
+        "--redis-url",
+        "redis://127.0.0.1:1/0",
+        "--attach",
+        "--dpop-key-file",
+        &key,
+    ])
+    .expect(2);
+    assert!(
+        run.error_line()
+            .contains("--dpop-key-file does not go with --attach"),
+        "{}",
+        run.stderr
+    );
+    assert!(!env.path("config/config.toml").exists(), "nothing saved");
+}
+
+#[test]
+fn proofs_name_the_target_uri_without_userinfo() {
+    // `user:pw@` is no part of the request's target URI (RFC 9110 4.2.4), and a
+    // password has no place in a signed proof the API may log.
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    dpop_import(&env, &idp, Client::Basic, &[]);
+    let run = env
+        .run(&[
+            "token",
+            "--dpop-proof",
+            "GET",
+            "https://user:pw@api.example/x?q=1#f",
+            "--format",
+            "json",
+        ])
+        .expect(0);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let proof = json["dpop_proof"].as_str().unwrap();
+    assert_eq!(part(proof, 1)["htu"], "https://api.example/x");
+    for index in [0, 1] {
+        let text = part(proof, index).to_string();
+        assert!(!text.contains("pw@"), "{text}");
+    }
 }
 
 #[test]
@@ -210,13 +414,13 @@ fn an_algorithm_the_provider_does_not_take_is_refused_before_the_browser_opens()
         &env,
         &idp,
         Client::Public,
-        &["--dpop-alg", "RS256"],
+        &["--dpop-alg", "EdDSA"],
         &format!("touch {}", browser.display()),
     )
     .expect(3);
     assert!(
         run.stderr
-            .contains("does not accept RS256 DPoP proofs (it lists ES256)"),
+            .contains("does not accept EdDSA DPoP proofs (it lists ES256)"),
         "{}",
         run.stderr
     );

@@ -8,6 +8,7 @@
 
 mod client_secret;
 mod device;
+mod dpop;
 mod fleet;
 mod redirect;
 
@@ -17,7 +18,7 @@ use crate::network::Network;
 use crate::oauth::ClientAuth;
 use crate::oauth::client_key::ClientKeyAlg;
 use crate::oauth::discovery::{self, DISCOVERY, Metadata};
-use crate::oauth::dpop::{DpopAlg, DpopKey, DpopSigner};
+use crate::oauth::dpop::DpopSigner;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::{AuthMethod, OAuthError};
 use crate::output;
@@ -119,6 +120,10 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
     let mut client_secret = client_secret::client_secret(login)?;
     // The store is checked before a person spends time signing in.
     store::open(&login.global.profile, &login.store_options()).probe()?;
+    let dpop_key = match &login.dpop {
+        Some(source) => Some(dpop::key(login, source)?),
+        None => None,
+    };
     let network = Network::new(&login.http)?;
     let metadata = endpoints(&network, login)?;
     if matches!(login.client_secret, ClientSecretSource::IfConfidential)
@@ -132,20 +137,15 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         client_secret = Some(secret);
     }
     let mut profile = new_profile(login, &metadata);
+    profile.dpop = dpop_key.as_ref().map(|(key, _)| key.alg());
     // Discovered endpoints face the same https rule as typed ones, reported as input errors.
     let mut settings =
         ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
-    let dpop = match login.dpop {
-        Some(DpopAlg::RS256)
-            if login.store == crate::config::StoreKind::Keyring
-                && !store::keyring::room_for_an_rsa_key() =>
-        {
-            return Err(Error::Usage {
-                message: "an RS256 DPoP key (about 1.6 kB) and a refresh token do not fit in one entry of this keyring (Windows Credential Manager: 2560 bytes)".into(),
-                hint: Some("use --store file, or --dpop-alg ES256".into()),
-            });
+    let dpop = match dpop_key {
+        Some((key, stored)) => {
+            dpop::check_provider(key.alg(), &metadata)?;
+            Some((DpopSigner::new(key, None), stored))
         }
-        Some(alg) => Some(dpop_key(alg, &metadata)?),
         None => None,
     };
     let mut client = crate::session::client_auth(&settings, client_secret.clone())?;
@@ -266,45 +266,6 @@ fn assertion_alg(
     pick
 }
 
-/// A new DPoP key for the login, once the server is known to accept its algorithm.
-fn dpop_key(alg: DpopAlg, metadata: &Metadata) -> Result<(DpopSigner, Secret)> {
-    match &metadata.dpop_signing_alg_values_supported {
-        Some(supported) if !alg.supported_by(supported) => {
-            // The list is the server's text: cleaned before it reaches a terminal.
-            let listed = crate::sanitize::foreign(&supported.join(", "), 200);
-            let usable: Vec<&str> = DpopAlg::ALL
-                .iter()
-                .filter(|other| other.supported_by(supported))
-                .map(|other| other.as_str())
-                .collect();
-            return Err(Error::Config {
-                message: format!(
-                    "the provider does not accept {} DPoP proofs (it lists {listed})",
-                    alg.as_str(),
-                ),
-                hint: Some(match usable.first() {
-                    Some(first) => format!("use one it takes: --dpop-alg {first}"),
-                    None => "octoken signs ES256, EdDSA and RS256 proofs; this provider takes none of them".into(),
-                }),
-            });
-        }
-        Some(_) => {}
-        None => output::warn(
-            "the provider's metadata names no dpop_signing_alg_values_supported; trying DPoP anyway",
-        ),
-    }
-    let (key, stored) = DpopKey::generate(alg);
-    output::debug(
-        1,
-        format!(
-            "new {} DPoP key, thumbprint {}",
-            alg.as_str(),
-            key.thumbprint()
-        ),
-    );
-    Ok((DpopSigner::new(key, None), stored))
-}
-
 fn exchange(
     network: &Network,
     request: &crate::oauth::FormRequest,
@@ -360,7 +321,8 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         redirect_uri: login.redirect_uri.clone(),
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
-        dpop: login.dpop,
+        // Set from the key itself (a key file's type decides it).
+        dpop: None,
         redis: login.redis.clone(),
         client_key_file: login.client_key.as_ref().map(|k| k.path.clone()),
         client_key_id: login.client_key.as_ref().and_then(|k| k.kid.clone()),

@@ -10,7 +10,8 @@ use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
 use crate::settings::{
     ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SCOPE, ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
+    DEFAULT_SCOPE, DpopKeySource, ExplicitEndpoints, Global, LoginMethod, LoginSettings,
+    check_endpoint,
 };
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,6 +50,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         prompt_consent,
         dpop,
         dpop_alg,
+        dpop_key_file,
         redis_url,
         redis_password_file,
         namespace,
@@ -228,15 +230,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             may_prompt: explicit_method || saved_confidential,
         },
     };
-    // --dpop (or --dpop-alg) turns DPoP on; an existing DPoP profile stays one, with
-    // its algorithm unless another is asked for.
-    let dpop = match dpop_alg {
-        Some(DpopAlgArg::Es256) => Some(DpopAlg::ES256),
-        Some(DpopAlgArg::EdDsa) => Some(DpopAlg::EdDSA),
-        Some(DpopAlgArg::Rs256) => Some(DpopAlg::RS256),
-        None if dpop => Some(prev.and_then(|p| p.dpop).unwrap_or(DpopAlg::ES256)),
-        None => prev.and_then(|p| p.dpop),
-    };
+    let dpop = dpop_key(dpop, dpop_alg, dpop_key_file, attach, prev)?;
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
     if let Some(url) = proxy.as_deref().and_then(|p| url::Url::parse(p).ok())
         && (!url.username().is_empty() || url.password().is_some())
@@ -334,6 +328,58 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         again,
         global,
     })
+}
+
+/// --dpop, --dpop-alg and --dpop-key-file over the profile's DPoP: where this login's
+/// key comes from. Any of them turns DPoP on; an existing DPoP profile stays one, with
+/// its algorithm unless another is asked for. octoken generates no RSA keys, so RS256
+/// takes the user's key file, or keeps the key an RS256 profile already has.
+fn dpop_key(
+    on: bool,
+    alg: Option<DpopAlgArg>,
+    file: Option<PathBuf>,
+    attach: bool,
+    prev: Option<&Profile>,
+) -> Result<Option<DpopKeySource>> {
+    if attach {
+        // An attaching host signs with the fleet's key, from the shared entry.
+        return match file {
+            Some(_) => Err(Error::Usage {
+                message: "--dpop-key-file does not go with --attach: the fleet's DPoP key is in the shared entry".into(),
+                hint: Some("drop --dpop-key-file".into()),
+            }),
+            None => Ok(None),
+        };
+    }
+    let alg = alg.map(|alg| match alg {
+        DpopAlgArg::Es256 => DpopAlg::ES256,
+        DpopAlgArg::EdDsa => DpopAlg::EdDSA,
+        DpopAlgArg::Rs256 => DpopAlg::RS256,
+    });
+    if let Some(path) = file {
+        return Ok(Some(DpopKeySource::File {
+            path: std::path::absolute(&path).unwrap_or(path),
+            alg,
+        }));
+    }
+    let previous = prev.and_then(|p| p.dpop);
+    let alg = match (alg, previous) {
+        (Some(alg), _) => alg,
+        (None, Some(alg)) => alg,
+        (None, None) if on => DpopAlg::ES256,
+        (None, None) => return Ok(None),
+    };
+    match alg {
+        DpopAlg::RS256 if previous == Some(DpopAlg::RS256) => Ok(Some(DpopKeySource::Stored)),
+        DpopAlg::RS256 => Err(Error::Usage {
+            message: "--dpop-alg RS256 needs your RSA key: octoken generates no RSA keys".into(),
+            hint: Some(
+                "make one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out dpop.pem` and add --dpop-key-file dpop.pem"
+                    .into(),
+            ),
+        }),
+        alg => Ok(Some(DpopKeySource::New(alg))),
+    }
 }
 
 struct RedisFlags {
@@ -510,6 +556,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         prompt_consent: None,
         dpop: false,
         dpop_alg: None,
+        dpop_key_file: None,
         redis_url: None,
         redis_password_file: None,
         namespace: None,
