@@ -207,10 +207,13 @@ pub fn error_response(endpoint: &'static str, resp: &HttpResponse) -> OAuthError
                 .map(server_text),
         };
     }
-    let mut text = excerpt(&resp.body);
-    if (300..400).contains(&resp.status) {
-        text = "a redirect, which octoken does not follow from this endpoint".into();
-    }
+    let text = match resp.status {
+        300..400 => "a redirect, which octoken does not follow from this endpoint".into(),
+        // A success status that is not the answer asked for (a revocation's 204): its
+        // body may be tokens, and the sender only redacts failed answers.
+        200..300 => String::new(),
+        _ => excerpt(&resp.body),
+    };
     OAuthError::Status {
         endpoint,
         status: resp.status,

@@ -1,10 +1,13 @@
 //! The one module that sends HTTP. It caps response bodies, never follows redirects
 //! (a token endpoint that redirects is misconfigured or hostile), logs exchanges at -v
-//! with secrets redacted, and retries only what surely never reached the server.
+//! with secrets redacted, retries only what surely never reached the server, and takes
+//! the secrets it sent out of a failed answer before anyone reads it (`redact.rs`).
 
+use crate::oauth::redact::Redactor;
 use crate::oauth::{FormRequest, OAuthError};
 use crate::output;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are refused: no real token response comes close.
@@ -178,12 +181,19 @@ impl Http {
             .map_err(|e| format!("cannot set up HTTP: {}", chain(&e)))
     }
 
+    /// Sends a form. The body of a failed answer (any status outside 2xx) comes back
+    /// with every secret of the request taken out (`FormRequest::redactor`): servers and
+    /// proxies echo a bad request into their error page, and whatever quotes the answer
+    /// (an error message, a log line, a fleet's backoff reason) must not carry them. A
+    /// successful answer is left whole: it holds the tokens asked for, and a server may
+    /// rightly send back the refresh token it was given.
     pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(req.form.iter().map(|(k, v)| (*k, v.expose())))
             .finish();
         let fields = req.field_names();
-        let resp = self.send_form(req, &body, &fields).await?;
+        let sent = Mutex::new(req.redactor());
+        let mut resp = self.send_form(req, &body, &fields, &sent).await?;
         // RFC 9449 8: a server that wants a nonce answers use_dpop_nonce with one;
         // sign again with it, once.
         if let Some(signer) = &req.dpop
@@ -193,7 +203,10 @@ impl Http {
             && resp.body.windows(14).any(|w| w == b"use_dpop_nonce")
         {
             output::debug(1, "the server asks for a DPoP nonce; signing again with it");
-            return self.send_form(req, &body, &fields).await;
+            resp = self.send_form(req, &body, &fields, &sent).await?;
+        }
+        if !(200..300).contains(&resp.status) {
+            resp.body = lock(&sent).apply(&resp.body);
         }
         Ok(resp)
     }
@@ -203,14 +216,19 @@ impl Http {
         req: &FormRequest,
         body: &str,
         fields: &str,
+        sent: &Mutex<Redactor>,
     ) -> Result<HttpResponse, OAuthError> {
-        self.send(req.endpoint, "POST", &req.url, |client| {
+        self.send(req.endpoint, "POST", &req.url, sent, |client| {
             let body = match &req.assertion {
                 // A fresh assertion (new jti, current iat) for every attempt: servers
                 // refuse a jti they have seen (RFC 7523 3).
-                Some(signer) => url::form_urlencoded::Serializer::new(body.to_string())
-                    .append_pair("client_assertion", signer.sign(unix_now()).expose())
-                    .finish(),
+                Some(signer) => {
+                    let assertion = signer.sign(unix_now());
+                    lock(sent).add(assertion.expose());
+                    url::form_urlencoded::Serializer::new(body.to_string())
+                        .append_pair("client_assertion", assertion.expose())
+                        .finish()
+                }
                 None => body.to_string(),
             };
             let mut builder = client
@@ -224,6 +242,7 @@ impl Http {
             if let Some(signer) = &req.dpop {
                 // A fresh proof (new jti, current iat) for every attempt.
                 let proof = signer.token_proof(&req.url, unix_now());
+                lock(sent).add(proof.expose());
                 builder = builder.header("dpop", proof.expose());
             }
             output::debug(2, format!("> POST {}", req.url));
@@ -243,7 +262,7 @@ impl Http {
     }
 
     pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
-        self.send(endpoint, "GET", url, |client| {
+        self.send(endpoint, "GET", url, &Mutex::default(), |client| {
             output::debug(2, format!("> GET {url}"));
             output::debug(2, "> accept: application/json");
             client.get(url).header("accept", "application/json")
@@ -256,6 +275,7 @@ impl Http {
         endpoint: &'static str,
         method: &str,
         url: &str,
+        sent: &Mutex<Redactor>,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<HttpResponse, OAuthError> {
         // A client that cannot be set up (no trust store at all, say) is a TLS problem
@@ -269,7 +289,10 @@ impl Http {
         loop {
             attempt += 1;
             let start = Instant::now();
-            let result = self.send_once(endpoint, url, build(client)).await;
+            let request = build(client);
+            // What this attempt sent, for the headers logged at -vv.
+            let redactor = lock(sent).clone();
+            let result = self.send_once(endpoint, url, request, &redactor).await;
             let elapsed = start.elapsed().as_millis();
             match &result {
                 Ok(resp) => output::debug(
@@ -301,6 +324,7 @@ impl Http {
         endpoint: &'static str,
         url: &str,
         request: reqwest::RequestBuilder,
+        sent: &Redactor,
     ) -> Result<HttpResponse, OAuthError> {
         let transport = |e: reqwest::Error| {
             let cause = root_cause(&e);
@@ -330,15 +354,16 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let content_type = header("content-type");
+        // Only ever shown (in "expected JSON, got ..."): an echo of ours goes.
+        let content_type = header("content-type").map(|v| sent.apply_str(&v));
         let retry_after = header("retry-after");
         let dpop_nonce = header("dpop-nonce");
         if output::verbosity() >= 2 {
             for (name, value) in resp.headers() {
                 let shown = if name == "set-cookie" {
-                    "<redacted>"
+                    "<redacted>".to_string()
                 } else {
-                    value.to_str().unwrap_or("<binary>")
+                    sent.apply_str(value.to_str().unwrap_or("<binary>"))
                 };
                 output::debug(2, format!("< {name}: {shown}"));
             }
@@ -362,6 +387,13 @@ impl Http {
             dpop_nonce,
         })
     }
+}
+
+/// The redactor of a request, also after a panic elsewhere poisoned its lock (it holds
+/// plain data that a panic cannot leave half-written in a way that matters).
+fn lock(sent: &Mutex<Redactor>) -> std::sync::MutexGuard<'_, Redactor> {
+    sent.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The PEM certificates of a `--ca-file`, at least one.
