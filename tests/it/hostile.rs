@@ -1014,3 +1014,17 @@ fn a_sealed_fleets_backoff_reason_holds_no_echoed_secret() {
     let run = run.expect(5);
     assert!(run.error_line().contains("<redacted>"), "{}", run.stderr);
 }
+
+#[test]
+fn a_token_of_a_type_octoken_does_not_understand_is_refused() {
+    // RFC 6749 7.1: a `mac` token must not be presented as `Authorization: Bearer`.
+    for token_type in ["mac", "MAC", "N_A"] {
+        let body = format!(
+            r#"{{"access_token":"at-of-another-type","token_type":"{token_type}","expires_in":300}}"#
+        );
+        let env = hostile(Reply::json("200 OK", &body), 1, "neither Bearer nor DPoP");
+        // Nothing was cached that a later run could print.
+        let run = env.run(&["token", "--format", "header"]);
+        assert!(!run.stdout.contains("at-of-another-type"), "{}", run.stdout);
+    }
+}
