@@ -397,11 +397,14 @@ fn lock(sent: &Mutex<Redactor>) -> std::sync::MutexGuard<'_, Redactor> {
 }
 
 /// The PEM certificates of a `--ca-file`, at least one.
+/// Read through `fsutil::read_user_file`: a trust anchor another user can change is
+/// refused (they could add their own CA and read every token).
 fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
-    let pem = std::fs::read(path).map_err(|e| SetupError::CaUnreadable {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let (pem, _) = crate::fsutil::read_user_file_up_to(path, crate::fsutil::CA_READ_LIMIT)
+        .map_err(|e| SetupError::CaUnreadable {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -414,13 +417,16 @@ fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
     Ok(certs)
 }
 
-/// The client certificate and key as one PEM identity for rustls.
+/// The client certificate and key as one PEM identity for rustls, each read through
+/// `fsutil::read_user_file` (refused when another user can change it).
 fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SetupError> {
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| SetupError::ClientIdentity {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+        crate::fsutil::read_user_file(path)
+            .map(|(bytes, _)| bytes)
+            .map_err(|e| SetupError::ClientIdentity {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })
     };
     let cert = read(&identity.cert)?;
     if !String::from_utf8_lossy(&cert).contains("-----BEGIN CERTIFICATE-----") {
