@@ -12,7 +12,12 @@ pub fn run(settings: &ProfilesSettings) -> Result<()> {
     let global = &settings.global;
     let config = global.load_config()?;
     if settings.names {
-        let names: String = config.profiles.keys().map(|k| format!("{k}\n")).collect();
+        // Keys of config.toml: foreign text, one line each (shell completion reads them).
+        let names: String = config
+            .profiles
+            .keys()
+            .map(|k| format!("{}\n", crate::profile_name::shown(k)))
+            .collect();
         return write(&names);
     }
     let mut rows = Vec::new();

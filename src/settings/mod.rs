@@ -92,7 +92,7 @@ impl Global {
     pub fn resolve(profile: String) -> Result<Global> {
         if !profile_name::is_valid(&profile) {
             return Err(Error::Usage {
-                message: format!("invalid profile name '{profile}'"),
+                message: format!("invalid profile name '{}'", profile_name::shown(&profile)),
                 hint: Some("use letters, digits, '-', '_' and '.' (at most 64)".into()),
             });
         }
@@ -116,7 +116,11 @@ impl Global {
             if config.profiles.is_empty() {
                 return Err(Error::login_required(&self.profile, "not logged in"));
             }
-            let known: Vec<_> = config.profiles.keys().map(String::as_str).collect();
+            let known: Vec<_> = config
+                .profiles
+                .keys()
+                .map(|k| profile_name::shown(k))
+                .collect();
             return Err(Error::config(
                 format!("no profile named '{}'", self.profile),
                 Some(format!(
@@ -437,13 +441,13 @@ pub fn check_saved_path(
         Some(path) if path.is_relative() => Err(Error::Config {
             message: format!(
                 "profile '{}' in {} names {key} = \"{}\", a relative path: octoken would read it from whatever directory it runs in",
-                crate::sanitize::foreign(name, 100),
+                profile_name::shown(name),
                 config_file.display(),
                 crate::sanitize::foreign(&path.display().to_string(), 200),
             ),
             hint: Some(format!(
                 "write the absolute path there, or run `octoken -p {} login {flag} /absolute/path` again",
-                crate::sanitize::foreign(name, 100),
+                profile_name::shown(name),
             )),
         }),
         _ => Ok(()),

@@ -1028,3 +1028,44 @@ fn a_token_of_a_type_octoken_does_not_understand_is_refused() {
         assert!(!run.stdout.contains("at-of-another-type"), "{}", run.stdout);
     }
 }
+
+/// Characters a terminal acts on or that reorder what it shows: ESC, the 8-bit CSI,
+/// BEL, CR, the right-to-left override.
+fn has_terminal_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+}
+
+#[test]
+fn profile_names_and_refused_arguments_reach_stderr_inert() {
+    let trap = "w\u{1b}]0;PWNED\u{7}\u{9b}2J\r\u{202e}ork";
+    // An invalid -p value, and a refused value of another flag.
+    let env = TestEnv::new();
+    for args in [
+        &["-p", trap, "token"][..],
+        &["token", "--min-ttl", trap],
+        &["login", "--auth-method", trap],
+    ] {
+        let run = env.run(args).expect(2);
+        assert!(
+            !has_terminal_controls(&run.stderr),
+            "{args:?}: {:?}",
+            run.stderr
+        );
+        assert!(run.error_line().contains('w'), "{}", run.stderr);
+    }
+    // Keys of config.toml: `profiles --names` (what shell completion reads), and the
+    // hint of a profile that does not exist.
+    let env = profile(
+        "http://127.0.0.1:9/token",
+        "[profiles.\"w\\u001b]0;PWNED\\u0007\\u009b2J\\r\\u202eork\"]\n\
+         client_id = \"cli\"\nauth_method = \"none\"\nscope = \"openid\"\nstore = \"file\"\n\
+         token_url = \"http://127.0.0.1:9/token\"\n",
+    );
+    let names = env.run(&["profiles", "--names"]).expect(0).stdout;
+    assert!(!has_terminal_controls(&names), "{names:?}");
+    assert_eq!(names.lines().count(), 2, "one line per profile: {names:?}");
+    let run = env.run(&["-p", "nosuch", "token"]).expect(3);
+    assert!(!has_terminal_controls(&run.stderr), "{:?}", run.stderr);
+    assert!(run.stderr.contains("known profiles"), "{}", run.stderr);
+}
