@@ -82,6 +82,7 @@ fn forms(secret: &str) -> Vec<String> {
             out.push(json_escape(secret, slash, ascii));
         }
     }
+    out.push(go_json_escape(secret));
     for apostrophe in ["&#39;", "&#x27;"] {
         out.push(html_escape(secret, apostrophe));
     }
@@ -148,6 +149,21 @@ fn json_escape(secret: &str, slash: bool, ascii: bool) -> String {
     out
 }
 
+/// The inside of a JSON string as Go's encoding/json writes it: `<`, `>`, `&`, U+2028
+/// and U+2029 as `\uXXXX` too (its default HTML-safe escaping).
+fn go_json_escape(secret: &str) -> String {
+    let mut out = String::with_capacity(secret.len() + 8);
+    for c in secret.chars() {
+        match c {
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push_str(&json_escape(c.encode_utf8(&mut [0; 4]), false, false)),
+        }
+    }
+    out
+}
+
 /// `secret` as HTML text: `& < > "` and the apostrophe as `apostrophe`.
 fn html_escape(secret: &str, apostrophe: &str) -> String {
     let mut out = String::with_capacity(secret.len() + 8);
@@ -192,6 +208,8 @@ mod tests {
             "s3cr\\/t+ä b&\\\"'~!",
             "s3cr/t+\\u00e4 b&\\\"'~!",
             "s3cr\\/t+\\u00e4 b&\\\"'~!",
+            // Go: <>& as \u escapes
+            "s3cr/t+ä b\\u0026\\\"'~!",
             // HTML
             "s3cr/t+ä b&amp;&quot;&#39;~!",
             "s3cr/t+ä b&amp;&quot;&#x27;~!",
@@ -213,6 +231,10 @@ mod tests {
         assert_eq!(json_escape("🙂", false, true), "\\ud83d\\ude42");
         assert_eq!(json_escape("🙂", false, false), "🙂");
         assert_eq!(json_escape("\u{1f}\u{20}", false, false), "\\u001f ");
+        assert_eq!(
+            go_json_escape("<a&b>\u{2028}\"\n"),
+            "\\u003ca\\u0026b\\u003e\\u2028\\\"\\n"
+        );
     }
 
     #[test]
