@@ -16,7 +16,12 @@ pub fn run(settings: &ProfilesSettings) -> Result<()> {
         let names: String = config
             .profiles
             .keys()
-            .map(|k| format!("{}\n", crate::profile_name::shown(k)))
+            .map(|k| {
+                format!(
+                    "{}\n",
+                    crate::sanitize::foreign(k, crate::profile_name::MAX_SHOWN)
+                )
+            })
             .collect();
         return write(&names);
     }

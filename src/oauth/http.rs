@@ -35,6 +35,17 @@ pub struct ClientIdentity {
     pub key: PathBuf,
 }
 
+/// The files `HttpOptions` names (`ca_file`, `client_identity`) with their contents,
+/// read by the caller through the one opener of the user's files (`fsutil`, a floor
+/// above), which refuses a trust anchor or key that another user can change.
+#[derive(Default)]
+pub struct TlsFiles {
+    /// The CA file and its bytes.
+    pub ca: Option<(PathBuf, Vec<u8>)>,
+    /// The client certificate and key files, and their bytes.
+    pub identity: Option<(ClientIdentity, Vec<u8>, Vec<u8>)>,
+}
+
 /// Why the HTTP client could not be set up. `error.rs` turns these into messages with
 /// hints that name the flags; this module knows nothing of flags.
 #[derive(Debug, thiserror::Error)]
@@ -101,15 +112,15 @@ impl Http {
     /// this machine is reached directly, whatever the environment says, so that a proxy
     /// (or whoever set HTTP_PROXY) never sees a refresh token sent in plain http to
     /// 127.0.0.1. Names other than `localhost` are proxied as configured.
-    pub fn new(options: &HttpOptions) -> Result<Http, SetupError> {
+    pub fn new(options: &HttpOptions, files: &TlsFiles) -> Result<Http, SetupError> {
         // One process-wide TLS provider; ring keeps the binary small.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let certs = match &options.ca_file {
-            Some(path) => Some(read_ca_file(path)?),
+        let certs = match &files.ca {
+            Some((path, pem)) => Some(parse_ca_file(path, pem)?),
             None => None,
         };
-        let identity = match &options.client_identity {
-            Some(identity) => Some(read_identity(identity)?),
+        let identity = match &files.identity {
+            Some((identity, cert, key)) => Some(parse_identity(identity, cert, key)?),
             None => None,
         };
         let proxy = match &options.proxy {
@@ -396,16 +407,9 @@ fn lock(sent: &Mutex<Redactor>) -> std::sync::MutexGuard<'_, Redactor> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The PEM certificates of a `--ca-file`, at least one.
-/// Read through `fsutil::read_user_file`: a trust anchor another user can change is
-/// refused (they could add their own CA and read every token).
-fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
-    let (pem, _) = crate::fsutil::read_user_file_up_to(path, crate::fsutil::CA_READ_LIMIT)
-        .map_err(|e| SetupError::CaUnreadable {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
+/// The PEM certificates of a `--ca-file` (`pem`, read from `path`), at least one.
+fn parse_ca_file(path: &Path, pem: &[u8]) -> Result<Vec<reqwest::Certificate>, SetupError> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| SetupError::CaNotPem {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
@@ -417,27 +421,22 @@ fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
     Ok(certs)
 }
 
-/// The client certificate and key as one PEM identity for rustls, each read through
-/// `fsutil::read_user_file` (refused when another user can change it).
-fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SetupError> {
-    let read = |path: &Path| {
-        crate::fsutil::read_user_file(path)
-            .map(|(bytes, _)| bytes)
-            .map_err(|e| SetupError::ClientIdentity {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            })
-    };
-    let cert = read(&identity.cert)?;
-    if !String::from_utf8_lossy(&cert).contains("-----BEGIN CERTIFICATE-----") {
+/// The client certificate and key (read from `identity`'s files) as one PEM identity
+/// for rustls.
+fn parse_identity(
+    identity: &ClientIdentity,
+    cert: &[u8],
+    key: &[u8],
+) -> Result<reqwest::Identity, SetupError> {
+    if !String::from_utf8_lossy(cert).contains("-----BEGIN CERTIFICATE-----") {
         return Err(SetupError::ClientIdentity {
             path: identity.cert.clone(),
             message: "it holds no PEM certificate".into(),
         });
     }
-    let mut pem = cert;
+    let mut pem = cert.to_vec();
     pem.push(b'\n');
-    pem.extend(read(&identity.key)?);
+    pem.extend_from_slice(key);
     reqwest::Identity::from_pem(&pem).map_err(|e| SetupError::ClientIdentity {
         path: identity.cert.clone(),
         message: format!("{} (with the key {})", chain(&e), identity.key.display()),

@@ -92,7 +92,10 @@ impl Global {
     pub fn resolve(profile: String) -> Result<Global> {
         if !profile_name::is_valid(&profile) {
             return Err(Error::Usage {
-                message: format!("invalid profile name '{}'", profile_name::shown(&profile)),
+                message: format!(
+                    "invalid profile name '{}'",
+                    crate::sanitize::foreign(&profile, profile_name::MAX_SHOWN)
+                ),
                 hint: Some("use letters, digits, '-', '_' and '.' (at most 64)".into()),
             });
         }
@@ -119,7 +122,7 @@ impl Global {
             let known: Vec<_> = config
                 .profiles
                 .keys()
-                .map(|k| profile_name::shown(k))
+                .map(|k| crate::sanitize::foreign(k, profile_name::MAX_SHOWN))
                 .collect();
             return Err(Error::config(
                 format!("no profile named '{}'", self.profile),
@@ -441,13 +444,13 @@ pub fn check_saved_path(
         Some(path) if path.is_relative() => Err(Error::Config {
             message: format!(
                 "profile '{}' in {} names {key} = \"{}\", a relative path: octoken would read it from whatever directory it runs in",
-                profile_name::shown(name),
+                crate::sanitize::foreign(name, profile_name::MAX_SHOWN),
                 config_file.display(),
                 crate::sanitize::foreign(&path.display().to_string(), 200),
             ),
             hint: Some(format!(
                 "write the absolute path there, or run `octoken -p {} login {flag} /absolute/path` again",
-                profile_name::shown(name),
+                crate::sanitize::foreign(name, profile_name::MAX_SHOWN),
             )),
         }),
         _ => Ok(()),

@@ -800,3 +800,51 @@ fn a_relative_path_in_a_saved_profile_is_refused_naming_the_config_file() {
         }
     }
 }
+
+#[test]
+fn key_and_certificate_paths_given_at_login_are_saved_absolute() {
+    // (Already so before the other paths were: this guards the one place that does it.)
+    for method in ["private-key-jwt", "tls-client-auth"] {
+        let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+        let env = TestEnv::new();
+        let work = env.path("work");
+        std::fs::create_dir_all(work.join("pki")).unwrap();
+        let (key, cert) = client_key_and_cert(&work.join("pki"));
+        let mut login = vec![
+            "login",
+            "--grant",
+            "client-credentials",
+            "--token-url",
+            &server.url,
+            "--client-id",
+            "cli",
+            "--auth-method",
+            method,
+            "--client-key-file",
+            "pki/key.pem",
+            "--store",
+            "file",
+        ];
+        if method == "tls-client-auth" {
+            login.extend_from_slice(&["--client-cert", "./pki/../pki/cert.pem"]);
+        }
+        run_in(&env, &work, &login, None, &[]).expect(0);
+        let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+        assert!(
+            config.contains(&format!("client_key_file = \"{}\"", key.display())),
+            "{config}"
+        );
+        if method == "tls-client-auth" {
+            // Lexically absolute: `..` kept as given, which names the same file.
+            let named = work.join("pki/../pki/cert.pem");
+            assert!(
+                config.contains(&format!("client_cert_file = \"{}\"", named.display())),
+                "{config}"
+            );
+            assert_eq!(named.canonicalize().unwrap(), cert.canonicalize().unwrap());
+        }
+        let elsewhere = env.path("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        run_in(&env, &elsewhere, &["refresh"], None, &[]).expect(0);
+    }
+}
