@@ -577,6 +577,9 @@ pub struct LogoutArgs {
     pub local: bool,
 }
 
+/// The longest usage message (and tip) shown, in characters.
+const MAX_USAGE_CHARS: usize = 1000;
+
 /// A command line clap refused, as one `octoken: error:` line and a hint like every
 /// other error, instead of clap's multi-line block. `args` is argv, to name the
 /// subcommand whose `--help` the hint points at.
@@ -591,7 +594,12 @@ pub fn usage_error(err: &clap::Error, args: &[String]) -> crate::error::Error {
         .map(|line| line.strip_prefix("error: ").unwrap_or(line))
         .collect::<Vec<_>>()
         .join(" ");
-    let tip = lines.find_map(|line| line.strip_prefix("tip: "));
+    // Both quote the refused argument: foreign text (kube-credential and git-credential
+    // lines, scripts pass arguments too) that clap prints raw but for its own styling.
+    let message = crate::sanitize::foreign(&message, MAX_USAGE_CHARS);
+    let tip = lines
+        .find_map(|line| line.strip_prefix("tip: "))
+        .map(|tip| crate::sanitize::foreign(tip, MAX_USAGE_CHARS));
     let command = command_named_in(args);
     let help = format!("see `{command} --help`");
     crate::error::Error::Usage {
@@ -624,6 +632,24 @@ mod tests {
         match usage_error(&err, &args) {
             crate::error::Error::Usage { message, hint } => (message, hint),
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_argument_is_quoted_inert() {
+        let trap = "\u{9b}2Jx\ry\u{7}\u{202e}z\u{1b}]0;t\u{7}";
+        for args in [
+            &["octoken", "login", "--auth-method", trap][..],
+            &["octoken", "token", "--min-ttl", trap],
+            &["octoken", trap],
+        ] {
+            let (message, hint) = refuse(args);
+            let text = format!("{message} {}", hint.unwrap_or_default());
+            assert!(
+                !text.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{args:?}: {text:?}"
+            );
+            assert!(text.contains("x y"), "{args:?}: {text:?}");
         }
     }
 

@@ -580,15 +580,38 @@ pub enum UserFileError {
     Io(std::io::Error),
     #[error("it is not a regular file")]
     NotRegular,
-    #[error("it is larger than {} KiB", READ_LIMIT / 1024)]
-    TooBig,
+    #[error("it is larger than {} KiB", .limit / 1024)]
+    TooBig { limit: u64 },
+    /// Another user could replace what it says (a trust anchor, a key).
+    #[error(
+        "it belongs to uid {owner}, not to you (uid {me}) or root: that user could change it (copy it to a file of yours)"
+    )]
+    NotYours { owner: u32, me: u32 },
+    #[error("its permissions {mode:03o} let other users change it (`chmod go-w` it)")]
+    WritableByOthers { mode: u32 },
 }
 
-/// Reads a file the user named (not one octoken manages): links are followed (mounted
-/// secrets are links), but it must be a regular file, checked on the opened descriptor
-/// without blocking on a FIFO, and no larger than [`READ_LIMIT`]. Returns the bytes and
-/// the permission bits when others may read it.
+/// Reads a file the user named (not one octoken manages: a CA file, a client key or
+/// certificate, a client secret): links are followed (mounted secrets and
+/// /etc/ssl/certs entries are links), but what they lead to is checked on the opened
+/// descriptor: a regular file (opened without blocking on a FIFO), no larger than
+/// [`READ_LIMIT`], owned by the effective user or root and writable by nobody else.
+/// Whoever can change a trust anchor or a key can read the tokens it protects, so such
+/// a file is refused, not warned about. Returns the bytes and the permission bits when
+/// others may read it (a warning for a key, nothing for a certificate).
 pub fn read_user_file(path: &Path) -> std::result::Result<(Vec<u8>, Option<u32>), UserFileError> {
+    read_user_file_up_to(path, READ_LIMIT)
+}
+
+/// The largest CA file read: a system bundle is about 220 KiB, and one with a
+/// company's roots added may pass [`READ_LIMIT`].
+pub const CA_READ_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// [`read_user_file`] with another size limit (a CA bundle's, [`CA_READ_LIMIT`]).
+pub fn read_user_file_up_to(
+    path: &Path,
+    limit: u64,
+) -> std::result::Result<(Vec<u8>, Option<u32>), UserFileError> {
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -601,15 +624,30 @@ pub fn read_user_file(path: &Path) -> std::result::Result<(Vec<u8>, Option<u32>)
     if !meta.is_file() {
         return Err(UserFileError::NotRegular);
     }
-    if meta.len() > READ_LIMIT {
-        return Err(UserFileError::TooBig);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let me = euid();
+        if meta.uid() != me && meta.uid() != 0 {
+            return Err(UserFileError::NotYours {
+                owner: meta.uid(),
+                me,
+            });
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o022 != 0 {
+            return Err(UserFileError::WritableByOthers { mode });
+        }
+    }
+    if meta.len() > limit {
+        return Err(UserFileError::TooBig { limit });
     }
     let mut bytes = Vec::new();
-    file.take(READ_LIMIT + 1)
+    file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(UserFileError::Io)?;
-    if bytes.len() as u64 > READ_LIMIT {
-        return Err(UserFileError::TooBig);
+    if bytes.len() as u64 > limit {
+        return Err(UserFileError::TooBig { limit });
     }
     #[cfg(unix)]
     let open_to_others = {
@@ -882,5 +920,79 @@ mod tests {
         let err = write_atomic(&theirs.join("x.json"), b"{}", true).unwrap_err();
         assert!(err.to_string().contains("the directory"), "{err}");
         assert!(err.to_string().contains("belongs to uid 65534"), "{err}");
+    }
+
+    #[test]
+    fn a_users_file_others_can_change_is_refused_after_following_links() {
+        let dir = tempdir();
+        let path = dir.path().join("ca.pem");
+        fs::write(&path, b"pem").unwrap();
+        for (mode, open_to_others) in [(0o600, None), (0o640, Some(0o640)), (0o444, Some(0o444))] {
+            chmod(&path, mode);
+            let (bytes, seen) = read_user_file(&path).unwrap();
+            assert_eq!((bytes.as_slice(), seen), (&b"pem"[..], open_to_others));
+        }
+        let link = dir.path().join("link.pem");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        for mode in [0o666, 0o620, 0o602, 0o660] {
+            chmod(&path, mode);
+            for p in [&path, &link] {
+                let err = read_user_file(p).unwrap_err();
+                assert!(
+                    matches!(err, UserFileError::WritableByOthers { mode: m } if m == mode),
+                    "{mode:o}: {err}"
+                );
+                assert!(err.to_string().contains(&format!("{mode:03o}")), "{err}");
+            }
+        }
+        chmod(&path, 0o644);
+        assert!(
+            read_user_file(&link).is_ok(),
+            "a link to a good file is fine"
+        );
+        // Sizes: the usual cap, or the one asked for.
+        let big = dir.path().join("bundle.pem");
+        fs::write(&big, vec![b'x'; READ_LIMIT as usize + 1]).unwrap();
+        chmod(&big, 0o644);
+        assert!(matches!(
+            read_user_file(&big),
+            Err(UserFileError::TooBig { limit: READ_LIMIT })
+        ));
+        assert!(read_user_file_up_to(&big, CA_READ_LIMIT).is_ok());
+        assert!(read_user_file_up_to(&big, READ_LIMIT + 1).is_ok());
+        assert!(read_user_file_up_to(&big, READ_LIMIT).is_err());
+    }
+
+    #[test]
+    #[allow(clippy::print_stderr)] // a test saying why it cannot run here
+    fn a_users_file_of_another_user_is_refused_even_through_a_link_of_ours() {
+        if euid() != 0 {
+            eprintln!("skipped: needs root to give files to another user");
+            return;
+        }
+        let dir = tempdir();
+        let path = dir.path().join("key.pem");
+        fs::write(&path, b"pem").unwrap();
+        chmod(&path, 0o600);
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        let link = dir.path().join("link.pem");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        for p in [&path, &link] {
+            let err = read_user_file(p).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    UserFileError::NotYours {
+                        owner: 65534,
+                        me: 0
+                    }
+                ),
+                "{err}"
+            );
+            assert!(err.to_string().contains("uid 65534"), "{err}");
+        }
+        // Root's files are trusted like ours (system CA bundles are root's).
+        std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
+        assert!(read_user_file(&link).is_ok());
     }
 }

@@ -3,7 +3,7 @@
 //! cached `token` path pays for neither.
 
 use crate::error::{Error, Result};
-use crate::oauth::http::{Http, HttpOptions, HttpResponse};
+use crate::oauth::http::{ClientIdentity, Http, HttpOptions, HttpResponse, SetupError, TlsFiles};
 use crate::oauth::{FormRequest, OAuthError};
 
 pub struct Network {
@@ -13,9 +13,19 @@ pub struct Network {
 
 impl Network {
     pub fn new(options: &HttpOptions) -> Result<Network> {
-        if let Some(identity) = &options.client_identity {
-            check_identity_files(identity)?;
-        }
+        let files = TlsFiles {
+            ca: match &options.ca_file {
+                Some(path) => Some((path.clone(), read_ca_file(path)?)),
+                None => None,
+            },
+            identity: match &options.client_identity {
+                Some(identity) => {
+                    let (cert, key) = read_identity_files(identity)?;
+                    Some((identity.clone(), cert, key))
+                }
+                None => None,
+            },
+        };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -23,7 +33,7 @@ impl Network {
         // reqwest's client must be built inside the runtime it will run on.
         let http = {
             let _guard = runtime.enter();
-            Http::new(options)?
+            Http::new(options, &files)?
         };
         Ok(Network { runtime, http })
     }
@@ -42,17 +52,30 @@ impl Network {
     }
 }
 
-/// The client certificate and key are the user's files, checked like a private_key_jwt
-/// key: regular files, and a warning when others can read the key.
-fn check_identity_files(identity: &crate::oauth::http::ClientIdentity) -> Result<()> {
-    for (path, what) in [(&identity.cert, "certificate"), (&identity.key, "key")] {
-        let (_, open_to_others) = crate::fsutil::read_user_file(path).map_err(|e| Error::Config {
-            message: format!("cannot use the client {what} file {}: {e}", path.display()),
-            hint: Some(
-                "pass the client's PEM certificate with --client-cert and its key with --client-key-file"
-                    .into(),
-            ),
+/// A trust anchor: whoever can change it can read every token, so it is read through
+/// the one opener of the user's files, which refuses it when another user can.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let (pem, _) = crate::fsutil::read_user_file_up_to(path, crate::fsutil::CA_READ_LIMIT)
+        .map_err(|e| SetupError::CaUnreadable {
+            path: path.to_path_buf(),
+            message: e.to_string(),
         })?;
+    Ok(pem)
+}
+
+/// The client certificate and key are the user's files, read like a private_key_jwt
+/// key: refused when another user can change them, a warning when others can read the
+/// key.
+fn read_identity_files(identity: &ClientIdentity) -> Result<(Vec<u8>, Vec<u8>)> {
+    let read = |path: &std::path::Path, what: &str| -> Result<Vec<u8>> {
+        let (bytes, open_to_others) =
+            crate::fsutil::read_user_file(path).map_err(|e| Error::Config {
+                message: format!("cannot use the client {what} file {}: {e}", path.display()),
+                hint: Some(
+                    "pass the client's PEM certificate with --client-cert and its key with --client-key-file"
+                        .into(),
+                ),
+            })?;
         if let (Some(mode), "key") = (open_to_others, what) {
             crate::output::warn(format!(
                 "{} has permissions {mode:03o}: other users can read the client's private key \
@@ -60,6 +83,10 @@ fn check_identity_files(identity: &crate::oauth::http::ClientIdentity) -> Result
                 path.display()
             ));
         }
-    }
-    Ok(())
+        Ok(bytes)
+    };
+    Ok((
+        read(&identity.cert, "certificate")?,
+        read(&identity.key, "key")?,
+    ))
 }

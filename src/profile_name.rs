@@ -29,6 +29,11 @@ pub fn login_command(profile: &str) -> String {
     command(profile, "login")
 }
 
+/// The longest profile name shown in a message, in characters (a valid one has at most
+/// 64). An invalid `-p` value or a key of config.toml is foreign text: shown through
+/// `sanitize::foreign` with this bound.
+pub const MAX_SHOWN: usize = 80;
+
 #[cfg(test)]
 mod tests {
     use super::*;

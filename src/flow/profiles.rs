@@ -12,7 +12,17 @@ pub fn run(settings: &ProfilesSettings) -> Result<()> {
     let global = &settings.global;
     let config = global.load_config()?;
     if settings.names {
-        let names: String = config.profiles.keys().map(|k| format!("{k}\n")).collect();
+        // Keys of config.toml: foreign text, one line each (shell completion reads them).
+        let names: String = config
+            .profiles
+            .keys()
+            .map(|k| {
+                format!(
+                    "{}\n",
+                    crate::sanitize::foreign(k, crate::profile_name::MAX_SHOWN)
+                )
+            })
+            .collect();
         return write(&names);
     }
     let mut rows = Vec::new();

@@ -96,11 +96,20 @@ pub fn parse_token_response(resp: &HttpResponse, now: u64) -> Result<TokenRespon
         )));
     }
     let access_token = Secret::new(access_token);
-    // RFC 6749 says the type is case-insensitive; some servers send "bearer".
+    // RFC 6749 says the type is case-insensitive; some servers send "bearer". Only the
+    // two types octoken knows how to present are taken: 7.1 says a client must not use
+    // a token whose type it does not understand (a `mac` token sent as Bearer would be
+    // refused by the API, or worse, accepted without its proof of possession).
     let token_type = match object.get("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer".to_string(),
-        Some(Value::String(t)) if token::is_token_type(t) => t.clone(),
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("dpop") => "DPoP".to_string(),
         None | Some(Value::Null) => "Bearer".to_string(),
+        Some(Value::String(t)) if token::is_token_type(t) => {
+            return Err(parse_err(&format!(
+                "the token_type {} is neither Bearer nor DPoP, and RFC 6749 7.1 forbids using a token of a type octoken does not understand",
+                server_text(t)
+            )));
+        }
         Some(_) => return Err(parse_err("the token_type is not a plain word")),
     };
     let latest = now.saturating_add(token::MAX_LIFETIME);
@@ -208,10 +217,13 @@ pub fn error_response(endpoint: &'static str, resp: &HttpResponse) -> OAuthError
                 .map(server_text),
         };
     }
-    let mut text = excerpt(&resp.body);
-    if (300..400).contains(&resp.status) {
-        text = "a redirect, which octoken does not follow from this endpoint".into();
-    }
+    let text = match resp.status {
+        300..400 => "a redirect, which octoken does not follow from this endpoint".into(),
+        // A success status that is not the answer asked for (a revocation's 204): its
+        // body may be tokens, and the sender only redacts failed answers.
+        200..300 => String::new(),
+        _ => excerpt(&resp.body),
+    };
     OAuthError::Status {
         endpoint,
         status: resp.status,
@@ -324,6 +336,10 @@ mod tests {
             r#"{"access_token":"a","id_token":"a b.c"}"#,
             r#"{"access_token":"a","token_type":"Bearer\r\nX: y"}"#,
             r#"{"access_token":"a","token_type":5}"#,
+            r#"{"access_token":"a","token_type":"mac"}"#,
+            r#"{"access_token":"a","token_type":"N_A"}"#,
+            r#"{"access_token":"a","token_type":"Bearer2"}"#,
+            r#"{"access_token":"a","token_type":""}"#,
         ] {
             let e = parse_token_response(&resp(200, body), 0).unwrap_err();
             assert!(matches!(e, OAuthError::Parse { .. }), "{body}: {e}");
@@ -345,6 +361,24 @@ mod tests {
         assert_eq!(ok.refresh_token.unwrap().expose(), "!r~");
         assert_eq!(ok.id_token.unwrap().expose(), "h.p.s");
         assert_eq!(ok.access.token_type, "DPoP");
+        // Either type in any case, written the one way output.rs presents it.
+        for (sent, kept) in [
+            ("BEARER", "Bearer"),
+            ("bearer", "Bearer"),
+            ("dpop", "DPoP"),
+            ("DPOP", "DPoP"),
+        ] {
+            let body = format!(r#"{{"access_token":"a","token_type":"{sent}"}}"#);
+            let ok = parse_token_response(&resp(200, &body), 0).unwrap();
+            assert_eq!(ok.access.token_type, kept, "{sent}");
+        }
+        let mac = parse_token_response(&resp(200, r#"{"access_token":"a","token_type":"mac"}"#), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            mac.contains("token_type mac is neither Bearer nor DPoP"),
+            "{mac}"
+        );
         // Empty and null mean absent, as before.
         let none = parse_token_response(
             &resp(

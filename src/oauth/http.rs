@@ -1,10 +1,13 @@
 //! The one module that sends HTTP. It caps response bodies, never follows redirects
 //! (a token endpoint that redirects is misconfigured or hostile), logs exchanges at -v
-//! with secrets redacted, and retries only what surely never reached the server.
+//! with secrets redacted, retries only what surely never reached the server, and takes
+//! the secrets it sent out of a failed answer before anyone reads it (`redact.rs`).
 
+use crate::oauth::redact::Redactor;
 use crate::oauth::{FormRequest, OAuthError};
 use crate::output;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Bodies larger than this are refused: no real token response comes close.
@@ -30,6 +33,17 @@ pub struct HttpOptions {
 pub struct ClientIdentity {
     pub cert: PathBuf,
     pub key: PathBuf,
+}
+
+/// The files `HttpOptions` names (`ca_file`, `client_identity`) with their contents,
+/// read by the caller through the one opener of the user's files (`fsutil`, a floor
+/// above), which refuses a trust anchor or key that another user can change.
+#[derive(Default)]
+pub struct TlsFiles {
+    /// The CA file and its bytes.
+    pub ca: Option<(PathBuf, Vec<u8>)>,
+    /// The client certificate and key files, and their bytes.
+    pub identity: Option<(ClientIdentity, Vec<u8>, Vec<u8>)>,
 }
 
 /// Why the HTTP client could not be set up. `error.rs` turns these into messages with
@@ -98,15 +112,15 @@ impl Http {
     /// this machine is reached directly, whatever the environment says, so that a proxy
     /// (or whoever set HTTP_PROXY) never sees a refresh token sent in plain http to
     /// 127.0.0.1. Names other than `localhost` are proxied as configured.
-    pub fn new(options: &HttpOptions) -> Result<Http, SetupError> {
+    pub fn new(options: &HttpOptions, files: &TlsFiles) -> Result<Http, SetupError> {
         // One process-wide TLS provider; ring keeps the binary small.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let certs = match &options.ca_file {
-            Some(path) => Some(read_ca_file(path)?),
+        let certs = match &files.ca {
+            Some((path, pem)) => Some(parse_ca_file(path, pem)?),
             None => None,
         };
-        let identity = match &options.client_identity {
-            Some(identity) => Some(read_identity(identity)?),
+        let identity = match &files.identity {
+            Some((identity, cert, key)) => Some(parse_identity(identity, cert, key)?),
             None => None,
         };
         let proxy = match &options.proxy {
@@ -178,12 +192,19 @@ impl Http {
             .map_err(|e| format!("cannot set up HTTP: {}", chain(&e)))
     }
 
+    /// Sends a form. The body of a failed answer (any status outside 2xx) comes back
+    /// with every secret of the request taken out (`FormRequest::redactor`): servers and
+    /// proxies echo a bad request into their error page, and whatever quotes the answer
+    /// (an error message, a log line, a fleet's backoff reason) must not carry them. A
+    /// successful answer is left whole: it holds the tokens asked for, and a server may
+    /// rightly send back the refresh token it was given.
     pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(req.form.iter().map(|(k, v)| (*k, v.expose())))
             .finish();
         let fields = req.field_names();
-        let resp = self.send_form(req, &body, &fields).await?;
+        let sent = Mutex::new(req.redactor());
+        let mut resp = self.send_form(req, &body, &fields, &sent).await?;
         // RFC 9449 8: a server that wants a nonce answers use_dpop_nonce with one;
         // sign again with it, once.
         if let Some(signer) = &req.dpop
@@ -193,7 +214,10 @@ impl Http {
             && resp.body.windows(14).any(|w| w == b"use_dpop_nonce")
         {
             output::debug(1, "the server asks for a DPoP nonce; signing again with it");
-            return self.send_form(req, &body, &fields).await;
+            resp = self.send_form(req, &body, &fields, &sent).await?;
+        }
+        if !(200..300).contains(&resp.status) {
+            resp.body = lock(&sent).apply(&resp.body);
         }
         Ok(resp)
     }
@@ -203,14 +227,19 @@ impl Http {
         req: &FormRequest,
         body: &str,
         fields: &str,
+        sent: &Mutex<Redactor>,
     ) -> Result<HttpResponse, OAuthError> {
-        self.send(req.endpoint, "POST", &req.url, |client| {
+        self.send(req.endpoint, "POST", &req.url, sent, |client| {
             let body = match &req.assertion {
                 // A fresh assertion (new jti, current iat) for every attempt: servers
                 // refuse a jti they have seen (RFC 7523 3).
-                Some(signer) => url::form_urlencoded::Serializer::new(body.to_string())
-                    .append_pair("client_assertion", signer.sign(unix_now()).expose())
-                    .finish(),
+                Some(signer) => {
+                    let assertion = signer.sign(unix_now());
+                    lock(sent).add(assertion.expose());
+                    url::form_urlencoded::Serializer::new(body.to_string())
+                        .append_pair("client_assertion", assertion.expose())
+                        .finish()
+                }
                 None => body.to_string(),
             };
             let mut builder = client
@@ -224,6 +253,7 @@ impl Http {
             if let Some(signer) = &req.dpop {
                 // A fresh proof (new jti, current iat) for every attempt.
                 let proof = signer.token_proof(&req.url, unix_now());
+                lock(sent).add(proof.expose());
                 builder = builder.header("dpop", proof.expose());
             }
             output::debug(2, format!("> POST {}", req.url));
@@ -243,7 +273,7 @@ impl Http {
     }
 
     pub async fn get(&self, endpoint: &'static str, url: &str) -> Result<HttpResponse, OAuthError> {
-        self.send(endpoint, "GET", url, |client| {
+        self.send(endpoint, "GET", url, &Mutex::default(), |client| {
             output::debug(2, format!("> GET {url}"));
             output::debug(2, "> accept: application/json");
             client.get(url).header("accept", "application/json")
@@ -256,6 +286,7 @@ impl Http {
         endpoint: &'static str,
         method: &str,
         url: &str,
+        sent: &Mutex<Redactor>,
         build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
     ) -> Result<HttpResponse, OAuthError> {
         // A client that cannot be set up (no trust store at all, say) is a TLS problem
@@ -269,7 +300,10 @@ impl Http {
         loop {
             attempt += 1;
             let start = Instant::now();
-            let result = self.send_once(endpoint, url, build(client)).await;
+            let request = build(client);
+            // What this attempt sent, for the headers logged at -vv.
+            let redactor = lock(sent).clone();
+            let result = self.send_once(endpoint, url, request, &redactor).await;
             let elapsed = start.elapsed().as_millis();
             match &result {
                 Ok(resp) => output::debug(
@@ -301,6 +335,7 @@ impl Http {
         endpoint: &'static str,
         url: &str,
         request: reqwest::RequestBuilder,
+        sent: &Redactor,
     ) -> Result<HttpResponse, OAuthError> {
         let transport = |e: reqwest::Error| {
             let cause = root_cause(&e);
@@ -330,15 +365,16 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let content_type = header("content-type");
+        // Only ever shown (in "expected JSON, got ..."): an echo of ours goes.
+        let content_type = header("content-type").map(|v| sent.apply_str(&v));
         let retry_after = header("retry-after");
         let dpop_nonce = header("dpop-nonce");
         if output::verbosity() >= 2 {
             for (name, value) in resp.headers() {
                 let shown = if name == "set-cookie" {
-                    "<redacted>"
+                    "<redacted>".to_string()
                 } else {
-                    value.to_str().unwrap_or("<binary>")
+                    sent.apply_str(value.to_str().unwrap_or("<binary>"))
                 };
                 output::debug(2, format!("< {name}: {shown}"));
             }
@@ -364,13 +400,16 @@ impl Http {
     }
 }
 
-/// The PEM certificates of a `--ca-file`, at least one.
-fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
-    let pem = std::fs::read(path).map_err(|e| SetupError::CaUnreadable {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| SetupError::CaNotPem {
+/// The redactor of a request, also after a panic elsewhere poisoned its lock (it holds
+/// plain data that a panic cannot leave half-written in a way that matters).
+fn lock(sent: &Mutex<Redactor>) -> std::sync::MutexGuard<'_, Redactor> {
+    sent.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The PEM certificates of a `--ca-file` (`pem`, read from `path`), at least one.
+fn parse_ca_file(path: &Path, pem: &[u8]) -> Result<Vec<reqwest::Certificate>, SetupError> {
+    let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| SetupError::CaNotPem {
         path: path.to_path_buf(),
         message: e.to_string(),
     })?;
@@ -382,24 +421,22 @@ fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, SetupError> {
     Ok(certs)
 }
 
-/// The client certificate and key as one PEM identity for rustls.
-fn read_identity(identity: &ClientIdentity) -> Result<reqwest::Identity, SetupError> {
-    let read = |path: &Path| {
-        std::fs::read(path).map_err(|e| SetupError::ClientIdentity {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    };
-    let cert = read(&identity.cert)?;
-    if !String::from_utf8_lossy(&cert).contains("-----BEGIN CERTIFICATE-----") {
+/// The client certificate and key (read from `identity`'s files) as one PEM identity
+/// for rustls.
+fn parse_identity(
+    identity: &ClientIdentity,
+    cert: &[u8],
+    key: &[u8],
+) -> Result<reqwest::Identity, SetupError> {
+    if !String::from_utf8_lossy(cert).contains("-----BEGIN CERTIFICATE-----") {
         return Err(SetupError::ClientIdentity {
             path: identity.cert.clone(),
             message: "it holds no PEM certificate".into(),
         });
     }
-    let mut pem = cert;
+    let mut pem = cert.to_vec();
     pem.push(b'\n');
-    pem.extend(read(&identity.key)?);
+    pem.extend_from_slice(key);
     reqwest::Identity::from_pem(&pem).map_err(|e| SetupError::ClientIdentity {
         path: identity.cert.clone(),
         message: format!("{} (with the key {})", chain(&e), identity.key.display()),

@@ -11,6 +11,7 @@ pub mod grant;
 pub mod http;
 pub mod id_token;
 pub mod pkce;
+pub mod redact;
 pub mod revoke;
 
 pub use error::OAuthError;
@@ -73,7 +74,24 @@ pub struct FormRequest {
     pub dpop: Option<dpop::DpopSigner>,
     /// Sign a client assertion for each attempt and send it as `client_assertion`.
     pub assertion: Option<client_key::AssertionSigner>,
+    /// The client secret when it travels in the Authorization header (client_secret_basic):
+    /// an echo of the decoded header shows it as is.
+    basic_secret: Option<Secret>,
 }
+
+/// Form fields whose values are public: the grant's name, the client's id, what is
+/// asked for. Every other field's value is a secret that a server's answer must not
+/// repeat (`secrets`): a field added later is hidden until it is named here.
+const PUBLIC_FIELDS: &[&str] = &[
+    "grant_type",
+    "client_id",
+    "client_assertion_type",
+    "scope",
+    "redirect_uri",
+    "resource",
+    "audience",
+    "token_type_hint",
+];
 
 impl FormRequest {
     pub fn new(endpoint: &'static str, url: &str, client: &ClientAuth) -> FormRequest {
@@ -87,6 +105,7 @@ impl FormRequest {
                 .clone()
                 .filter(|_| endpoint == grant::TOKEN_ENDPOINT),
             assertion: None,
+            basic_secret: None,
         };
         let secret = client.secret.as_ref().map(Secret::expose).unwrap_or("");
         match client.method {
@@ -95,6 +114,7 @@ impl FormRequest {
                 let pair = format!("{}:{}", form_encode(&client.client_id), form_encode(secret));
                 let b64 = base64::engine::general_purpose::STANDARD.encode(pair);
                 request.authorization = Some(Secret::new(format!("Basic {b64}")));
+                request.basic_secret = client.secret.clone();
             }
             AuthMethod::Post => {
                 request.push("client_id", &client.client_id);
@@ -116,6 +136,29 @@ impl FormRequest {
 
     pub fn push(&mut self, name: &'static str, value: &str) {
         self.form.push((name, Secret::new(value)));
+    }
+
+    /// Everything this request carries that an echo of it must not show: the values of
+    /// the secret form fields, the Authorization header (whole, its credentials, and the
+    /// client secret inside them). The client assertion and the DPoP proof are signed
+    /// for each attempt; the sender adds them as it signs.
+    pub fn redactor(&self) -> redact::Redactor {
+        let mut redactor = redact::Redactor::default();
+        for (name, value) in &self.form {
+            if !PUBLIC_FIELDS.contains(name) {
+                redactor.add(value.expose());
+            }
+        }
+        if let Some(header) = &self.authorization {
+            redactor.add(header.expose());
+            if let Some((_, credentials)) = header.expose().split_once(' ') {
+                redactor.add(credentials);
+            }
+        }
+        if let Some(secret) = &self.basic_secret {
+            redactor.add(secret.expose());
+        }
+        redactor
     }
 
     pub fn field_names(&self) -> String {
@@ -195,5 +238,45 @@ mod tests {
         let req = FormRequest::new("token endpoint", "u", &client);
         assert_eq!(req.field_names(), "client_id");
         assert!(req.authorization.is_none());
+    }
+
+    #[test]
+    fn the_redactor_hides_secret_fields_and_the_basic_credentials_only() {
+        let mut client = ClientAuth {
+            client_id: "cli".into(),
+            method: AuthMethod::Basic,
+            secret: Some(Secret::new("p@ss:word")),
+            dpop: None,
+            assertion: None,
+        };
+        let mut req = FormRequest::new("token endpoint", "u", &client);
+        req.push("grant_type", "refresh_token");
+        req.push("refresh_token", "rt-1");
+        req.push("scope", "openid");
+        req.push("some_future_field", "hidden-by-default");
+        let header = req.authorization.as_ref().unwrap().expose().to_string();
+        let credentials = header.strip_prefix("Basic ").unwrap().to_string();
+        let echo = format!(
+            "grant_type=refresh_token&refresh_token=rt-1&scope=openid&some_future_field=hidden-by-default \
+             client_id=cli authorization: {header} | {credentials} | cli:p%40ss%3Aword | p@ss:word"
+        );
+        let shown = req.redactor().apply_str(&echo);
+        assert_eq!(
+            shown,
+            "grant_type=refresh_token&refresh_token=<redacted>&scope=openid&some_future_field=<redacted> \
+             client_id=cli authorization: <redacted> | <redacted> | cli:<redacted> | <redacted>"
+        );
+        // client_secret_post: the secret is a form field like any other.
+        client.method = AuthMethod::Post;
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(
+            req.redactor()
+                .apply_str("client_id=cli&client_secret=p%40ss%3Aword"),
+            "client_id=cli&client_secret=<redacted>"
+        );
+        // A key-based client sends no secret: none to hide, nothing else touched.
+        client.method = AuthMethod::PrivateKeyJwt;
+        let req = FormRequest::new("token endpoint", "u", &client);
+        assert_eq!(req.redactor().apply_str("p@ss:word cli"), "p@ss:word cli");
     }
 }

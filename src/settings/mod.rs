@@ -92,7 +92,10 @@ impl Global {
     pub fn resolve(profile: String) -> Result<Global> {
         if !profile_name::is_valid(&profile) {
             return Err(Error::Usage {
-                message: format!("invalid profile name '{profile}'"),
+                message: format!(
+                    "invalid profile name '{}'",
+                    crate::sanitize::foreign(&profile, profile_name::MAX_SHOWN)
+                ),
                 hint: Some("use letters, digits, '-', '_' and '.' (at most 64)".into()),
             });
         }
@@ -116,7 +119,11 @@ impl Global {
             if config.profiles.is_empty() {
                 return Err(Error::login_required(&self.profile, "not logged in"));
             }
-            let known: Vec<_> = config.profiles.keys().map(String::as_str).collect();
+            let known: Vec<_> = config
+                .profiles
+                .keys()
+                .map(|k| crate::sanitize::foreign(k, profile_name::MAX_SHOWN))
+                .collect();
             return Err(Error::config(
                 format!("no profile named '{}'", self.profile),
                 Some(format!(
@@ -223,6 +230,7 @@ impl ProfileSettings {
     pub fn from_profile(name: &str, profile: &Profile, global: &Global) -> Result<Self> {
         let allow = profile.allow_insecure_http;
         check_endpoint(&profile.token_url, allow)?;
+        check_saved_paths(name, profile, &global.paths.config_file())?;
         if profile.auth_method == AuthMethod::TlsClientAuth && client_identity(profile).is_none() {
             return Err(Error::Usage {
                 message: "auth_method tls-client-auth needs client_cert_file and client_key_file"
@@ -403,6 +411,64 @@ pub fn default_namespace(server: &str, client_id: &str, profile: &str) -> String
 }
 
 /// A tls_client_auth profile's certificate and key.
+/// The files a profile names, with their config key and the login flag that sets them.
+pub const PATH_KEYS: [(&str, &str); 5] = [
+    ("ca_file", "--ca-file"),
+    ("client_key_file", "--client-key-file"),
+    ("client_cert_file", "--client-cert"),
+    ("redis.password_file", "--redis-password-file"),
+    ("redis.key_file", "--store-key-file"),
+];
+
+/// Every file a profile names, in the order of `PATH_KEYS`.
+fn saved_paths(profile: &Profile) -> [Option<&std::path::Path>; 5] {
+    let redis = profile.redis.as_ref();
+    [
+        profile.ca_file.as_deref(),
+        profile.client_key_file.as_deref(),
+        profile.client_cert_file.as_deref(),
+        redis.and_then(|r| r.password_file.as_deref()),
+        redis.and_then(|r| r.key_file.as_deref()),
+    ]
+}
+
+/// `login` saves every path absolute. A relative one (saved by an older octoken, or
+/// written by hand) is refused rather than guessed at: it was relative to the directory
+/// that login ran in, which nothing recorded. Read from the current directory, it let
+/// whoever controls that directory supply the trust anchor; read from the config
+/// file's directory, it would name a file the user may never have meant.
+fn check_saved_paths(name: &str, profile: &Profile, config_file: &std::path::Path) -> Result<()> {
+    for ((key, flag), path) in PATH_KEYS.into_iter().zip(saved_paths(profile)) {
+        check_saved_path(name, key, flag, path, config_file)?;
+    }
+    Ok(())
+}
+
+/// One saved path: absolute, or a configuration error that names the file and the fix.
+pub fn check_saved_path(
+    name: &str,
+    key: &str,
+    flag: &str,
+    path: Option<&std::path::Path>,
+    config_file: &std::path::Path,
+) -> Result<()> {
+    match path {
+        Some(path) if path.is_relative() => Err(Error::Config {
+            message: format!(
+                "profile '{}' in {} names {key} = \"{}\", a relative path: octoken would read it from whatever directory it runs in",
+                crate::sanitize::foreign(name, profile_name::MAX_SHOWN),
+                config_file.display(),
+                crate::sanitize::foreign(&path.display().to_string(), 200),
+            ),
+            hint: Some(format!(
+                "write the absolute path there, or run `octoken -p {} login {flag} /absolute/path` again",
+                crate::sanitize::foreign(name, profile_name::MAX_SHOWN),
+            )),
+        }),
+        _ => Ok(()),
+    }
+}
+
 pub fn client_identity(profile: &Profile) -> Option<ClientIdentity> {
     match (&profile.client_cert_file, &profile.client_key_file) {
         (Some(cert), Some(key)) if profile.auth_method == AuthMethod::TlsClientAuth => {

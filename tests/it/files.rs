@@ -478,3 +478,373 @@ fn guessed_temp_names_do_not_make_a_rotated_token_write_fail() {
     assert!(stored.contains("rotated-token-2"), "{stored}");
     assert_eq!(mode(&secrets.join("default.json")), 0o600);
 }
+
+/// `args` run with `dir` as the working directory, `stdin` piped in.
+fn run_in(
+    env: &TestEnv,
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    vars: &[(&str, &str)],
+) -> Run {
+    use std::io::Write;
+    let mut cmd = env.command(args);
+    cmd.current_dir(dir)
+        .envs(vars.iter().copied())
+        .stdin(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let _ = pipe.write_all(stdin.unwrap_or("").as_bytes());
+    drop(pipe);
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        elapsed: start.elapsed(),
+    }
+}
+
+#[test]
+fn paths_given_at_login_are_saved_absolute_and_work_from_another_directory() {
+    use crate::support::{Client, Idp, IdpOptions};
+    let env = TestEnv::new();
+    let work = env.path("work");
+    std::fs::create_dir_all(work.join("tls")).unwrap();
+    let (ca, cert, key) = crate::servers::test_ca(&work.join("tls"));
+    let mut idp = Idp::start(IdpOptions {
+        tls: Some((cert, key)),
+        ..IdpOptions::default()
+    });
+    idp.node_env
+        .push(("NODE_EXTRA_CA_CERTS".into(), ca.display().to_string()));
+    let refresh_token = idp.refresh_token(Client::Basic);
+    std::fs::write(work.join("secret.txt"), Client::Basic.secret()).unwrap();
+    chmod(&work.join("secret.txt"), 0o600);
+    let login = [
+        "login",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        Client::Basic.id(),
+        "--store",
+        "file",
+        "--refresh-token-stdin",
+        "--ca-file",
+        "tls/ca.pem",
+        "--client-secret-file",
+        "./secret.txt",
+    ];
+    run_in(&env, &work, &login, Some(&refresh_token), &[]).expect(0);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(
+        config.contains(&format!("ca_file = \"{}\"", ca.display())),
+        "{config}"
+    );
+    // From another directory, one that has a tls/ca.pem of its own (the attacker's,
+    // in a directory they control), the profile still uses the CA it was given.
+    let elsewhere = env.path("elsewhere");
+    std::fs::create_dir_all(elsewhere.join("tls")).unwrap();
+    std::fs::write(elsewhere.join("tls/ca.pem"), "not the CA\n").unwrap();
+    run_in(&env, &elsewhere, &["refresh"], None, &[]).expect(0);
+}
+
+/// A self-signed CA certificate (P-256: quick) at `path`, 0644.
+fn ca_pem(path: &Path) {
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+        ])
+        .args([
+            "-keyout",
+            "/dev/null",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=octoken test CA",
+            "-out",
+        ])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    chmod(path, 0o644);
+}
+
+/// A P-256 private key (PKCS#8 PEM) at `dir/key.pem` and a certificate for it at
+/// `dir/cert.pem`, both 0600.
+fn client_key_and_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    for args in [
+        vec![
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "key.pem",
+        ],
+        vec![
+            "req", "-x509", "-key", "key.pem", "-days", "2", "-subj", "/CN=cli", "-out", "cert.pem",
+        ],
+    ] {
+        let out = Command::new("openssl")
+            .args(&args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    chmod(&key, 0o600);
+    chmod(&cert, 0o600);
+    (key, cert)
+}
+
+/// How a file the profile names is spoiled before `token` runs.
+enum Spoil {
+    Nothing,
+    Mode(u32),
+    /// Given to uid 65534 (only when root).
+    Owner,
+    /// Given to uid 65534, and named through a link of ours.
+    OwnerBehindLink,
+}
+
+/// Applies `spoil` to `file`; the path the profile should name. None: not possible here.
+fn spoil(file: &Path, spoil: &Spoil) -> Option<std::path::PathBuf> {
+    match spoil {
+        Spoil::Nothing => {}
+        Spoil::Mode(mode) => chmod(file, *mode),
+        Spoil::Owner | Spoil::OwnerBehindLink => {
+            if !is_root() {
+                eprintln!("skipped: not root, cannot give a file to another user");
+                return None;
+            }
+            std::os::unix::fs::chown(file, Some(65534), Some(65534)).unwrap();
+        }
+    }
+    if let Spoil::OwnerBehindLink = spoil {
+        let link = file.with_extension("link.pem");
+        std::os::unix::fs::symlink(file, &link).unwrap();
+        return Some(link);
+    }
+    Some(file.to_path_buf())
+}
+
+const SPOILED: [(Spoil, &str); 5] = [
+    (
+        Spoil::Mode(0o666),
+        "permissions 666 let other users change it",
+    ),
+    (
+        Spoil::Mode(0o620),
+        "permissions 620 let other users change it",
+    ),
+    (
+        Spoil::Mode(0o602),
+        "permissions 602 let other users change it",
+    ),
+    (Spoil::Owner, "belongs to uid 65534"),
+    (Spoil::OwnerBehindLink, "belongs to uid 65534"),
+];
+
+#[test]
+fn a_ca_file_another_user_can_change_is_refused() {
+    for (how, message) in [(Spoil::Nothing, "")].into_iter().chain(SPOILED) {
+        let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+        let env = TestEnv::new();
+        let ca = env.path("ca.pem");
+        ca_pem(&ca);
+        let Some(named) = spoil(&ca, &how) else {
+            continue;
+        };
+        write_profile(
+            &env,
+            &server.url,
+            "file",
+            &format!("ca_file = \"{}\"\n", named.display()),
+        );
+        write_secret_file(&env, REFRESH_TOKEN, 0o600);
+        if message.is_empty() {
+            assert_eq!(env.run(&["token"]).expect(0).stdout, "at-fresh\n");
+            continue;
+        }
+        let run = env.run(&["token"]).expect(3);
+        let line = run.error_line();
+        assert!(
+            line.contains("CA file") && line.contains(message),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(server.requests(), 0, "nothing was sent");
+        assert_eq!(run.stdout, "");
+    }
+}
+
+#[test]
+fn a_client_key_or_certificate_another_user_can_change_is_refused() {
+    for method in ["private-key-jwt", "tls-client-auth"] {
+        for target in ["key", "cert"] {
+            if method == "private-key-jwt" && target == "cert" {
+                continue;
+            }
+            for (how, message) in [(Spoil::Nothing, ""), (Spoil::Mode(0o644), "")]
+                .into_iter()
+                .chain(SPOILED)
+            {
+                let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+                let env = TestEnv::new();
+                let dir = env.path("pki");
+                std::fs::create_dir_all(&dir).unwrap();
+                let (key, cert) = client_key_and_cert(&dir);
+                let spoiled = if target == "key" { &key } else { &cert };
+                let Some(named) = spoil(spoiled, &how) else {
+                    continue;
+                };
+                let (key, cert) = if target == "key" {
+                    (named, cert)
+                } else {
+                    (key, named)
+                };
+                let mut extra = format!("client_key_file = \"{}\"\n", key.display());
+                if method == "tls-client-auth" {
+                    extra += &format!("client_cert_file = \"{}\"\n", cert.display());
+                }
+                std::fs::create_dir_all(env.path("config")).unwrap();
+                std::fs::write(
+                    env.path("config/config.toml"),
+                    format!(
+                        "[profiles.default]\nclient_id = \"cli\"\nauth_method = \"{method}\"\n\
+                         scope = \"openid\"\nstore = \"file\"\ntoken_url = \"{}\"\n{extra}",
+                        server.url
+                    ),
+                )
+                .unwrap();
+                write_secret_file(&env, REFRESH_TOKEN, 0o600);
+                let what = format!("{method} {target} {message:?}");
+                if message.is_empty() {
+                    let run = env.run(&["token"]).expect(0);
+                    assert_eq!(run.stdout, "at-fresh\n", "{what}");
+                    // Readable by others: still the warning, for a key only.
+                    let warned = run.stderr.contains("other users can read");
+                    assert_eq!(
+                        warned,
+                        matches!(how, Spoil::Mode(0o644)) && target == "key",
+                        "{what}: {}",
+                        run.stderr
+                    );
+                    continue;
+                }
+                let run = env.run(&["token"]).expect(3);
+                assert!(run.error_line().contains(message), "{what}: {}", run.stderr);
+                assert_eq!(server.requests(), 0, "{what}: nothing was sent");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_relative_path_in_a_saved_profile_is_refused_naming_the_config_file() {
+    for (key, flag) in [
+        ("ca_file", "--ca-file"),
+        ("client_key_file", "--client-key-file"),
+    ] {
+        let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+        let env = TestEnv::new();
+        let extra = if key == "ca_file" {
+            "auth_method = \"none\"\nca_file = \"tls/ca.pem\"\n".to_string()
+        } else {
+            "auth_method = \"private-key-jwt\"\nclient_key_file = \"keys/key.pem\"\n".to_string()
+        };
+        let config = format!(
+            "[profiles.default]\nclient_id = \"cli\"\nscope = \"openid\"\nstore = \"file\"\n\
+             token_url = \"{}\"\n{extra}",
+            server.url
+        );
+        std::fs::create_dir_all(env.path("config")).unwrap();
+        std::fs::write(env.path("config/config.toml"), config).unwrap();
+        write_secret_file(&env, REFRESH_TOKEN, 0o600);
+        for args in [&["token"][..], &["login", "--refresh-token-stdin"][..]] {
+            let run = env.run_stdin(args, "rt-new\n").expect(3);
+            let line = run.error_line();
+            assert!(
+                line.contains(&env.path("config/config.toml").display().to_string())
+                    && line.contains(key)
+                    && line.contains("relative path"),
+                "{args:?}: {}",
+                run.stderr
+            );
+            assert!(
+                run.stderr.contains(&format!("login {flag} /absolute/path")),
+                "{}",
+                run.stderr
+            );
+            assert_eq!(server.requests(), 0);
+        }
+    }
+}
+
+#[test]
+fn key_and_certificate_paths_given_at_login_are_saved_absolute() {
+    // (Already so before the other paths were: this guards the one place that does it.)
+    for method in ["private-key-jwt", "tls-client-auth"] {
+        let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+        let env = TestEnv::new();
+        let work = env.path("work");
+        std::fs::create_dir_all(work.join("pki")).unwrap();
+        let (key, cert) = client_key_and_cert(&work.join("pki"));
+        let mut login = vec![
+            "login",
+            "--grant",
+            "client-credentials",
+            "--token-url",
+            &server.url,
+            "--client-id",
+            "cli",
+            "--auth-method",
+            method,
+            "--client-key-file",
+            "pki/key.pem",
+            "--store",
+            "file",
+        ];
+        if method == "tls-client-auth" {
+            login.extend_from_slice(&["--client-cert", "./pki/../pki/cert.pem"]);
+        }
+        run_in(&env, &work, &login, None, &[]).expect(0);
+        let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+        assert!(
+            config.contains(&format!("client_key_file = \"{}\"", key.display())),
+            "{config}"
+        );
+        if method == "tls-client-auth" {
+            // Lexically absolute: `..` kept as given, which names the same file.
+            let named = work.join("pki/../pki/cert.pem");
+            assert!(
+                config.contains(&format!("client_cert_file = \"{}\"", named.display())),
+                "{config}"
+            );
+            assert_eq!(named.canonicalize().unwrap(), cert.canonicalize().unwrap());
+        }
+        let elsewhere = env.path("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        run_in(&env, &elsewhere, &["refresh"], None, &[]).expect(0);
+    }
+}

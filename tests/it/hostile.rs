@@ -721,3 +721,351 @@ fn device_login(env: &TestEnv, url: &str, extra: &[&str]) -> crate::support::env
     args.extend_from_slice(extra);
     env.run(&args)
 }
+
+/// Secrets whose every encoding differs (`/`, `"`, `+`, a space, `&`, `=`, `~`, a
+/// non-ASCII letter), each around a core of letters that no encoding touches: a core
+/// seen anywhere means the secret leaked, in whatever form.
+const ECHO_CLIENT_SECRET: &str = "cs/\"ä+ Kq7clientcore&x=y~";
+const ECHO_REFRESH_TOKEN: &str = "rt/\"+Kq7refreshcore&x=y~";
+const ECHO_CODE: &str = "co/+Kq7codecore&x=y~";
+const ECHO_DEVICE_CODE: &str = "dc/\"+Kq7devicecore&x=y~";
+const ECHO_CORES: &[&str] = &[
+    "Kq7clientcore",
+    "Kq7refreshcore",
+    "Kq7codecore",
+    "Kq7devicecore",
+];
+
+/// A framework's error page: the Authorization header, its credentials decoded, the
+/// form as sent and as decoded, in HTML; and the form again in a response header (shown
+/// at -vv).
+fn echo_html(request: &crate::support::fake::Request) -> Reply {
+    use base64::Engine;
+    let authorization = request.header("authorization").unwrap_or("none");
+    let decoded = authorization
+        .strip_prefix("Basic ")
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    let fields: Vec<String> = request
+        .form()
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
+    let page = format!(
+        "<p>{authorization}</p><p>{decoded}</p><pre>{}</pre><pre>{}</pre>",
+        request.body,
+        fields.join("<br>")
+    );
+    Reply::http(
+        "500 Internal Server Error",
+        &[
+            ("Content-Type", "text/html"),
+            ("X-Echo", &request.body),
+            ("X-Echo-Authorization", authorization),
+        ],
+        page.as_bytes(),
+    )
+}
+
+/// An RFC 6749 error whose description quotes the decoded form (JSON-escaped).
+fn echo_json(request: &crate::support::fake::Request) -> Reply {
+    let fields: Vec<String> = request
+        .form()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let body = serde_json::json!({
+        "error": "invalid_request",
+        "error_description": format!("cannot use {}", fields.join(" ")),
+    });
+    Reply::json("400 Bad Request", &body.to_string())
+}
+
+/// Nothing of `secrets` (their cores, in any form) in `run`'s stderr or in any file of
+/// `env` but the store that holds them; the excerpt was shown, redacted.
+fn assert_echo_redacted(env: &TestEnv, stderr: &str, extra: &[&str]) {
+    for core in ECHO_CORES.iter().chain(extra) {
+        assert!(!stderr.contains(core), "{core} in stderr:\n{stderr}");
+        for (path, bytes) in env.all_files() {
+            if path == env.secret_file() {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(core),
+                "{core} in {}:\n{text}",
+                path.display()
+            );
+        }
+    }
+    assert!(stderr.contains("<redacted>"), "{stderr}");
+}
+
+/// A confidential client's refresh profile (`auth_method`) against `server`, with the
+/// refresh token and the client secret in the file store.
+fn confidential_profile(server: &FakeServer, auth_method: &str) -> TestEnv {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.path("config")).unwrap();
+    std::fs::write(
+        env.path("config/config.toml"),
+        format!(
+            "[profiles.default]\nclient_id = \"cli\"\nauth_method = \"{auth_method}\"\nscope = \"openid\"\n\
+             store = \"file\"\ntoken_url = \"{}\"\nrequest_timeout = 5\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    write_secret_file(&env, "placeholder", 0o600);
+    let secrets = serde_json::json!({
+        "v": 1,
+        "refresh_token": ECHO_REFRESH_TOKEN,
+        "client_secret": ECHO_CLIENT_SECRET,
+    });
+    std::fs::write(env.secret_file(), secrets.to_string()).unwrap();
+    env
+}
+
+#[test]
+fn a_refresh_answer_that_echoes_the_request_shows_and_stores_no_secret() {
+    for auth_method in ["post", "basic"] {
+        for (echo, code) in [(echo_html as fn(&_) -> _, 5), (echo_json, 1)] {
+            let server = FakeServer::start(vec![Reply::Echo(echo)]);
+            let env = confidential_profile(&server, auth_method);
+            let run = env.run(&["-vv", "token"]);
+            assert_echo_redacted(&env, &run.stderr, &[]);
+            let run = run.expect(code);
+            // The echo reached octoken: the request held both secrets.
+            let sent = server.bodies().join("\n");
+            assert!(sent.contains("Kq7refreshcore"), "{auth_method}: {sent}");
+            assert_eq!(sent.contains("Kq7clientcore"), auth_method == "post");
+            assert!(!run.error_line().is_empty());
+        }
+    }
+}
+
+#[test]
+fn a_client_credentials_answer_that_echoes_the_request_shows_no_secret() {
+    for (auth_method, echo) in [("basic", echo_html as fn(&_) -> _), ("post", echo_json)] {
+        let server = FakeServer::start(vec![Reply::Echo(echo)]);
+        let env = TestEnv::new();
+        let run = env.run_with(
+            &[
+                "-vv",
+                "login",
+                "--grant",
+                "client-credentials",
+                "--token-url",
+                &server.url,
+                "--client-id",
+                "cli",
+                "--auth-method",
+                auth_method,
+                "--store",
+                "file",
+            ],
+            None,
+            &[("OCTOKEN_CLIENT_SECRET", ECHO_CLIENT_SECRET)],
+        );
+        assert_ne!(run.code, 0, "{}", run.stderr);
+        assert_echo_redacted(&env, &run.stderr, &[]);
+        assert_eq!(server.requests(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_code_exchange_answer_that_echoes_the_request_shows_no_secret() {
+    let server = FakeServer::start(vec![Reply::Echo(echo_html)]);
+    let env = TestEnv::new();
+    let auth_url = format!("{}/auth", server.url.trim_end_matches("/token"));
+    let mut login = env.spawn(
+        &[
+            "-vv",
+            "login",
+            "--token-url",
+            &server.url,
+            "--auth-url",
+            &auth_url,
+            "--client-id",
+            "cli",
+            "--auth-method",
+            "post",
+            "--store",
+            "file",
+            "--no-browser",
+            "--timeout",
+            "30",
+        ],
+        &[("OCTOKEN_CLIENT_SECRET", ECHO_CLIENT_SECRET)],
+    );
+    let url = url::Url::parse(&login.wait_for_url("/auth?")).unwrap();
+    let param = |name: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| panic!("no {name} in {url}"))
+    };
+    // The browser comes back with a code, as the provider would send it.
+    let mut callback = url::Url::parse(&param("redirect_uri")).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("code", ECHO_CODE)
+        .append_pair("state", &param("state"));
+    let authority = format!(
+        "{}:{}",
+        callback.host_str().unwrap(),
+        callback.port().unwrap()
+    );
+    let mut stream = std::net::TcpStream::connect(&authority).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET {}?{} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n",
+        callback.path(),
+        callback.query().unwrap(),
+    )
+    .unwrap();
+    let _ = stream.read_to_end(&mut Vec::new());
+    let (code, stderr) = login.finish();
+    assert_ne!(code, Some(0), "{stderr}");
+    let sent = server.bodies().join("\n");
+    assert!(sent.contains("Kq7codecore"), "{sent}\n{stderr}");
+    // The PKCE verifier is a secret of the exchange too.
+    let verifier = url::form_urlencoded::parse(sent.as_bytes())
+        .find(|(k, _)| k == "code_verifier")
+        .map(|(_, v)| v.into_owned())
+        .expect("a code_verifier was sent");
+    assert_echo_redacted(&env, &stderr, &[&verifier]);
+}
+
+#[test]
+fn a_device_poll_answer_that_echoes_the_request_shows_no_secret() {
+    for echo in [echo_html as fn(&_) -> _, echo_json] {
+        let authorization = serde_json::json!({
+            "device_code": ECHO_DEVICE_CODE,
+            "user_code": "WDJB-MJHT",
+            "verification_uri": "https://id.example.com/device",
+            "interval": 1,
+            "expires_in": 60,
+        });
+        let server = FakeServer::start(vec![
+            Reply::json("200 OK", &authorization.to_string()),
+            Reply::Echo(echo),
+        ]);
+        let env = TestEnv::new();
+        let run = device_login(&env, &server.url, &["-vv", "--timeout", "20"]);
+        assert_ne!(run.code, 0, "{}", run.stderr);
+        assert!(
+            server.bodies().join("\n").contains("Kq7devicecore"),
+            "{}",
+            run.stderr
+        );
+        assert_echo_redacted(&env, &run.stderr, &[]);
+    }
+}
+
+#[test]
+fn a_sealed_fleets_backoff_reason_holds_no_echoed_secret() {
+    use crate::support::redis::{Redis, seal_key};
+    let redis = Redis::start();
+    // The first refresh (the login's) succeeds; every later one is echoed back.
+    let server = FakeServer::start(vec![
+        Reply::json(
+            "200 OK",
+            r#"{"access_token":"at-1","expires_in":300,"refresh_token":"rt/Kq7refreshcore+2"}"#,
+        ),
+        Reply::Echo(echo_html),
+    ]);
+    let env = TestEnv::new();
+    let key = seal_key(&env.path(""));
+    let url = redis.url();
+    let secret = [("OCTOKEN_CLIENT_SECRET", ECHO_CLIENT_SECRET)];
+    env.run_with(
+        &[
+            "login",
+            "--token-url",
+            &server.url,
+            "--client-id",
+            "cli",
+            "--auth-method",
+            "post",
+            "--refresh-token-stdin",
+            "--store",
+            "redis",
+            "--redis-url",
+            &url,
+            "--store-key-file",
+            &key,
+        ],
+        Some(ECHO_REFRESH_TOKEN),
+        &secret,
+    )
+    .expect(0);
+    let run = env.run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "400")]);
+    let stored: String = redis
+        .dump()
+        .into_iter()
+        .map(|(k, v)| format!("{k} {v}\n"))
+        .collect();
+    assert!(stored.contains("backoff"), "{stored}");
+    for core in ECHO_CORES {
+        assert!(!stored.contains(core), "{core} in Redis:\n{stored}");
+    }
+    let run = run.expect(5);
+    assert!(run.error_line().contains("<redacted>"), "{}", run.stderr);
+}
+
+#[test]
+fn a_token_of_a_type_octoken_does_not_understand_is_refused() {
+    // RFC 6749 7.1: a `mac` token must not be presented as `Authorization: Bearer`.
+    for token_type in ["mac", "MAC", "N_A"] {
+        let body = format!(
+            r#"{{"access_token":"at-of-another-type","token_type":"{token_type}","expires_in":300}}"#
+        );
+        let env = hostile(Reply::json("200 OK", &body), 1, "neither Bearer nor DPoP");
+        // Nothing was cached that a later run could print.
+        let run = env.run(&["token", "--format", "header"]);
+        assert!(!run.stdout.contains("at-of-another-type"), "{}", run.stdout);
+    }
+}
+
+/// Characters a terminal acts on or that reorder what it shows: ESC, the 8-bit CSI,
+/// BEL, CR, the right-to-left override.
+fn has_terminal_controls(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{202e}')
+}
+
+#[test]
+fn profile_names_and_refused_arguments_reach_stderr_inert() {
+    let trap = "w\u{1b}]0;PWNED\u{7}\u{9b}2J\r\u{202e}ork";
+    // An invalid -p value, and a refused value of another flag.
+    let env = TestEnv::new();
+    for args in [
+        &["-p", trap, "token"][..],
+        &["token", "--min-ttl", trap],
+        &["login", "--auth-method", trap],
+    ] {
+        let run = env.run(args).expect(2);
+        assert!(
+            !has_terminal_controls(&run.stderr),
+            "{args:?}: {:?}",
+            run.stderr
+        );
+        assert!(run.error_line().contains('w'), "{}", run.stderr);
+    }
+    // Keys of config.toml: `profiles --names` (what shell completion reads), and the
+    // hint of a profile that does not exist.
+    let env = profile(
+        "http://127.0.0.1:9/token",
+        "[profiles.\"w\\u001b]0;PWNED\\u0007\\u009b2J\\r\\u202eork\"]\n\
+         client_id = \"cli\"\nauth_method = \"none\"\nscope = \"openid\"\nstore = \"file\"\n\
+         token_url = \"http://127.0.0.1:9/token\"\n",
+    );
+    let names = env.run(&["profiles", "--names"]).expect(0).stdout;
+    assert!(!has_terminal_controls(&names), "{names:?}");
+    assert_eq!(names.lines().count(), 2, "one line per profile: {names:?}");
+    let run = env.run(&["-p", "nosuch", "token"]).expect(3);
+    assert!(!has_terminal_controls(&run.stderr), "{:?}", run.stderr);
+    assert!(run.stderr.contains("known profiles"), "{}", run.stderr);
+}

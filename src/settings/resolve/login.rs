@@ -60,6 +60,29 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_timeout,
         redis_wait_replicas,
     } = args;
+    // Saved in the profile, every path must name the same file from any directory: a
+    // relative --ca-file, read later from a directory an attacker controls, loaded the
+    // attacker's CA. Lexically absolute (std::path::absolute), links kept as given: a
+    // mounted secret or /etc/ssl/certs entry is a link whose target is swapped on
+    // rotation, and the file is judged (owner, mode) after following links at each use.
+    let absolute = |flag: &str, path: Option<PathBuf>| -> Result<Option<PathBuf>> {
+        path.map(|p| {
+            std::path::absolute(&p).map_err(|e| Error::Usage {
+                message: format!(
+                    "{flag} '{}': {e}",
+                    crate::sanitize::foreign(&p.display().to_string(), 200)
+                ),
+                hint: Some(format!("give {flag} the path of an existing file")),
+            })
+        })
+        .transpose()
+    };
+    let ca_file = absolute("--ca-file", ca_file)?;
+    let client_secret_file = absolute("--client-secret-file", client_secret_file)?;
+    let client_key_file = absolute("--client-key-file", client_key_file)?;
+    let client_cert = absolute("--client-cert", client_cert)?;
+    let redis_password_file = absolute("--redis-password-file", redis_password_file)?;
+    let store_key_file = absolute("--store-key-file", store_key_file)?;
     let config = global.load_config()?;
     let previous = config.profiles.get(&global.profile).cloned();
     let prev = previous.as_ref();
@@ -281,6 +304,23 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_secret
     };
     let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
+    // What was not given comes from the profile, where a relative path is refused.
+    let redis_paths = redis.as_ref();
+    for ((key, flag), path) in crate::settings::PATH_KEYS.into_iter().zip([
+        ca_file.as_deref(),
+        client_key.as_ref().map(|k| k.path.as_path()),
+        client_cert.as_deref(),
+        redis_paths.and_then(|r| r.password_file.as_deref()),
+        redis_paths.and_then(|r| r.key_file.as_deref()),
+    ]) {
+        crate::settings::check_saved_path(
+            &global.profile,
+            key,
+            flag,
+            path,
+            &global.paths.config_file(),
+        )?;
+    }
     Ok(LoginSettings {
         issuer,
         client_id,
@@ -497,8 +537,7 @@ fn client_key(
     };
     match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
         Some(path) => Ok(Some(ClientKeyFile {
-            // Saved in the profile: it must still name the file from another directory.
-            path: std::path::absolute(&path).unwrap_or(path),
+            path,
             kid: kid.filter(|k| !k.is_empty()),
             alg,
             aud,
@@ -603,7 +642,7 @@ fn client_cert_file(
     }
     let prev = prev.filter(|p| p.auth_method == method);
     match file.or_else(|| prev.and_then(|p| p.client_cert_file.clone())) {
-        Some(path) => Ok(Some(std::path::absolute(&path).unwrap_or(path))),
+        Some(path) => Ok(Some(path)),
         None => Err(Error::Usage {
             message: "--auth-method tls-client-auth needs the client's certificate".into(),
             hint: Some("pass --client-cert PEM and --client-key-file PEM".into()),

@@ -14,6 +14,33 @@ pub enum Reply {
     Hang,
     /// Raw bytes, written after a pause (a slow server).
     Delayed(std::time::Duration, Vec<u8>),
+    /// The reply this function makes of the request: a server (or a proxy, or a web
+    /// framework's error page) that echoes what it was sent.
+    Echo(fn(&Request) -> Reply),
+}
+
+/// A request as the fake server read it.
+pub struct Request {
+    /// The request line and header lines, without their line ends.
+    pub head: Vec<String>,
+    pub body: String,
+}
+
+impl Request {
+    /// The form body's fields, decoded.
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(self.body.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// A header's value (the name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.iter().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
 }
 
 impl Reply {
@@ -67,9 +94,14 @@ impl FakeServer {
             let mut held = Vec::new();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                seen.lock().unwrap().push(read_request(&mut stream));
+                let request = read_request(&mut stream);
+                seen.lock().unwrap().push(request.body.clone());
                 let n = count.fetch_add(1, Ordering::SeqCst);
-                match &replies[n.min(replies.len() - 1)] {
+                let reply = match &replies[n.min(replies.len() - 1)] {
+                    Reply::Echo(answer) => answer(&request),
+                    reply => reply.clone(),
+                };
+                match &reply {
                     Reply::Raw(bytes) => {
                         let _ = stream.write_all(bytes);
                     }
@@ -78,6 +110,7 @@ impl FakeServer {
                         std::thread::sleep(*pause);
                         let _ = stream.write_all(bytes);
                     }
+                    Reply::Echo(_) => {}
                 }
             }
         });
@@ -98,9 +131,10 @@ impl FakeServer {
     }
 }
 
-fn read_request(stream: &mut TcpStream) -> String {
+fn read_request(stream: &mut TcpStream) -> Request {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut length = 0;
+    let mut head = Vec::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
@@ -109,8 +143,12 @@ fn read_request(stream: &mut TcpStream) -> String {
         if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
             length = v.trim().parse().unwrap_or(0);
         }
+        head.push(line.trim_end().to_string());
     }
     let mut body = vec![0; length];
     let _ = reader.read_exact(&mut body);
-    String::from_utf8_lossy(&body).into_owned()
+    Request {
+        head,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }
 }
