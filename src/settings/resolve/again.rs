@@ -44,6 +44,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         prompt_consent,
         dpop,
         dpop_alg,
+        dpop_key_file,
         redis_url,
         redis_password_file,
         namespace,
@@ -89,6 +90,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
     flag("browser", browser.clone());
     flag("prompt-consent", prompt_consent.map(|b| b.to_string()));
     flag("dpop-alg", dpop_alg.as_ref().and_then(choice));
+    flag("dpop-key-file", path(dpop_key_file));
     flag("redis-url", redis_url.clone());
     flag("redis-password-file", path(redis_password_file));
     flag("namespace", namespace.clone());
