@@ -660,22 +660,6 @@ pub fn read_user_file_up_to(
     Ok((bytes, open_to_others))
 }
 
-/// The permission bits of a file others can read, when they can (never on Windows,
-/// whose ACLs this does not judge). For files the user hands in, not managed ones.
-pub fn readable_by_others(path: &Path) -> Option<u32> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = fs::metadata(path).ok()?.permissions().mode() & 0o777;
-        (mode & 0o077 != 0).then_some(mode)
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = path;
-        None
-    }
-}
-
 /// Removes a file; absent is fine. unlink(2) never follows a link.
 pub fn remove(path: &Path) -> Result<()> {
     match fs::remove_file(path) {

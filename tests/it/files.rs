@@ -848,3 +848,54 @@ fn key_and_certificate_paths_given_at_login_are_saved_absolute() {
         run_in(&env, &elsewhere, &["refresh"], None, &[]).expect(0);
     }
 }
+
+/// A client secret file is read like the other files the user names: refused when
+/// another user could change it (they would choose the secret octoken sends and stores),
+/// used with a warning when others can only read it (mounted secrets often are 0644).
+#[test]
+fn a_client_secret_file_another_user_can_change_is_refused() {
+    for (how, message) in [(Spoil::Nothing, ""), (Spoil::Mode(0o644), "")]
+        .into_iter()
+        .chain(SPOILED)
+    {
+        let server = FakeServer::start(vec![Reply::json("200 OK", FRESH)]);
+        let env = TestEnv::new();
+        let secret = env.path("client-secret");
+        std::fs::write(&secret, "s3cret-value\n").unwrap();
+        chmod(&secret, 0o600);
+        let Some(named) = spoil(&secret, &how) else {
+            continue;
+        };
+        let named = named.display().to_string();
+        let token_url = format!("{}/token", server.url);
+        let run = env.run(&[
+            "login",
+            "--grant",
+            "client-credentials",
+            "--token-url",
+            &token_url,
+            "--client-id",
+            "cli",
+            "--auth-method",
+            "post",
+            "--client-secret-file",
+            &named,
+            "--store",
+            "file",
+        ]);
+        let what = format!("{message:?}");
+        if message.is_empty() {
+            assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+            assert_eq!(
+                run.stderr.contains("other users can read"),
+                matches!(how, Spoil::Mode(0o644)),
+                "{what}: {}",
+                run.stderr
+            );
+            continue;
+        }
+        assert_eq!(run.code, 2, "{what}: {}", run.stderr);
+        assert!(run.error_line().contains(message), "{what}: {}", run.stderr);
+        assert_eq!(server.requests(), 0, "{what}: nothing was sent");
+    }
+}

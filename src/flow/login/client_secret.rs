@@ -196,12 +196,19 @@ fn non_empty(secret: String) -> Result<Secret> {
 }
 
 fn read_secret_file(path: &std::path::Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Usage {
-        message: format!("cannot read the client secret file {}: {e}", path.display()),
+    // Through the one opener for files the user names: no FIFO, a size cap, and refused
+    // when another user could change it.
+    let (bytes, readable_by_others) =
+        crate::fsutil::read_user_file(path).map_err(|e| Error::Usage {
+            message: format!("cannot use the client secret file {}: {e}", path.display()),
+            hint: Some("pass a file that holds only the client secret".into()),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::Usage {
+        message: format!("the client secret file {} is not UTF-8 text", path.display()),
         hint: Some("pass a file that holds only the client secret".into()),
     })?;
     // Read anyway (a mounted secret is often 0644), but say so: others can copy it.
-    if let Some(mode) = crate::fsutil::readable_by_others(path) {
+    if let Some(mode) = readable_by_others {
         output::warn(format!(
             "{} has permissions {mode:03o}: other users can read the client secret \
              (`chmod 600` it)",

@@ -267,13 +267,18 @@ impl Shared {
         let client = if url.scheme() == "rediss" || url.scheme() == "valkeys" {
             let _ = rustls::crypto::ring::default_provider().install_default();
             let root_cert = match &o.ca_file {
-                Some(path) => Some(std::fs::read(path).map_err(|e| {
-                    redis::RedisError::from((
-                        redis::ErrorKind::InvalidClientConfig,
-                        "cannot read the CA file",
-                        format!("{}: {e}", path.display()),
-                    ))
-                })?),
+                // A trust anchor: refused when another user could change it.
+                Some(path) => Some(
+                    crate::fsutil::read_user_file_up_to(path, crate::fsutil::CA_READ_LIMIT)
+                        .map(|(pem, _)| pem)
+                        .map_err(|e| {
+                            redis::RedisError::from((
+                                redis::ErrorKind::InvalidClientConfig,
+                                "cannot use the CA file",
+                                format!("{}: {e}", path.display()),
+                            ))
+                        })?,
+                ),
                 None => None,
             };
             redis::Client::build_with_tls(
