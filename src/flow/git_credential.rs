@@ -29,26 +29,17 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 const MAX_INPUT: u64 = 64 * 1024;
 
 pub fn run(settings: GitCredentialSettings) -> Result<()> {
-    let erase = match &settings.operation {
-        GitOperation::Get => false,
-        GitOperation::Erase => true,
-        GitOperation::Store => return Ok(()),
-        GitOperation::Setup(setup) => return flow::git_setup::run(setup),
-        GitOperation::Other(name) => {
-            let name = sanitize::foreign(name, 40);
-            output::debug(1, format!("ignoring git's unknown operation '{name}'"));
-            return Ok(());
-        }
-    };
+    if let GitOperation::Setup(setup) = &settings.operation {
+        return flow::git_setup::run(setup);
+    }
     let input = read_input(std::io::stdin().lock())?;
     let request = Request::parse(&input);
-    let verdict = verdict(&request, &settings.hosts);
-    if verdict != Verdict::Answer {
-        // get and erase alike: git erases every helper's entry when a credential is
-        // refused, and another host's refusal says nothing about our token.
-        tell(&verdict, &request, &settings.global.profile, erase);
-        return Ok(());
-    }
+    let action = decide(
+        &settings.operation,
+        &request,
+        &settings.hosts,
+        &settings.global.profile,
+    );
     let GitCredentialSettings {
         global,
         profile,
@@ -56,15 +47,66 @@ pub fn run(settings: GitCredentialSettings) -> Result<()> {
         username,
         ..
     } = settings;
-    let GitProfile { profile, login } = profile.map_err(Error::one_line)?;
-    if erase {
-        let session = Session::open(&profile, global.now);
-        output::debug(1, "git says the token was refused; dropping the cached one");
-        return session.forget_access_token();
+    match action {
+        Action::Decline(note) => {
+            match note {
+                Some(Note::Warn(text)) => output::warn(text),
+                Some(Note::Debug(text)) => output::debug(1, text),
+                None => {}
+            }
+            Ok(())
+        }
+        Action::Erase => {
+            let GitProfile { profile, .. } = profile.map_err(Error::one_line)?;
+            output::debug(1, "git says the token was refused; dropping the cached one");
+            Session::open(&profile, global.now).forget_access_token()
+        }
+        Action::Answer => {
+            let GitProfile { profile, login } = profile.map_err(Error::one_line)?;
+            let token =
+                fresh_token(&profile, global.now, &fresh, login).map_err(Error::one_line)?;
+            output::stdout(&answer(&request, &token, &username))
+                .map_err(|e| Error::other(format!("cannot write to git: {e}")))
+        }
     }
-    let token = fresh_token(&profile, global.now, &fresh, login).map_err(Error::one_line)?;
-    output::stdout(&answer(&request, &token, &username))
-        .map_err(|e| Error::other(format!("cannot write to git: {e}")))
+}
+
+/// What to do with git's request.
+#[derive(Debug, PartialEq, Eq)]
+enum Action {
+    /// Nothing on stdout, so git goes on to its other helpers; maybe a note on stderr.
+    Decline(Option<Note>),
+    /// Drop the cached access token (git saw it refused).
+    Erase,
+    /// A fresh token on stdout.
+    Answer,
+}
+
+/// A line for stderr: a warning the user needs, or a note for `-v`.
+#[derive(Debug, PartialEq, Eq)]
+enum Note {
+    Warn(String),
+    Debug(String),
+}
+
+fn decide(operation: &GitOperation, request: &Request, hosts: &[String], profile: &str) -> Action {
+    let erase = match operation {
+        GitOperation::Get => false,
+        GitOperation::Erase => true,
+        GitOperation::Store | GitOperation::Setup(_) => return Action::Decline(None),
+        GitOperation::Other(name) => {
+            let name = sanitize::foreign(name, 40);
+            let note = format!("ignoring git's unknown operation '{name}'");
+            return Action::Decline(Some(Note::Debug(note)));
+        }
+    };
+    match verdict(request, hosts) {
+        Verdict::Answer if erase => Action::Erase,
+        Verdict::Answer => Action::Answer,
+        // get and erase alike: git erases every helper's entry when a credential is
+        // refused, and another host's refusal says nothing about our token.
+        refused => Action::Decline(Some(note(&refused, request, profile, erase))),
+    }
 }
 
 /// Whether a request gets an answer, and if not, why.
@@ -110,19 +152,19 @@ fn secure_for(protocol: Option<&str>, host: &str) -> bool {
 
 /// The stderr note for a request that gets no answer. An unbound host is a debug note
 /// only: a helper set for every host sees all of git's other hosts too.
-fn tell(verdict: &Verdict, request: &Request, profile: &str, erase: bool) {
-    let host = request.host.as_deref().unwrap_or("");
-    let shown = sanitize::foreign(host, 100);
+fn note(verdict: &Verdict, request: &Request, profile: &str, erase: bool) -> Note {
+    let shown = sanitize::foreign(request.host.as_deref().unwrap_or(""), 100);
     match verdict {
-        Verdict::Answer => {}
-        Verdict::Unbound => output::debug(1, format!("not bound to host '{shown}'; no answer")),
-        Verdict::NoBinding if erase => output::debug(1, "bound to no host; no answer"),
-        Verdict::NoBinding => output::warn(format!(
+        Verdict::Answer | Verdict::Unbound => {
+            Note::Debug(format!("not bound to host '{shown}'; no answer"))
+        }
+        Verdict::NoBinding if erase => Note::Debug("bound to no host; no answer".into()),
+        Verdict::NoBinding => Note::Warn(format!(
             "this git-credential helper is bound to no host, so it answers nothing; \
              bind it to the remote: {}",
             setup_command(profile, request)
         )),
-        Verdict::Insecure => output::warn(format!(
+        Verdict::Insecure => Note::Warn(format!(
             "git asked for host '{shown}' over {}: the token goes over https only \
              (plain http only to a loopback host)",
             sanitize::foreign(request.protocol.as_deref().unwrap_or("no protocol"), 20)
@@ -343,5 +385,299 @@ mod tests {
             read_input(huge.as_bytes()).unwrap().len(),
             MAX_INPUT as usize
         );
+    }
+
+    fn request(protocol: &str, host: &str) -> Request {
+        Request {
+            protocol: Some(protocol.into()),
+            host: Some(host.into()),
+            authtype: false,
+        }
+    }
+
+    fn hosts(names: &[&str]) -> Vec<String> {
+        names.iter().map(|h| h.to_string()).collect()
+    }
+
+    #[test]
+    fn git_names_a_host_with_its_port_as_the_url_writes_it() {
+        for (text, name, port) in [
+            ("git.example.com", "git.example.com", None),
+            ("Git.Example.COM:8443", "Git.Example.COM", Some("8443")),
+            ("h:443", "h", Some("443")),
+            ("127.0.0.1:9", "127.0.0.1", Some("9")),
+            ("[::1]", "[::1]", None),
+            ("[::1]:8080", "[::1]", Some("8080")),
+            ("[fe80::1.2.3.4]:1", "[fe80::1.2.3.4]", Some("1")),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example", None),
+            ("bücher.example", "bücher.example", None),
+            ("a_b~c", "a_b~c", None),
+            ("h:65535", "h", Some("65535")),
+        ] {
+            assert_eq!(host_parts(text), Some((name, port)), "{text}");
+        }
+        for bad in [
+            "",
+            ":443",
+            "h:",
+            "h:x",
+            "h:123456",
+            "h:44 3",
+            "h:1:2",
+            "::1",
+            "[]",
+            "[::1",
+            "[::1]x",
+            "[::1]:",
+            "[::1]:x",
+            "[::g]",
+            "[a b]",
+            "h\n",
+            "h\r",
+            "h\x1b[31m",
+            "h\u{85}",
+            "h\u{202e}",
+            "a b",
+            "user@h",
+            "h/path",
+            "https://h",
+            "*.example.com",
+            "h'x",
+            "h;x",
+            "h$x",
+            "[::1]]",
+        ] {
+            assert_eq!(host_parts(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_ports_exactly() {
+        assert!(same_host("Git.Example.com", "git.example.COM"));
+        assert!(same_host("h:8443", "H:8443"));
+        assert!(same_host("[::1]:80", "[::1]:80"));
+        assert!(!same_host("h", "h:443"));
+        assert!(!same_host("h:443", "h"));
+        assert!(!same_host("h:443", "h:0443"));
+        assert!(!same_host("h:80", "h:8080"));
+        assert!(!same_host("h", "h.evil.example"));
+        assert!(!same_host("h.example", "h"));
+        // Neither side is compared as text when it is no host.
+        assert!(!same_host("h\n", "h\n"));
+        assert!(!same_host("h", "h\n"));
+        assert!(!same_host("h\n", "h"));
+    }
+
+    #[test]
+    fn loopback_is_localhost_127_8_and_the_ipv6_one() {
+        for name in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.255.3.4",
+            "[::1]",
+            "[0:0::1]",
+        ] {
+            assert!(is_loopback(name), "{name}");
+        }
+        for name in [
+            "128.0.0.1",
+            "126.0.0.1",
+            "0.0.0.0",
+            "10.0.0.1",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "evil-localhost",
+            "[::2]",
+            "[::]",
+            "::1",
+            "[::ffff:127.0.0.1]",
+            "[127.0.0.1]",
+            "0177.0.0.1",
+            "2130706433",
+        ] {
+            assert!(!is_loopback(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_https_or_plain_http_to_this_machine_is_secure() {
+        assert!(secure_for(Some("https"), "git.example.com"));
+        assert!(secure_for(Some("HTTPS"), "git.example.com"));
+        assert!(secure_for(Some("http"), "127.0.0.1:8080"));
+        assert!(secure_for(Some("HTTP"), "localhost"));
+        assert!(secure_for(Some("http"), "[::1]:80"));
+        assert!(!secure_for(Some("http"), "git.example.com"));
+        assert!(!secure_for(Some("http"), "127.0.0.1.evil.example"));
+        assert!(!secure_for(Some("http"), "localhost\n"));
+        assert!(!secure_for(Some("ftp"), "localhost"));
+        assert!(!secure_for(Some(""), "localhost"));
+        assert!(!secure_for(None, "localhost"));
+        assert!(!secure_for(None, "git.example.com"));
+    }
+
+    #[test]
+    fn the_verdict_needs_a_binding_a_bound_host_and_a_secure_protocol() {
+        let bound = hosts(&["git.example.com", "localhost:8080"]);
+        let cases = [
+            (request("https", "git.example.com"), Verdict::Answer),
+            (request("https", "GIT.example.com"), Verdict::Answer),
+            (request("http", "localhost:8080"), Verdict::Answer),
+            (request("https", "localhost:8080"), Verdict::Answer),
+            (request("https", "evil.example"), Verdict::Unbound),
+            (request("https", "git.example.com:443"), Verdict::Unbound),
+            (request("http", "localhost"), Verdict::Unbound),
+            (request("https", "git.example.com\n"), Verdict::Unbound),
+            (request("http", "git.example.com"), Verdict::Insecure),
+            (request("ftp", "git.example.com"), Verdict::Insecure),
+        ];
+        for (req, want) in cases {
+            assert_eq!(verdict(&req, &bound), want, "{req:?}");
+        }
+        let no_host = Request {
+            protocol: Some("https".into()),
+            ..Request::default()
+        };
+        assert_eq!(verdict(&no_host, &bound), Verdict::Unbound);
+        let no_protocol = Request {
+            host: Some("git.example.com".into()),
+            ..Request::default()
+        };
+        assert_eq!(verdict(&no_protocol, &bound), Verdict::Insecure);
+        // Not bound at all: nothing, for any request (the issue's plain-http one too).
+        for req in [
+            request("https", "git.example.com"),
+            request("http", "evil.example"),
+        ] {
+            assert_eq!(verdict(&req, &[]), Verdict::NoBinding);
+        }
+    }
+
+    #[test]
+    fn git_asks_get_and_erase_only_for_bound_hosts() {
+        let bound = hosts(&["git.example.com"]);
+        let ours = request("https", "git.example.com");
+        let theirs = request("https", "evil.example");
+        let decide =
+            |op: GitOperation, req: &Request, hosts: &[String]| decide(&op, req, hosts, "work");
+        assert_eq!(decide(GitOperation::Get, &ours, &bound), Action::Answer);
+        assert_eq!(decide(GitOperation::Erase, &ours, &bound), Action::Erase);
+        let unbound = Action::Decline(Some(Note::Debug(
+            "not bound to host 'evil.example'; no answer".into(),
+        )));
+        assert_eq!(decide(GitOperation::Get, &theirs, &bound), unbound);
+        assert_eq!(decide(GitOperation::Erase, &theirs, &bound), unbound);
+        assert_eq!(
+            decide(GitOperation::Store, &ours, &bound),
+            Action::Decline(None)
+        );
+        let setup = GitOperation::Setup(crate::settings::GitSetup {
+            url: "https://git.example.com".into(),
+            helper_args: vec![],
+            global_config: true,
+        });
+        assert_eq!(decide(setup, &ours, &bound), Action::Decline(None));
+        assert_eq!(
+            decide(GitOperation::Other("frob\x1b[2J".into()), &ours, &bound),
+            Action::Decline(Some(Note::Debug(
+                "ignoring git's unknown operation 'frob'".into()
+            )))
+        );
+        // No binding: get says how to bind, erase only notes it.
+        let Action::Decline(Some(Note::Warn(warning))) = decide(GitOperation::Get, &ours, &[])
+        else {
+            panic!("a warning")
+        };
+        assert!(
+            warning.ends_with(
+                "bind it to the remote: octoken git-credential setup --global https://git.example.com -p work"
+            ),
+            "{warning}"
+        );
+        assert_eq!(
+            decide(GitOperation::Erase, &ours, &[]),
+            Action::Decline(Some(Note::Debug("bound to no host; no answer".into())))
+        );
+        let Action::Decline(Some(Note::Warn(insecure))) = decide(
+            GitOperation::Get,
+            &request("http", "git.example.com"),
+            &bound,
+        ) else {
+            panic!("a warning")
+        };
+        assert_eq!(
+            insecure,
+            "git asked for host 'git.example.com' over http: the token goes over https only \
+             (plain http only to a loopback host)"
+        );
+    }
+
+    #[test]
+    fn notes_show_what_git_sent_inert() {
+        let req = Request {
+            protocol: Some("gopher\x1b]0;x\x07".into()),
+            host: Some("h\x1b[31m".into()),
+            authtype: false,
+        };
+        for verdict in [Verdict::Unbound, Verdict::Insecure, Verdict::NoBinding] {
+            let (Note::Warn(text) | Note::Debug(text)) = note(&verdict, &req, "default", false);
+            assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
+        }
+        let none = Request::default();
+        assert_eq!(
+            note(&Verdict::Insecure, &none, "default", false),
+            Note::Warn(
+                "git asked for host '' over no protocol: the token goes over https only \
+                 (plain http only to a loopback host)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn the_bind_hint_names_the_remote_only_when_octoken_would_answer_for_it() {
+        for (req, remote) in [
+            (
+                request("https", "Git.Example.com:8443"),
+                "https://Git.Example.com:8443",
+            ),
+            (
+                request("HTTPS", "git.example.com"),
+                "https://git.example.com",
+            ),
+            (request("http", "127.0.0.1:9000"), "http://127.0.0.1:9000"),
+            (request("http", "evil.example"), "https://git.example.com"),
+            (request("https", "h\n.evil"), "https://git.example.com"),
+            (request("https", "h;rm -rf ~"), "https://git.example.com"),
+            (Request::default(), "https://git.example.com"),
+        ] {
+            assert_eq!(
+                setup_command("default", &req),
+                format!("octoken git-credential setup --global {remote}"),
+                "{req:?}"
+            );
+        }
+        assert_eq!(
+            setup_command("work", &request("https", "h")),
+            "octoken git-credential setup --global https://h -p work"
+        );
+    }
+
+    #[test]
+    fn the_request_keeps_protocol_and_host_the_last_line_wins() {
+        let req = Request::parse(
+            "protocol=http\nhost=a\nprotocol=https\nhost=b:1\npath=x\nhost\n\nhost=c\n",
+        );
+        assert_eq!(
+            req,
+            Request {
+                protocol: Some("https".into()),
+                host: Some("b:1".into()),
+                authtype: false,
+            }
+        );
+        // A value may hold '=' (git splits at the first one).
+        assert_eq!(Request::parse("host=a=b\n").host.as_deref(), Some("a=b"));
+        assert_eq!(Request::parse("capability[]=state\n"), Request::default());
     }
 }
