@@ -189,12 +189,16 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__git__subcmd__credential)
-            opts="-p -v -q -h --username --login --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --host --global --username --login --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -37,7 +37,7 @@ complete -c octoken -n "__fish_octoken_needs_command" -f -a "status" -d 'Show a 
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
-complete -c octoken -n "__fish_octoken_needs_command" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` for its bound hosts with a fresh access token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
@@ -156,11 +156,13 @@ complete -c octoken -n "__fish_octoken_using_subcommand logout" -l local -d 'Onl
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l host -d 'A host this helper answers for, as git names it (HOST, or HOST:PORT when the remote\'s URL has a port); repeatable. Without one it answers nothing' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l username -d 'The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l global -d 'With setup: write the user\'s git config (~/.gitconfig), not the repository\'s'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l login -d 'When a login is needed, run the profile\'s login on this terminal instead of failing'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -202,7 +204,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_see
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` with a fresh access token'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` for its bound hosts with a fresh access token'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential completions man profiles help" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'

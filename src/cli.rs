@@ -147,12 +147,14 @@ pub enum Command {
   octoken logout
   octoken -p lab logout --local     # the server is gone: forget it here")]
     Logout(LogoutArgs),
-    /// A git credential helper: answers git's `get` with a fresh access token
+    /// A git credential helper: answers git's `get` for its bound hosts with a fresh
+    /// access token
     #[command(after_help = "Examples:
-  git config --global credential.https://git.example.com.helper \\
-      '!octoken -p work git-credential'
-  git config --global credential.https://bitbucket.org.helper \\
-      '!octoken git-credential --username x-token-auth'")]
+  octoken -p work git-credential setup --global https://git.example.com
+  octoken git-credential setup --global --username x-token-auth \\
+      https://bitbucket.org
+  git config --global credential.https://git.example.com:8443.helper \\
+      '!octoken -p work git-credential --host git.example.com:8443'")]
     GitCredential(GitCredentialArgs),
     /// A kubectl exec credential plugin: prints an ExecCredential with a fresh token
     #[command(after_help = "Examples:
@@ -229,7 +231,7 @@ pub const DEFAULT_TOKEN_VAR: &str = "OCTOKEN_ACCESS_TOKEN";
 #[derive(Debug, Args, Clone)]
 pub struct FreshArgs {
     /// Refresh when the cached token has fewer seconds than this left
-    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_MIN_TTL)]
     pub min_ttl: u64,
     /// Ask for fewer scopes than the login granted (cached separately)
     #[arg(long)]
@@ -489,11 +491,22 @@ pub enum TokenTypeArg {
 
 #[derive(Debug, Args)]
 pub struct GitCredentialArgs {
-    /// What git asks (git appends it): get, store or erase; others are ignored
+    /// What git asks (git appends it): get, store or erase; others are ignored. `setup
+    /// URL` writes the git config that runs this helper for URL's host
     #[arg(value_name = "OPERATION")]
     pub operation: String,
+    /// With setup: the remote's URL (https://HOST[:PORT]; http only for a loopback host)
+    #[arg(value_name = "URL")]
+    pub url: Option<String>,
+    /// A host this helper answers for, as git names it (HOST, or HOST:PORT when the
+    /// remote's URL has a port); repeatable. Without one it answers nothing
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// With setup: write the user's git config (~/.gitconfig), not the repository's
+    #[arg(long)]
+    pub global: bool,
     /// The user name sent with the token (GitLab: oauth2, Bitbucket: x-token-auth)
-    #[arg(long, value_name = "NAME", default_value = "oauth2")]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_GIT_USERNAME)]
     pub username: String,
     /// When a login is needed, run the profile's login on this terminal instead of failing
     #[arg(long)]
@@ -501,6 +514,12 @@ pub struct GitCredentialArgs {
     #[command(flatten)]
     pub fresh: FreshArgs,
 }
+
+/// `--min-ttl`'s default, in seconds.
+pub const DEFAULT_MIN_TTL: u64 = 60;
+
+/// The user name git sends with the token unless `--username` says otherwise.
+pub const DEFAULT_GIT_USERNAME: &str = "oauth2";
 
 #[derive(Debug, Args)]
 pub struct KubeCredentialArgs {
@@ -713,7 +732,7 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
         },
         command: Command::Token(TokenArgs {
             fresh: FreshArgs {
-                min_ttl: 60,
+                min_ttl: DEFAULT_MIN_TTL,
                 scope: None,
                 resource: None,
                 strict: false,

@@ -5,6 +5,12 @@
 //! saw the token refused) drops the cached access token so the next `get` refreshes;
 //! `store` has nothing to do, since octoken keeps its own tokens.
 //!
+//! The helper answers only for the hosts its line names (`--host`, as git sends
+//! `host=`), and only over https, or plain http to a loopback host: a helper set for
+//! every host (`credential.helper`) would otherwise hand the token to any server a
+//! remote names, in clear over http. Any other request gets nothing on stdout and exit
+//! 0, so git goes on to its other helpers.
+//!
 //! A needed login is one stderr line and octoken's exit code, nothing on stdout, so git
 //! falls back to its other helpers or fails; never a browser unless `--login`.
 
@@ -12,55 +18,259 @@ use crate::access_token::AccessToken;
 use crate::error::{Error, Result};
 use crate::flow;
 use crate::output;
+use crate::profile_name;
+use crate::sanitize;
 use crate::session::Session;
-use crate::settings::{GitCredentialSettings, GitOperation};
+use crate::settings::{GitCredentialSettings, GitOperation, GitProfile};
 use std::io::Read;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// git's requests are a few hundred bytes; read no more than this.
 const MAX_INPUT: u64 = 64 * 1024;
 
 pub fn run(settings: GitCredentialSettings) -> Result<()> {
+    if let GitOperation::Setup(setup) = &settings.operation {
+        return flow::git_setup::run(setup);
+    }
     let input = read_input(std::io::stdin().lock())?;
     let request = Request::parse(&input);
-    match &settings.operation {
-        GitOperation::Get => {}
-        GitOperation::Store => return Ok(()),
-        GitOperation::Erase => {
-            let session = Session::open(&settings.profile, settings.global.now);
-            output::debug(1, "git says the token was refused; dropping the cached one");
-            return session.forget_access_token();
-        }
-        GitOperation::Other(name) => {
-            output::debug(1, format!("ignoring git's unknown operation '{name}'"));
-            return Ok(());
-        }
-    }
-    let token = fresh_token(settings).map_err(Error::one_line)?;
-    output::stdout(&answer(&request, &token.0, &token.1))
-        .map_err(|e| Error::other(format!("cannot write to git: {e}")))
-}
-
-/// The token, after the profile's login when one is needed and `--login` allows it.
-fn fresh_token(settings: GitCredentialSettings) -> Result<(AccessToken, String)> {
+    let action = decide(
+        &settings.operation,
+        &request,
+        &settings.hosts,
+        &settings.global.profile,
+    );
     let GitCredentialSettings {
         global,
         profile,
         fresh,
         username,
-        login,
         ..
     } = settings;
-    match Session::open(&profile, global.now).fresh_token(&fresh) {
+    match action {
+        Action::Decline(note) => {
+            match note {
+                Some(Note::Warn(text)) => output::warn(text),
+                Some(Note::Debug(text)) => output::debug(1, text),
+                None => {}
+            }
+            Ok(())
+        }
+        Action::Erase => {
+            let GitProfile { profile, .. } = profile.map_err(Error::one_line)?;
+            output::debug(1, "git says the token was refused; dropping the cached one");
+            Session::open(&profile, global.now).forget_access_token()
+        }
+        Action::Answer => {
+            let GitProfile { profile, login } = profile.map_err(Error::one_line)?;
+            let token =
+                fresh_token(&profile, global.now, &fresh, login).map_err(Error::one_line)?;
+            output::stdout(&answer(&request, &token, &username))
+                .map_err(|e| Error::other(format!("cannot write to git: {e}")))
+        }
+    }
+}
+
+/// What to do with git's request.
+#[derive(Debug, PartialEq, Eq)]
+enum Action {
+    /// Nothing on stdout, so git goes on to its other helpers; maybe a note on stderr.
+    Decline(Option<Note>),
+    /// Drop the cached access token (git saw it refused).
+    Erase,
+    /// A fresh token on stdout.
+    Answer,
+}
+
+/// A line for stderr: a warning the user needs, or a note for `-v`.
+#[derive(Debug, PartialEq, Eq)]
+enum Note {
+    Warn(String),
+    Debug(String),
+}
+
+fn decide(operation: &GitOperation, request: &Request, hosts: &[String], profile: &str) -> Action {
+    let erase = match operation {
+        GitOperation::Get => false,
+        GitOperation::Erase => true,
+        GitOperation::Store | GitOperation::Setup(_) => return Action::Decline(None),
+        GitOperation::Other(name) => {
+            let name = sanitize::foreign(name, 40);
+            let note = format!("ignoring git's unknown operation '{name}'");
+            return Action::Decline(Some(Note::Debug(note)));
+        }
+    };
+    match verdict(request, hosts) {
+        Verdict::Answer if erase => Action::Erase,
+        Verdict::Answer => Action::Answer,
+        // get and erase alike: git erases every helper's entry when a credential is
+        // refused, and another host's refusal says nothing about our token.
+        refused => Action::Decline(Some(note(&refused, request, profile, erase))),
+    }
+}
+
+/// Whether a request gets an answer, and if not, why.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Answer,
+    /// The helper line names no host: it answers nothing until it is bound.
+    NoBinding,
+    /// A host the helper is not bound to (or no valid host at all).
+    Unbound,
+    /// A bound host over a protocol other than https (plain http to a non-loopback
+    /// host sends the token in clear).
+    Insecure,
+}
+
+fn verdict(request: &Request, bound: &[String]) -> Verdict {
+    if bound.is_empty() {
+        return Verdict::NoBinding;
+    }
+    let Some(host) = request.host.as_deref() else {
+        return Verdict::Unbound;
+    };
+    if !bound.iter().any(|b| same_host(b, host)) {
+        return Verdict::Unbound;
+    }
+    if secure_for(request.protocol.as_deref(), host) {
+        Verdict::Answer
+    } else {
+        Verdict::Insecure
+    }
+}
+
+/// https, or plain http to this machine (whose traffic no one else sees).
+fn secure_for(protocol: Option<&str>, host: &str) -> bool {
+    match protocol {
+        Some(p) if p.eq_ignore_ascii_case("https") => true,
+        Some(p) if p.eq_ignore_ascii_case("http") => {
+            host_parts(host).is_some_and(|(name, _)| is_loopback(name))
+        }
+        _ => false,
+    }
+}
+
+/// The stderr note for a request that gets no answer. An unbound host is a debug note
+/// only: a helper set for every host sees all of git's other hosts too.
+fn note(verdict: &Verdict, request: &Request, profile: &str, erase: bool) -> Note {
+    let shown = sanitize::foreign(request.host.as_deref().unwrap_or(""), 100);
+    match verdict {
+        Verdict::Answer | Verdict::Unbound => {
+            Note::Debug(format!("not bound to host '{shown}'; no answer"))
+        }
+        Verdict::NoBinding if erase => Note::Debug("bound to no host; no answer".into()),
+        Verdict::NoBinding => Note::Warn(format!(
+            "this git-credential helper is bound to no host, so it answers nothing; \
+             bind it to the remote: {}",
+            setup_command(profile, request)
+        )),
+        Verdict::Insecure => Note::Warn(format!(
+            "git asked for host '{shown}' over {}: the token goes over https only \
+             (plain http only to a loopback host)",
+            sanitize::foreign(request.protocol.as_deref().unwrap_or("no protocol"), 20)
+        )),
+    }
+}
+
+/// The command that binds the helper to the request's remote, pasteable: the request's
+/// own protocol and host when octoken would answer for them, else a placeholder.
+fn setup_command(profile: &str, request: &Request) -> String {
+    let remote = match (request.protocol.as_deref(), request.host.as_deref()) {
+        (Some(protocol), Some(host))
+            if host_parts(host).is_some() && secure_for(Some(protocol), host) =>
+        {
+            format!("{}://{host}", protocol.to_ascii_lowercase())
+        }
+        _ => "https://git.example.com".to_string(),
+    };
+    profile_name::command(profile, &format!("git-credential setup --global {remote}"))
+}
+
+/// A host as git writes it in `host=`: the name (or `[IPv6]`) and the port when the
+/// remote's URL has one. None for anything else: an empty name, a control character,
+/// whitespace, or a character no host name has (`/`, `@`, `'`, ...).
+pub fn host_parts(text: &str) -> Option<(&str, Option<&str>)> {
+    let (name, port) = if text.starts_with('[') {
+        let end = text.find(']')?;
+        let (name, rest) = text.split_at(end + 1);
+        let inner = &name[1..end];
+        if inner.is_empty()
+            || !inner
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || ":.".contains(c))
+        {
+            return None;
+        }
+        (name, port_of(rest)?)
+    } else {
+        let (name, port) = match text.split_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (text, None),
+        };
+        let name_char = |c: char| c.is_alphanumeric() || "-._~".contains(c);
+        if name.is_empty() || !name.chars().all(name_char) {
+            return None;
+        }
+        match port {
+            Some(port) if !is_port(port) => return None,
+            _ => (name, port),
+        }
+    };
+    Some((name, port))
+}
+
+/// The port after an `[IPv6]` name: nothing, or `:` and digits.
+fn port_of(rest: &str) -> Option<Option<&str>> {
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let port = rest.strip_prefix(':')?;
+    is_port(port).then_some(Some(port))
+}
+
+fn is_port(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 5 && text.chars().all(|c| c.is_ascii_digit())
+}
+
+/// Names compare as DNS does (ASCII case-insensitively), ports exactly: `host:443` is
+/// not `host`, since git sends the port as the URL writes it.
+fn same_host(a: &str, b: &str) -> bool {
+    match (host_parts(a), host_parts(b)) {
+        (Some((a_name, a_port)), Some((b_name, b_port))) => {
+            a_name.eq_ignore_ascii_case(b_name) && a_port == b_port
+        }
+        _ => false,
+    }
+}
+
+/// `localhost`, 127.0.0.0/8 or `[::1]`: what a loopback listener can be reached at.
+pub fn is_loopback(name: &str) -> bool {
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(inner) => inner.parse::<Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()),
+        None => name.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback()),
+    }
+}
+
+/// The token, after the profile's login when one is needed and `--login` allows it.
+fn fresh_token(
+    profile: &crate::settings::ProfileSettings,
+    now: u64,
+    fresh: &crate::settings::FreshSettings,
+    login: Option<Box<crate::settings::LoginSettings>>,
+) -> Result<AccessToken> {
+    match Session::open(profile, now).fresh_token(fresh) {
         Err(Error::LoginRequired { .. }) if login.is_some() => {
             output::tell(format!(
                 "octoken: git needs a login for profile '{}'; signing in",
                 profile.name
             ));
             flow::login::run(*login.expect("checked above"))?;
-            let token = Session::open(&profile, global.now).fresh_token(&fresh)?;
-            Ok((token, username))
+            Session::open(profile, now).fresh_token(fresh)
         }
-        other => other.map(|token| (token, username)),
+        other => other,
     }
 }
 
@@ -78,6 +288,10 @@ fn read_input(reader: impl Read) -> Result<String> {
 /// keys of later gits) is ignored, and nothing received is echoed back.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Request {
+    /// `protocol=`: https, or http.
+    protocol: Option<String>,
+    /// `host=`: the remote's host, with `:PORT` when its URL has one.
+    host: Option<String>,
     /// git announced `capability[]=authtype`: it can send a pre-encoded credential.
     authtype: bool,
 }
@@ -90,8 +304,12 @@ impl Request {
             if line.is_empty() {
                 break;
             }
-            if let Some(("capability[]", "authtype")) = line.split_once('=') {
-                request.authtype = true;
+            // A later line for the same key replaces an earlier one, as in git.
+            match line.split_once('=') {
+                Some(("capability[]", "authtype")) => request.authtype = true,
+                Some(("protocol", value)) => request.protocol = Some(value.to_string()),
+                Some(("host", value)) => request.host = Some(value.to_string()),
+                _ => {}
             }
         }
         request
@@ -163,10 +381,302 @@ mod tests {
 
     #[test]
     fn input_is_bounded() {
-        let huge = "x".repeat(MAX_INPUT as usize * 2);
+        // 64 KiB: far more than any request git sends, read whole; no more.
+        let huge = "x".repeat(200_000);
+        assert_eq!(read_input(huge.as_bytes()).unwrap().len(), 65_536);
+    }
+
+    fn request(protocol: &str, host: &str) -> Request {
+        Request {
+            protocol: Some(protocol.into()),
+            host: Some(host.into()),
+            authtype: false,
+        }
+    }
+
+    fn hosts(names: &[&str]) -> Vec<String> {
+        names.iter().map(|h| h.to_string()).collect()
+    }
+
+    #[test]
+    fn git_names_a_host_with_its_port_as_the_url_writes_it() {
+        for (text, name, port) in [
+            ("git.example.com", "git.example.com", None),
+            ("Git.Example.COM:8443", "Git.Example.COM", Some("8443")),
+            ("h:443", "h", Some("443")),
+            ("127.0.0.1:9", "127.0.0.1", Some("9")),
+            ("[::1]", "[::1]", None),
+            ("[::1]:8080", "[::1]", Some("8080")),
+            ("[fe80::1.2.3.4]:1", "[fe80::1.2.3.4]", Some("1")),
+            ("xn--bcher-kva.example", "xn--bcher-kva.example", None),
+            ("bücher.example", "bücher.example", None),
+            ("a_b~c", "a_b~c", None),
+            ("h:65535", "h", Some("65535")),
+        ] {
+            assert_eq!(host_parts(text), Some((name, port)), "{text}");
+        }
+        for bad in [
+            "",
+            ":443",
+            "h:",
+            "h:x",
+            "h:123456",
+            "h:44 3",
+            "h:1:2",
+            "::1",
+            "[]",
+            "[::1",
+            "[::1]x",
+            "[::1]:",
+            "[::1]:x",
+            "[::g]",
+            "[a b]",
+            "h\n",
+            "h\r",
+            "h\x1b[31m",
+            "h\u{85}",
+            "h\u{202e}",
+            "a b",
+            "user@h",
+            "h/path",
+            "https://h",
+            "*.example.com",
+            "h'x",
+            "h;x",
+            "h$x",
+            "[::1]]",
+        ] {
+            assert_eq!(host_parts(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_compare_case_insensitively_ports_exactly() {
+        assert!(same_host("Git.Example.com", "git.example.COM"));
+        assert!(same_host("h:8443", "H:8443"));
+        assert!(same_host("[::1]:80", "[::1]:80"));
+        assert!(!same_host("h", "h:443"));
+        assert!(!same_host("h:443", "h"));
+        assert!(!same_host("h:443", "h:0443"));
+        assert!(!same_host("h:80", "h:8080"));
+        assert!(!same_host("h", "h.evil.example"));
+        assert!(!same_host("h.example", "h"));
+        // Neither side is compared as text when it is no host.
+        assert!(!same_host("h\n", "h\n"));
+        assert!(!same_host("h", "h\n"));
+        assert!(!same_host("h\n", "h"));
+    }
+
+    #[test]
+    fn loopback_is_localhost_127_8_and_the_ipv6_one() {
+        for name in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.255.3.4",
+            "[::1]",
+            "[0:0::1]",
+        ] {
+            assert!(is_loopback(name), "{name}");
+        }
+        for name in [
+            "128.0.0.1",
+            "126.0.0.1",
+            "0.0.0.0",
+            "10.0.0.1",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example",
+            "evil-localhost",
+            "[::2]",
+            "[::]",
+            "::1",
+            "[::ffff:127.0.0.1]",
+            "[127.0.0.1]",
+            "0177.0.0.1",
+            "2130706433",
+        ] {
+            assert!(!is_loopback(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn only_https_or_plain_http_to_this_machine_is_secure() {
+        assert!(secure_for(Some("https"), "git.example.com"));
+        assert!(secure_for(Some("HTTPS"), "git.example.com"));
+        assert!(secure_for(Some("http"), "127.0.0.1:8080"));
+        assert!(secure_for(Some("HTTP"), "localhost"));
+        assert!(secure_for(Some("http"), "[::1]:80"));
+        assert!(!secure_for(Some("http"), "git.example.com"));
+        assert!(!secure_for(Some("http"), "127.0.0.1.evil.example"));
+        assert!(!secure_for(Some("http"), "localhost\n"));
+        assert!(!secure_for(Some("ftp"), "localhost"));
+        assert!(!secure_for(Some(""), "localhost"));
+        assert!(!secure_for(None, "localhost"));
+        assert!(!secure_for(None, "git.example.com"));
+    }
+
+    #[test]
+    fn the_verdict_needs_a_binding_a_bound_host_and_a_secure_protocol() {
+        let bound = hosts(&["git.example.com", "localhost:8080"]);
+        let cases = [
+            (request("https", "git.example.com"), Verdict::Answer),
+            (request("https", "GIT.example.com"), Verdict::Answer),
+            (request("http", "localhost:8080"), Verdict::Answer),
+            (request("https", "localhost:8080"), Verdict::Answer),
+            (request("https", "evil.example"), Verdict::Unbound),
+            (request("https", "git.example.com:443"), Verdict::Unbound),
+            (request("http", "localhost"), Verdict::Unbound),
+            (request("https", "git.example.com\n"), Verdict::Unbound),
+            (request("http", "git.example.com"), Verdict::Insecure),
+            (request("ftp", "git.example.com"), Verdict::Insecure),
+        ];
+        for (req, want) in cases {
+            assert_eq!(verdict(&req, &bound), want, "{req:?}");
+        }
+        let no_host = Request {
+            protocol: Some("https".into()),
+            ..Request::default()
+        };
+        assert_eq!(verdict(&no_host, &bound), Verdict::Unbound);
+        let no_protocol = Request {
+            host: Some("git.example.com".into()),
+            ..Request::default()
+        };
+        assert_eq!(verdict(&no_protocol, &bound), Verdict::Insecure);
+        // Not bound at all: nothing, for any request (the issue's plain-http one too).
+        for req in [
+            request("https", "git.example.com"),
+            request("http", "evil.example"),
+        ] {
+            assert_eq!(verdict(&req, &[]), Verdict::NoBinding);
+        }
+    }
+
+    #[test]
+    fn git_asks_get_and_erase_only_for_bound_hosts() {
+        let bound = hosts(&["git.example.com"]);
+        let ours = request("https", "git.example.com");
+        let theirs = request("https", "evil.example");
+        let decide =
+            |op: GitOperation, req: &Request, hosts: &[String]| decide(&op, req, hosts, "work");
+        assert_eq!(decide(GitOperation::Get, &ours, &bound), Action::Answer);
+        assert_eq!(decide(GitOperation::Erase, &ours, &bound), Action::Erase);
+        let unbound = Action::Decline(Some(Note::Debug(
+            "not bound to host 'evil.example'; no answer".into(),
+        )));
+        assert_eq!(decide(GitOperation::Get, &theirs, &bound), unbound);
+        assert_eq!(decide(GitOperation::Erase, &theirs, &bound), unbound);
         assert_eq!(
-            read_input(huge.as_bytes()).unwrap().len(),
-            MAX_INPUT as usize
+            decide(GitOperation::Store, &ours, &bound),
+            Action::Decline(None)
         );
+        let setup = GitOperation::Setup(crate::settings::GitSetup {
+            url: "https://git.example.com".into(),
+            helper_args: vec![],
+            global_config: true,
+        });
+        assert_eq!(decide(setup, &ours, &bound), Action::Decline(None));
+        assert_eq!(
+            decide(GitOperation::Other("frob\x1b[2J".into()), &ours, &bound),
+            Action::Decline(Some(Note::Debug(
+                "ignoring git's unknown operation 'frob'".into()
+            )))
+        );
+        // No binding: get says how to bind, erase only notes it.
+        let Action::Decline(Some(Note::Warn(warning))) = decide(GitOperation::Get, &ours, &[])
+        else {
+            panic!("a warning")
+        };
+        assert!(
+            warning.ends_with(
+                "bind it to the remote: octoken git-credential setup --global https://git.example.com -p work"
+            ),
+            "{warning}"
+        );
+        assert_eq!(
+            decide(GitOperation::Erase, &ours, &[]),
+            Action::Decline(Some(Note::Debug("bound to no host; no answer".into())))
+        );
+        let Action::Decline(Some(Note::Warn(insecure))) = decide(
+            GitOperation::Get,
+            &request("http", "git.example.com"),
+            &bound,
+        ) else {
+            panic!("a warning")
+        };
+        assert_eq!(
+            insecure,
+            "git asked for host 'git.example.com' over http: the token goes over https only \
+             (plain http only to a loopback host)"
+        );
+    }
+
+    #[test]
+    fn notes_show_what_git_sent_inert() {
+        let req = Request {
+            protocol: Some("gopher\x1b]0;x\x07".into()),
+            host: Some("h\x1b[31m".into()),
+            authtype: false,
+        };
+        for verdict in [Verdict::Unbound, Verdict::Insecure, Verdict::NoBinding] {
+            let (Note::Warn(text) | Note::Debug(text)) = note(&verdict, &req, "default", false);
+            assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
+        }
+        let none = Request::default();
+        assert_eq!(
+            note(&Verdict::Insecure, &none, "default", false),
+            Note::Warn(
+                "git asked for host '' over no protocol: the token goes over https only \
+                 (plain http only to a loopback host)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn the_bind_hint_names_the_remote_only_when_octoken_would_answer_for_it() {
+        for (req, remote) in [
+            (
+                request("https", "Git.Example.com:8443"),
+                "https://Git.Example.com:8443",
+            ),
+            (
+                request("HTTPS", "git.example.com"),
+                "https://git.example.com",
+            ),
+            (request("http", "127.0.0.1:9000"), "http://127.0.0.1:9000"),
+            (request("http", "evil.example"), "https://git.example.com"),
+            (request("https", "h\n.evil"), "https://git.example.com"),
+            (request("https", "h;rm -rf ~"), "https://git.example.com"),
+            (Request::default(), "https://git.example.com"),
+        ] {
+            assert_eq!(
+                setup_command("default", &req),
+                format!("octoken git-credential setup --global {remote}"),
+                "{req:?}"
+            );
+        }
+        assert_eq!(
+            setup_command("work", &request("https", "h")),
+            "octoken git-credential setup --global https://h -p work"
+        );
+    }
+
+    #[test]
+    fn the_request_keeps_protocol_and_host_the_last_line_wins() {
+        let req = Request::parse(
+            "protocol=http\nhost=a\nprotocol=https\nhost=b:1\npath=x\nhost\n\nhost=c\n",
+        );
+        assert_eq!(
+            req,
+            Request {
+                protocol: Some("https".into()),
+                host: Some("b:1".into()),
+                authtype: false,
+            }
+        );
+        // A value may hold '=' (git splits at the first one).
+        assert_eq!(Request::parse("host=a=b\n").host.as_deref(), Some("a=b"));
+        assert_eq!(Request::parse("capability[]=state\n"), Request::default());
     }
 }

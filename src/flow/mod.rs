@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod git_credential;
+pub mod git_setup;
 pub mod inspect;
 pub mod introspect;
 pub mod kube_credential;

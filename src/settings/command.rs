@@ -1,6 +1,7 @@
 //! The settings of each command: plain values, built by `settings::resolve`.
 
 use super::{Global, LoginSettings, ProfileSettings};
+use crate::error::Result;
 use crate::output::TokenFormat;
 use std::ffi::OsString;
 use std::time::Duration;
@@ -108,23 +109,48 @@ pub enum TokenKind {
     Id,
 }
 
-/// What git asked the credential helper.
+/// What git asked the credential helper, or `setup` asked by a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GitOperation {
     Get,
     Store,
     Erase,
+    /// `setup URL`: write the git config that runs this helper for URL's host.
+    Setup(GitSetup),
     /// An operation of a later git; helpers ignore those (gitcredentials(7)).
     Other(String),
+}
+
+/// `git-credential setup URL`: the git config entry to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitSetup {
+    /// The `<url>` of `credential.<url>.helper`: the remote's scheme and host, no path
+    /// (git matches a pattern with a path only when `credential.useHttpPath` is set).
+    pub url: String,
+    /// The helper line's words after `octoken`: `-p NAME git-credential --host HOST`
+    /// and the flags given with `setup`.
+    pub helper_args: Vec<String>,
+    /// `--global`: the user's git config, else the repository's (as `git config`).
+    pub global_config: bool,
 }
 
 #[derive(Debug)]
 pub struct GitCredentialSettings {
     pub global: Global,
-    pub profile: ProfileSettings,
-    pub fresh: FreshSettings,
     pub operation: GitOperation,
+    /// `--host`: the hosts (`NAME` or `NAME:PORT`, as git sends `host=`) this helper
+    /// answers for, checked against their grammar; none: it answers nothing.
+    pub hosts: Vec<String>,
+    pub fresh: FreshSettings,
     pub username: String,
+    /// The profile and its `--login`, or why they cannot be had: only a request for a
+    /// bound host needs them, so a broken profile is no noise for git's other hosts.
+    pub profile: Result<GitProfile>,
+}
+
+#[derive(Debug)]
+pub struct GitProfile {
+    pub profile: ProfileSettings,
     /// `--login`: the stored profile's own login, run when one is needed.
     pub login: Option<Box<LoginSettings>>,
 }

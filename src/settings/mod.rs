@@ -14,7 +14,8 @@ pub use command::{
 };
 pub use command::{DpopProofRequest, Narrow};
 pub use command::{
-    GitCredentialSettings, GitOperation, KubeCredentialSettings, KubeconfigUserSettings, TokenKind,
+    GitCredentialSettings, GitOperation, GitProfile, GitSetup, KubeCredentialSettings,
+    KubeconfigUserSettings, TokenKind,
 };
 pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 

@@ -1,7 +1,8 @@
 //! `octoken git-credential` with the real git against a real smart-HTTP server (`git
 //! http-backend` behind tests/idp/resource.mjs) that accepts the provider's access
 //! tokens: Debian's git 2.39 sends them as a password (Basic), git 2.46+ announces the
-//! `authtype` capability and gets a Bearer credential.
+//! `authtype` capability and gets a Bearer credential. The helper answers only for the
+//! hosts it is bound to, over https or plain http to a loopback host (the test server).
 
 use crate::support::resource::Resource;
 use crate::support::signin::{import, import_token};
@@ -39,6 +40,16 @@ impl GitServer {
 
     fn url(&self) -> String {
         format!("{}/team/repo.git", self.server.base)
+    }
+
+    /// `127.0.0.1:PORT`, as git sends it in `host=`.
+    fn host(&self) -> &str {
+        self.server.base.strip_prefix("http://").unwrap()
+    }
+
+    /// The helper line bound to this server.
+    fn helper(&self) -> String {
+        format!("!octoken git-credential --host {}", self.host())
     }
 
     fn accepted(&self, scheme: &str) -> u64 {
@@ -134,7 +145,7 @@ fn clone_and_push_with_a_password_and_with_a_bearer_credential() {
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let server = GitServer::start(&idp);
-    configure(&env, &server, "!octoken git-credential");
+    configure(&env, &server, &server.helper());
 
     clone_commit_push(&env, OLD_GIT, &server, "old");
     assert!(server.accepted("basic") >= 2, "{}", server.server.stats());
@@ -160,7 +171,14 @@ fn the_helper_speaks_gits_protocol() {
     let request = "protocol=https\nhost=git.example.com\nusername=me\npassword=received-secret\n\n";
     let basic = env
         .run_stdin(
-            &["git-credential", "--username", "x-token-auth", "get"],
+            &[
+                "git-credential",
+                "--host",
+                "git.example.com",
+                "--username",
+                "x-token-auth",
+                "get",
+            ],
             request,
         )
         .expect(0);
@@ -173,8 +191,8 @@ fn the_helper_speaks_gits_protocol() {
 
     let bearer = env
         .run_stdin(
-            &["git-credential", "get"],
-            "capability[]=authtype\nprotocol=https\nhost=h\n",
+            &["git-credential", "--host", "git.example.com", "get"],
+            "capability[]=authtype\nprotocol=https\nhost=git.example.com\n",
         )
         .expect(0);
     let lines: Vec<&str> = bearer.stdout.lines().collect();
@@ -189,14 +207,27 @@ fn the_helper_speaks_gits_protocol() {
     }
     // erase drops the cached access token, never the refresh token.
     let refresh_token = env.stored_refresh_token();
-    env.run_stdin(&["git-credential", "erase"], request)
-        .expect(0);
+    env.run_stdin(
+        &["git-credential", "--host", "git.example.com", "erase"],
+        request,
+    )
+    .expect(0);
     assert!(!env.path("cache/tokens/default.json").exists());
     assert_eq!(env.stored_refresh_token(), refresh_token);
 
     // An unknown profile: exit 3, one stderr line, nothing for git.
     let unknown = env
-        .run_stdin(&["-p", "nope", "git-credential", "get"], request)
+        .run_stdin(
+            &[
+                "-p",
+                "nope",
+                "git-credential",
+                "--host",
+                "git.example.com",
+                "get",
+            ],
+            request,
+        )
         .expect(3);
     assert_eq!(unknown.stdout, "");
     assert_eq!(unknown.stderr.lines().count(), 1, "{}", unknown.stderr);
@@ -208,7 +239,7 @@ fn a_refused_token_is_erased_and_the_next_clone_refreshes() {
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let server = GitServer::start(&idp);
-    let work = configure(&env, &server, "!octoken git-credential");
+    let work = configure(&env, &server, &server.helper());
     // A cached token the server no longer accepts (revoked, or signed by a rotated key).
     let cache = env.path("cache/tokens/default.json");
     let mut cached: serde_json::Value =
@@ -237,7 +268,7 @@ fn a_profile_needing_a_login_fails_git_with_one_line_and_no_prompt() {
     let env = TestEnv::new();
     import(&env, &idp, Client::Basic, "file");
     let server = GitServer::start(&idp);
-    let work = configure(&env, &server, "!octoken git-credential");
+    let work = configure(&env, &server, &server.helper());
     env.run(&["logout", "--local"]).expect(0);
     // logout removed the secrets; the profile stays configured.
     for program in [NEW_GIT, OLD_GIT] {
@@ -287,7 +318,13 @@ fn with_login_the_helper_signs_in_through_the_profiles_own_login() {
     let browser = crate::support::driver("");
     let run = env
         .run_with(
-            &["git-credential", "--login", "get"],
+            &[
+                "git-credential",
+                "--host",
+                "git.example.com",
+                "--login",
+                "get",
+            ],
             Some(request),
             &[("BROWSER", browser.as_str())],
         )
@@ -298,4 +335,378 @@ fn with_login_the_helper_signs_in_through_the_profiles_own_login() {
         run.stdout
     );
     assert!(run.stderr.contains("signing in"), "{}", run.stderr);
+}
+
+/// `git credential fill` for `url` with `helper` as the only helper: real git's view of
+/// what the helper answers, with no server. git 2.46+ announces authtype.
+fn fill(env: &TestEnv, program: &str, helper: &str, url: &str) -> Output {
+    use std::io::Write;
+    let mut input = format!("url={url}\n\n");
+    if program == NEW_GIT {
+        input.insert_str(0, "capability[]=authtype\n");
+    }
+    let mut child = git_env(env, program, &env.path("work"))
+        .args(["-c", &format!("credential.helper={helper}")])
+        .args(["credential", "fill"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// octoken's lines in what git printed on stderr.
+fn ours(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| l.starts_with("octoken"))
+        .map(String::from)
+        .collect()
+}
+
+/// A helper after octoken's that records each time git asks it, and answers nothing.
+fn recorder(env: &TestEnv) -> (String, PathBuf) {
+    let asked = env.path("asked");
+    let helper = format!("!f() {{ cat >> '{}'; }}; f", asked.display());
+    (helper, asked)
+}
+
+#[test]
+fn a_helper_bound_to_no_host_answers_nothing_and_says_how_to_bind() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let server = GitServer::start(&idp);
+    // The helper for every host, as the README once said it, then another helper.
+    std::fs::create_dir_all(env.path("home")).unwrap();
+    let (next, asked) = recorder(&env);
+    for helper in ["!octoken git-credential", next.as_str()] {
+        ok(git(
+            &env,
+            NEW_GIT,
+            &["config", "--global", "--add", "credential.helper", helper],
+            &env.path("home"),
+        ));
+    }
+    let mut bind = String::new();
+    for program in [NEW_GIT, OLD_GIT] {
+        let _ = std::fs::remove_file(&asked);
+        let out = git(
+            &env,
+            program,
+            &["clone", "-q", &server.url(), "a"],
+            &env.path("work"),
+        );
+        assert!(!out.status.success(), "git got a token");
+        assert_eq!(server.accepted("basic") + server.accepted("bearer"), 0);
+        // git went on to the next helper with the same request.
+        let request = std::fs::read_to_string(&asked).expect("the next helper was asked");
+        assert!(
+            request.contains(&format!("host={}", server.host())),
+            "{request}"
+        );
+        let ours = ours(&out);
+        assert_eq!(ours.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+        let (_, command) = ours[0]
+            .split_once("bind it to the remote: ")
+            .unwrap_or_else(|| panic!("{}", ours[0]));
+        bind = command.to_string();
+    }
+    assert_eq!(
+        bind,
+        format!(
+            "octoken git-credential setup --global {}",
+            server.server.base
+        )
+    );
+    // The command works as printed, ahead of the helpers set for every host.
+    ok(git_env(&env, "sh", &env.path("home"))
+        .args(["-ec", &bind])
+        .output()
+        .unwrap());
+    for (program, name) in [(NEW_GIT, "new"), (OLD_GIT, "old")] {
+        ok(git(
+            &env,
+            program,
+            &["clone", "-q", &server.url(), name],
+            &env.path("work"),
+        ));
+    }
+    assert!(server.accepted("basic") >= 1 && server.accepted("bearer") >= 1);
+
+    // The request of the issue: plain http to another host, no binding.
+    let run = env
+        .run_stdin(
+            &["git-credential", "get"],
+            "protocol=http\nhost=evil.example\n\n",
+        )
+        .expect(0);
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "bind it to the remote: octoken git-credential setup --global https://git.example.com"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn only_a_bound_host_over_https_or_loopback_http_gets_the_token() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let helper = "!octoken git-credential --host Git.Example.com --host localhost:8080";
+    for program in [NEW_GIT, OLD_GIT] {
+        // Real git: the names compare case-insensitively, the port exactly.
+        for url in [
+            "https://git.example.com/team/r.git",
+            "http://LOCALHOST:8080/r",
+        ] {
+            let out = fill(&env, program, helper, url);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{program} {url}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(stdout.contains("eyJ"), "{program} {url}: {stdout}");
+            assert!(ours(&out).is_empty(), "{out:?}");
+        }
+        // Other hosts, ports and plain http to a bound host that is not this machine:
+        // nothing, and git fails without a prompt.
+        for (url, note) in [
+            ("https://evil.example/x", None),
+            ("https://git.example.com:443/x", None),
+            ("https://git.example.com.evil.example/x", None),
+            ("http://localhost/x", None),
+            ("http://git.example.com/x", Some("over https only")),
+        ] {
+            let out = fill(&env, program, helper, url);
+            assert!(!out.status.success(), "{program} {url}");
+            assert!(!String::from_utf8_lossy(&out.stdout).contains("eyJ"));
+            let ours = ours(&out);
+            match note {
+                None => assert!(ours.is_empty(), "{program} {url}: {ours:?}"),
+                Some(note) => {
+                    assert_eq!(ours.len(), 1, "{program} {url}: {ours:?}");
+                    assert!(ours[0].contains(note), "{}", ours[0]);
+                }
+            }
+        }
+    }
+    // What git never sends but a crafted request might: a host with control
+    // characters, no host, no protocol. Nothing, and -v's note is inert.
+    for request in [
+        "protocol=https\nhost=git.example.com\x1b]8;;x\x07\n\n",
+        "protocol=https\n\n",
+        "host=git.example.com\n\n",
+        "protocol=ftp\nhost=git.example.com\n\n",
+    ] {
+        let run = env
+            .run_stdin(
+                &["-v", "git-credential", "--host", "git.example.com", "get"],
+                request,
+            )
+            .expect(0);
+        assert_eq!(run.stdout, "", "{request:?}");
+        assert!(!run.stderr.contains('\x1b'), "{}", run.stderr);
+    }
+    // erase for another host leaves the cached token alone.
+    let cache = env.path("cache/tokens/default.json");
+    assert!(cache.exists());
+    env.run_stdin(
+        &["git-credential", "--host", "git.example.com", "erase"],
+        "protocol=https\nhost=evil.example\n\n",
+    )
+    .expect(0);
+    assert!(cache.exists(), "another host's refusal erased our token");
+    // A --host that is no host: a usage error on one line.
+    for bad in [
+        "git.example.com\n",
+        "https://git.example.com",
+        "a b",
+        "",
+        "h:x",
+    ] {
+        let run = env.run_stdin(&["git-credential", "--host", bad, "get"], "");
+        let run = run.expect(2);
+        assert_eq!(run.stderr.lines().count(), 1, "{bad:?}: {}", run.stderr);
+    }
+}
+
+/// `octoken ARGS` in `dir` with `path_first` (a directory) ahead on PATH.
+fn octoken_in(env: &TestEnv, dir: &Path, args: &[&str], path_first: Option<&Path>) -> Output {
+    let mut cmd = env.command(args);
+    if let Some(first) = path_first {
+        cmd.env("PATH", format!("{}:{}", first.display(), env.vars["PATH"]));
+    }
+    std::fs::create_dir_all(dir).unwrap();
+    cmd.current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn setup_writes_the_config_that_git_then_uses() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let token = idp.refresh_token(Client::Basic);
+    import_token(&env, &idp, Client::Basic, &token, &["-p", "work"]).expect(0);
+    let server = GitServer::start(&idp);
+    let home = env.path("home");
+    // A helper for every host that keeps what it is given, as many users have.
+    std::fs::create_dir_all(&home).unwrap();
+    ok(git(
+        &env,
+        NEW_GIT,
+        &["config", "--global", "credential.helper", "store"],
+        &home,
+    ));
+    // Written by Debian's git 2.39 here, by git 2.47 below.
+    let old_git = env.path("old-git");
+    std::fs::create_dir_all(&old_git).unwrap();
+    std::os::unix::fs::symlink(OLD_GIT, old_git.join("git")).unwrap();
+    let setup = [
+        "-p",
+        "work",
+        "git-credential",
+        "setup",
+        "--global",
+        &server.url(),
+    ];
+    let out = octoken_in(&env, &home, &setup, Some(&old_git));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = format!("credential.{}.helper", server.server.base);
+    let line = format!("!octoken -p work git-credential --host {}", server.host());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "octoken: ran git config --global --replace-all {key} ''\n\
+             octoken: ran git config --global --add {key} '{line}'\n"
+        )
+    );
+    assert_eq!(out.stdout, b"");
+    let helpers = || {
+        let out = ok(git(
+            &env,
+            NEW_GIT,
+            &["config", "--global", "--get-all", &key],
+            &home,
+        ));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(helpers(), format!("\n{line}\n"));
+    // Again: the same two lines, not four.
+    let out = octoken_in(&env, &home, &setup, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(helpers(), format!("\n{line}\n"));
+
+    clone_commit_push(&env, OLD_GIT, &server, "old");
+    clone_commit_push(&env, NEW_GIT, &server, "new");
+    assert!(server.accepted("basic") >= 2 && server.accepted("bearer") >= 2);
+    // The empty helper kept `store` out: it was never handed the token.
+    assert!(!home.join(".git-credentials").exists());
+
+    // Without --global: the repository's own config, as `git config` does.
+    let repo = env.path("work/new");
+    let local = [
+        "-p",
+        "work",
+        "git-credential",
+        "setup",
+        "--username",
+        "x-token-auth",
+        &server.url(),
+    ];
+    let out = octoken_in(&env, &repo, &local, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ok(git(
+        &env,
+        NEW_GIT,
+        &["config", "--local", "--get-all", &key],
+        &repo,
+    ));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("\n{line} --username x-token-auth\n")
+    );
+    ok(git(&env, OLD_GIT, &["fetch", "-q"], &repo));
+    // Outside a repository git refuses, and octoken says so on one line and a hint.
+    let out = octoken_in(&env, &env.path("elsewhere"), &local, None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("git config failed") && stderr.contains("--global"),
+        "{stderr}"
+    );
+
+    // What setup refuses: a remote octoken would not answer for, an unknown profile.
+    for (args, code) in [
+        (
+            &[
+                "-p",
+                "work",
+                "git-credential",
+                "setup",
+                "--global",
+                "http://git.example.com",
+            ][..],
+            2,
+        ),
+        (
+            &["-p", "work", "git-credential", "setup", "--global"][..],
+            2,
+        ),
+        (
+            &[
+                "-p",
+                "work",
+                "git-credential",
+                "setup",
+                "--global",
+                "--host",
+                "h",
+                "https://h",
+            ][..],
+            2,
+        ),
+        (&["-p", "work", "git-credential", "--global", "get"][..], 2),
+        (
+            &[
+                "-p",
+                "nope",
+                "git-credential",
+                "setup",
+                "--global",
+                "https://h",
+            ][..],
+            3,
+        ),
+    ] {
+        let out = octoken_in(&env, &home, args, None);
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {out:?}");
+    }
+    assert_eq!(helpers(), format!("\n{line}\n"));
 }

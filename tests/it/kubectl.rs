@@ -334,3 +334,61 @@ fn the_documented_recipe_runs_as_written() {
     let answer: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(answer["kind"], "APIVersions", "{stdout}");
 }
+
+#[test]
+fn a_kubeconfig_user_name_stays_one_quoted_name_and_a_line_break_is_refused() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let cluster = Cluster::start(&idp, &env, "id");
+    // YAML would read ':', '#', quotes and braces of a bare name as syntax.
+    let name = r#"ops: eu #1 "a", {b}"#;
+    let entry = users(&env, name, &[], "client.authentication.k8s.io/v1");
+    let quoted = serde_json::to_string(name).unwrap();
+    let config = cluster.kubeconfig(&env, &entry, &quoted);
+    let view = with_octoken(&env, Command::new("kubectl"))
+        .arg("--kubeconfig")
+        .arg(&config)
+        .args(["config", "view", "-o", "jsonpath={.users[*].name}"])
+        .output()
+        .unwrap();
+    assert!(
+        view.status.success(),
+        "{}",
+        String::from_utf8_lossy(&view.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&view.stdout), name);
+    api_versions(&kubectl(&env, &config, &[]).output().unwrap());
+    // A line break would end the name and start keys of its own: refused on one line.
+    for bad in ["u\n    token: planted", "u\r", "u\u{85}x", ""] {
+        let run = env
+            .run(&["kube-credential", "--print-kubeconfig-user", bad])
+            .expect(2);
+        assert_eq!(run.stdout, "", "{bad:?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{bad:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn an_api_version_kubectl_never_sends_is_shown_without_its_escapes() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    // What a hand-made KUBERNETES_EXEC_INFO can hold (kubectl itself checks the
+    // version first): a terminal title change, a bell, an 8-bit CSI.
+    let info = r#"{"apiVersion":"v9\u001b]0;owned\u0007\u009b2J","kind":"ExecCredential"}"#;
+    let run = env
+        .run_with(
+            &["kube-credential"],
+            None,
+            &[("KUBERNETES_EXEC_INFO", info)],
+        )
+        .expect(3);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("ExecCredential v9"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains(['\u{1b}', '\u{7}', '\u{9b}']),
+        "{:?}",
+        run.stderr
+    );
+}

@@ -3,12 +3,16 @@
 //! show a helper's stderr as is.
 
 use super::{fresh_settings, login};
-use crate::cli::{GitCredentialArgs, KubeCredentialArgs, TokenTypeArg};
+use crate::cli::{
+    DEFAULT_GIT_USERNAME, DEFAULT_MIN_TTL, FreshArgs, GitCredentialArgs, KubeCredentialArgs,
+    TokenTypeArg,
+};
 use crate::env;
 use crate::error::{Error, Result};
+use crate::flow::{git_credential, git_setup};
 use crate::settings::{
-    Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, Global,
-    KubeCredentialSettings, KubeconfigUserSettings, LoginSettings, TokenKind,
+    Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, GitProfile,
+    GitSetup, Global, KubeCredentialSettings, KubeconfigUserSettings, LoginSettings, TokenKind,
 };
 
 /// The ExecCredential version kubectl gets when it does not say (no KUBERNETES_EXEC_INFO).
@@ -93,29 +97,137 @@ pub fn dpop_proof(
 pub fn git(args: GitCredentialArgs, global: Global) -> Result<Command> {
     let GitCredentialArgs {
         operation,
+        url,
+        hosts,
+        global: global_config,
         username,
         login,
         fresh,
     } = args;
+    if username.is_empty() || username.contains(|c: char| c.is_control()) {
+        return Err(Error::usage("--username must be one line and not empty").one_line());
+    }
+    for host in &hosts {
+        if git_credential::host_parts(host).is_none() {
+            return Err(Error::Usage {
+                message: format!(
+                    "--host '{}' is not a host as git names it",
+                    crate::sanitize::foreign(host, 100)
+                ),
+                hint: Some("give the remote's host, with :PORT when its URL has one: --host git.example.com:8443".into()),
+            }
+            .one_line());
+        }
+    }
+    let setup = operation == "setup";
+    if !setup && (url.is_some() || global_config) {
+        return Err(Error::Usage {
+            message: format!(
+                "{} goes with `setup` only",
+                if global_config { "--global" } else { "a URL" }
+            ),
+            hint: Some("octoken git-credential setup --global https://git.example.com".into()),
+        }
+        .one_line());
+    }
     let operation = match operation.as_str() {
         "get" => GitOperation::Get,
         "store" => GitOperation::Store,
         "erase" => GitOperation::Erase,
+        "setup" => GitOperation::Setup(git_setup(
+            url,
+            hosts.is_empty(),
+            global_config,
+            &global,
+            &username,
+            login,
+            &fresh,
+        )?),
         _ => GitOperation::Other(operation),
     };
-    if username.is_empty() || username.contains(['\n', '\0']) {
-        return Err(Error::usage("--username must be one line and not empty").one_line());
-    }
-    let profile = global.profile().map_err(Error::one_line)?;
-    let login = stored_login(login, &global)?;
+    let profile = global.profile().and_then(|profile| {
+        Ok(GitProfile {
+            profile,
+            login: stored_login(login, &global)?,
+        })
+    });
     Ok(Command::GitCredential(GitCredentialSettings {
-        global,
-        profile,
-        fresh: fresh_settings(fresh),
         operation,
+        hosts,
+        fresh: fresh_settings(fresh),
         username,
-        login,
+        profile,
+        global,
     }))
+}
+
+/// `setup URL`: the helper line for URL's host, with the flags given beside `setup`.
+fn git_setup(
+    url: Option<String>,
+    no_hosts: bool,
+    global_config: bool,
+    global: &Global,
+    username: &str,
+    login: bool,
+    fresh: &FreshArgs,
+) -> Result<GitSetup> {
+    let example = "octoken git-credential setup --global https://git.example.com";
+    let Some(url) = url else {
+        return Err(Error::Usage {
+            message: "setup needs the remote's URL".into(),
+            hint: Some(example.into()),
+        });
+    };
+    if !no_hosts {
+        return Err(Error::Usage {
+            message: "setup takes the host from the URL, not from --host".into(),
+            hint: Some(example.into()),
+        });
+    }
+    let remote = git_setup::remote(&url).map_err(|why| Error::Usage {
+        message: format!(
+            "cannot set octoken up for '{}': {why}",
+            crate::sanitize::foreign(&url, 200)
+        ),
+        hint: Some(example.into()),
+    })?;
+    // The helper runs the profile: a typo here would fail every fetch later.
+    global.profile()?;
+    let mut words = vec![
+        "-p".to_string(),
+        global.profile.clone(),
+        "git-credential".into(),
+        "--host".into(),
+        remote.host,
+    ];
+    if username != DEFAULT_GIT_USERNAME {
+        words.extend(["--username".into(), username.to_string()]);
+    }
+    if login {
+        words.push("--login".into());
+    }
+    let FreshArgs {
+        min_ttl,
+        scope,
+        resource,
+        strict,
+    } = fresh;
+    if *min_ttl != DEFAULT_MIN_TTL {
+        words.extend(["--min-ttl".into(), min_ttl.to_string()]);
+    }
+    for (flag, value) in [("--scope", scope), ("--resource", resource)] {
+        if let Some(value) = value {
+            words.extend([flag.to_string(), value.clone()]);
+        }
+    }
+    if *strict {
+        words.push("--strict".into());
+    }
+    Ok(GitSetup {
+        url: remote.url,
+        helper_args: words,
+        global_config,
+    })
 }
 
 pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
