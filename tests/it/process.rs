@@ -21,7 +21,9 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn sigterm_while_a_rotated_token_is_in_flight_waits_until_it_is_stored() {
-    // A slow, rotating server: the answer comes 1.5 s after the request.
+    // A slow, rotating server: the answer comes 4 s after the request, so that the
+    // signal (sent straight from this process, not through a `kill` child that a loaded
+    // machine may start late) lands while the answer is awaited.
     let body = br#"{"access_token":"at-rotated","token_type":"Bearer","expires_in":300,"refresh_token":"rt-rotated"}"#;
     let mut reply = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -29,7 +31,7 @@ fn sigterm_while_a_rotated_token_is_in_flight_waits_until_it_is_stored() {
     )
     .into_bytes();
     reply.extend_from_slice(body);
-    let server = FakeServer::start(vec![Reply::Delayed(Duration::from_millis(1500), reply)]);
+    let server = FakeServer::start(vec![Reply::Delayed(Duration::from_millis(4000), reply)]);
     for signal in ["TERM", "INT", "HUP"] {
         let env = TestEnv::new();
         write_profile(&env, &server.url, "file", "");
@@ -37,10 +39,14 @@ fn sigterm_while_a_rotated_token_is_in_flight_waits_until_it_is_stored() {
         let before = server.requests();
         let mut child = env.command(&["refresh"]).spawn().unwrap();
         wait_until("the request", || server.requests() > before);
-        std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .status()
-            .unwrap();
+        let number = match signal {
+            "TERM" => libc::SIGTERM,
+            "INT" => libc::SIGINT,
+            _ => libc::SIGHUP,
+        };
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) with the pid of our own child, which has not been waited for.
+        assert_eq!(unsafe { libc::kill(pid, number) }, 0, "kill -{signal}");
         let status = child.wait().unwrap();
         // The signal still ends it, after the answer is stored.
         assert!(status.signal().is_some(), "SIG{signal}: {status:?}");
