@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::flow;
 use crate::output;
 use crate::profile_name;
+use crate::sanitize;
 use crate::secret::Secret;
 use crate::session::Session;
 use crate::settings::{KubeCredentialSettings, KubeconfigUserSettings, TokenKind};
@@ -79,7 +80,11 @@ pub fn print_user(settings: &KubeconfigUserSettings) -> Result<()> {
         .map_err(|e| Error::other(format!("cannot write: {e}")))
 }
 
+/// The entry as YAML. Every string is a JSON string, which YAML reads as a
+/// double-quoted scalar, so no name can end its line or start a key; settings refused
+/// control characters in the name, and what else could reorder a terminal is escaped.
 fn kubeconfig_user(settings: &KubeconfigUserSettings) -> String {
+    let quoted = |text: &str| sanitize::json_inert(serde_json::Value::from(text).to_string());
     let mut args = Vec::new();
     if settings.profile != profile_name::DEFAULT {
         args.extend(["-p", settings.profile.as_str()]);
@@ -88,7 +93,7 @@ fn kubeconfig_user(settings: &KubeconfigUserSettings) -> String {
     if settings.kind == TokenKind::Access {
         args.extend(["--type", "access"]);
     }
-    let args: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
+    let args: Vec<String> = args.iter().map(|a| quoted(a)).collect();
     format!(
         "users:\n\
          - name: {user}\n  \
@@ -99,7 +104,7 @@ fn kubeconfig_user(settings: &KubeconfigUserSettings) -> String {
                args: [{args}]\n      \
                interactiveMode: Never\n      \
                provideClusterInfo: false\n",
-        user = settings.user,
+        user = quoted(&settings.user),
         args = args.join(", "),
     )
 }
@@ -134,10 +139,25 @@ mod tests {
             user: "work-oidc".into(),
             kind: TokenKind::Access,
         });
-        assert!(text.contains("- name: work-oidc\n"), "{text}");
+        assert!(text.contains("- name: \"work-oidc\"\n"), "{text}");
         assert!(
             text.contains(r#"args: ["-p", "work", "kube-credential", "--type", "access"]"#),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_name_yaml_would_read_as_syntax_stays_one_quoted_string() {
+        let text = kubeconfig_user(&KubeconfigUserSettings {
+            profile: "default".into(),
+            user: "a: b #c\", \"d\u{202e}".into(),
+            kind: TokenKind::Id,
+        });
+        assert!(
+            text.contains("- name: \"a: b #c\\\", \\\"d\\u202e\"\n"),
+            "{text}"
+        );
+        assert!(text.contains(r#"args: ["kube-credential"]"#), "{text}");
+        assert_eq!(text.lines().count(), 9, "{text}");
     }
 }

@@ -315,6 +315,20 @@ fn with_login_the_helper_signs_in_through_the_profiles_own_login() {
     // Revoked and forgotten locally, but the profile's settings stay (logout, not --local).
     env.run(&["logout"]).expect(0);
     let request = "protocol=https\nhost=git.example.com\n\n";
+    // Without --login: octoken's one line and exit code, no sign-in.
+    let without = env
+        .run_stdin(
+            &["git-credential", "--host", "git.example.com", "get"],
+            request,
+        )
+        .expect(4);
+    assert_eq!(without.stdout, "");
+    assert_eq!(without.stderr.lines().count(), 1, "{}", without.stderr);
+    assert!(
+        without.stderr.contains("octoken login"),
+        "{}",
+        without.stderr
+    );
     let browser = crate::support::driver("");
     let run = env
         .run_with(

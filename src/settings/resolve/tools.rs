@@ -242,6 +242,20 @@ pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
     check_kind_and_scope(kind, &fresh).map_err(Error::one_line)?;
     let profile = global.profile().map_err(Error::one_line)?;
     if let Some(user) = print_kubeconfig_user {
+        // The name is quoted in the YAML; a line break or other control character in
+        // it is a mistake, not a name.
+        if user.is_empty() || user.contains(|c: char| c.is_control()) {
+            return Err(Error::Usage {
+                message:
+                    "--print-kubeconfig-user takes a name on one line, without control characters"
+                        .into(),
+                hint: Some(crate::profile_name::command(
+                    &profile.name,
+                    "kube-credential --print-kubeconfig-user work-oidc",
+                )),
+            }
+            .one_line());
+        }
         return Ok(Command::KubeconfigUser(KubeconfigUserSettings {
             profile: profile.name,
             user,
@@ -294,7 +308,8 @@ pub fn exec_info(text: &str) -> Result<(String, bool)> {
     if !KUBE_API_VERSIONS.contains(&api_version) {
         return Err(Error::Config {
             message: format!(
-                "kubectl asked for ExecCredential {api_version}, which octoken does not speak"
+                "kubectl asked for ExecCredential {}, which octoken does not speak",
+                crate::sanitize::foreign(api_version, 100)
             ),
             hint: Some(format!(
                 "set apiVersion: {DEFAULT_KUBE_API_VERSION} in the kubeconfig's exec section"
@@ -331,5 +346,13 @@ mod tests {
         ] {
             assert_eq!(exec_info(bad).unwrap_err().exit_code(), 3, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_unknown_api_version_is_shown_inert() {
+        let info = r#"{"apiVersion":"v9\u001b]0;owned\u0007\u009b31m"}"#;
+        let err = exec_info(info).unwrap_err().to_string();
+        assert!(err.contains("ExecCredential v9"), "{err}");
+        assert!(!err.contains(|c: char| c.is_control()), "{err:?}");
     }
 }
