@@ -5,7 +5,7 @@
 //! turns them into exit codes and hints that name flags. It imports only leaves.
 
 use crate::oauth::OAuthError;
-use crate::oauth::http::SetupError;
+use crate::oauth::SetupError;
 use crate::profile_name;
 use thiserror::Error;
 

@@ -2,7 +2,7 @@
 //! (tests/it/fuzz_seeds.rs). Each must return, never panic, whatever the bytes. Nothing
 //! here is a stable API.
 
-use crate::oauth::http::HttpResponse;
+use crate::oauth::HttpResponse;
 use crate::secret::Secret;
 
 /// A token-endpoint answer with any status and body.

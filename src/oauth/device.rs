@@ -1,8 +1,8 @@
 //! Device authorization grant (RFC 8628), for machines without a browser.
 
 use crate::access_token as token;
+use crate::oauth::HttpResponse;
 use crate::oauth::grant::{TOKEN_ENDPOINT, json_object, lenient_u64};
-use crate::oauth::http::HttpResponse;
 use crate::oauth::{ClientAuth, FormRequest, OAuthError};
 use crate::secret::Secret;
 use serde_json::Value;

@@ -3,10 +3,10 @@
 //! never pay for it.
 
 use crate::access_token as token;
+use crate::oauth::HttpResponse;
 use crate::oauth::OAuthError;
 use crate::oauth::error::server_text;
 use crate::oauth::grant::json_object;
-use crate::oauth::http::HttpResponse;
 use serde_json::Value;
 
 /// Longest endpoint URL accepted, in bytes.

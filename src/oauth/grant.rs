@@ -4,8 +4,8 @@
 use crate::access_token as token;
 use crate::access_token::AccessToken;
 use crate::jwt;
+use crate::oauth::HttpResponse;
 use crate::oauth::error::{excerpt, server_text};
-use crate::oauth::http::HttpResponse;
 use crate::oauth::{ClientAuth, FormRequest, OAuthError};
 use crate::secret::Secret;
 use serde_json::{Map, Value};

@@ -2,7 +2,7 @@
 //! `iss`, `aud`, `exp` and `nonce`. Pure: the JWKS document is fetched by the flow.
 
 use crate::jwt;
-use crate::oauth::http::HttpResponse;
+use crate::oauth::HttpResponse;
 use crate::sanitize;
 use crate::secret::Secret;
 use base64::Engine;

@@ -1,5 +1,5 @@
 //! OAuth 2.0 / OpenID Connect protocol code. Request builders and response parsers are
-//! pure functions; `http` is the one module that sends.
+//! pure functions over values (`message.rs`); nothing here does I/O: `network/` sends.
 
 pub mod authorize;
 pub mod client_key;
@@ -8,13 +8,14 @@ pub mod discovery;
 pub mod dpop;
 pub mod error;
 pub mod grant;
-pub mod http;
 pub mod id_token;
+pub mod message;
 pub mod pkce;
 pub mod redact;
 pub mod revoke;
 
 pub use error::OAuthError;
+pub use message::{HttpResponse, SetupError};
 
 use crate::secret::Secret;
 use base64::Engine;

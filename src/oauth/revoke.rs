@@ -1,6 +1,6 @@
 //! Token revocation (RFC 7009).
 
-use crate::oauth::http::HttpResponse;
+use crate::oauth::HttpResponse;
 use crate::oauth::{ClientAuth, FormRequest, OAuthError, grant::error_response};
 use crate::secret::Secret;
 

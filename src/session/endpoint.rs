@@ -3,8 +3,9 @@
 
 use crate::error::Result;
 use crate::network::Network;
+use crate::network::http::HttpOptions;
 use crate::oauth::FormRequest;
-use crate::oauth::http::{HttpOptions, HttpResponse};
+use crate::oauth::HttpResponse;
 use std::cell::OnceCell;
 
 /// Where token requests go. The real one is the network; tests script the answers.

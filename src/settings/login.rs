@@ -2,8 +2,8 @@
 
 use super::Global;
 use crate::config::{Config, Grant, Profile, RedisProfile, StoreKind};
+use crate::network::http::HttpOptions;
 use crate::oauth::AuthMethod;
-use crate::oauth::http::HttpOptions;
 use crate::open_url::Browser;
 use crate::secret::Secret;
 use std::path::PathBuf;

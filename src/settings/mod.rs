@@ -22,7 +22,7 @@ pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMetho
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;
 use crate::error::{Error, Result, login_command};
-use crate::oauth::http::{ClientIdentity, HttpOptions};
+use crate::network::http::{ClientIdentity, HttpOptions};
 use crate::oauth::{AuthMethod, FormRequest};
 use crate::paths::Paths;
 use crate::profile_name;

@@ -28,9 +28,9 @@ const LAYERS: &[&[&str]] = &[
     &["fsutil"],
     // Imports only leaves (and oauth's own error types).
     &["error"],
-    // Protocol code: returns its own errors.
-    &["oauth"],
-    &["output"],
+    // Protocol code (returns its own errors, does no I/O) and the stdout writer: one
+    // row, so neither uses the other.
+    &["oauth", "output"],
     // Leaves: every room may use them.
     &["access_token", "jwt"],
     // Reference tables as data (exit codes, environment, files): names only env's.
@@ -199,4 +199,57 @@ fn the_layer_table_is_the_one_architecture_md_shows() {
         documented, checked,
         "ARCHITECTURE.md's layer table (left) and LAYERS (right) differ: change both"
     );
+}
+
+/// The protocol is values in, values out (ARCHITECTURE.md, "The rule `oauth/` must
+/// follow"): nothing under src/oauth/ sends, spawns, reads files or prints.
+#[test]
+fn the_protocol_does_no_io() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src.join("oauth"), &mut files);
+    assert!(files.len() > 10, "found the protocol's files");
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap();
+            for banned in ["reqwest", "tokio", "std::fs", "fs::", "crate::output", "fsutil"] {
+                if code.contains(banned) {
+                    found.push(format!("{}:{}: {banned}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "I/O in oauth/:\n{}", found.join("\n"));
+}
+
+/// Small files with one job each: no source file over 600 lines of code (blank lines,
+/// comments and its `#[cfg(test)]` module aside), except the clap definition and the
+/// unit-test files themselves.
+#[test]
+fn no_source_file_is_over_600_lines_of_code() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long = Vec::new();
+    for file in &files {
+        let name = file.strip_prefix(&src).unwrap().display().to_string();
+        if name == "cli.rs" || name.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text
+            .lines()
+            .take_while(|l| !(l.starts_with("#[cfg(") && l.contains("test")))
+            .filter(|l| {
+                let t = l.trim();
+                !t.is_empty() && !t.starts_with("//")
+            })
+            .count();
+        if code > 600 {
+            long.push(format!("{name}: {code}"));
+        }
+    }
+    assert!(long.is_empty(), "split these by concern:\n{}", long.join("\n"));
 }

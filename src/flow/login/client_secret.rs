@@ -204,7 +204,10 @@ fn read_secret_file(path: &std::path::Path) -> Result<String> {
             hint: Some("pass a file that holds only the client secret".into()),
         })?;
     let text = String::from_utf8(bytes).map_err(|_| Error::Usage {
-        message: format!("the client secret file {} is not UTF-8 text", path.display()),
+        message: format!(
+            "the client secret file {} is not UTF-8 text",
+            path.display()
+        ),
         hint: Some("pass a file that holds only the client secret".into()),
     })?;
     // Read anyway (a mounted secret is often 0644), but say so: others can copy it.

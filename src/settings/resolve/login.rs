@@ -3,10 +3,10 @@
 use crate::cli::{AssertionAudienceArg, AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
 use crate::config::{Grant, Profile, RedisProfile, StoreKind};
 use crate::error::{Error, Result};
+use crate::network::http::{ClientIdentity, HttpOptions};
 use crate::oauth::AuthMethod;
 use crate::oauth::client_key::{AssertionAudience, ClientKeyAlg};
 use crate::oauth::dpop::DpopAlg;
-use crate::oauth::http::{ClientIdentity, HttpOptions};
 use crate::open_url::Browser;
 use crate::settings::{
     ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,

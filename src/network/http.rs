@@ -4,7 +4,7 @@
 //! the secrets it sent out of a failed answer before anyone reads it (`redact.rs`).
 
 use crate::oauth::redact::Redactor;
-use crate::oauth::{FormRequest, OAuthError};
+use crate::oauth::{FormRequest, HttpResponse, OAuthError, SetupError};
 use crate::output;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -44,35 +44,6 @@ pub struct TlsFiles {
     pub ca: Option<(PathBuf, Vec<u8>)>,
     /// The client certificate and key files, and their bytes.
     pub identity: Option<(ClientIdentity, Vec<u8>, Vec<u8>)>,
-}
-
-/// Why the HTTP client could not be set up. `error.rs` turns these into messages with
-/// hints that name the flags; this module knows nothing of flags.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    #[error("invalid proxy URL {url}: {message}")]
-    Proxy { url: String, message: String },
-    #[error("cannot read the CA file {}: {message}", path.display())]
-    CaUnreadable { path: PathBuf, message: String },
-    #[error("the CA file {} is not PEM certificates: {message}", path.display())]
-    CaNotPem { path: PathBuf, message: String },
-    /// A file without a single certificate parses as an empty bundle; trusting nothing
-    /// extra would only surface later as a puzzling certificate error.
-    #[error("the CA file {} holds no PEM certificate", path.display())]
-    CaEmpty { path: PathBuf },
-    #[error("cannot use the client certificate {}: {message}", path.display())]
-    ClientIdentity { path: PathBuf, message: String },
-}
-
-#[derive(Debug)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub content_type: Option<String>,
-    pub body: Vec<u8>,
-    /// Seconds from a `Retry-After` header given in seconds.
-    pub retry_after: Option<u64>,
-    /// A `DPoP-Nonce` header (RFC 9449 8, 9).
-    pub dpop_nonce: Option<String>,
 }
 
 /// The clients are built on first use, each for one route: building one loads the

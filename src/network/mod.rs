@@ -1,10 +1,14 @@
-//! The HTTP client and a single-threaded runtime to drive it. Built only by commands
-//! that talk to a server, and by the session engine only when it must refresh, so the
-//! cached `token` path pays for neither.
+//! The transport: the HTTP client (`http.rs`: reqwest, TLS, proxies, retries, logging)
+//! and a single-threaded runtime to drive it. The protocol code (`oauth/`) builds the
+//! requests and parses the answers as values; this is where they are sent. Built only
+//! by commands that talk to a server, and by the session engine only when it must
+//! refresh, so the cached `token` path pays for neither.
+
+pub mod http;
 
 use crate::error::{Error, Result};
-use crate::oauth::http::{ClientIdentity, Http, HttpOptions, HttpResponse, SetupError, TlsFiles};
-use crate::oauth::{FormRequest, OAuthError};
+use crate::oauth::{FormRequest, HttpResponse, OAuthError, SetupError};
+use http::{ClientIdentity, Http, HttpOptions, TlsFiles};
 
 pub struct Network {
     runtime: tokio::runtime::Runtime,
