@@ -214,7 +214,14 @@ fn the_protocol_does_no_io() {
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
             let code = line.split("//").next().unwrap();
-            for banned in ["reqwest", "tokio", "std::fs", "fs::", "crate::output", "fsutil"] {
+            for banned in [
+                "reqwest",
+                "tokio",
+                "std::fs",
+                "fs::",
+                "crate::output",
+                "fsutil",
+            ] {
                 if code.contains(banned) {
                     found.push(format!("{}:{}: {banned}", file.display(), n + 1));
                 }
@@ -251,5 +258,9 @@ fn no_source_file_is_over_600_lines_of_code() {
             long.push(format!("{name}: {code}"));
         }
     }
-    assert!(long.is_empty(), "split these by concern:\n{}", long.join("\n"));
+    assert!(
+        long.is_empty(),
+        "split these by concern:\n{}",
+        long.join("\n")
+    );
 }

@@ -1,20 +1,21 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
-use crate::cli::{AssertionAudienceArg, AuthMethodArg, DpopAlgArg, GrantArg, LoginArgs, StoreArg};
-use crate::config::{Grant, Profile, RedisProfile, StoreKind};
+use crate::cli::{AssertionAudienceArg, AuthMethodArg, GrantArg, LoginArgs, StoreArg};
+use crate::config::{Grant, StoreKind};
 use crate::error::{Error, Result};
 use crate::network::http::{ClientIdentity, HttpOptions};
 use crate::oauth::AuthMethod;
 use crate::oauth::client_key::{AssertionAudience, ClientKeyAlg};
-use crate::oauth::dpop::DpopAlg;
 use crate::open_url::Browser;
 use crate::settings::{
-    ClientKeyFile, ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SCOPE, DpopKeySource, ExplicitEndpoints, Global, LoginMethod, LoginSettings,
-    check_endpoint,
+    ClientSecretSource, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SCOPE,
+    ExplicitEndpoints, Global, LoginMethod, LoginSettings, check_endpoint,
 };
 use std::path::PathBuf;
 use std::time::Duration;
+
+use super::login_fleet::{RedisFlags, redis_profile};
+use super::login_keys::{client_cert_file, client_key, dpop_key};
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let again = super::again::login_again(&global.profile, &args);
@@ -370,191 +371,6 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     })
 }
 
-/// --dpop, --dpop-alg and --dpop-key-file over the profile's DPoP: where this login's
-/// key comes from. Any of them turns DPoP on; an existing DPoP profile stays one, with
-/// its algorithm unless another is asked for. octoken generates no RSA keys, so RS256
-/// takes the user's key file, or keeps the key an RS256 profile already has.
-fn dpop_key(
-    on: bool,
-    alg: Option<DpopAlgArg>,
-    file: Option<PathBuf>,
-    attach: bool,
-    prev: Option<&Profile>,
-) -> Result<Option<DpopKeySource>> {
-    if attach {
-        // An attaching host signs with the fleet's key, from the shared entry.
-        return match file {
-            Some(_) => Err(Error::Usage {
-                message: "--dpop-key-file does not go with --attach: the fleet's DPoP key is in the shared entry".into(),
-                hint: Some("drop --dpop-key-file".into()),
-            }),
-            None => Ok(None),
-        };
-    }
-    let alg = alg.map(|alg| match alg {
-        DpopAlgArg::Es256 => DpopAlg::ES256,
-        DpopAlgArg::EdDsa => DpopAlg::EdDSA,
-        DpopAlgArg::Rs256 => DpopAlg::RS256,
-    });
-    if let Some(path) = file {
-        return Ok(Some(DpopKeySource::File {
-            path: std::path::absolute(&path).unwrap_or(path),
-            alg,
-        }));
-    }
-    let previous = prev.and_then(|p| p.dpop);
-    let alg = match (alg, previous) {
-        (Some(alg), _) => alg,
-        (None, Some(alg)) => alg,
-        (None, None) if on => DpopAlg::ES256,
-        (None, None) => return Ok(None),
-    };
-    match alg {
-        DpopAlg::RS256 if previous == Some(DpopAlg::RS256) => Ok(Some(DpopKeySource::Stored)),
-        DpopAlg::RS256 => Err(Error::Usage {
-            message: "--dpop-alg RS256 needs your RSA key: octoken generates no RSA keys".into(),
-            hint: Some(
-                "make one with `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out dpop.pem` and add --dpop-key-file dpop.pem"
-                    .into(),
-            ),
-        }),
-        alg => Ok(Some(DpopKeySource::New(alg))),
-    }
-}
-
-struct RedisFlags {
-    url: Option<String>,
-    password_file: Option<std::path::PathBuf>,
-    namespace: Option<String>,
-    key_file: Option<std::path::PathBuf>,
-    lease: Option<u64>,
-    timeout: Option<u64>,
-    wait_replicas: Option<u32>,
-}
-
-/// The shared store's settings: flags over the previous profile's. A password in the
-/// URL is refused: config.toml never holds one.
-fn redis_profile(
-    flags: RedisFlags,
-    prev: Option<&RedisProfile>,
-    server: Option<&str>,
-    client_id: &str,
-    profile: &str,
-) -> Result<RedisProfile> {
-    let url = flags
-        .url
-        .or_else(|| prev.map(|p| p.url.clone()))
-        .ok_or_else(|| Error::Usage {
-            message: "--store redis needs --redis-url (or OCTOKEN_REDIS_URL)".into(),
-            hint: Some("e.g. --redis-url redis://10.0.0.5:6379/0".into()),
-        })?;
-    let parsed = url::Url::parse(&url).map_err(|e| Error::Usage {
-        message: format!("'{url}' is not a valid Redis URL: {e}"),
-        hint: Some("use redis://[USER@]HOST:PORT/DB or rediss://...".into()),
-    })?;
-    if !matches!(parsed.scheme(), "redis" | "rediss" | "valkey" | "valkeys") {
-        return Err(Error::Usage {
-            message: format!("unsupported Redis URL scheme '{}'", parsed.scheme()),
-            hint: Some("use redis:// or rediss:// (TLS)".into()),
-        });
-    }
-    if parsed.password().is_some() {
-        return Err(Error::Usage {
-            message: "the Redis URL contains a password, which would be saved in config.toml"
-                .into(),
-            hint: Some(format!(
-                "put the password in {} or a 0600 file given with --redis-password-file",
-                crate::env::OCTOKEN_REDIS_PASSWORD
-            )),
-        });
-    }
-    let namespace = match flags
-        .namespace
-        .or_else(|| prev.map(|p| p.namespace.clone()))
-    {
-        Some(ns) => ns,
-        None => {
-            let server = server.ok_or_else(|| {
-                Error::usage("--store redis needs --issuer (or --token-url) or --namespace")
-            })?;
-            crate::settings::default_namespace(server, client_id, profile)
-        }
-    };
-    if namespace.is_empty() || namespace.len() > 512 || namespace.chars().any(char::is_control) {
-        return Err(Error::usage(
-            "--namespace must be 1 to 512 characters without control characters",
-        ));
-    }
-    Ok(RedisProfile {
-        url,
-        namespace,
-        password_file: flags
-            .password_file
-            .or_else(|| prev.and_then(|p| p.password_file.clone())),
-        key_file: flags
-            .key_file
-            .or_else(|| prev.and_then(|p| p.key_file.clone())),
-        lease_secs: flags.lease.or_else(|| prev.and_then(|p| p.lease_secs)),
-        timeout_secs: flags.timeout.or_else(|| prev.and_then(|p| p.timeout_secs)),
-        wait_replicas: flags
-            .wait_replicas
-            .or_else(|| prev.and_then(|p| p.wait_replicas)),
-    })
-}
-
-/// The key file of a private_key_jwt client: the one given, else the profile's. A key
-/// file with another method is a mistake, not something to save and ignore.
-fn client_key(
-    method: AuthMethod,
-    file: Option<PathBuf>,
-    kid: Option<String>,
-    (alg, aud): (Option<ClientKeyAlg>, Option<AssertionAudience>),
-    prev: Option<&Profile>,
-) -> Result<Option<ClientKeyFile>> {
-    let keyed = [AuthMethod::PrivateKeyJwt, AuthMethod::TlsClientAuth];
-    if !keyed.contains(&method) {
-        if file.is_some() || kid.is_some() {
-            return Err(Error::Usage {
-                message: format!(
-                    "--client-key-file and --client-key-id go with --auth-method private-key-jwt or tls-client-auth, not {}",
-                    method.as_str()
-                ),
-                hint: Some(
-                    "drop --auth-method, or pass --auth-method private-key-jwt or tls-client-auth"
-                        .into(),
-                ),
-            });
-        }
-        return Ok(None);
-    }
-    let prev = prev.filter(|p| p.auth_method == method);
-    let kid = kid.or_else(|| prev.and_then(|p| p.client_key_id.clone()));
-    let aud = aud.or_else(|| prev.and_then(|p| p.client_key_aud));
-    // A saved algorithm belongs to the saved key: a new key file starts afresh.
-    let alg = match file {
-        None => alg.or_else(|| prev.and_then(|p| p.client_key_alg)),
-        Some(_) => alg,
-    };
-    match file.or_else(|| prev.and_then(|p| p.client_key_file.clone())) {
-        Some(path) => Ok(Some(ClientKeyFile {
-            path,
-            kid: kid.filter(|k| !k.is_empty()),
-            alg,
-            aud,
-        })),
-        None => Err(Error::Usage {
-            message: format!(
-                "--auth-method {} needs the client's private key",
-                method.as_str()
-            ),
-            hint: Some(
-                "pass --client-key-file PEM (and --client-key-id KID if the provider wants one)"
-                    .into(),
-            ),
-        }),
-    }
-}
-
 /// The stored profile's own login with no flags, as `octoken login -p NAME` runs it
 /// (its grant, the browser from BROWSER or the default one): what `git-credential
 /// --login` and `kube-credential --login` run when a login is needed.
@@ -618,34 +434,6 @@ fn check_resource(uri: &str) -> Result<()> {
                 crate::sanitize::foreign(uri, 200)
             ),
             hint: Some("give the API's URI, e.g. https://api.example.com/".into()),
-        }),
-    }
-}
-
-/// The certificate of a tls_client_auth client: the one given, else the profile's.
-fn client_cert_file(
-    method: AuthMethod,
-    file: Option<PathBuf>,
-    prev: Option<&Profile>,
-) -> Result<Option<PathBuf>> {
-    if method != AuthMethod::TlsClientAuth {
-        if file.is_some() {
-            return Err(Error::Usage {
-                message: format!(
-                    "--client-cert goes with --auth-method tls-client-auth, not {}",
-                    method.as_str()
-                ),
-                hint: Some("drop --auth-method, or pass --auth-method tls-client-auth".into()),
-            });
-        }
-        return Ok(None);
-    }
-    let prev = prev.filter(|p| p.auth_method == method);
-    match file.or_else(|| prev.and_then(|p| p.client_cert_file.clone())) {
-        Some(path) => Ok(Some(path)),
-        None => Err(Error::Usage {
-            message: "--auth-method tls-client-auth needs the client's certificate".into(),
-            hint: Some("pass --client-cert PEM and --client-key-file PEM".into()),
         }),
     }
 }

@@ -4,6 +4,8 @@
 
 mod again;
 mod login;
+mod login_fleet;
+mod login_keys;
 mod tools;
 
 use crate::cli::{
