@@ -5,8 +5,8 @@
 use super::codec::Field;
 use super::scripts::{COMMIT, DROP_FOREIGN, LINEAGE, PUBLISH};
 use super::{
-    Commit, FleetStatus, Holder, Lease, MAX_VALUE, Shared, SharedClient, VERSIONS_PER_SECOND,
-    holder_name, random,
+    Commit, FleetStatus, Holder, Lease, MAX_VALUE, Shared, SharedClient, holder_name,
+    lineage_start, random,
 };
 use crate::access_token::AccessToken;
 use crate::config::MAX_LEASE_SECS;
@@ -176,7 +176,7 @@ impl Shared {
     /// A new lineage (login): the secrets and the client, the fencing number moved on so
     /// a holder of the previous lineage can commit nothing over it. Returns the new `v`,
     /// which is also above any version a lineage started earlier can have reached (see
-    /// `VERSIONS_PER_SECOND`).
+    /// `VERSIONS_PER_MILLI`).
     pub fn start_lineage(
         &self,
         secrets: &StoredSecrets,
@@ -197,9 +197,7 @@ impl Shared {
         for _ in 0..5 {
             let field = self.read("reading the entry", &key, &["v"])?;
             let current = self.version(field.into_iter().next().unwrap_or(Field::Absent))?;
-            let v = current
-                .saturating_add(1)
-                .max(now.saturating_mul(VERSIONS_PER_SECOND));
+            let v = current.saturating_add(1).max(lineage_start(now));
             let sealed = self.encode_secrets(v, secrets)?;
             let written: i64 = self.with("writing the entry", |c| {
                 redis::Script::new(LINEAGE)
@@ -213,7 +211,15 @@ impl Shared {
                     .invoke(c)
             })?;
             if written == 1 {
-                self.remember_version(v);
+                // This host wrote the new lineage: what it remembered of the entry it
+                // replaced (a logout deletes it, `v` too) no longer applies. Without
+                // this, a login in the same second as the last commit of the previous
+                // lineage starts below it, and this very host refused its own entry.
+                if let Err(e) = self.adopt_version(v) {
+                    output::warn(format!(
+                        "could not record the shared entry's version (the rollback check needs it): {e}"
+                    ));
+                }
                 return Ok(v);
             }
         }

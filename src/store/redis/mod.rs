@@ -57,10 +57,26 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest value octoken reads back: a sealed secrets value with an RSA DPoP key
 /// is about 4 KiB, a client's settings or an access token a few.
 pub const MAX_VALUE: usize = 64 * 1024;
-/// How far apart two lineages' versions start per second of wall time: a login after
-/// a logout (which deletes the entry, `v` too) starts above every version the fleet
-/// can have reached before, so hosts that saw those do not take it for a rollback.
-const VERSIONS_PER_SECOND: u64 = 1000;
+/// How far apart two lineages' versions start per millisecond of wall time: a login
+/// after a logout (which deletes the entry, `v` too) starts above every version the
+/// fleet can have reached before, so hosts that saw those do not take it for a
+/// rollback. (A lineage would start below the last one only after more than this many
+/// commits per millisecond between them; the host that starts it adopts its version
+/// anyway, and another host that saw those commits refuses it and says to `--attach`.)
+/// At about 1.8e15 today, versions stay far below 2^53, exact even as Lua numbers.
+const VERSIONS_PER_MILLI: u64 = 1000;
+
+/// The first version of a lineage started at `now` (seconds; a test may shift it):
+/// its milliseconds, from the real clock's sub-second part, times
+/// [`VERSIONS_PER_MILLI`].
+fn lineage_start(now: u64) -> u64 {
+    let millis = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::from(d.subsec_millis()));
+    now.saturating_mul(1000)
+        .saturating_add(millis)
+        .saturating_mul(VERSIONS_PER_MILLI)
+}
 
 /// Where a fleet's shared entry is, as `settings` resolved it.
 #[derive(Debug, Clone)]
