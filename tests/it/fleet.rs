@@ -1269,3 +1269,66 @@ fn an_acknowledging_replica_is_not_warned_about() {
     let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
     assert!(!run.stderr.contains("replicas"), "{}", run.stderr);
 }
+
+/// Lease attempts (`SET ... NX`) the server answered so far.
+fn lease_attempts(redis: &Redis) -> u64 {
+    let info = redis.cli(&["INFO", "commandstats"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_set:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A lease a host of the fleet keeps past a waiter's patience (the longer of the lock
+/// timeout and the lease plus 2 s): a temporary error that names that host, after one
+/// "waiting" line at `-v`, having tried the lease every 50 to 150 ms meanwhile.
+#[test]
+fn a_waiter_past_its_patience_names_the_holder() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 1, &["--redis-lease", "1"]);
+    let lease = format!(
+        "octoken:{}|{}|default:lease",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    // As a host of this (unsealed) fleet writes it: "name:pid#random", in clear.
+    redis.cli(&[
+        "SET",
+        &lease,
+        "rival-host:4242#00000000000000ff",
+        "PX",
+        "60000",
+    ]);
+    let before = (idp.refreshes(), lease_attempts(&redis));
+    let run = hosts[0]
+        .run_with(
+            &["-v", "token"],
+            None,
+            &[STALE, ("OCTOKEN_LOCK_TIMEOUT", "1")],
+        )
+        .expect(5);
+    assert!(
+        run.error_line()
+            .contains("rival-host:4242 has held the fleet's refresh lease"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr
+            .matches("another host holds the fleet's refresh lease; waiting")
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed >= Duration::from_secs(3), "{:?}", run.elapsed);
+    let attempts = lease_attempts(&redis) - before.1;
+    assert!(
+        attempts >= 8,
+        "{attempts} lease attempts in {:?}",
+        run.elapsed
+    );
+    assert_eq!(idp.refreshes(), before.0, "nothing reached the provider");
+}

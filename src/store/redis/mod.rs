@@ -557,6 +557,9 @@ mod tests {
         let sealed = s.encode_secrets(5, &secrets()).unwrap();
         assert!(sealed.starts_with("octoken-sealed:v2:"));
         assert_eq!(s.decode_secrets(5, &sealed).unwrap(), secrets().to_bytes());
+        let opened = s.secrets_from(5, &sealed).unwrap();
+        assert_eq!(opened.to_bytes(), secrets().to_bytes());
+        assert!(s.secrets_from(6, &sealed).is_err());
         let moved = s.decode_secrets(6, &sealed).unwrap_err();
         assert!(moved.to_string().contains("at version 6"), "{moved}");
         assert_eq!(moved.exit_code(), crate::error::exit::STORAGE);
@@ -579,6 +582,58 @@ mod tests {
         assert!(err.to_string().contains("no key file"), "{err}");
         assert_eq!(keyless.decode_secrets(5, &clear).unwrap(), clear.as_bytes());
         assert_eq!(keyless.encode_secrets(5, &secrets()).unwrap(), clear);
+    }
+
+    #[test]
+    fn a_required_value_is_there_as_written_or_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), None);
+        assert_eq!(s.required("client", Field::Absent).unwrap(), None);
+        assert_eq!(
+            s.required("client", Field::Value("{}".into())).unwrap(),
+            Some("{}".to_string())
+        );
+        let err = s
+            .required("client", Field::Unreadable("it is not text".into()))
+            .unwrap_err();
+        assert_eq!(err.exit_code(), crate::error::exit::STORAGE);
+        assert!(
+            err.to_string()
+                .contains("entry's client in redis://127.0.0.1:1/0 (namespace ns) cannot be used: it is not text"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_lease_value_opens_quietly_or_says_why_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = shared(dir.path(), Some([3; 32]));
+        let place = s.lease_key();
+        let sealed = s.encode(&place, b"host:1#ab").unwrap();
+        let quietly = |place: &str, field| s.open_foreign_quietly(place, field).unwrap();
+        assert_eq!(
+            quietly(&place, Field::Value(sealed.clone())),
+            Ok(b"host:1#ab".to_vec())
+        );
+        let not_ours = Err("it is not sealed with this fleet's key".to_string());
+        assert_eq!(quietly(&s.backoff_key(), Field::Value(sealed)), not_ours);
+        assert_eq!(quietly(&place, Field::Value("host:1#ab".into())), not_ours);
+        assert_eq!(
+            quietly(&place, Field::Unreadable("long".into())),
+            Err("long".to_string())
+        );
+        assert_eq!(
+            quietly(&place, Field::Absent),
+            Err("it is gone".to_string())
+        );
+        assert!(s.warned.borrow().is_empty(), "nothing said");
+        let keyless = shared(dir.path(), None);
+        assert_eq!(
+            keyless
+                .open_foreign_quietly(&place, Field::Value("host:1#ab".into()))
+                .unwrap(),
+            Ok(b"host:1#ab".to_vec())
+        );
     }
 
     #[test]
