@@ -1,6 +1,6 @@
 //! The refresh of a profile whose store is shared by a fleet (`--store redis`): the
 //! local file lock still orders this host's processes; across hosts the fleet's lease
-//! and fencing number (store/redis.rs) do:
+//! and fencing number (store/redis/) do:
 //!
 //! 1. wait for the lease, re-reading the shared access token meanwhile (a waiter uses
 //!    the token the holder committed instead of refreshing: the double check);

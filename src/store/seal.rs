@@ -6,7 +6,7 @@
 //! A value that changes with the entry's fencing number (the shared secrets) is sealed
 //! with that number in its associated data too (format v2): an older sealed value put
 //! back opens only with the older number beside it, which each host refuses once it has
-//! seen a newer one (store/redis.rs). Values without a version (format v1) only stay
+//! seen a newer one (store/redis/codec.rs). Values without a version (format v1) only stay
 //! in their place.
 //!
 //! A sealed value reads `octoken-sealed:v1:<key id>:<base64(nonce || ciphertext)>` (or

@@ -35,7 +35,7 @@ pub struct State {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Backoff>,
     /// The highest fencing number `v` of the fleet's shared entry this host has read
-    /// (opened) or committed: a lower one is a rollback (store/redis.rs).
+    /// (opened) or committed: a lower one is a rollback (store/redis/codec.rs).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shared_version: Option<u64>,
 }
