@@ -1332,3 +1332,38 @@ fn a_waiter_past_its_patience_names_the_holder() {
     );
     assert_eq!(idp.refreshes(), before.0, "nothing reached the provider");
 }
+
+/// A successful refresh ends the fleet's backoff for every host, not only its own: the
+/// shared record goes, so another host's next stale `token` asks the provider at once.
+/// (cargo-mutants: `clear_backoff` replaced by nothing survived the fleet tests.)
+#[test]
+fn a_successful_refresh_clears_the_fleets_backoff_for_every_host() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let backoff = format!(
+        "octoken:{}|{}|default:backoff",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    let now = stale_now();
+    let planted = serde_json::json!({
+        "failed_at": now,
+        "until": now + 120,
+        "reason": "the provider was down",
+        "failures": 1,
+    });
+    redis.cli(&["SET", &backoff, &planted.to_string(), "PX", "600000"]);
+    let held = hosts[1]
+        .run_with(&["refresh", "--if-older-than", "0s"], None, &[STALE])
+        .expect(5);
+    assert!(held.error_line().contains("holds off"), "{}", held.stderr);
+    // A person's `refresh` asks anyway, succeeds, and ends the backoff for the fleet.
+    hosts[0].run_with(&["refresh"], None, &[STALE]).expect(0);
+    assert_eq!(redis.cli(&["EXISTS", &backoff]).trim(), "0");
+    let before = idp.refreshes();
+    hosts[1]
+        .run_with(&["refresh", "--if-older-than", "0s"], None, &[STALE])
+        .expect(0);
+    assert_eq!(idp.refreshes(), before + 1);
+}
