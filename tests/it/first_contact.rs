@@ -66,17 +66,7 @@ fn a_public_client_needs_no_secret_and_no_auth_method_flag() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     let login = env.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Public.id(),
-            "--store",
-            "file",
-            "--timeout",
-            "30",
-        ],
+        &crate::support::signin::public_login(&idp, "30"),
         None,
         &[("BROWSER", driver("").as_str())],
     );
@@ -357,17 +347,7 @@ fn a_new_profiles_timeout_hint_is_a_command_that_works_when_pasted() {
 /// A public client's browser login into a new file-store profile.
 fn browser_login(env: &TestEnv, idp: &Idp) {
     env.run_with(
-        &[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Public.id(),
-            "--store",
-            "file",
-            "--timeout",
-            "30",
-        ],
+        &crate::support::signin::public_login(idp, "30"),
         None,
         &[("BROWSER", driver("").as_str())],
     )

@@ -8,7 +8,8 @@
 //! server chose reaches `cmd.exe`. And when no browser can start at all, octoken says
 //! which flags work without one (issue 21).
 
-use crate::support::{Client, Idp, IdpOptions, TestEnv, repo_root, run_driver};
+use crate::support::signin::public_login;
+use crate::support::{Idp, IdpOptions, TestEnv, repo_root, run_driver};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
@@ -149,17 +150,7 @@ fn the_browser_is_handed_nothing_another_user_could_follow() {
     for how in ["--browser", "BROWSER", "xdg-open"] {
         let mut env = TestEnv::new();
         let browser = RecordingBrowser::new(&env, "browser", false);
-        let mut args = vec![
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Public.id(),
-            "--store",
-            "file",
-            "--timeout",
-            "30",
-        ];
+        let mut args = public_login(&idp, "30");
         let command = browser.command();
         match how {
             "--browser" => args.extend_from_slice(&["--browser", &command]),
@@ -211,20 +202,9 @@ fn another_user_can_neither_follow_the_local_url_nor_deliver_a_callback() {
     let env = TestEnv::new();
     let browser = RecordingBrowser::new(&env, "browser", true);
     let command = browser.command();
-    let args = [
-        "-v",
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        Client::Public.id(),
-        "--store",
-        "file",
-        "--timeout",
-        "60",
-        "--browser",
-        &command,
-    ];
+    let mut args = vec!["-v"];
+    args.extend(public_login(&idp, "60"));
+    args.extend(["--browser", &command]);
     let mut login = env.spawn(&args, &[]);
     let auth_url = login.wait_for_url("/protocol/openid-connect/auth?");
     let local_url = login
@@ -290,18 +270,9 @@ fn without_a_socket_table_no_browser_starts_and_the_redirect_can_be_pasted() {
             "-c",
             "mount -t tmpfs none /proc/$$/net && exec \"$0\" \"$@\"",
             env!("CARGO_BIN_EXE_octoken"),
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Public.id(),
-            "--store",
-            "file",
-            "--timeout",
-            "60",
-            "--browser",
-            &command,
         ])
+        .args(public_login(&idp, "60"))
+        .args(["--browser", &command])
         .env_clear()
         .envs(&env.vars)
         .stdin(Stdio::piped())
@@ -349,19 +320,8 @@ fn a_browser_that_cannot_start_names_the_ways_without_one_and_takes_a_paste() {
     let env = TestEnv::new();
     let missing = env.path("no-such-browser");
     let missing = missing.display().to_string();
-    let args = [
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        Client::Public.id(),
-        "--store",
-        "file",
-        "--timeout",
-        "60",
-        "--browser",
-        &missing,
-    ];
+    let mut args = public_login(&idp, "60");
+    args.extend(["--browser", &missing]);
     let mut login = env.spawn(&args, &[]);
     let auth_url = login.wait_for_url("/protocol/openid-connect/auth?");
     let warning = login.wait_for_line("could not open a browser");
@@ -474,17 +434,7 @@ fn without_a_display_no_opener_starts_and_the_redirect_can_be_pasted() {
     std::fs::set_permissions(&opener, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     env.set("PATH", path);
-    let args = [
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        Client::Public.id(),
-        "--store",
-        "file",
-        "--timeout",
-        "60",
-    ];
+    let args = public_login(&idp, "60");
     let mut login = env.spawn(&args, &[]);
     let auth_url = login.wait_for_url("/protocol/openid-connect/auth?");
     let warning = login.wait_for_line("could not open a browser");

@@ -97,3 +97,19 @@ pub fn machine_login(env: &TestEnv, idp: &Idp, client: Client, extra_args: &[&st
     args.extend_from_slice(extra_args);
     env.run_with(&args, None, &[("OCTOKEN_CLIENT_SECRET", client.secret())])
 }
+
+/// `octoken login` of the bundled provider's public client, file store, with a
+/// `timeout` in seconds: the start of every browser login here.
+pub fn public_login<'a>(idp: &'a Idp, timeout: &'a str) -> Vec<&'a str> {
+    vec![
+        "login",
+        "--issuer",
+        &idp.issuer,
+        "--client-id",
+        Client::Public.id(),
+        "--store",
+        "file",
+        "--timeout",
+        timeout,
+    ]
+}
