@@ -4,6 +4,7 @@
 
 mod access_token;
 mod app;
+mod assertion;
 mod cli;
 mod completions;
 mod config;

@@ -143,6 +143,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "directory of the access-token cache and the lock files",
     ),
     var(
+        env::OCTOKEN_ASSERTION_TIMEOUT,
+        Reader::Octoken,
+        "seconds an `--assertion-cmd` (subject, actor or client assertion command) may run before it is stopped (default 30)",
+    ),
+    var(
         env::OCTOKEN_REDIS_URL,
         Reader::Octoken,
         "the fleet's Redis for `login --store redis` when `--redis-url` is not given",

@@ -4,10 +4,12 @@
 //! values here are final (defaults applied, environment read once) and flows never see
 //! clap types.
 
+mod assertion;
 mod command;
 mod login;
 pub mod resolve;
 
+pub use assertion::AssertionSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
@@ -209,6 +211,8 @@ pub struct ProfileSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter of the login.
     pub audience: Option<String>,
+    /// CI and workload identity: where assertions come from (docs/ci.md).
+    pub assertion: AssertionSettings,
     /// The version of config.toml this profile was read from (None: not read from the
     /// file, e.g. during a login). Cached tokens record it: see `store::cache`.
     pub config_stamp: Option<crate::fsutil::FileStamp>,
@@ -314,6 +318,7 @@ impl ProfileSettings {
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),
+            assertion: AssertionSettings::from_profile(name, profile)?,
             config_stamp: None,
         })
     }

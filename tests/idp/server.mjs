@@ -54,6 +54,8 @@
 //   POST /__octoken/fault      {"status": 503, "retry_after": 3, "grant": "refresh_token"}
 //                              makes the token endpoint answer that for that grant
 //                              (counted and logged like any request); {} clears it
+//   /__ci/...                  a stand-in CI issuer for the JWT bearer grant and token
+//                              exchange (tests/idp/grants.mjs)
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
 //   ANY  /api/dpop/...         a DPoP-protected API (RFC 9449 7): `Authorization: DPoP`
@@ -75,6 +77,7 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+import { ciGrantTypes, ciRoutes, registerCiGrants } from './grants.mjs';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
 // that stops listening must not crash the provider.
@@ -145,6 +148,7 @@ const grantTypes = [
   'refresh_token',
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:device_code',
+  ...ciGrantTypes,
 ];
 const client = (id, method, secret) => ({
   client_id: id,
@@ -409,6 +413,7 @@ Promise.all([
     cookies: { keys: ['octoken-test-idp-cookie-key'] },
   });
   provider.proxy = false;
+  registerCiGrants(provider, { issuer, base, tokenUrl: `${issuer}${routes.token ?? '/token'}`, accessTtl });
   provider.on('server_error', (_ctx, err) => process.stderr.write(`idp: server_error: ${err.stack}\n`));
 
   // Count every token-endpoint request by grant type, and shape refresh responses.
@@ -459,6 +464,7 @@ Promise.all([
       res.end('{}');
       return;
     }
+    if (await ciRoutes(base, req, res)) return;
     if (req.url === '/api/whoami') {
       await whoami(provider, issuer, req, res);
       return;

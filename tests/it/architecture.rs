@@ -22,7 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["session"],
     // Resolved values; no clap in sight.
     &["settings"],
-    &["network", "loopback", "open_url"],
+    &["network", "loopback", "open_url", "assertion"],
     &["store"],
     &["config", "paths"],
     &["fsutil"],

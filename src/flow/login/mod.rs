@@ -204,6 +204,12 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             settings.ask_for_resources(&mut request);
             (exchange(&network, &request, now)?, None)
         }
+        LoginMethod::Assertion => {
+            let request = crate::session::assertion_request(&settings, &client, &settings.scope)?;
+            let response = exchange(&network, &request, now)
+                .map_err(|e| crate::session::assertion_refused(&settings, e))?;
+            (response, None)
+        }
     };
     let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
     let mut secrets = StoredSecrets::new(first, client_secret);
@@ -331,6 +337,9 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),
+        assertion: login.assertion.assertion.clone(),
+        exchange: login.assertion.exchange.clone(),
+        client_assertion: login.assertion.client_assertion.clone(),
     }
 }
 
@@ -388,6 +397,20 @@ fn finish(
             format!("client key read from {}", key.path.display())
         }
         (Grant::ClientCredentials, None) => format!("client secret in the {store} store"),
+        (Grant::JwtBearer | Grant::TokenExchange, _) => {
+            let what = if settings.grant == Grant::JwtBearer {
+                "assertion"
+            } else {
+                "subject token"
+            };
+            match &settings.assertion.assertion {
+                Some(source) => format!(
+                    "{what} read from the {} at each renewal",
+                    crate::assertion::describe(source)
+                ),
+                None => format!("no {what} source"),
+            }
+        }
     };
     output::notice(format!(
         "octoken: logged in: profile '{}', {kept}, access token valid for {}",

@@ -53,6 +53,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        ci,
     } = args;
     let mut words = vec![crate::profile_name::login_command(profile)];
     let mut flag = |name: &str, value: Option<String>| {
@@ -101,6 +102,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         "redis-wait-replicas",
         redis_wait_replicas.map(|n| n.to_string()),
     );
+    super::login_assertion::again_flags(ci, &mut flag);
     for (given, name) in [
         (*allow_insecure_http, "--allow-insecure-http"),
         (*dpop && dpop_alg.is_none(), "--dpop"),

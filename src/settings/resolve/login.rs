@@ -60,6 +60,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        ci,
     } = args;
     // Saved in the profile, every path must name the same file from any directory: a
     // relative --ca-file, read later from a directory an attacker controls, loaded the
@@ -90,6 +91,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let grant = match grant {
         GrantArg::AuthorizationCode => Grant::RefreshToken,
         GrantArg::ClientCredentials => Grant::ClientCredentials,
+        GrantArg::JwtBearer => Grant::JwtBearer,
+        GrantArg::TokenExchange => Grant::TokenExchange,
     };
     // An attach by --namespace learns the client from the shared entry.
     let attach_by_namespace = attach && namespace.is_some();
@@ -111,6 +114,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         Some(AuthMethodArg::None) => AuthMethod::None,
         Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
         Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
+        Some(AuthMethodArg::ClientAssertion) => AuthMethod::ClientAssertion,
+        None if super::login_assertion::client_assertion_given(&ci) => AuthMethod::ClientAssertion,
         // A certificate means mutual TLS; a key file alone, private_key_jwt.
         None if client_cert.is_some() => AuthMethod::TlsClientAuth,
         None if client_key_file.is_some() => AuthMethod::PrivateKeyJwt,
@@ -221,6 +226,14 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             }
             LoginMethod::ClientCredentials
         }
+        Grant::JwtBearer | Grant::TokenExchange => {
+            if refresh_token_stdin || device {
+                return Err(Error::usage(
+                    "--grant jwt-bearer and token-exchange take neither --refresh-token-stdin nor --device",
+                ));
+            }
+            LoginMethod::Assertion
+        }
         Grant::RefreshToken if refresh_token_stdin => LoginMethod::Import,
         Grant::RefreshToken if device => LoginMethod::Device,
         Grant::RefreshToken => LoginMethod::Browser(match (browser, no_browser) {
@@ -245,15 +258,21 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         (AuthMethod::None, _, _) if !explicit_method && prev.is_none() => {
             ClientSecretSource::IfConfidential
         }
-        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
-            ClientSecretSource::None
-        }
+        (
+            AuthMethod::None
+            | AuthMethod::PrivateKeyJwt
+            | AuthMethod::TlsClientAuth
+            | AuthMethod::ClientAssertion,
+            _,
+            _,
+        ) => ClientSecretSource::None,
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
             may_prompt: explicit_method || saved_confidential,
         },
     };
+    let assertion = super::login_assertion::resolve(ci, grant, auth_method, store, prev)?;
     let dpop = dpop_key(dpop, dpop_alg, dpop_key_file, attach, prev)?;
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
     if let Some(url) = proxy.as_deref().and_then(|p| url::Url::parse(p).ok())
@@ -331,7 +350,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             .unwrap_or_else(|| match grant {
                 Grant::RefreshToken => DEFAULT_SCOPE.to_string(),
                 // Machine clients have no user: no openid, no offline access.
-                Grant::ClientCredentials => String::new(),
+                Grant::ClientCredentials | Grant::JwtBearer | Grant::TokenExchange => String::new(),
             }),
         store,
         http: HttpOptions {
@@ -362,6 +381,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_cert,
         resources,
         audience,
+        assertion,
         config,
         previous,
         redis,
@@ -377,6 +397,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
 pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
     let grant = match global.load_config()?.profiles.get(&global.profile) {
         Some(profile) if profile.grant == Grant::ClientCredentials => GrantArg::ClientCredentials,
+        Some(profile) if profile.grant == Grant::JwtBearer => GrantArg::JwtBearer,
+        Some(profile) if profile.grant == Grant::TokenExchange => GrantArg::TokenExchange,
         _ => GrantArg::AuthorizationCode,
     };
     let args = LoginArgs {
@@ -420,6 +442,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_lease: None,
         redis_timeout: None,
         redis_wait_replicas: None,
+        ci: crate::cli::AssertionArgs::default(),
     };
     resolve(args, global)
 }

@@ -4,6 +4,7 @@
 
 mod again;
 mod login;
+mod login_assertion;
 mod login_fleet;
 mod login_keys;
 mod tools;
