@@ -239,6 +239,10 @@ pub struct FreshArgs {
     /// A token for one of the login's --resource URIs only (RFC 8707; cached separately)
     #[arg(long, value_name = "URI")]
     pub resource: Option<String>,
+    /// A token for this audience, exchanged for the profile's own (RFC 8693; cached
+    /// separately)
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// Exit 5 instead of printing a cached token with less than --min-ttl left when
     /// renewing it fails for a temporary reason (an expired token is never printed)
     #[arg(long)]
@@ -804,6 +808,7 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
                 min_ttl: DEFAULT_MIN_TTL,
                 scope: None,
                 resource: None,
+                audience: None,
                 strict: false,
             },
             token_type: TokenTypeArg::Access,

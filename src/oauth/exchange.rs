@@ -23,7 +23,6 @@ const TYPES: &[(&str, &str)] = &[
     ),
 ];
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
-pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 
 /// A token type given by its short name (`jwt`, `id_token`, `access_token`,
 /// `refresh_token`) or as a URI (any other a server defines); None: neither.
@@ -103,7 +102,10 @@ mod tests {
     #[test]
     fn short_names_and_uris_are_token_types_and_nothing_else() {
         assert_eq!(token_type("jwt").unwrap(), JWT_TYPE);
-        assert_eq!(token_type("id_token").unwrap(), ID_TOKEN_TYPE);
+        assert_eq!(
+            token_type("id_token").unwrap(),
+            "urn:ietf:params:oauth:token-type:id_token"
+        );
         assert_eq!(
             token_type("urn:x-oath:params:oauth:token-type:custom").unwrap(),
             "urn:x-oath:params:oauth:token-type:custom"

@@ -24,6 +24,7 @@
 //! requests go; `fleet.rs` the shared Redis store; `tests.rs` the engine's unit tests.
 
 mod assertion;
+mod audience;
 mod backoff;
 mod cached;
 mod client;
@@ -135,6 +136,9 @@ impl<'a> Session<'a> {
     /// fails for a temporary reason and the cached token has not expired, that token is
     /// served with a warning (unless `strict`): the caller's request would still work.
     pub fn fresh_token(&self, fresh: &FreshSettings) -> Result<AccessToken> {
+        if let Some(audience) = &fresh.audience {
+            return self.token_for_audience(fresh, audience);
+        }
         let scope = fresh.narrow();
         let mode = Mode::IfStale {
             min_ttl: fresh.min_ttl,

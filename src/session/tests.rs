@@ -358,6 +358,7 @@ fn a_fresh_cache_answers_without_a_request_and_the_double_check_reuses_it() {
         min_ttl: 60,
         scope: None,
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -384,6 +385,7 @@ fn a_stale_cache_is_refreshed_and_the_keepalive_always_asks() {
         min_ttl: 60,
         scope: None,
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -412,6 +414,7 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
         min_ttl: 60,
         scope: Some("read".into()),
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -483,6 +486,7 @@ fn forgetting_removes_secrets_caches_state_and_recovery() {
             min_ttl: 0,
             scope: Some("read".into()),
             resource: None,
+            audience: None,
             strict: false,
         })
         .unwrap();

@@ -353,7 +353,12 @@ impl ProfileSettings {
 
     pub fn cache_file(&self, narrow: Option<Narrow<'_>>) -> PathBuf {
         let (scope, resource) = narrow.map_or((None, None), |n| (n.scope, n.resource));
-        self.paths.cache_file(&self.name, scope, resource)
+        match narrow.and_then(|n| n.audience) {
+            Some(audience) => self
+                .paths
+                .audience_cache_file(&self.name, audience, scope, resource),
+            None => self.paths.cache_file(&self.name, scope, resource),
+        }
     }
 
     pub fn id_token_file(&self) -> PathBuf {

@@ -192,11 +192,13 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         min_ttl,
         scope,
         resource,
+        audience,
         strict: _, // only matters when renewing fails, which the long way does
     } = fresh;
     let plain = *token_type == TokenTypeArg::Access
         && scope.is_none()
         && resource.is_none()
+        && audience.is_none()
         && dpop_proof.is_none()
         && dpop_nonce.is_none()
         && cli.global.verbose == 0;
@@ -225,12 +227,14 @@ fn fresh_settings(args: FreshArgs) -> FreshSettings {
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
     } = args;
     FreshSettings {
         min_ttl,
         scope: scope.filter(|s| !s.trim().is_empty()),
         resource: resource.filter(|r| !r.trim().is_empty()),
+        audience: audience.filter(|a| !a.trim().is_empty()),
         strict,
     }
 }

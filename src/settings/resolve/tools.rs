@@ -210,12 +210,17 @@ fn git_setup(
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
     } = fresh;
     if *min_ttl != DEFAULT_MIN_TTL {
         words.extend(["--min-ttl".into(), min_ttl.to_string()]);
     }
-    for (flag, value) in [("--scope", scope), ("--resource", resource)] {
+    for (flag, value) in [
+        ("--scope", scope),
+        ("--resource", resource),
+        ("--audience", audience),
+    ] {
         if let Some(value) = value {
             words.extend([flag.to_string(), value.clone()]);
         }
