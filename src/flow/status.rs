@@ -37,7 +37,9 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
         Ok(Some(s))
             if p.grant == Grant::ClientCredentials
-                && (s.client_secret.is_some() || p.client_key.is_some()) =>
+                && (s.client_secret.is_some()
+                    || p.client_key.is_some()
+                    || p.assertion.client_assertion.is_some()) =>
         {
             ("none (client credentials)".to_string(), exit::OK)
         }

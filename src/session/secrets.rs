@@ -202,7 +202,10 @@ pub(super) fn missing_credential(
     match settings.grant {
         Grant::RefreshToken => lacks(|s| s.refresh_token.is_some()).then_some("refresh token"),
         // A private_key_jwt or mTLS client's credential is its key file, not a secret.
-        Grant::ClientCredentials if settings.client_key.is_some() => {
+        Grant::ClientCredentials
+            if settings.client_key.is_some()
+                || settings.auth_method == AuthMethod::ClientAssertion =>
+        {
             stored.is_none().then_some("login")
         }
         Grant::ClientCredentials => lacks(|s| s.client_secret.is_some()).then_some("client secret"),

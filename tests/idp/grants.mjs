@@ -26,14 +26,20 @@ export const GITHUB_REQUEST_TOKEN = 'gh-request-token-0123456789';
 const ciKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const forgerKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const ciJwk = { ...ciKey.publicKey.export({ format: 'jwk' }), kid: 'ci-1', alg: 'ES256', use: 'sig' };
+// The CI's public keys as a client's registered `jwks`: a federated client (RFC 7523
+// 2.2) whose assertions the CI signs. (oidc-provider refuses to fetch a loopback
+// jwks_uri, so the key set is given, not fetched.)
+export const ciPublicJwks = { keys: [ciJwk] };
 
 const ciCounters = { github: 0, mint: 0 };
 
 // An ID token of the stand-in CI, as GitHub, GitLab or a kubelet would sign one.
-async function mint(ciIssuer, { aud, sub = 'repo:octoken/octoken:ref:refs/heads/main', expIn = 300, forged = false }) {
+async function mint(ciIssuer, {
+  aud, sub = 'repo:octoken/octoken:ref:refs/heads/main', expIn = 300, forged = false, iss = ciIssuer,
+}) {
   return new SignJWT({ sub, repository: 'octoken/octoken' })
     .setProtectedHeader({ alg: 'ES256', kid: 'ci-1', typ: 'JWT' })
-    .setIssuer(ciIssuer)
+    .setIssuer(iss)
     .setAudience(aud)
     .setIssuedAt()
     .setJti(crypto.randomUUID())
@@ -58,11 +64,13 @@ export async function ciRoutes(base, req, res) {
   } else if (url.pathname === '/__ci/counters') {
     res.end(JSON.stringify(ciCounters));
   } else if (url.pathname === '/__ci/mint' && req.method === 'POST') {
-    // Test-only: {aud, sub?, exp_in?, forged?} -> {value}.
+    // Test-only: {aud, sub?, exp_in?, forged?, iss?} -> {value}. A federated client's
+    // assertion names the client as iss and sub (RFC 7523 3).
     const asked = JSON.parse((await readBody(req)) || '{}');
     ciCounters.mint += 1;
     const value = await mint(ciIssuer, {
       aud: asked.aud, sub: asked.sub, expIn: asked.exp_in ?? 300, forged: !!asked.forged,
+      iss: asked.iss ?? ciIssuer,
     });
     res.end(JSON.stringify({ value }));
   } else if (url.pathname === '/__ci/github/token') {
@@ -85,6 +93,8 @@ export async function ciRoutes(base, req, res) {
 
 export function registerCiGrants(provider, { issuer, base, tokenUrl, accessTtl }) {
   const ciIssuer = `${base}/__ci`;
+  // Why a token request was refused, for a person running the provider by hand.
+  provider.on('grant.error', (_ctx, err) => process.stderr.write(`idp: grant.error: ${err.error_detail ?? err.error_description ?? err.message}${err.cause ? ` (${err.cause.message}${err.cause.cause ? `: ${err.cause.cause.message}` : ""})` : ""}\n`));
   const ciJwks = createRemoteJWKSet(new URL(`${ciIssuer}/jwks`));
   const ownJwks = async () => createLocalJWKSet(
     await (await fetch(new URL(provider.urlFor('jwks')))).json(),

@@ -77,7 +77,7 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
-import { ciGrantTypes, ciRoutes, registerCiGrants } from './grants.mjs';
+import { ciGrantTypes, ciPublicJwks, ciRoutes, registerCiGrants } from './grants.mjs';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
 // that stops listening must not crash the provider.
@@ -298,6 +298,8 @@ Promise.all([
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
       client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
       client('octoken-public', 'none'),
+      // Federated (RFC 7523 2.2): its assertions are signed by the stand-in CI's keys.
+      { ...client('octoken-federated', 'private_key_jwt'), jwks: ciPublicJwks },
       ...(clientCa
         ? [{
           ...client('octoken-mtls', 'tls_client_auth'),

@@ -205,6 +205,7 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             (exchange(&network, &request, now)?, None)
         }
         LoginMethod::Assertion => {
+            warn_unlisted_grant(&settings, &metadata);
             let request = crate::session::assertion_request(&settings, &client, &settings.scope)?;
             let response = exchange(&network, &request, now)
                 .map_err(|e| crate::session::assertion_refused(&settings, e))?;
@@ -229,6 +230,23 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         client.dpop.as_ref(),
         response,
     )
+}
+
+/// RFC 8414: a provider that lists its grants and not this one will likely refuse it;
+/// said before the request, so that the refusal that follows is understood.
+fn warn_unlisted_grant(settings: &ProfileSettings, metadata: &Metadata) {
+    let wanted = match settings.grant {
+        Grant::JwtBearer => crate::oauth::exchange::JWT_BEARER,
+        Grant::TokenExchange => crate::oauth::exchange::TOKEN_EXCHANGE,
+        _ => return,
+    };
+    if let Some(listed) = &metadata.grant_types_supported
+        && !listed.iter().any(|g| g == wanted)
+    {
+        output::warn(format!(
+            "the provider's discovery document does not list the grant {wanted} (grant_types_supported); trying it anyway"
+        ));
+    }
 }
 
 /// private_key_jwt without `--client-key-alg`: the algorithm to use instead of the
@@ -396,7 +414,13 @@ fn finish(
         (Grant::ClientCredentials, Some(key)) => {
             format!("client key read from {}", key.path.display())
         }
-        (Grant::ClientCredentials, None) => format!("client secret in the {store} store"),
+        (Grant::ClientCredentials, None) => match &settings.assertion.client_assertion {
+            Some(source) => format!(
+                "client assertion read from the {} at each request",
+                crate::assertion::describe(source)
+            ),
+            None => format!("client secret in the {store} store"),
+        },
         (Grant::JwtBearer | Grant::TokenExchange, _) => {
             let what = if settings.grant == Grant::JwtBearer {
                 "assertion"
