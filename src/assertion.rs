@@ -189,6 +189,13 @@ fn run(line: &str, what: &str, from: &str) -> Result<Vec<u8>> {
             hint: Some(format!("run it by hand to see why it yields no {what}")),
         });
     }
+    if out.iter().all(u8::is_ascii_whitespace) && !said.is_empty() {
+        // It "succeeded" without a token (a pipe's last command hides the failure).
+        return Err(Error::Config {
+            message: format!("the {from} yielded no {what}: {said}"),
+            hint: Some(format!("run it by hand to see why it yields no {what}")),
+        });
+    }
     if !said.is_empty() {
         output::debug(1, format!("the {from} said on stderr: {said}"));
     }

@@ -22,9 +22,28 @@ const TYPE = 'urn:ietf:params:oauth:token-type:';
 // GitHub's runner gives each job such a bearer token to ask for ID tokens with.
 export const GITHUB_REQUEST_TOKEN = 'gh-request-token-0123456789';
 
-// The CI's signing key, and a stranger's with the same kid (a forged token).
-const ciKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const forgerKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+// The CI's signing key, and a stranger's with the same kid (a forged token). Fixed
+// test-only keys, like oidc-provider's own development keys: nothing is generated at
+// start (generating them at import left one start in ten hanging before its ready line).
+const ecKey = (x, y, d) => crypto.createPrivateKey({
+  format: 'jwk',
+  key: {
+    kty: 'EC', crv: 'P-256', x, y, d,
+  },
+});
+const ciPrivate = ecKey(
+  'p5ALShjVAlhhrQBYonUIAAgaqhBsVdhgRsX_Hq8tLIM',
+  'MMtAlTJT_vxdh_gH-wd3hBpvo04XkXmJ2uxNnhI2Brk',
+  'BnANtGCdLasA8JrV8WvOwyHMScy1drUmOCJDS55Ar9s',
+);
+const ciKey = { privateKey: ciPrivate, publicKey: crypto.createPublicKey(ciPrivate) };
+const forgerKey = {
+  privateKey: ecKey(
+    'gFfuw8GjcXamfGl8mso2M4j1hjKPjApBFwWYE2Dr56k',
+    '2BqNb6Et6qm6GqfhEFoE1_BriwdmhhO7pU39c1RPy7c',
+    'pdjYCdb0Gej7RJs-OHjUCqa7Hv8ylgxVFkS93QPXVe8',
+  ),
+};
 const ciJwk = { ...ciKey.publicKey.export({ format: 'jwk' }), kid: 'ci-1', alg: 'ES256', use: 'sig' };
 // The CI's public keys as a client's registered `jwks`: a federated client (RFC 7523
 // 2.2) whose assertions the CI signs. (oidc-provider refuses to fetch a loopback

@@ -10,6 +10,7 @@ mod support;
 mod architecture;
 mod cached_path;
 mod chromium;
+mod ci_identity;
 mod concurrency;
 mod docs;
 mod dpop;
