@@ -259,7 +259,15 @@ mod tests {
             silent.to_string().contains("yielded no assertion"),
             "{silent}"
         );
-        let spaced = read(&AssertionSource::Cmd("echo a b".into()), "assertion").unwrap_err();
-        assert!(!spaced.to_string().contains("a b"), "not quoted: {spaced}");
+        let spaced = read(
+            &AssertionSource::Cmd("printf 'se%scret two' x".into()),
+            "assertion",
+        )
+        .unwrap_err();
+        assert!(spaced.to_string().contains("is not a token"), "{spaced}");
+        assert!(
+            !spaced.to_string().contains("sexcret"),
+            "not quoted: {spaced}"
+        );
     }
 }

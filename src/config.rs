@@ -370,8 +370,12 @@ mod tests {
         assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
         assert!(!text.contains("allow_insecure_http"));
         assert!(
-            text.contains("assertion = { cmd = \"ci-token --aud x\" }"),
+            text.contains("[profiles.work.assertion]\ncmd = \"ci-token --aud x\""),
             "{text}"
+        );
+        assert_eq!(
+            back.profiles["work"].assertion,
+            Some(AssertionSource::Cmd("ci-token --aud x".into()))
         );
     }
 }
