@@ -21,7 +21,9 @@
 //! double check; `cached.rs` the access- and ID-token caches; `secrets.rs` loading,
 //! persisting, recovery and forgetting; `client.rs` the client's authentication;
 //! `proofs.rs` DPoP signers and proofs; `backoff.rs` the backoff; `endpoint.rs` where
-//! requests go; `fleet.rs` the shared Redis store; `tests.rs` the engine's unit tests.
+//! requests go; `fleet.rs` the shared Redis store; `assertion.rs` the grants fed by an
+//! assertion read at each use (docs/ci.md); `audience.rs` `token --audience`;
+//! `tests.rs` the engine's unit tests.
 
 mod assertion;
 mod audience;

@@ -2,7 +2,9 @@
 //! - a browser sign-in through a loopback redirect (authorization code + PKCE), default;
 //! - the device flow (`--device`) for machines without a browser;
 //! - importing a refresh token from stdin (`--refresh-token-stdin`), verified by a refresh;
-//! - client credentials (`--grant client-credentials`) for machine clients.
+//! - client credentials (`--grant client-credentials`) for machine clients;
+//! - an assertion read from its source (`--grant jwt-bearer`, `--grant token-exchange`)
+//!   for CI jobs and pods (docs/ci.md).
 //!
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
