@@ -8,6 +8,7 @@
 //!
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
+mod assertion;
 mod client_secret;
 mod device;
 mod dpop;
@@ -206,13 +207,10 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             settings.ask_for_resources(&mut request);
             (exchange(&network, &request, now)?, None)
         }
-        LoginMethod::Assertion => {
-            warn_unlisted_grant(&settings, &metadata);
-            let request = crate::session::assertion_request(&settings, &client, &settings.scope)?;
-            let response = exchange(&network, &request, now)
-                .map_err(|e| crate::session::assertion_refused(&settings, e))?;
-            (response, None)
-        }
+        LoginMethod::Assertion => (
+            assertion::sign_in(&network, &settings, &metadata, &client, now)?,
+            None,
+        ),
     };
     let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
     let mut secrets = StoredSecrets::new(first, client_secret);
@@ -232,23 +230,6 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         client.dpop.as_ref(),
         response,
     )
-}
-
-/// RFC 8414: a provider that lists its grants and not this one will likely refuse it;
-/// said before the request, so that the refusal that follows is understood.
-fn warn_unlisted_grant(settings: &ProfileSettings, metadata: &Metadata) {
-    let wanted = match settings.grant {
-        Grant::JwtBearer => crate::oauth::exchange::JWT_BEARER,
-        Grant::TokenExchange => crate::oauth::exchange::TOKEN_EXCHANGE,
-        _ => return,
-    };
-    if let Some(listed) = &metadata.grant_types_supported
-        && !listed.iter().any(|g| g == wanted)
-    {
-        output::warn(format!(
-            "the provider's discovery document does not list the grant {wanted} (grant_types_supported); trying it anyway"
-        ));
-    }
 }
 
 /// private_key_jwt without `--client-key-alg`: the algorithm to use instead of the
@@ -423,20 +404,7 @@ fn finish(
             ),
             None => format!("client secret in the {store} store"),
         },
-        (Grant::JwtBearer | Grant::TokenExchange, _) => {
-            let what = if settings.grant == Grant::JwtBearer {
-                "assertion"
-            } else {
-                "subject token"
-            };
-            match &settings.assertion.assertion {
-                Some(source) => format!(
-                    "{what} read from the {} at each renewal",
-                    crate::assertion::describe(source)
-                ),
-                None => format!("no {what} source"),
-            }
-        }
+        (Grant::JwtBearer | Grant::TokenExchange, _) => assertion::kept(settings),
     };
     output::notice(format!(
         "octoken: logged in: profile '{}', {kept}, access token valid for {}",
