@@ -149,16 +149,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         None => None,
     };
     let mut client = crate::session::client_auth(&settings, client_secret.clone())?;
-    client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
-    if let (Some(alg), Some(signer), Some(key)) = (
-        assertion_alg(&settings, &metadata, &client),
-        client.assertion.as_mut(),
-        settings.client_key.as_mut(),
-    ) {
-        signer.alg = alg;
-        key.alg = Some(alg);
+    if let Some(alg) = assertion_alg(&settings, &metadata, &client) {
+        // The profile is the one source: the algorithm the provider takes is saved in
+        // it, and the settings and the client's authentication derived from it again.
         profile.client_key_alg = Some(alg);
+        settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+        client = crate::session::client_auth(&settings, client_secret.clone())?;
     }
+    client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
     let now = login.global.now;
 
     let (response, initial_refresh_token) = match &login.method {
