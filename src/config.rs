@@ -141,6 +141,10 @@ pub struct Profile {
     /// The non-standard `audience` parameter some servers want instead (Auth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// What the sign-in request adds (`login --acr-values`, `--par`, ...), repeated by
+    /// every later login.
+    #[serde(default, skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty")]
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
 }
 
 /// Where a fleet's shared entry lives. Never a password: that comes from
@@ -310,6 +314,7 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
+                sign_in: Default::default(),
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

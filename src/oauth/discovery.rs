@@ -32,6 +32,10 @@ pub struct Metadata {
     pub mtls_endpoint_aliases: Option<MtlsAliases>,
     /// The endpoints above are partly or wholly those aliases (`use_mtls_aliases`).
     pub uses_mtls_aliases: bool,
+    /// RFC 9126 5: where authorization requests are pushed, and whether the provider
+    /// takes them only that way.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// RFC 8705 5 `mtls_endpoint_aliases`: a provider may ask for client certificates on
@@ -186,6 +190,11 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
         dpop_signing_alg_values_supported: names(&doc, "dpop_signing_alg_values_supported"),
         mtls_endpoint_aliases,
         uses_mtls_aliases: false,
+        pushed_authorization_request_endpoint: url("pushed_authorization_request_endpoint")?,
+        require_pushed_authorization_requests: doc
+            .get("require_pushed_authorization_requests")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

@@ -60,6 +60,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        sign_in,
     } = args;
     // Saved in the profile, every path must name the same file from any directory: a
     // relative --ca-file, read later from a directory an attacker controls, loaded the
@@ -154,6 +155,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         prev,
     )?;
     let client_cert = client_cert_file(auth_method, client_cert, prev)?;
+    let sign_in = super::login_sign_in::sign_in(sign_in, prev, auth_method)?;
     // Given ones replace the profile's; none given keeps them.
     let resources = if resource.is_empty() {
         prev.map(|p| p.resource.clone()).unwrap_or_default()
@@ -362,6 +364,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_cert,
         resources,
         audience,
+        sign_in,
         config,
         previous,
         redis,
@@ -420,6 +423,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_lease: None,
         redis_timeout: None,
         redis_wait_replicas: None,
+        sign_in: crate::cli::SignInArgs::default(),
     };
     resolve(args, global)
 }
