@@ -49,6 +49,7 @@ pub struct MtlsAliases {
     pub introspection_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    pub pushed_authorization_request_endpoint: Option<String>,
 }
 
 impl MtlsAliases {
@@ -69,6 +70,10 @@ impl MtlsAliases {
                 &self.device_authorization_endpoint,
             ),
             ("mtls_endpoint_aliases.jwks_uri", &self.jwks_uri),
+            (
+                "mtls_endpoint_aliases.pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
         ]
         .into_iter()
         .filter_map(|(name, url)| url.as_deref().map(|u| (name, u)))
@@ -100,6 +105,10 @@ impl Metadata {
                 aliases.device_authorization_endpoint,
             ),
             (&mut self.jwks_uri, aliases.jwks_uri),
+            (
+                &mut self.pushed_authorization_request_endpoint,
+                aliases.pushed_authorization_request_endpoint,
+            ),
         ] {
             if alias.is_some() {
                 *slot = alias;
@@ -167,6 +176,9 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
                 introspection_endpoint: alias("introspection_endpoint")?,
                 device_authorization_endpoint: alias("device_authorization_endpoint")?,
                 jwks_uri: alias("jwks_uri")?,
+                pushed_authorization_request_endpoint: alias(
+                    "pushed_authorization_request_endpoint",
+                )?,
             })
         }
         Some(_) => return Err(bad("its mtls_endpoint_aliases is not an object".into())),

@@ -350,6 +350,7 @@ Promise.all([
           revocation_endpoint: alias('revocation'),
           introspection_endpoint: alias('introspection'),
           device_authorization_endpoint: alias('device_authorization'),
+          pushed_authorization_request_endpoint: `${aliasBase}${prefix}/request`,
         },
       }
       : {},
