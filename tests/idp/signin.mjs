@@ -13,7 +13,7 @@
 //       Like browse, but prints the final redirect URL instead of requesting it: what a
 //       person copies from the address bar when the browser runs on another machine.
 //
-//   node signin.mjs device URL [--deny]
+//   node signin.mjs device URL [--deny] [--acr LEVEL]
 //       Approves a device-flow sign-in (RFC 8628) at verification_uri_complete URL.
 //
 //   node signin.mjs refresh-token --issuer URL --client-id ID [--client-secret S]
@@ -164,6 +164,7 @@ async function device(url, opts) {
     if (fields.prompt === 'login') {
       body.set('login', opts.user);
       body.set('password', 'any-password');
+      if (opts.acr) body.set('acr', opts.acr);
     }
     if (opts.deny && fields.confirm) {
       body.delete('confirm');

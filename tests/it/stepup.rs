@@ -304,3 +304,37 @@ fn base64_url(text: &str) -> Vec<u8> {
         .decode(text)
         .unwrap()
 }
+
+#[test]
+fn the_device_flow_passes_what_applies_and_names_what_it_ignores() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let mut args = vec!["-vv"];
+    args.extend(public_login(&idp, "30"));
+    args.extend([
+        "--device",
+        "--acr-values",
+        "gold",
+        "--ui-locales",
+        "de",
+        "--login-hint",
+        "alice",
+        "--par",
+    ]);
+    // The provider signs in at silver: the ID token shows it, and the login fails.
+    let mut login = env.spawn(&args, &[]);
+    let complete = login.wait_for_url("user_code=");
+    crate::support::run_driver(&["device", &complete, "--acr", "silver"]);
+    let (code, stderr) = login.finish();
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(stderr.contains("level (acr) 'silver', not gold"), "{stderr}");
+    assert!(
+        stderr.contains("the device flow sends no --login-hint, --par"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("form fields: client_id,scope,acr_values,ui_locales (values redacted)"),
+        "{stderr}"
+    );
+    assert!(!env.path("config/config.toml").exists(), "nothing was saved");
+}
