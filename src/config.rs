@@ -143,7 +143,10 @@ pub struct Profile {
     pub audience: Option<String>,
     /// What the sign-in request adds (`login --acr-values`, `--par`, ...), repeated by
     /// every later login.
-    #[serde(default, skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty"
+    )]
     pub sign_in: crate::oauth::sign_in::SignInOptions,
 }
 

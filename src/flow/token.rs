@@ -87,7 +87,12 @@ fn check_min_acr(session: &Session<'_>, settings: &TokenSettings, wanted: &str) 
     let acr = session
         .cached_id_token()
         .and_then(|token| crate::jwt::claims(token.id_token.expose()))
-        .and_then(|claims| claims.get("acr").and_then(|v| v.as_str()).map(str::to_string));
+        .and_then(|claims| {
+            claims
+                .get("acr")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        });
     if let Some(acr) = &acr
         && crate::oauth::sign_in::acr_satisfies(acr, wanted)
     {

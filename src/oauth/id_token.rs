@@ -69,9 +69,7 @@ pub fn check_authentication(
                 ));
             }
             None => {
-                return Err(
-                    "the ID token has no auth_time although max_age was sent".to_string()
-                );
+                return Err("the ID token has no auth_time although max_age was sent".to_string());
             }
         }
     }

@@ -141,7 +141,10 @@ pub fn acr_satisfies(got: &str, wanted: &str) -> bool {
 pub fn par_request(url: &str, client: &ClientAuth, params: &[(String, String)]) -> FormRequest {
     let mut request = FormRequest::new(PAR_ENDPOINT, url, client);
     // The client's authentication already named it (except client_secret_basic).
-    let named = request.form.iter().any(|(name, _)| name.as_ref() == "client_id");
+    let named = request
+        .form
+        .iter()
+        .any(|(name, _)| name.as_ref() == "client_id");
     for (name, value) in params {
         if name == "client_id" && named {
             continue;

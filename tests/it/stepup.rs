@@ -86,7 +86,8 @@ fn step_up_is_asked_for_checked_saved_and_guarded_by_min_acr() {
     let run = env.run(&["token", "--min-acr", "platinum"]).expect(4);
     assert!(run.error_line().contains("weaker than --min-acr platinum"));
     assert!(
-        run.stderr.contains("hint: sign in more strongly: `octoken login --acr-values platinum`"),
+        run.stderr
+            .contains("hint: sign in more strongly: `octoken login --acr-values platinum`"),
         "{}",
         run.stderr
     );
@@ -101,9 +102,17 @@ fn step_up_is_asked_for_checked_saved_and_guarded_by_min_acr() {
         &browser(Some("silver"), &record),
     )
     .expect(0);
-    assert!(run.stderr.contains("accepted (--acr-optional)"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("accepted (--acr-optional)"),
+        "{}",
+        run.stderr
+    );
     let run = env.run(&["token", "--min-acr", "gold"]).expect(4);
-    assert!(run.error_line().contains("level (acr) 'silver'"), "{}", run.stderr);
+    assert!(
+        run.error_line().contains("level (acr) 'silver'"),
+        "{}",
+        run.stderr
+    );
 
     // max_age: a sign-in older than asked for is refused (octoken's clock runs 15
     // minutes ahead of the provider's here, so the fresh sign-in looks 900 s old).
@@ -127,8 +136,15 @@ fn step_up_is_asked_for_checked_saved_and_guarded_by_min_acr() {
             ],
         )
         .expect(4);
-    assert!(run.error_line().contains("longer than --max-age 60"), "{}", run.stderr);
-    assert!(!last_query(&record).contains_key("acr_values"), "--acr-values '' removed it");
+    assert!(
+        run.error_line().contains("longer than --max-age 60"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !last_query(&record).contains_key("acr_values"),
+        "--acr-values '' removed it"
+    );
 }
 
 #[test]
@@ -148,13 +164,28 @@ fn parameters_octoken_owns_and_malformed_options_are_refused() {
             &["--auth-param", "state=x"][..],
             "--auth-param 'state' is set by octoken itself",
         ),
-        (&["--auth-param", "redirect_uri=http://evil"][..], "'redirect_uri' is set by octoken"),
-        (&["--auth-param", "request_uri=urn:x"][..], "'request_uri' is set by octoken"),
+        (
+            &["--auth-param", "redirect_uri=http://evil"][..],
+            "'redirect_uri' is set by octoken",
+        ),
+        (
+            &["--auth-param", "request_uri=urn:x"][..],
+            "'request_uri' is set by octoken",
+        ),
         (&["--auth-param", "novalue"][..], "is not NAME=VALUE"),
-        (&["--prompt", "sometimes"][..], "--prompt 'sometimes' is not a prompt value"),
+        (
+            &["--prompt", "sometimes"][..],
+            "--prompt 'sometimes' is not a prompt value",
+        ),
         (&["--claims", "[1]"][..], "--claims is not a JSON object"),
-        (&["--max-age", "soon"][..], "--max-age 'soon' is not a number of seconds"),
-        (&["--request-object"][..], "--request-object signs the request with the client's key"),
+        (
+            &["--max-age", "soon"][..],
+            "--max-age 'soon' is not a number of seconds",
+        ),
+        (
+            &["--request-object"][..],
+            "--request-object signs the request with the client's key",
+        ),
     ] {
         let mut args = base.to_vec();
         args.extend_from_slice(extra);
@@ -198,7 +229,10 @@ fn pushed_requests_when_required_asked_for_or_demanded() {
         let run = browser_login(&env, &idp, client, extra, &browser(None, &record)).expect(0);
         let sent = last_query(&record);
         assert_eq!(sent.len(), 2, "{client:?}: {sent:?}");
-        assert!(config(&env).contains("par = true"), "{client:?}: --par is saved");
+        assert!(
+            config(&env).contains("par = true"),
+            "{client:?}: --par is saved"
+        );
         if extra.contains(&"--dpop") {
             assert!(!run.stderr.contains("not DPoP-bound"), "{}", run.stderr);
             let status = env.run(&["status", "--json"]).expect(0).stdout;
@@ -223,11 +257,7 @@ fn pushed_requests_when_required_asked_for_or_demanded() {
         "30",
     ];
     let run = login(&env, &args, &browser(None, &record)).expect(0);
-    assert!(
-        run.stderr.contains("only pushed (PAR)"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("only pushed (PAR)"), "{}", run.stderr);
     assert!(last_query(&record).contains_key("request_uri"));
     assert!(config(&env).contains("par = true"));
     env.run(&["token"]).expect(0);
@@ -237,11 +267,22 @@ fn pushed_requests_when_required_asked_for_or_demanded() {
 fn rsa_key(dir: &Path) -> PathBuf {
     let path = dir.join("jar-key.pem");
     let out = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&path)
         .output()
         .expect("openssl");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
@@ -278,13 +319,20 @@ fn signed_request_objects_by_value_and_pushed() {
     login(&env, &args, &browser(Some("gold"), &record)).expect(0);
     let sent = last_query(&record);
     assert!(sent["request"].split('.').count() == 3, "{sent:?}");
-    for own in ["state", "nonce", "code_challenge", "redirect_uri", "acr_values"] {
-        assert!(!sent.contains_key(own), "{own} outside the request object: {sent:?}");
+    for own in [
+        "state",
+        "nonce",
+        "code_challenge",
+        "redirect_uri",
+        "acr_values",
+    ] {
+        assert!(
+            !sent.contains_key(own),
+            "{own} outside the request object: {sent:?}"
+        );
     }
-    let header: serde_json::Value = serde_json::from_slice(
-        &base64_url(sent["request"].split('.').next().unwrap()),
-    )
-    .unwrap();
+    let header: serde_json::Value =
+        serde_json::from_slice(&base64_url(sent["request"].split('.').next().unwrap())).unwrap();
     assert_eq!(header["typ"], "oauth-authz-req+jwt");
     assert!(config(&env).contains("request_object = true"));
 
@@ -294,7 +342,10 @@ fn signed_request_objects_by_value_and_pushed() {
     pushed.push("--par");
     login(&env, &pushed, &browser(Some("gold"), &record)).expect(0);
     let sent = last_query(&record);
-    assert_eq!(sent.keys().collect::<Vec<_>>(), ["client_id", "request_uri"]);
+    assert_eq!(
+        sent.keys().collect::<Vec<_>>(),
+        ["client_id", "request_uri"]
+    );
     env.run(&["token", "--min-acr", "gold"]).expect(0);
 }
 
@@ -327,7 +378,10 @@ fn the_device_flow_passes_what_applies_and_names_what_it_ignores() {
     crate::support::run_driver(&["device", &complete, "--acr", "silver"]);
     let (code, stderr) = login.finish();
     assert_eq!(code, Some(4), "{stderr}");
-    assert!(stderr.contains("level (acr) 'silver', not gold"), "{stderr}");
+    assert!(
+        stderr.contains("level (acr) 'silver', not gold"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("the device flow sends no --login-hint, --par"),
         "{stderr}"
@@ -336,5 +390,8 @@ fn the_device_flow_passes_what_applies_and_names_what_it_ignores() {
         stderr.contains("form fields: client_id,scope,acr_values,ui_locales (values redacted)"),
         "{stderr}"
     );
-    assert!(!env.path("config/config.toml").exists(), "nothing was saved");
+    assert!(
+        !env.path("config/config.toml").exists(),
+        "nothing was saved"
+    );
 }

@@ -4,9 +4,9 @@ use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::oauth::device::{self, DeviceAuthorization};
 use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::sign_in::SignInOptions;
 use crate::oauth::{ClientAuth, OAuthError};
 use crate::output;
-use crate::oauth::sign_in::SignInOptions;
 use crate::settings::ProfileSettings;
 use std::time::{Duration, Instant};
 
@@ -144,11 +144,7 @@ const DEVICE_PARAMS: &[&str] = &["acr_values", "max_age", "ui_locales", "claims"
 
 /// With --acr-values or --max-age, the ID token of a device sign-in must show them too
 /// (it came straight from the token endpoint over TLS: OIDC Core 3.1.3.7 (6)).
-pub fn check_sign_in(
-    settings: &ProfileSettings,
-    response: &TokenResponse,
-    now: u64,
-) -> Result<()> {
+pub fn check_sign_in(settings: &ProfileSettings, response: &TokenResponse, now: u64) -> Result<()> {
     let options = &settings.sign_in;
     if !options.checks_authentication() {
         return Ok(());

@@ -43,12 +43,17 @@ pub fn browser_url(
         };
         let Some(issuer) = settings.issuer.as_deref() else {
             return Err(Error::Config {
-                message: "a request object names the issuer as its audience, and this profile has none".into(),
+                message:
+                    "a request object names the issuer as its audience, and this profile has none"
+                        .into(),
                 hint: Some("log in with --issuer URL, or --request-object false".into()),
             });
         };
         let jwt = request_object(signer, issuer, &params, now);
-        output::debug(1, "the authorization request travels as a signed request object");
+        output::debug(
+            1,
+            "the authorization request travels as a signed request object",
+        );
         // RFC 9101 5: client_id and the object; OIDC Core 6.1 also wants response_type
         // and scope outside it (the same values).
         params = vec![
@@ -60,7 +65,8 @@ pub fn browser_url(
             params.push(("scope".into(), settings.scope.clone()));
         }
     }
-    let invalid = |e: url::ParseError| Error::config(format!("invalid authorization URL: {e}"), None);
+    let invalid =
+        |e: url::ParseError| Error::config(format!("invalid authorization URL: {e}"), None);
     if !par {
         let url = with_query(request.authorization_url, &params).map_err(invalid)?;
         return Ok(BrowserUrl {

@@ -5,10 +5,10 @@ use crate::loopback::callback::{Callback, Outcome};
 use crate::loopback::{Event, Expected, Listener};
 use crate::network::Network;
 use crate::oauth::authorize::{AuthorizeRequest, wants_consent};
-use crate::oauth::sign_in;
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::id_token::{self, Expected as IdExpected};
 use crate::oauth::pkce::{Pkce, random_token};
+use crate::oauth::sign_in;
 use crate::oauth::{ClientAuth, discovery::Metadata};
 use crate::open_url::{self, Browser};
 use crate::output;
@@ -118,13 +118,19 @@ fn attempt(call: &Call<'_>, retry_par: bool) -> Result<Attempt> {
     let mut target = pushed::browser_url(network, settings, metadata, client, &request, par, now)?;
     // A pushed reference, or a signed request object, may be good for one use only.
     if !target.pushed && !profile.sign_in.request_object {
-        match preflight(network, &target.url, &listener.redirect_uri, &profile.client_id)? {
+        match preflight(
+            network,
+            &target.url,
+            &listener.redirect_uri,
+            &profile.client_id,
+        )? {
             Preflight::Passed => {}
             Preflight::WantsPar => {
                 output::warn(
                     "the provider takes this client's sign-in requests only pushed (PAR); pushing it (--par, saved with the profile)",
                 );
-                target = pushed::browser_url(network, settings, metadata, client, &request, true, now)?;
+                target =
+                    pushed::browser_url(network, settings, metadata, client, &request, true, now)?;
             }
         }
     }
@@ -285,7 +291,12 @@ fn check_id_token(
         None => output::debug(1, "no JWKS known: ID token signature not checked"),
     }
     // Only once the token is the provider's own does what it says about the sign-in count.
-    match id_token::check_authentication(&claims, options.acr_values.as_deref(), options.max_age, now) {
+    match id_token::check_authentication(
+        &claims,
+        options.acr_values.as_deref(),
+        options.max_age,
+        now,
+    ) {
         Ok(()) => Ok(()),
         Err(why) => weak_sign_in(settings, why),
     }
