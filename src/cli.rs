@@ -105,7 +105,9 @@ pub enum Command {
   octoken login --issuer URL --client-id cli --store redis \\
       --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key
   octoken login --issuer URL --client-id cli --store redis \\
-      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key --attach")]
+      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key --attach
+  octoken login --issuer URL --client-id cli --acr-values gold --max-age 900 \\
+      --login-hint alice@example.com --par")]
     Login(Box<LoginArgs>),
     /// Print a fresh access token (cached while valid, refreshed when not)
     #[command(after_help = "Examples:
@@ -113,6 +115,7 @@ pub enum Command {
   octoken token --format header | curl -H @- https://api.example.com/
   eval \"$(octoken token --format env)\"
   octoken token --scope read --min-ttl 300
+  octoken token --min-acr gold || exit
   curl -H @<(octoken token --dpop-proof GET https://api.example.com/x \\
       --format header) https://api.example.com/x")]
     Token(TokenArgs),
@@ -796,7 +799,7 @@ mod fast_path_tests {
 pub struct SignInArgs {
     /// Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2");
     /// the ID token's `acr` must then be one of them
-    #[arg(long, value_name = "\"A B\"", help_heading = "Sign-in request")]
+    #[arg(long, value_name = "ACRS", help_heading = "Sign-in request")]
     pub acr_values: Option<String>,
     /// The person must have authenticated within SECS (`max_age`; 0: sign in again now)
     #[arg(long, value_name = "SECS", help_heading = "Sign-in request")]

@@ -299,7 +299,7 @@ fn check_offline_access(settings: &ProfileSettings, response: &TokenResponse) ->
                 .into(),
             hint: Some(
                 "the client probably lacks the offline_access scope or role at the provider; \
-                 or the provider needs prompt=consent (--prompt-consent true)"
+                 or the provider needs prompt=consent (--prompt-consent true, or consent among --prompt)"
                     .into(),
             ),
         });
