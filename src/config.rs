@@ -317,12 +317,23 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
-                sign_in: Default::default(),
+                sign_in: crate::oauth::sign_in::SignInOptions {
+                    acr_values: Some("gold".into()),
+                    par: true,
+                    ..Default::default()
+                },
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();
         let back = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
         assert!(!text.contains("allow_insecure_http"));
+        assert!(text.contains("[profiles.work.sign_in]"), "{text}");
+        assert_eq!(
+            back.profiles["work"].sign_in.acr_values.as_deref(),
+            Some("gold")
+        );
+        assert!(back.profiles["work"].sign_in.par);
+        assert!(!text.contains("request_object"), "defaults are left out");
     }
 }

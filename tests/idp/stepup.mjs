@@ -8,7 +8,10 @@
 //
 // Clients, besides server.mjs's own:
 //   octoken-par           public, like octoken-public, but registered to require PAR
-//                         (client metadata only: the discovery document does not say so)
+//                         (client metadata only: the discovery document does not say so);
+//                         a plain request is refused by a redirect back with the error
+//   octoken-par-page      the same, but a plain request gets an error page (HTTP 400),
+//                         as some providers answer
 //   octoken-key-jar       private_key_jwt like octoken-key (with --client-key), and every
 //                         authorization request must be a signed request object
 //
@@ -28,6 +31,7 @@ export const STEP_UP_CLAIMS = { acr: null, amr: null, auth_time: null };
 export function stepUpClients(client, keyClientJwks) {
   return [
     { ...client('octoken-par', 'none'), require_pushed_authorization_requests: true },
+    { ...client('octoken-par-page', 'none'), require_pushed_authorization_requests: true },
     ...(keyClientJwks.keys.length
       ? [{
         ...client('octoken-key-jar', 'private_key_jwt'),
@@ -49,10 +53,20 @@ export function stepUpFeatures(opts) {
   };
 }
 
-// The login form's submission when the driver chose a level: finished here with that
-// acr and amr; anything else goes on to oidc-provider (body already read).
-// Returns whether it answered.
+// Answers what oidc-provider would answer otherwise: the login form's submission when
+// the driver chose a level (finished here with that acr and amr), and octoken-par-page's
+// plain authorization requests. Anything else goes on to oidc-provider (with the body
+// already read). Returns whether it answered.
 export async function stepUpLogin(provider, req, res) {
+  if (req.method === 'GET') {
+    const url = new URL(req.url, 'http://idp');
+    const plain = url.pathname.endsWith('/auth') && !url.searchParams.has('request_uri');
+    if (!plain || url.searchParams.get('client_id') !== 'octoken-par-page') return false;
+    res.statusCode = 400;
+    res.setHeader('content-type', 'text/html');
+    res.end('<p>invalid_request: Pushed Authorization Request is only allowed.</p>');
+    return true;
+  }
   if (req.method !== 'POST' || !/^\/interaction\/[^/]+$/.test(req.url)) return false;
   const chunks = [];
   for await (const chunk of req) chunks.push(chunk);

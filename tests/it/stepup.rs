@@ -257,10 +257,25 @@ fn pushed_requests_when_required_asked_for_or_demanded() {
         "30",
     ];
     let run = login(&env, &args, &browser(None, &record)).expect(0);
-    assert!(run.stderr.contains("only pushed (PAR)"), "{}", run.stderr);
+    let retried = "only pushed (PAR); signing in again";
+    assert!(run.stderr.contains(retried), "{}", run.stderr);
     assert!(last_query(&record).contains_key("request_uri"));
     assert!(config(&env).contains("par = true"));
     env.run(&["token"]).expect(0);
+
+    // One that answers with an error page instead: octoken's pre-flight reads it, and
+    // the browser is sent once, pushed.
+    let env = TestEnv::new();
+    let record = env.path("urls.txt");
+    let mut args = args.to_vec();
+    args[4] = "octoken-par-page";
+    let run = login(&env, &args, &browser(None, &record)).expect(0);
+    let pushed = "only pushed (PAR); pushing it";
+    assert!(run.stderr.contains(pushed), "{}", run.stderr);
+    let urls = std::fs::read_to_string(&record).unwrap();
+    assert_eq!(urls.lines().count(), 1, "{urls}");
+    assert!(last_query(&record).contains_key("request_uri"));
+    assert!(config(&env).contains("par = true"));
 }
 
 /// A new RSA key (PKCS#8, 0600) for the request-object client.
