@@ -132,3 +132,54 @@ pub fn sign_in(
         request_object,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> Profile {
+        let text = r#"
+[profiles.default]
+client_id = "cli"
+auth_method = "none"
+scope = "openid"
+store = "file"
+token_url = "https://id.example.com/token"
+
+[profiles.default.sign_in]
+acr_values = "gold"
+login_hint = "alice"
+auth_params = ["kc_idp_hint=corp"]
+par = true
+"#;
+        let config = crate::config::Config::parse(text, std::path::Path::new("c")).unwrap();
+        config.profiles["default"].clone()
+    }
+
+    #[test]
+    fn given_flags_replace_empty_ones_remove_and_the_rest_is_kept() {
+        let prev = saved();
+        let kept = sign_in(SignInArgs::default(), Some(&prev), AuthMethod::None).unwrap();
+        assert_eq!(kept, prev.sign_in);
+        let args = SignInArgs {
+            acr_values: Some(String::new()),
+            login_hint: Some(" bob ".into()),
+            auth_param: vec!["domain_hint=example.com".into()],
+            par: Some(false),
+            max_age: Some("0".into()),
+            ..SignInArgs::default()
+        };
+        let merged = sign_in(args, Some(&prev), AuthMethod::None).unwrap();
+        assert_eq!(merged.acr_values, None);
+        assert_eq!(merged.login_hint.as_deref(), Some("bob"));
+        assert_eq!(merged.auth_params, ["domain_hint=example.com"]);
+        assert!(!merged.par);
+        assert_eq!(merged.max_age, Some(0));
+        let cleared = SignInArgs {
+            auth_param: vec![String::new()],
+            ..SignInArgs::default()
+        };
+        let merged = sign_in(cleared, Some(&prev), AuthMethod::None).unwrap();
+        assert!(merged.auth_params.is_empty());
+    }
+}
