@@ -527,7 +527,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --acr-values --max-age --acr-optional --login-hint --prompt --ui-locales --claims --auth-param --par --request-object --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -673,6 +673,46 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --acr-values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acr-optional)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --login-hint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ui-locales)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claims)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --par)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-object)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -811,7 +851,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --min-acr --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -846,6 +886,10 @@ _octoken() {
                     return 0
                     ;;
                 --dpop-nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-acr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

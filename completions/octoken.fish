@@ -95,6 +95,19 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'T
 EdDSA\t'Ed25519'
 RS256\t'RSASSA-PKCS1-v1_5 with SHA-256 (for servers without EC); needs --dpop-key-file'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-key-file -d 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile\'s store (implies --dpop)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l acr-values -d 'Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2"); the ID token\'s `acr` must then be one of them' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l max-age -d 'The person must have authenticated within SECS (`max_age`; 0: sign in again now)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l acr-optional -d 'Accept a weaker `acr` or an older `auth_time` than asked for, with a warning' -r -f -a "true\t''
+false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l login-hint -d 'Which account to sign in with (`login_hint`: an email address or user name)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l prompt -d '`prompt`: login, consent, select_account or none (several, space-separated); replaces the prompt=consent of --prompt-consent' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l ui-locales -d 'Languages for the sign-in pages (`ui_locales`, e.g. "de en")' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l claims -d 'The `claims` request parameter, a JSON object (OIDC Core 5.5), e.g. \'{"id_token":{"acr":{"essential":true,"values":["gold"]}}}\'' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-param -d 'Any other authorization parameter (repeatable), e.g. kc_idp_hint=github' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l par -d 'Push the request to the provider first (PAR, RFC 9126): the browser gets only a reference [default: when the provider requires it]' -r -f -a "true\t''
+false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l request-object -d 'Send the request as a JWT signed with the client\'s key (JAR, RFC 9101; needs --auth-method private-key-jwt)' -r -f -a "true\t''
+false\t''"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-stdin -d 'Import a refresh token read from stdin instead of logging in through a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'
@@ -117,6 +130,7 @@ env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l env -d 'Variable name for --format env' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-proof -d 'Also sign a DPoP proof for this request to the API (a DPoP profile\'s key); with --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-nonce -d 'The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-acr -d 'Exit 4 unless the profile\'s sign-in reached this authentication level (its ID token\'s `acr`; one of several given, or a higher number)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'

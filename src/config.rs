@@ -141,6 +141,13 @@ pub struct Profile {
     /// The non-standard `audience` parameter some servers want instead (Auth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// What the sign-in request adds (`login --acr-values`, `--par`, ...), repeated by
+    /// every later login.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty"
+    )]
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
 }
 
 impl Profile {
@@ -180,6 +187,9 @@ impl Profile {
             client_key_aud,
             resource,
             audience,
+            // How this host's own browser logins ask (acr, PAR, ...): an attached host
+            // never signs in through the entry.
+            sign_in: _,
         } = self.clone();
         Profile {
             issuer,
@@ -212,6 +222,7 @@ impl Profile {
             client_key_aud,
             resource,
             audience,
+            sign_in: Default::default(),
         }
     }
 }
@@ -418,11 +429,23 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
+                sign_in: crate::oauth::sign_in::SignInOptions {
+                    acr_values: Some("gold".into()),
+                    par: true,
+                    ..Default::default()
+                },
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();
         let back = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
         assert!(!text.contains("allow_insecure_http"));
+        assert!(text.contains("[profiles.work.sign_in]"), "{text}");
+        assert_eq!(
+            back.profiles["work"].sign_in.acr_values.as_deref(),
+            Some("gold")
+        );
+        assert!(back.profiles["work"].sign_in.par);
+        assert!(!text.contains("request_object"), "defaults are left out");
     }
 }

@@ -209,6 +209,8 @@ pub struct ProfileSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter of the login.
     pub audience: Option<String>,
+    /// What the login's authorization request adds, and how it travels (PAR, JAR).
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The version of config.toml this profile was read from (None: not read from the
     /// file, e.g. during a login). Cached tokens record it: see `store::cache`.
     pub config_stamp: Option<crate::fsutil::FileStamp>,
@@ -314,6 +316,7 @@ impl ProfileSettings {
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),
+            sign_in: profile.sign_in.clone(),
             config_stamp: None,
         })
     }

@@ -36,3 +36,4 @@ mod resources;
 mod servers;
 mod shell;
 mod snapshots;
+mod stepup;

@@ -167,6 +167,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         client_key_aud,
         resource,
         audience,
+        sign_in: _,
     } = client;
     let profile = Profile {
         issuer,
@@ -201,6 +202,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         client_key_aud: local_key.and_then(|k| k.aud).or(client_key_aud),
         resource,
         audience,
+        sign_in: login.sign_in.clone(),
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;

@@ -60,6 +60,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        sign_in,
     } = args;
     let ca_file = absolute("--ca-file", ca_file)?;
     let client_secret_file = absolute("--client-secret-file", client_secret_file)?;
@@ -101,6 +102,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         prev,
     )?;
     let client_cert = client_cert_file(auth_method, client_cert, prev)?;
+    let sign_in = super::login_sign_in::sign_in(sign_in, prev, auth_method)?;
     // Given ones replace the profile's; none given keeps them.
     let resources = if resource.is_empty() {
         prev.map(|p| p.resource.clone()).unwrap_or_default()
@@ -222,6 +224,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_cert,
         resources,
         audience,
+        sign_in,
         config,
         previous,
         redis,
@@ -493,6 +496,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_lease: None,
         redis_timeout: None,
         redis_wait_replicas: None,
+        sign_in: crate::cli::SignInArgs::default(),
     };
     resolve(args, global)
 }

@@ -6,6 +6,7 @@ mod again;
 mod login;
 mod login_fleet;
 mod login_keys;
+mod login_sign_in;
 mod tools;
 
 use crate::cli::{
@@ -72,6 +73,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 env_name,
                 dpop_proof,
                 dpop_nonce,
+                min_acr,
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
@@ -87,6 +89,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 format: token_format(format),
                 env_name,
                 dpop_proof,
+                min_acr: min_acr.filter(|a| !a.trim().is_empty()),
             })
         }
         CliCommand::Exec(args) => {
@@ -186,6 +189,7 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         env_name,
         dpop_proof,
         dpop_nonce,
+        min_acr,
     } = args;
     let FreshArgs {
         min_ttl,
@@ -198,6 +202,7 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         && resource.is_none()
         && dpop_proof.is_none()
         && dpop_nonce.is_none()
+        && min_acr.is_none()
         && cli.global.verbose == 0;
     if !plain {
         return None;
