@@ -37,21 +37,22 @@ pub fn ask_within(
     deadline: Duration,
 ) -> Result<Response, AskError> {
     let at = || path.to_path_buf();
-    let frame = wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire {
-        path: at(),
-        err,
-    })?;
-    let mut stream = socket::connect(path, deadline).map_err(|err| AskError::NoAgent {
-        path: at(),
-        err,
-    })?;
+    let frame =
+        wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire { path: at(), err })?;
+    let mut stream =
+        socket::connect(path, deadline).map_err(|err| AskError::NoAgent { path: at(), err })?;
     let failed = |err: FrameError| match err {
         FrameError::Closed => AskError::Closed { path: at() },
         FrameError::TimedOut => AskError::TimedOut { path: at() },
         FrameError::Io(err) => AskError::Io { path: at(), err },
         FrameError::Wire(err) => AskError::Wire { path: at(), err },
     };
-    socket::write_frame(&mut stream, &frame).map_err(failed)?;
-    let body = socket::read_frame(&mut stream, MAX_RESPONSE).map_err(failed)?;
+    // An agent that refuses the connection (another uid, busy) answers and closes
+    // without reading: its answer is still there to read when writing failed.
+    let wrote = socket::write_frame(&mut stream, &frame);
+    let body = match socket::read_frame(&mut stream, MAX_RESPONSE) {
+        Ok(body) => body,
+        Err(err) => return Err(failed(wrote.err().unwrap_or(err))),
+    };
     wire::decode_response(&body).map_err(|err| AskError::Wire { path: at(), err })
 }

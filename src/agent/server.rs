@@ -154,9 +154,8 @@ fn failure(exit: u8, message: String) -> Response {
 }
 
 fn answer_with(stream: &mut UnixStream, answer: &Response) {
-    let frame = wire::encode(answer, MAX_RESPONSE).or_else(|e| {
-        wire::encode(&failure(exit::OTHER, e.to_string()), MAX_RESPONSE)
-    });
+    let frame = wire::encode(answer, MAX_RESPONSE)
+        .or_else(|e| wire::encode(&failure(exit::OTHER, e.to_string()), MAX_RESPONSE));
     if let Ok(frame) = frame {
         let _ = socket::write_frame(stream, &frame);
     }
@@ -214,8 +213,7 @@ fn pending_signal(set: &libc::sigset_t) -> Option<i32> {
             let mut pending: libc::sigset_t = std::mem::zeroed();
             libc::sigpending(&mut pending);
             for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-                if libc::sigismember(&pending, signal) == 1 && libc::sigismember(set, signal) == 1
-                {
+                if libc::sigismember(&pending, signal) == 1 && libc::sigismember(set, signal) == 1 {
                     let mut taken = 0;
                     libc::sigwait(set, &mut taken);
                     return Some(taken);

@@ -288,10 +288,7 @@ mod tests {
         ] {
             assert_eq!(
                 decode_request(text.as_bytes()),
-                Err(WireError::Version {
-                    theirs: 2,
-                    ours: 1
-                })
+                Err(WireError::Version { theirs: 2, ours: 1 })
             );
         }
         let err = decode_response(br#"{"v":0,"stopping":null}"#).unwrap_err();

@@ -118,7 +118,10 @@ fn agent_failure(failure: crate::agent::wire::Failure) -> Error {
     let hint = failure
         .hint
         .map(|h| format!("on the agent's machine: {}", sanitize::foreign(&h, 500)));
-    let or_check = || hint.clone().unwrap_or_else(|| "check the agent's log".into());
+    let or_check = || {
+        hint.clone()
+            .unwrap_or_else(|| "check the agent's log".into())
+    };
     match failure.exit {
         exit::USAGE => Error::Usage { message, hint },
         exit::CONFIG => Error::Config { message, hint },

@@ -12,7 +12,9 @@ use std::time::Duration;
 pub enum AgentSettings {
     Start(AgentStart),
     /// `--stop`: ask the agent on this socket to stop.
-    Stop { socket: PathBuf },
+    Stop {
+        socket: PathBuf,
+    },
 }
 
 #[derive(Debug)]

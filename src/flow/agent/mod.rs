@@ -36,8 +36,12 @@ fn foreground(start: AgentStart) -> Result<()> {
     use crate::agent::server;
     use std::sync::Arc;
     let listener = crate::agent::socket::bind(&start.socket).map_err(bind_error)?;
-    output::stdout(&shell_lines(start.shell, &start.socket, std::process::id())?)
-        .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
+    output::stdout(&shell_lines(
+        start.shell,
+        &start.socket,
+        std::process::id(),
+    )?)
+    .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
     let engine = Arc::new(Engine::new(start.profiles, start.proofs));
     let handler: server::Handler = Arc::new(move |request| engine.answer(request));
     let options = server::Options {
@@ -129,7 +133,11 @@ fn stop(socket: &Path) -> Result<()> {
     match client::ask(socket, &crate::agent::wire::Request::Stop) {
         Ok(Response::Stopping) => {}
         Ok(Response::Error(failure)) => return Err(Error::other(failure.message)),
-        Ok(_) => return Err(Error::other("the agent gave an unexpected answer to --stop")),
+        Ok(_) => {
+            return Err(Error::other(
+                "the agent gave an unexpected answer to --stop",
+            ));
+        }
         Err(e) => return Err(super::via_agent::ask_error(e)),
     }
     // It removes its socket before it finishes the requests in flight.
@@ -137,7 +145,10 @@ fn stop(socket: &Path) -> Result<()> {
     while socket.exists() && start.elapsed() < std::time::Duration::from_secs(5) {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    output::tell(format!("octoken: the agent on {} stopped", socket.display()));
+    output::tell(format!(
+        "octoken: the agent on {} stopped",
+        socket.display()
+    ));
     Ok(())
 }
 
@@ -206,7 +217,10 @@ mod tests {
                 .starts_with("set -x OCTOKEN_AGENT_SOCK /run/user/1000/octoken/agent.sock;\n")
         );
         for bad in ["/tmp/a b", "/tmp/$(x)", "/tmp/a'b", "/tmp/a;b", "/tmp/a\nb"] {
-            assert!(shell_lines(ShellSyntax::Sh, Path::new(bad), 1).is_err(), "{bad}");
+            assert!(
+                shell_lines(ShellSyntax::Sh, Path::new(bad), 1).is_err(),
+                "{bad}"
+            );
         }
     }
 }

@@ -67,7 +67,10 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
     let mut background_args: Vec<OsString> = vec!["agent".into(), "--foreground".into()];
     background_args.extend(["--socket".into(), socket.clone().into_os_string()]);
     if let Some(idle) = idle_timeout {
-        background_args.extend(["--idle-timeout".into(), format!("{}s", idle.as_secs()).into()]);
+        background_args.extend([
+            "--idle-timeout".into(),
+            format!("{}s", idle.as_secs()).into(),
+        ]);
     }
     if let Some(names) = &profiles {
         background_args.extend(["--profiles".into(), names.join(",").into()]);
@@ -137,7 +140,10 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 program: command.next().unwrap_or_default(),
                 args: command.collect(),
             };
-            (token_request(TokenKind::Access, &fresh_settings(fresh)), then)
+            (
+                token_request(TokenKind::Access, &fresh_settings(fresh)),
+                then,
+            )
         }
         CliCommand::KubeCredential(args) => {
             let KubeCredentialArgs {
