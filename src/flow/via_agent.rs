@@ -24,6 +24,31 @@ pub fn run(settings: ViaAgent) -> Result<u8> {
     }
     #[cfg(unix)]
     {
+        if let AgentUse::Git(git) = settings.then {
+            let ask_for = |fresh: &crate::settings::FreshSettings| {
+                let mut token = settings.token.clone();
+                token.min_ttl = fresh.min_ttl;
+                token.scope = fresh.scope.clone();
+                token.resource = fresh.resource.clone();
+                token.strict = fresh.strict;
+                let request = ViaAgent {
+                    socket: settings.socket.clone(),
+                    profile: settings.profile.clone(),
+                    token,
+                    now: settings.now,
+                    then: AgentUse::Print {
+                        format: crate::output::TokenFormat::Raw,
+                        env_name: String::new(),
+                    },
+                };
+                match ask(&request)? {
+                    Answer::Access(token, _) => Ok(token),
+                    Answer::Id(_) => Err(Error::other("the agent sent an ID token for git")),
+                }
+            };
+            super::git_credential::run_with(*git, Some(&ask_for))?;
+            return Ok(exit::OK);
+        }
         let answer = ask(&settings)?;
         use_answer(settings, answer)
     }
@@ -107,6 +132,7 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
         (AgentUse::Exec { .. }, Answer::Id(_)) => {
             return Err(Error::other("the agent sent an ID token for exec"));
         }
+        (AgentUse::Git(_), _) => return Err(Error::other("git is answered in `run`")),
     }
     Ok(exit::OK)
 }

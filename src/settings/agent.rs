@@ -69,4 +69,6 @@ pub enum AgentUse {
     },
     /// `kube-credential`: an ExecCredential for kubectl.
     Kube { api_version: String },
+    /// `git-credential`: git's request read and answered as without an agent.
+    Git(Box<super::GitCredentialSettings>),
 }

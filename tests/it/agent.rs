@@ -497,3 +497,74 @@ fn a_keyring_dpop_key_is_read_once_by_the_agent() {
     );
     assert!(first.stdout.starts_with("Authorization: DPoP "));
 }
+
+#[test]
+fn exec_git_kubectl_and_id_tokens_go_through_the_agent() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    crate::support::signin::import(&env, &idp, Client::Basic, "file");
+    let agent = Agent::start(&env, &[]);
+    let remote = client(&agent);
+    let token = remote.run(&["token"]).expect(0).stdout;
+    assert_eq!(
+        token,
+        env.run(&["token"]).expect(0).stdout,
+        "the agent's cached token"
+    );
+    let token = token.trim_end();
+    let run = remote
+        .run(&[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "printf %s \"$OCTOKEN_ACCESS_TOKEN\"",
+        ])
+        .expect(0);
+    assert_eq!(run.stdout, token);
+    let id_token = remote.run(&["token", "--type", "id"]).expect(0).stdout;
+    let id_token = id_token.trim_end();
+    assert_eq!(id_token.split('.').count(), 3, "{id_token}");
+    assert_ne!(id_token, token);
+    for (args, want) in [
+        (&["kube-credential"][..], id_token),
+        (&["kube-credential", "--type", "access"][..], token),
+    ] {
+        let run = remote.run(args).expect(0);
+        let credential: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(credential["status"]["token"], want, "{args:?}");
+    }
+    // git itself, with the helper as `git-credential setup` writes it.
+    let helper = format!(
+        "!{} git-credential --host git.example.com",
+        env!("CARGO_BIN_EXE_octoken")
+    );
+    let mut git = Command::new("/usr/bin/git");
+    git.env_clear()
+        .envs(&remote.vars)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .args([
+            "-c",
+            &format!("credential.helper={helper}"),
+            "credential",
+            "fill",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = git.spawn().expect("git");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"protocol=https\nhost=git.example.com\n\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains(&format!("password={token}\n")), "{stdout}");
+}

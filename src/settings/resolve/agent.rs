@@ -174,6 +174,18 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
             };
             (token_request(kind, &fresh), AgentUse::Kube { api_version })
         }
+        CliCommand::GitCredential(args) => {
+            // The token settings go with each request git's answer needs (the flow's).
+            let fresh = fresh_settings(args.fresh.clone());
+            let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
+            let crate::settings::Command::GitCredential(settings) = tools::git(args, local)? else {
+                return Err(Error::other("git-credential resolved to another command"));
+            };
+            (
+                token_request(TokenKind::Access, &fresh),
+                AgentUse::Git(settings.into()),
+            )
+        }
         command => return Ok(Err(Cli { global, command })),
     };
     if !profile_name::is_valid(&profile) {
@@ -189,7 +201,7 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
     }))
 }
 
-fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
+pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
     let FreshSettings {
         min_ttl,
         scope,
