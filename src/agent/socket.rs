@@ -30,7 +30,7 @@ pub enum BindError {
 pub fn default_dir(runtime_dir: Option<&Path>) -> PathBuf {
     match runtime_dir {
         Some(dir) => dir.join("octoken"),
-        None => std::env::temp_dir().join(format!("octoken-agent-{}", uid())),
+        None => PathBuf::from(format!("/tmp/octoken-agent-{}", uid())),
     }
 }
 
