@@ -181,8 +181,8 @@ fn readable(listener: &UnixListener, millis: i32) -> bool {
 }
 
 /// Blocks SIGTERM, SIGINT and SIGHUP in this thread and every thread it starts after;
-/// `pending_signal` takes them.
-fn hold_termination_signals() -> libc::sigset_t {
+/// `serve` takes them. Call it before saying the agent is ready (and `serve` does).
+pub fn hold_termination_signals() -> libc::sigset_t {
     // SAFETY: the set is initialised by sigemptyset before use.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();

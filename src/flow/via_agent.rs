@@ -1,7 +1,9 @@
-//! A command answered by an agent (`OCTOKEN_AGENT_SOCK` set): `token`, `exec` and
-//! `kube-credential` send their token settings to the agent and use its answer; this
+//! A command answered by an agent (`OCTOKEN_AGENT_SOCK` set): `token`, `exec`,
+//! `git-credential` and `kube-credential` send their token settings to the agent and use its answer; this
 //! machine needs no octoken config at all. A dead agent, a closed connection or another
 //! protocol version is one clear error with a hint, never a hang (client.rs deadlines).
+
+#![cfg_attr(not(unix), allow(dead_code))]
 
 use crate::access_token::{self, AccessToken};
 use crate::error::{Error, Result, exit};
@@ -184,7 +186,9 @@ pub fn ask_error(err: crate::agent::client::AskError) -> Error {
         AskError::Closed { .. } | AskError::TimedOut { .. } | AskError::Io { .. } => {
             Error::Temporary {
                 message: text,
-                hint: "try again; if it persists, restart the agent (`octoken agent --stop`, then `eval \"$(octoken agent)\"`)".into(),
+                hint: "try again; if it persists, check that the agent runs on its machine \
+                       (`eval \"$(octoken agent)\"` there) and that an `ssh -R` forwarding stands"
+                    .into(),
             }
         }
         AskError::Wire { .. } => Error::config(

@@ -568,3 +568,24 @@ fn exec_git_kubectl_and_id_tokens_go_through_the_agent() {
     );
     assert!(stdout.contains(&format!("password={token}\n")), "{stdout}");
 }
+
+#[test]
+fn an_agent_stops_when_idle_or_terminated_and_removes_its_socket() {
+    let env = TestEnv::new();
+    let mut idle = Agent::start(&env, &["--idle-timeout", "1s"]);
+    let start = Instant::now();
+    let status = idle.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    assert!(!idle.socket.exists());
+    let mut agent = Agent::start(&env, &[]);
+    // SAFETY: kill with a child's pid and a signal number.
+    unsafe { libc::kill(agent.child.id() as i32, libc::SIGTERM) };
+    let status = agent.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!agent.socket.exists());
+}

@@ -6,6 +6,8 @@
 //! memory, so proofs cost no keyring call; it is read again when config.toml changes
 //! (a new login).
 
+#![cfg_attr(not(unix), allow(dead_code))]
+
 use crate::access_token::Freshness;
 use crate::agent::wire::{Failure, Kind, ProofRequest, Request, Response, TokenRequest};
 use crate::error::{Error, Result};
@@ -28,6 +30,9 @@ pub struct Engine {
     proofs: bool,
     /// Each DPoP profile's key, with the config.toml it was read under.
     keys: Mutex<HashMap<String, (FileStamp, Arc<DpopKey>)>>,
+    /// Each profile resolved (no secret in it), stamped with its config.toml: the same
+    /// file, unchanged, resolves the same (the cached path's rule).
+    resolved: Mutex<HashMap<String, ProfileSettings>>,
 }
 
 impl Engine {
@@ -36,6 +41,7 @@ impl Engine {
             profiles,
             proofs,
             keys: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
         }
     }
 
@@ -81,7 +87,7 @@ impl Engine {
         if let Some(token) = from_cache(&global, request) {
             return Ok(Response::Access { token, proof: None });
         }
-        let settings = global.profile()?;
+        let settings = self.resolve(&global)?;
         let session = Session::open(&settings, global.now);
         let TokenRequest {
             kind,
@@ -111,6 +117,24 @@ impl Engine {
             }
         };
         Ok(Response::Access { token, proof })
+    }
+
+    /// The profile's settings, as `Global::profile` resolves them, kept while
+    /// config.toml is the very file they were resolved from.
+    fn resolve(&self, global: &Global) -> Result<ProfileSettings> {
+        let stamp = crate::fsutil::stamp(&global.paths.config_file());
+        let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(settings) = resolved.get(&global.profile)
+            && stamp.is_some()
+            && settings.config_stamp == stamp
+        {
+            return Ok(settings.clone());
+        }
+        let settings = global.profile()?;
+        if settings.config_stamp.is_some() {
+            resolved.insert(global.profile.clone(), settings.clone());
+        }
+        Ok(settings)
     }
 
     /// The profile's DPoP key: kept from an earlier request under the same config.toml,

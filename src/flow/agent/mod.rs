@@ -5,6 +5,8 @@
 //! `ssh-agent` does. `--stop` asks a running agent to stop. What it answers:
 //! `engine.rs`; the socket and the protocol: `crate::agent`.
 
+#![cfg_attr(not(unix), allow(dead_code))]
+
 mod engine;
 
 use crate::error::{Error, Result};
@@ -35,6 +37,8 @@ pub fn run(settings: AgentSettings) -> Result<()> {
 fn foreground(start: AgentStart) -> Result<()> {
     use crate::agent::server;
     use std::sync::Arc;
+    // From here a termination signal waits for the accept loop, which removes the socket.
+    server::hold_termination_signals();
     let listener = crate::agent::socket::bind(&start.socket).map_err(bind_error)?;
     output::stdout(&shell_lines(
         start.shell,
