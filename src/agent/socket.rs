@@ -190,3 +190,70 @@ pub fn write_frame(stream: &mut impl Write, frame: &[u8]) -> Result<(), FrameErr
     stream.flush()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+        dir
+    }
+
+    #[test]
+    fn the_socket_is_0600_in_a_0700_directory_it_makes() {
+        let dir = dir();
+        let path = dir.path().join("run/agent.sock");
+        let _listener = bind(&path).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("run")), 0o700);
+    }
+
+    #[test]
+    fn a_directory_others_may_enter_is_refused() {
+        let dir = dir();
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let err = bind(&open.join("agent.sock")).unwrap_err();
+        assert!(err.to_string().contains("mode 755"), "{err}");
+    }
+
+    #[test]
+    fn a_live_socket_is_refused_a_stale_one_replaced_a_file_kept() {
+        let dir = dir();
+        let path = dir.path().join("agent.sock");
+        let live = bind(&path).unwrap();
+        assert!(matches!(bind(&path), Err(BindError::Live(_))));
+        drop(live); // the file stays, nobody listens: stale
+        assert!(path.exists());
+        let _again = bind(&path).unwrap();
+        let file = dir.path().join("notes.txt");
+        std::fs::write(&file, "mine").unwrap();
+        assert!(matches!(bind(&file), Err(BindError::NotASocket(_))));
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    }
+
+    #[test]
+    fn the_peer_of_our_own_connection_is_us() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        assert_eq!(peer_uid(&a).unwrap(), uid());
+    }
+
+    #[test]
+    fn frames_read_back_and_a_closed_peer_is_named() {
+        let (mut a, mut b) = UnixStream::pair().unwrap();
+        let frame = wire::encode(&wire::Request::Stop, wire::MAX_REQUEST).unwrap();
+        write_frame(&mut a, &frame).unwrap();
+        let body = read_frame(&mut b, wire::MAX_REQUEST).unwrap();
+        assert_eq!(wire::decode_request(&body).unwrap(), wire::Request::Stop);
+        a.write_all(&[0, 0, 0, 9, b'{']).unwrap();
+        drop(a);
+        assert!(matches!(
+            read_frame(&mut b, wire::MAX_REQUEST),
+            Err(FrameError::Closed)
+        ));
+    }
+}

@@ -197,3 +197,36 @@ pub fn ask_error(err: crate::agent::client::AskError) -> Error {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agent::wire::Failure;
+
+    #[test]
+    fn the_agents_error_keeps_its_exit_code_and_is_made_inert() {
+        for code in [1u8, 2, 3, 4, 5, 6] {
+            let err = agent_failure(Failure {
+                exit: code,
+                message: "not logged in\u{1b}[2J".into(),
+                hint: Some("run `octoken login -p work`".into()),
+            });
+            assert_eq!(err.exit_code(), code);
+            assert!(!err.to_string().contains('\u{1b}'), "{err}");
+            assert!(
+                err.to_string().starts_with("the agent: not logged in"),
+                "{err}"
+            );
+            assert_eq!(
+                err.hint().as_deref(),
+                Some("on the agent's machine: run `octoken login -p work`")
+            );
+        }
+        let odd = agent_failure(Failure {
+            exit: 200,
+            message: "x".into(),
+            hint: None,
+        });
+        assert_eq!(odd.exit_code(), exit::OTHER);
+    }
+}

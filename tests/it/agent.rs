@@ -589,3 +589,48 @@ fn an_agent_stops_when_idle_or_terminated_and_removes_its_socket() {
     assert!(status.success(), "{status:?}");
     assert!(!agent.socket.exists());
 }
+
+#[test]
+fn a_hostile_client_gets_refusals_and_the_agent_keeps_serving() {
+    use std::os::unix::net::UnixStream;
+    let env = TestEnv::new();
+    let agent = Agent::start(&env, &[]);
+    let exchange = |bytes: &[u8]| -> String {
+        let mut stream = UnixStream::connect(&agent.socket).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let _ = stream.write_all(bytes);
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(answer.get(4..).unwrap_or_default()).into_owned()
+    };
+    let frame = |body: &str| [&(body.len() as u32).to_be_bytes()[..], body.as_bytes()].concat();
+    // A length over the cap is refused before anything is read or allocated.
+    let answer = exchange(&u32::MAX.to_be_bytes());
+    assert!(answer.contains("over the limit of 16384"), "{answer}");
+    for (body, expect) in [
+        ("[1,2]", "not a JSON object"),
+        (r#"{"v":2,"op":"token"}"#, "protocol version 2"),
+        (
+            r#"{"v":1,"op":"token","profile":"../x","token":{"min_ttl":1}}"#,
+            "invalid profile name",
+        ),
+        (
+            r#"{"v":1,"op":"token","profile":"x","token":{"min_ttl":1,"dpop_proof":{"method":"GET","url":"file:///etc/passwd"}}}"#,
+            "an http(s) URL",
+        ),
+        (
+            r#"{"v":1,"op":"token","profile":"x","token":{"min_ttl":1,"refresh_token":"?"}}"#,
+            "unknown field",
+        ),
+    ] {
+        let answer = exchange(&frame(body));
+        assert!(answer.contains("\"error\""), "{body}: {answer}");
+        assert!(answer.contains(expect), "{body}: {answer}");
+    }
+    // A client that connects and says nothing is dropped after its deadline; others
+    // are served meanwhile.
+    let _silent = UnixStream::connect(&agent.socket).unwrap();
+    client(&agent).run(&["token"]).expect(4);
+}
