@@ -36,8 +36,7 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
     }
     let socket = match socket {
         Some(path) => path,
-        None => crate::agent::socket::default_dir(env::path(env::XDG_RUNTIME_DIR).as_deref())
-            .join(crate::agent::socket::SOCKET_NAME),
+        None => default_socket(),
     };
     let socket = absolute(socket)?;
     if let Some(names) = &profiles
@@ -87,6 +86,18 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
         shell,
         background_args,
     }))
+}
+
+#[cfg(unix)]
+fn default_socket() -> PathBuf {
+    use crate::agent::socket;
+    socket::default_dir(env::path(env::XDG_RUNTIME_DIR).as_deref()).join(socket::SOCKET_NAME)
+}
+
+/// No agent here (`flow::agent` says so); a name for the messages.
+#[cfg(not(unix))]
+fn default_socket() -> PathBuf {
+    PathBuf::from("agent.sock")
 }
 
 /// The shell lines name the socket for other directories too.
