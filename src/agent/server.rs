@@ -90,8 +90,9 @@ pub fn serve(listener: UnixListener, path: &Path, options: &Options, handler: Ha
         let spawned = std::thread::Builder::new()
             .name("agent-connection".into())
             .spawn(move || {
+                // Counted out even if answering panics, so an idle agent still stops.
+                let _done = Done(&worker.active);
                 serve_one(stream, &worker);
-                worker.active.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
             shared.active.fetch_sub(1, Ordering::SeqCst);
@@ -106,6 +107,14 @@ pub fn serve(listener: UnixListener, path: &Path, options: &Options, handler: Ha
         std::thread::sleep(Duration::from_millis(20));
     }
     ended
+}
+
+struct Done<'a>(&'a AtomicUsize);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 fn serve_one(mut stream: UnixStream, shared: &Shared) {
@@ -132,7 +141,7 @@ fn serve_one(mut stream: UnixStream, shared: &Shared) {
     let answer = match wire::decode_request(&body) {
         Ok(Request::Stop) => {
             shared.stop.store(true, Ordering::SeqCst);
-            Response::Stopping
+            Response::Stopping {}
         }
         Ok(request) => (shared.handler)(request),
         Err(e) => failure(exit::OTHER, e.to_string()),

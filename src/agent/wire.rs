@@ -89,7 +89,7 @@ pub enum Response {
     /// The request failed: what `octoken token` would have said on the agent's machine.
     Error(Failure),
     /// The agent is stopping (`--stop`).
-    Stopping,
+    Stopping {},
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,23 +114,13 @@ pub enum WireError {
 
 /// A message's frame: the length prefix and the JSON body with the version.
 pub fn encode<T: Serialize>(message: &T, max: usize) -> Result<Vec<u8>, WireError> {
-    let mut value =
-        serde_json::to_value(message).map_err(|e| WireError::Malformed(e.to_string()))?;
-    let serde_json::Value::Object(object) = &mut value else {
-        // Every message type is a struct or an enum with data: an object, or a bare
-        // string for a unit variant.
-        let name = value.as_str().unwrap_or_default().to_string();
-        let mut object = serde_json::Map::new();
-        object.insert(name, serde_json::Value::Null);
-        return encode_object(object, max);
+    let value = serde_json::to_value(message).map_err(|e| WireError::Malformed(e.to_string()))?;
+    // Every message is an object (no unit variants), so the version goes beside its fields.
+    let serde_json::Value::Object(mut object) = value else {
+        return Err(WireError::Malformed(
+            "a message that is not an object".into(),
+        ));
     };
-    encode_object(std::mem::take(object), max)
-}
-
-fn encode_object(
-    mut object: serde_json::Map<String, serde_json::Value>,
-    max: usize,
-) -> Result<Vec<u8>, WireError> {
     object.insert("v".into(), VERSION.into());
     let body = serde_json::to_vec(&object).map_err(|e| WireError::Malformed(e.to_string()))?;
     if body.len() > max {
@@ -199,14 +189,8 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8], max: usize) -> Result<T, 
         }
         None => return Err(WireError::Malformed("no protocol version".into())),
     }
-    // A unit variant travels as {"name": null}: read it back as the bare string.
-    let value = match object.len() {
-        1 if object.values().all(serde_json::Value::is_null) && !object.contains_key("op") => {
-            serde_json::Value::String(object.keys().next().cloned().unwrap_or_default())
-        }
-        _ => serde_json::Value::Object(object),
-    };
-    serde_json::from_value(value).map_err(|e| WireError::Malformed(e.to_string()))
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| WireError::Malformed(e.to_string()))
 }
 
 #[cfg(test)]
@@ -270,7 +254,7 @@ mod tests {
                 message: "not logged in".into(),
                 hint: Some("run `octoken login`".into()),
             }),
-            Response::Stopping,
+            Response::Stopping {},
         ];
         for answer in answers {
             let frame = encode(&answer, MAX_RESPONSE).unwrap();
@@ -291,7 +275,7 @@ mod tests {
                 Err(WireError::Version { theirs: 2, ours: 1 })
             );
         }
-        let err = decode_response(br#"{"v":0,"stopping":null}"#).unwrap_err();
+        let err = decode_response(br#"{"v":0,"stopping":{}}"#).unwrap_err();
         assert!(err.to_string().contains("version 0"), "{err}");
     }
 

@@ -48,7 +48,7 @@ impl Engine {
     pub fn answer(&self, request: Request) -> Response {
         let result = match request {
             Request::Token { profile, token } => self.token(profile, &token),
-            Request::Stop => Ok(Response::Stopping),
+            Request::Stop => Ok(Response::Stopping {}),
         };
         result.unwrap_or_else(|err| {
             Response::Error(Failure {

@@ -135,7 +135,7 @@ fn background(start: &AgentStart) -> Result<()> {
 fn stop(socket: &Path) -> Result<()> {
     use crate::agent::{client, wire::Response};
     match client::ask(socket, &crate::agent::wire::Request::Stop) {
-        Ok(Response::Stopping) => {}
+        Ok(Response::Stopping {}) => {}
         Ok(Response::Error(failure)) => return Err(Error::other(failure.message)),
         Ok(_) => {
             return Err(Error::other(
