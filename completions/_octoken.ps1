@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the refresh token and delete the stored secrets')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token')
             [CompletionResult]::new('kube-credential', 'kube-credential', [CompletionResultType]::ParameterValue, 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or install them all with --dir')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles: issuer, client, store, and whether each is logged in')
@@ -243,6 +244,26 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'octoken;agent' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop after this long without a connection (e.g. 8h)')
+            [CompletionResult]::new('--profiles', '--profiles', [CompletionResultType]::ParameterName, 'Serve these profiles only (comma-separated); others are refused')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
+            [CompletionResult]::new('--foreground', '--foreground', [CompletionResultType]::ParameterName, 'Stay in the foreground (systemd user units, tests) instead of starting in the background')
+            [CompletionResult]::new('--no-proofs', '--no-proofs', [CompletionResultType]::ParameterName, 'Serve tokens only: refuse to sign DPoP proofs')
+            [CompletionResult]::new('--sh', '--sh', [CompletionResultType]::ParameterName, 'Print Bourne shell lines (the default unless $SHELL is csh or fish)')
+            [CompletionResult]::new('--csh', '--csh', [CompletionResultType]::ParameterName, 'Print csh lines')
+            [CompletionResult]::new('--fish', '--fish', [CompletionResultType]::ParameterName, 'Print fish lines')
+            [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'octoken;completions' {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
@@ -291,6 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the refresh token and delete the stored secrets')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token')
             [CompletionResult]::new('kube-credential', 'kube-credential', [CompletionResultType]::ParameterValue, 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or install them all with --dir')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles: issuer, client, store, and whether each is logged in')
@@ -325,6 +347,9 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             break
         }
         'octoken;help;kube-credential' {
+            break
+        }
+        'octoken;help;agent' {
             break
         }
         'octoken;help;completions' {

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
@@ -229,6 +230,25 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'octoken;agent'= {
+            cand --socket 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)'
+            cand --idle-timeout 'Stop after this long without a connection (e.g. 8h)'
+            cand --profiles 'Serve these profiles only (comma-separated); others are refused'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --foreground 'Stay in the foreground (systemd user units, tests) instead of starting in the background'
+            cand --no-proofs 'Serve tokens only: refuse to sign DPoP proofs'
+            cand --sh 'Print Bourne shell lines (the default unless $SHELL is csh or fish)'
+            cand --csh 'Print csh lines'
+            cand --fish 'Print fish lines'
+            cand --stop 'Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'octoken;completions'= {
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
@@ -274,6 +294,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
@@ -298,6 +319,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;help;git-credential'= {
         }
         &'octoken;help;kube-credential'= {
+        }
+        &'octoken;help;agent'= {
         }
         &'octoken;help;completions'= {
         }

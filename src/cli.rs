@@ -22,6 +22,7 @@ Use tokens:
 Plug into tools:
   git-credential   A git credential helper (HTTPS remotes)
   kube-credential  A kubectl exec credential plugin
+  agent            Serve tokens to local scripts and ssh-forwarded machines
 
 Look inside:
   profiles     The profiles, and whether each is logged in
@@ -167,6 +168,14 @@ pub enum Command {
       --exec-command=octoken --exec-arg=-p,work,kube-credential \\
       --exec-interactive-mode=Never")]
     KubeCredential(KubeCredentialArgs),
+    /// Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)
+    #[command(after_help = "Examples:
+  eval \"$(octoken agent)\"
+  octoken agent --profiles work --no-proofs --idle-timeout 8h
+  ssh -R /tmp/octoken.sock:$OCTOKEN_AGENT_SOCK build-box
+  OCTOKEN_AGENT_SOCK=/tmp/octoken.sock octoken -p work token   # on build-box
+  octoken agent --stop")]
+    Agent(AgentArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
   octoken completions bash > ~/.local/share/bash-completion/completions/octoken
@@ -565,6 +574,38 @@ pub struct TokenArgs {
     /// token's `acr`; one of several given, or a higher number)
     #[arg(long, value_name = "ACR")]
     pub min_acr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Stay in the foreground (systemd user units, tests) instead of starting in the
+    /// background
+    #[arg(long)]
+    pub foreground: bool,
+    /// The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Stop after this long without a connection (e.g. 8h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Serve these profiles only (comma-separated); others are refused
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub profiles: Option<Vec<String>>,
+    /// Serve tokens only: refuse to sign DPoP proofs
+    #[arg(long)]
+    pub no_proofs: bool,
+    /// Print Bourne shell lines (the default unless $SHELL is csh or fish)
+    #[arg(long, group = "syntax")]
+    pub sh: bool,
+    /// Print csh lines
+    #[arg(long, group = "syntax")]
+    pub csh: bool,
+    /// Print fish lines
+    #[arg(long, group = "syntax")]
+    pub fish: bool,
+    /// Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)
+    #[arg(long, conflicts_with_all = ["foreground", "idle_timeout", "profiles", "no_proofs"])]
+    pub stop: bool,
 }
 
 #[derive(Debug, Args)]

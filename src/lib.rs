@@ -3,6 +3,7 @@
 //! (`fuzzing`). Nothing here is a stable API.
 
 mod access_token;
+mod agent;
 mod app;
 mod cli;
 mod completions;

@@ -22,6 +22,8 @@ pub enum Command {
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
     Profiles(ProfilesSettings),
+    /// `agent`: start one, or stop one.
+    Agent(super::AgentSettings),
     Completions(clap_complete::Shell),
     /// `man`: one page to stdout, or every page into a directory.
     Man {

@@ -4,10 +4,12 @@
 //! values here are final (defaults applied, environment read once) and flows never see
 //! clap types.
 
+mod agent;
 mod command;
 mod login;
 pub mod resolve;
 
+pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
@@ -154,7 +156,8 @@ impl Global {
     }
 }
 
-fn now() -> u64 {
+/// Unix seconds (shifted by OCTOKEN_TEST_CLOCK_OFFSET).
+pub fn now() -> u64 {
     let real = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

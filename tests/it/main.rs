@@ -7,6 +7,7 @@
 
 mod support;
 
+mod agent;
 mod architecture;
 mod cached_path;
 mod chromium;

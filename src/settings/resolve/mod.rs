@@ -3,11 +3,14 @@
 //! resolved here.
 
 mod again;
+mod agent;
 mod login;
 mod login_fleet;
 mod login_keys;
 mod login_sign_in;
 mod tools;
+
+pub use agent::via_agent;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
@@ -170,6 +173,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::Agent(args) => Command::Agent(agent::agent(args)?),
     })
 }
 
