@@ -148,6 +148,21 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "seconds an `--assertion-cmd` (subject, actor or client assertion command) may run before it is stopped (default 30)",
     ),
     var(
+        env::OCTOKEN_AGENT_SOCK,
+        Reader::Octoken,
+        "the socket of an `octoken agent` (printed by it): `token`, `exec` and `kube-credential` then ask the agent",
+    ),
+    var(
+        env::XDG_RUNTIME_DIR,
+        Reader::Octoken,
+        "`octoken agent` puts its socket in `octoken/agent.sock` there (else in a 0700 directory in /tmp)",
+    ),
+    var(
+        env::SHELL,
+        Reader::Octoken,
+        "`octoken agent` prints csh or fish lines when it ends in `csh` or `fish`",
+    ),
+    var(
         env::OCTOKEN_REDIS_URL,
         Reader::Octoken,
         "the fleet's Redis for `login --store redis` when `--redis-url` is not given",

@@ -198,6 +198,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         resources: Vec::new(),
         audience: None,
         assertion: crate::settings::AssertionSettings::default(),
+        sign_in: Default::default(),
         config_stamp: None,
     }
 }

@@ -22,6 +22,8 @@ pub enum Command {
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
     Profiles(ProfilesSettings),
+    /// `agent`: start one, or stop one.
+    Agent(super::AgentSettings),
     Completions(clap_complete::Shell),
     /// `man`: one page to stdout, or every page into a directory.
     Man {
@@ -99,6 +101,8 @@ pub struct TokenSettings {
     pub kind: TokenKind,
     /// `--dpop-proof METHOD URL`: sign a proof for this API request too.
     pub dpop_proof: Option<DpopProofRequest>,
+    /// `--min-acr`: the sign-in level the profile's session must have reached.
+    pub min_acr: Option<String>,
 }
 
 /// The API request a DPoP proof is for (`token --dpop-proof METHOD URL`).

@@ -102,6 +102,8 @@ pub struct LoginSettings {
     pub audience: Option<String>,
     /// CI and workload identity: the assertion sources (docs/ci.md).
     pub assertion: super::AssertionSettings,
+    /// What the authorization request adds, merged over the profile's.
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.
