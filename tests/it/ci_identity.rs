@@ -544,3 +544,83 @@ fn the_kubernetes_recipe_follows_the_rotated_projected_token() {
     env.run_with(&["-p", "ci", "token"], None, &[STALE])
         .expect(0);
 }
+
+#[test]
+fn misplaced_or_missing_sources_are_usage_errors_before_any_request() {
+    // Nothing listens here: each refusal comes before discovery.
+    let env = TestEnv::new();
+    let login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            "https://id.example.invalid",
+            "--client-id",
+            "ci",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).expect(2).error_line()
+    };
+    let cases: &[(&[&str], &str)] = &[
+        (&["--grant", "jwt-bearer"], "needs --assertion-file"),
+        (&["--grant", "token-exchange"], "needs --subject-token-file"),
+        (
+            &["--assertion-env", "CI_ID_TOKEN"],
+            "--assertion-* go with --grant jwt-bearer",
+        ),
+        (
+            &[
+                "--grant",
+                "jwt-bearer",
+                "--assertion-cmd",
+                "sh -c 'unclosed",
+            ],
+            "unclosed quote",
+        ),
+        (
+            &["--grant", "jwt-bearer", "--assertion-env", "1ST"],
+            "takes a variable name",
+        ),
+        (
+            &[
+                "--grant",
+                "token-exchange",
+                "--subject-token-env",
+                "T",
+                "--subject-token-type",
+                "saml",
+            ],
+            "neither a token type name nor a URI",
+        ),
+        (
+            &[
+                "--grant",
+                "jwt-bearer",
+                "--assertion-env",
+                "T",
+                "--store",
+                "redis",
+            ],
+            "cannot use --store redis",
+        ),
+        (
+            &[
+                "--auth-method",
+                "client-assertion",
+                "--grant",
+                "client-credentials",
+            ],
+            "needs --client-assertion-file",
+        ),
+    ];
+    for (extra, says) in cases {
+        let line = login(extra);
+        assert!(line.contains(says), "{extra:?}: {line}");
+    }
+    // A token pasted where its variable's name belongs is not echoed.
+    let pasted = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJl";
+    let line = login(&["--grant", "jwt-bearer", "--assertion-env", pasted]);
+    assert!(
+        line.contains("is not one") && !line.contains("eyJ"),
+        "{line}"
+    );
+}

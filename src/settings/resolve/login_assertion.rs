@@ -213,10 +213,11 @@ fn source(
             && !name.starts_with(|c: char| c.is_ascii_digit())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
+            // Not quoted back: a token pasted where its variable's name belongs is a secret.
             return Err(Error::Usage {
                 message: format!(
-                    "--{flag}-env '{}' is not a variable name",
-                    crate::sanitize::foreign(&name, 100)
+                    "--{flag}-env takes a variable name (letters, digits, _), and what was given ({} characters) is not one",
+                    name.chars().count()
                 ),
                 hint: Some(format!(
                     "give the variable's name, not its value: --{flag}-env ID_TOKEN"
