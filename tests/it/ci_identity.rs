@@ -624,3 +624,33 @@ fn misplaced_or_missing_sources_are_usage_errors_before_any_request() {
         "{line}"
     );
 }
+
+#[test]
+fn token_audience_goes_through_the_agent_and_is_cached_there() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let file = env.path("assertion.jwt");
+    write_private(&file, &for_provider(&idp));
+    login_jwt_bearer(&env, &idp, &["--assertion-file", file.to_str().unwrap()]).expect(0);
+    let agent = crate::agent::Agent::start(&env, &[]);
+    // A shell with no octoken config of its own, only the agent's socket.
+    let remote = crate::agent::client(&agent);
+    let before = grants(&idp, TOKEN_EXCHANGE);
+    let api = remote
+        .run(&["token", "--audience", "https://api.example"])
+        .expect(0)
+        .stdout;
+    assert_eq!(claims(&api)["aud"], "https://api.example");
+    let again = remote
+        .run(&["token", "--audience", "https://api.example"])
+        .expect(0)
+        .stdout;
+    assert_eq!(api, again);
+    assert_eq!(
+        grants(&idp, TOKEN_EXCHANGE),
+        before + 1,
+        "cached by the agent"
+    );
+    let own = remote.run(&["token"]).expect(0).stdout;
+    assert_eq!(claims(&own)["aud"], "urn:octoken:api");
+}

@@ -171,6 +171,7 @@ fn from_cache(global: &Global, request: &TokenRequest) -> Option<crate::access_t
     let plain = request.kind == Kind::Access
         && request.scope.is_none()
         && request.resource.is_none()
+        && request.audience.is_none()
         && request.dpop_proof.is_none()
         && request.min_acr.is_none();
     if !plain {
