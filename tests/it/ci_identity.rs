@@ -148,6 +148,14 @@ fn each_source_logs_in_and_renewal_reads_the_source_again() {
     assert_eq!(grants(&idp, JWT_BEARER), before + 1);
     let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
     assert!(config.contains("cmd = \"cat "), "{config}");
+    // Logged out, the profile needs a login again (its source stays in config.toml).
+    let out = env.run(&["-p", "cmd", "logout"]).expect(0);
+    assert!(
+        out.stderr.contains("logged out of profile 'cmd'"),
+        "{}",
+        out.stderr
+    );
+    env.run(&["-p", "cmd", "token"]).expect(4);
 }
 
 #[test]
