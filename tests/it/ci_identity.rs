@@ -360,6 +360,12 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
         .stdout;
     assert_eq!(claims(&exec)["aud"], "https://api.example");
     assert_ne!(exec, api);
+    let id = env.run(&["token", "--type", "id", "--audience", "https://api.example"]);
+    assert!(
+        id.expect(2)
+            .error_line()
+            .contains("exchanges access tokens only")
+    );
     // The login's own token is never replaced by an audience's.
     let own = env.run_with(&["token"], None, &[STALE]).expect(0).stdout;
     assert_eq!(claims(&own)["aud"], "urn:octoken:files");

@@ -49,6 +49,13 @@ pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()
             hint: Some("drop --scope, or use --type access".into()),
         });
     }
+    if kind == TokenKind::Id && fresh.audience.is_some() {
+        // An ID token by token exchange (requested_token_type id_token) is not done yet.
+        return Err(Error::Usage {
+            message: "--audience exchanges access tokens only".into(),
+            hint: Some("drop --audience, or use --type access".into()),
+        });
+    }
     Ok(())
 }
 
