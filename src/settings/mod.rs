@@ -8,6 +8,7 @@ mod command;
 mod login;
 pub mod resolve;
 
+pub use command::AwsCredentialSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,

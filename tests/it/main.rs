@@ -8,6 +8,7 @@
 mod support;
 
 mod architecture;
+mod aws;
 mod cached_path;
 mod chromium;
 mod concurrency;

@@ -3,6 +3,7 @@
 //! resolved here.
 
 mod again;
+mod aws;
 mod login;
 mod login_fleet;
 mod login_keys;
@@ -167,6 +168,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::AwsCredential(args) => aws::resolve(args, global().map_err(Error::one_line)?)?,
     })
 }
 
