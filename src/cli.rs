@@ -167,13 +167,15 @@ pub enum Command {
     KubeCredential(KubeCredentialArgs),
     /// An AWS credential_process: temporary AWS credentials for a role, from STS
     /// AssumeRoleWithWebIdentity with the profile's ID token
+    ///
+    /// Prints the credential_process JSON (Version 1) and nothing else on stdout; the
+    /// credentials are cached per profile and role until shortly before they expire.
+    /// In ~/.aws/config, on one line: `credential_process = octoken -p work
+    /// aws-credential --role-arn ARN`.
     #[command(after_help = "Examples:
   octoken -p work aws-credential --role-arn arn:aws:iam::123456789012:role/ci
-  # ~/.aws/config (one line each):
-  #   [profile work]
-  #   credential_process = octoken -p work aws-credential --role-arn ARN
-  aws --profile work sts get-caller-identity
-  octoken aws-credential --role-arn ARN --sts-region eu-west-1 --duration 900")]
+  octoken aws-credential --role-arn arn:aws:iam::123456789012:role/ci \\
+      --sts-region eu-west-1 --duration 900 --type access")]
     AwsCredential(AwsCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:

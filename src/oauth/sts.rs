@@ -81,7 +81,7 @@ pub fn parse_response(response: &HttpResponse, now: u64) -> Result<Credentials, 
     };
     if !(200..300).contains(&status) {
         // STS's error document; anything else (a proxy's page) is quoted, shortened.
-        return Err(match parsed.as_ref().ok().and_then(|l| sts_error(l)) {
+        return Err(match parsed.as_ref().ok().and_then(sts_error) {
             Some((code, message)) => OAuthError::Server {
                 endpoint: STS_ENDPOINT,
                 status,

@@ -6,7 +6,7 @@
 
 use crate::support::fake::{FakeServer, Reply};
 use crate::support::moto::Moto;
-use crate::support::signin::import;
+use crate::support::signin::{import, import_token};
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -74,9 +74,9 @@ fn cached(env: &TestEnv, file: &str, field: &str) -> String {
     value["token"][field].as_str().unwrap().to_string()
 }
 
-/// The default profile's AWS credentials cache files.
-fn aws_cache_files(env: &TestEnv) -> Vec<PathBuf> {
-    match std::fs::read_dir(env.path("cache/aws/default")) {
+/// A profile's AWS credentials cache files.
+fn aws_cache_files(env: &TestEnv, profile: &str) -> Vec<PathBuf> {
+    match std::fs::read_dir(env.path(&format!("cache/aws/{profile}"))) {
         Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
         Err(_) => Vec::new(),
     }
@@ -89,21 +89,45 @@ fn unix_now() -> u64 {
         .as_secs()
 }
 
+/// docs/aws.md's recipe, run as written but for the STS and S3 endpoints, which are
+/// moto's: `--sts-endpoint` for octoken, `--endpoint-url` for the AWS CLI.
+fn run_doc_recipe(env: &TestEnv, moto: &Moto) -> Output {
+    let recipe = crate::support::doc_sh_block("docs/aws.md", "Set it up");
+    let recipe = recipe
+        .replace(
+            &format!("--role-arn {ROLE}\n"),
+            &format!("--role-arn {ROLE} --sts-endpoint {}\n", moto.url),
+        )
+        .replace(
+            "sts get-caller-identity",
+            &format!("sts get-caller-identity --endpoint-url {}", moto.url),
+        );
+    assert!(recipe.contains("--sts-endpoint"), "{recipe}");
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
+    Command::new("bash")
+        .args(["-euc", &recipe])
+        .env_clear()
+        .envs(&env.vars)
+        // Debian's aws first, after octoken: see AWS.
+        .env("PATH", format!("{}:/usr/bin:/bin", bin_dir.display()))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_PAGER", "")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn the_aws_cli_assumes_the_role_with_the_profiles_id_token_and_uses_s3() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    import(&env, &idp, Client::Basic, "file");
+    let refresh_token = idp.refresh_token(Client::Basic);
+    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
     let moto = Moto::start(env.dir.path());
-    aws_config(&env, &moto.url, "");
 
-    let who = json_of(
-        &aws(&env, &moto, &["sts", "get-caller-identity"])
-            .output()
-            .unwrap(),
-    );
+    let who = json_of(&run_doc_recipe(&env, &moto));
     assert_eq!(
-        who["Arn"], "arn:aws:sts::123456789012:assumed-role/ci/octoken-default",
+        who["Arn"], "arn:aws:sts::123456789012:assumed-role/ci/octoken-work",
         "{who}"
     );
     let made = aws(
@@ -128,22 +152,22 @@ fn the_aws_cli_assumes_the_role_with_the_profiles_id_token_and_uses_s3() {
     let form = &sent[0]["form"];
     assert_eq!(
         form["WebIdentityToken"],
-        cached(&env, "id/default.json", "id_token")
+        cached(&env, "id/work.json", "id_token")
     );
     assert_eq!(form["RoleArn"], ROLE);
-    assert_eq!(form["RoleSessionName"], "octoken-default");
+    assert_eq!(form["RoleSessionName"], "octoken-work");
     assert_eq!(form["Version"], "2011-06-15");
     assert!(form.get("DurationSeconds").is_none(), "{form}");
     assert!(sent[0]["authorization"].is_null(), "{sent:?}");
 
     // The cache: one 0600 file for the role, which `logout --local` removes.
-    let files = aws_cache_files(&env);
+    let files = aws_cache_files(&env, "work");
     assert_eq!(files.len(), 1, "{files:?}");
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
-    env.run(&["logout", "--local"]).expect(0);
-    assert!(aws_cache_files(&env).is_empty());
+    env.run(&["-p", "work", "logout", "--local"]).expect(0);
+    assert!(aws_cache_files(&env, "work").is_empty());
 }
 
 #[test]
@@ -174,7 +198,7 @@ fn twenty_concurrent_aws_commands_make_one_sts_request_and_an_expired_entry_is_r
     assert_eq!(sent[0]["form"]["DurationSeconds"], "900");
 
     // The cached credentials expire: the next command gets new ones, in one request.
-    let files = aws_cache_files(&env);
+    let files = aws_cache_files(&env, "default");
     let mut entry: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
     let old_key = entry["credentials"]["access_key_id"].clone();
@@ -265,7 +289,7 @@ fn the_answer_is_only_the_credential_process_json_and_type_access_sends_the_acce
         .expect(0);
     assert_ne!(by_id.stdout, first.stdout);
     assert_eq!(moto.assume_role_requests().len(), 2);
-    assert_eq!(aws_cache_files(&env).len(), 2);
+    assert_eq!(aws_cache_files(&env, "default").len(), 2);
 }
 
 /// STS's documented error document.
@@ -337,7 +361,7 @@ fn sts_errors_are_one_line_with_a_hint_and_their_exit_code() {
         assert!(run.stderr.starts_with("octoken: error: "), "{}", run.stderr);
         assert!(run.stderr.contains(wanted), "{}", run.stderr);
         assert_eq!(sts.requests(), 1);
-        assert!(aws_cache_files(&env).is_empty());
+        assert!(aws_cache_files(&env, "default").is_empty());
     }
 }
 
