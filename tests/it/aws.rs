@@ -416,3 +416,46 @@ fn bad_flags_and_a_missing_login_fail_before_any_request() {
     }
     assert_eq!(sts.requests(), 0);
 }
+
+#[test]
+fn with_login_a_needed_sign_in_runs_first_and_stdout_stays_the_answer() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Public, "file");
+    // Revoked and forgotten, but the profile's settings stay.
+    env.run(&["logout"]).expect(0);
+    let moto = Moto::start(env.dir.path());
+    let args = [
+        "aws-credential",
+        "--role-arn",
+        ROLE,
+        "--sts-endpoint",
+        &moto.url,
+    ];
+    let without = env.run(&args).expect(4);
+    assert_eq!(without.stdout, "");
+    assert_eq!(without.stderr.lines().count(), 1, "{}", without.stderr);
+    assert!(
+        without.stderr.contains("octoken login"),
+        "{}",
+        without.stderr
+    );
+    assert!(moto.assume_role_requests().is_empty());
+
+    let browser = crate::support::driver("");
+    let mut with = args.to_vec();
+    with.push("--login");
+    let run = env
+        .run_with(&with, None, &[("BROWSER", browser.as_str())])
+        .expect(0);
+    assert!(run.stderr.contains("signing in"), "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["Version"], 1);
+    let sent = moto.assume_role_requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0]["form"]["WebIdentityToken"],
+        cached(&env, "id/default.json", "id_token")
+    );
+}
