@@ -6,10 +6,11 @@
 //!
 //! The credentials are cached per profile and role (`store::aws_cache`, 0600) until 15
 //! minutes (or half their lifetime) before they expire. The cached path reads one
-//! `lstat` of config.toml and one file, as `token`'s does. A miss takes the profile's
-//! lock and looks again before asking STS, so concurrent runs (20 `aws` commands
-//! started together) make one STS request; the token itself comes from the session
-//! engine, with its own cache, lock and backoff.
+//! `lstat` of config.toml and one file, as `token`'s does. Otherwise the profile is
+//! resolved and its token taken from the session engine (with its own cache, lock and
+//! backoff); cached credentials obtained with that very token still do. A miss takes
+//! the profile's lock and looks again before asking STS, so concurrent runs (20 `aws`
+//! commands started together) make one STS request.
 //!
 //! Never interactive unless `--login`: a needed login is one stderr line and exit 4.
 
@@ -55,17 +56,20 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
     {
         return Ok(cached);
     }
+    // The long way: the cached credentials count only if the profile's token is the
+    // one they were obtained with (a login since, as anyone, rewrote config.toml).
     let profile = global.profile()?;
+    let token = web_identity(&profile, kind, now, login)?;
     let cache = Cache {
         path,
         profile: &profile,
         role: &role,
+        identity: token.fingerprint(),
     };
     if let Some(cached) = cache.fresh(now) {
         cache.stamp(&cached);
         return Ok(cached);
     }
-    let token = web_identity(&profile, kind, now, login)?;
     // One STS request per expiry: whoever holds the lock asks, the others then find
     // its answer in the cache.
     let _lock = ProfileLock::acquire(&profile.lock_file(), profile.lock_timeout)?;
@@ -76,7 +80,7 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
         );
         return Ok(cached);
     }
-    let obtained = assume_role(&profile, &role, &token, now)?;
+    let obtained = assume_role(&profile, &role, &token, now, cache.identity.clone())?;
     if let Err(e) = aws_cache::save(
         &cache.path,
         &profile.cache_key(),
@@ -94,12 +98,14 @@ struct Cache<'a> {
     path: PathBuf,
     profile: &'a ProfileSettings,
     role: &'a RoleKey,
+    /// The fingerprint of the profile's current web identity token.
+    identity: String,
 }
 
 impl Cache<'_> {
     fn fresh(&self, now: u64) -> Option<AwsCredentials> {
         aws_cache::load(&self.path, &self.profile.cache_key(), self.role)
-            .filter(|c| c.is_fresh(now))
+            .filter(|c| c.is_fresh(now) && c.identity == self.identity)
     }
 
     /// Records this config.toml's stamp in the file, so that the next run takes the
@@ -161,6 +167,7 @@ fn assume_role(
     role: &RoleKey,
     token: &Secret,
     now: u64,
+    identity: String,
 ) -> Result<AwsCredentials> {
     let request = sts::assume_role_request(
         &role.sts_endpoint,
@@ -192,6 +199,7 @@ fn assume_role(
         session_token: got.session_token,
         expiration: got.expiration,
         obtained_at: now,
+        identity,
     })
 }
 
@@ -230,6 +238,7 @@ mod tests {
             session_token: Secret::new("FQoG+/token="),
             expiration: 1_700_000_000,
             obtained_at: 1_699_996_400,
+            identity: "fp".into(),
         });
         assert_eq!(
             text,

@@ -7,7 +7,9 @@
 //! duration, which token, STS endpoint). Its name is a hash of the role, so two roles
 //! never share a file; its content is compared in full, so a hash collision or a copied
 //! file is never taken for the role asked. Like the token cache, it records the stamp of
-//! the `config.toml` the key came from, so that the cached path can skip parsing it.
+//! the `config.toml` the key came from, so that the cached path can skip parsing it,
+//! and the fingerprint of the token STS took, which the long way (after a login, which
+//! rewrites config.toml) compares with the profile's current token.
 
 use crate::error::Result;
 use crate::fsutil::{self, FileStamp};
@@ -59,6 +61,10 @@ pub struct AwsCredentials {
     /// Unix seconds.
     pub expiration: u64,
     pub obtained_at: u64,
+    /// The fingerprint (`Secret::fingerprint`) of the web identity token STS took: the
+    /// long way hands out only credentials obtained with the profile's current token,
+    /// so that a login as someone else never gets the last user's role session.
+    pub identity: String,
 }
 
 impl AwsCredentials {
@@ -164,6 +170,7 @@ mod tests {
             session_token: Secret::new("t"),
             expiration,
             obtained_at,
+            identity: "fp".into(),
         }
     }
 

@@ -290,6 +290,17 @@ fn the_answer_is_only_the_credential_process_json_and_type_access_sends_the_acce
     assert_ne!(by_id.stdout, first.stdout);
     assert_eq!(moto.assume_role_requests().len(), 2);
     assert_eq!(aws_cache_files(&env, "default").len(), 2);
+
+    // config.toml rewritten, the same token: the long way still takes the cached answer.
+    let config = env.path("config/config.toml");
+    std::fs::write(&config, std::fs::read(&config).unwrap()).unwrap();
+    assert_eq!(env.run(&args).expect(0).stdout, first.stdout);
+    assert_eq!(moto.assume_role_requests().len(), 2);
+    // A new login (it could be anyone's) brings another token: credentials obtained with
+    // the old one are not handed out.
+    import(&env, &idp, Client::Basic, "file");
+    assert_ne!(env.run(&args).expect(0).stdout, first.stdout);
+    assert_eq!(moto.assume_role_requests().len(), 3);
 }
 
 /// STS's documented error document.
