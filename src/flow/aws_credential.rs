@@ -10,7 +10,8 @@
 //! resolved and its token taken from the session engine (with its own cache, lock and
 //! backoff); cached credentials obtained with that very token still do. A miss takes
 //! the profile's lock and looks again before asking STS, so concurrent runs (20 `aws`
-//! commands started together) make one STS request.
+//! commands started together) make one STS request; a temporary STS failure is kept
+//! for 15 seconds beside the cache, as their answer too.
 //!
 //! Never interactive unless `--login`: a needed login is one stderr line and exit 4.
 
@@ -31,6 +32,10 @@ use std::path::PathBuf;
 
 /// The web identity token must outlive STS's check of it; a minute is plenty.
 const TOKEN_MIN_TTL: u64 = 60;
+
+/// After a temporary STS failure, the runs that waited for the lock meanwhile (and any
+/// started this soon after it) answer with it rather than ask again.
+const STS_BACKOFF: u64 = 15;
 
 pub fn run(settings: AwsCredentialSettings) -> Result<()> {
     let credentials = credentials(settings).map_err(Error::one_line)?;
@@ -80,7 +85,35 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
         );
         return Ok(cached);
     }
-    let obtained = assume_role(&profile, &role, &token, now, cache.identity.clone())?;
+    if let Some(failure) = aws_cache::load_failure(&cache.path)
+        && now < failure.failed_at.saturating_add(STS_BACKOFF)
+        && failure.failed_at <= now.saturating_add(STS_BACKOFF)
+    {
+        return Err(Error::Temporary {
+            message: failure.message,
+            hint: format!(
+                "this is temporary: octoken asks STS again {STS_BACKOFF} s after a failure"
+            ),
+        });
+    }
+    let obtained = match assume_role(&profile, &role, &token, now, cache.identity.clone()) {
+        Ok(obtained) => obtained,
+        Err(err) => {
+            if err.exit_code() == crate::error::exit::TEMPORARY {
+                let failure = aws_cache::Failure {
+                    failed_at: now,
+                    message: err.to_string(),
+                };
+                if let Err(e) = aws_cache::save_failure(&cache.path, &failure) {
+                    output::debug(1, format!("could not record the STS failure: {e}"));
+                }
+            }
+            return Err(err);
+        }
+    };
+    if let Err(e) = aws_cache::clear_failure(&cache.path) {
+        output::debug(1, format!("could not clear the STS failure: {e}"));
+    }
     if let Err(e) = aws_cache::save(
         &cache.path,
         &profile.cache_key(),

@@ -159,6 +159,36 @@ pub fn save(
     fsutil::write_atomic_unsynced(path, &bytes)
 }
 
+/// A temporary STS failure, kept beside a role's credentials so that the runs waiting
+/// for the lock meanwhile take it as their answer instead of asking again, one after
+/// the other, a server that has just failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// Unix seconds.
+    pub failed_at: u64,
+    /// The error, as shown (STS's words made inert, our secrets taken out).
+    pub message: String,
+}
+
+/// Where the failure beside `path` (a role's credentials file) is kept.
+fn failure_path(path: &Path) -> std::path::PathBuf {
+    path.with_extension("failed")
+}
+
+pub fn load_failure(path: &Path) -> Option<Failure> {
+    let bytes = fsutil::read_private(&failure_path(path)).ok()??;
+    serde_json::from_slice(&bytes).ok()
+}
+
+pub fn save_failure(path: &Path, failure: &Failure) -> Result<()> {
+    let bytes = serde_json::to_vec(failure).expect("plain data always serializes");
+    fsutil::write_atomic_unsynced(&failure_path(path), &bytes)
+}
+
+pub fn clear_failure(path: &Path) -> Result<()> {
+    fsutil::remove(&failure_path(path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,7 +236,7 @@ mod tests {
         let path = dir.path().join("aws/default").join(role.file_name());
         let saved = creds(1, 3601);
         save(&path, &key, &role, None, &saved).unwrap();
-        assert_eq!(load(&path, &key, &role), Some(saved));
+        assert_eq!(load(&path, &key, &role), Some(saved.clone()));
         let other_role = RoleKey {
             session_name: "other".into(),
             ..role.clone()
@@ -220,6 +250,16 @@ mod tests {
         assert_eq!(load(&path, &other_client, &role), None);
         // Without a config stamp, the short way never answers.
         assert_eq!(load_if_unchanged(&path, &dir.path().join("x"), &role), None);
+        // A failure is kept beside it, and cleared.
+        let failure = Failure {
+            failed_at: 5,
+            message: "STS endpoint answered HTTP 503".into(),
+        };
+        save_failure(&path, &failure).unwrap();
+        assert_eq!(load_failure(&path), Some(failure));
+        assert_eq!(load(&path, &key, &role), Some(saved.clone()));
+        clear_failure(&path).unwrap();
+        assert_eq!(load_failure(&path), None);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

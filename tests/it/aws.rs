@@ -372,7 +372,12 @@ fn sts_errors_are_one_line_with_a_hint_and_their_exit_code() {
         assert!(run.stderr.starts_with("octoken: error: "), "{}", run.stderr);
         assert!(run.stderr.contains(wanted), "{}", run.stderr);
         assert_eq!(sts.requests(), 1);
-        assert!(aws_cache_files(&env, "default").is_empty());
+        // No credentials cached (a temporary failure is noted beside, for the backoff).
+        let cached = aws_cache_files(&env, "default");
+        assert!(
+            cached.iter().all(|f| f.extension().unwrap() == "failed"),
+            "{cached:?}"
+        );
     }
 }
 
@@ -469,4 +474,42 @@ fn with_login_a_needed_sign_in_runs_first_and_stdout_stays_the_answer() {
         sent[0]["form"]["WebIdentityToken"],
         cached(&env, "id/default.json", "id_token")
     );
+}
+
+#[test]
+fn a_failing_sts_is_asked_once_by_concurrent_runs_then_again_after_the_backoff() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let sts = FakeServer::start(vec![Reply::http(
+        "503 Service Unavailable",
+        &[("Content-Type", "text/xml")],
+        b"<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>down</Message></Error></ErrorResponse>",
+    )]);
+    let args = [
+        "aws-credential",
+        "--role-arn",
+        ROLE,
+        "--sts-endpoint",
+        &sts.url,
+    ];
+    let children: Vec<_> = (0..10)
+        .map(|_| env.command(&args).spawn().unwrap())
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(5), "{stderr}");
+        assert!(out.stdout.is_empty());
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.contains("STS endpoint answered ServiceUnavailable: down"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(sts.requests(), 1);
+    // The backoff over, the next run asks again.
+    env.run_with(&args, None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "20")])
+        .expect(5);
+    assert_eq!(sts.requests(), 2);
 }
