@@ -16,6 +16,9 @@ _octoken() {
             ",$1")
                 cmd="octoken"
                 ;;
+            octoken,agent)
+                cmd="octoken__subcmd__agent"
+                ;;
             octoken,aws-credential)
                 cmd="octoken__subcmd__aws__subcmd__credential"
                 ;;
@@ -60,6 +63,9 @@ _octoken() {
                 ;;
             octoken,token)
                 cmd="octoken__subcmd__token"
+                ;;
+            octoken__subcmd__help,agent)
+                cmd="octoken__subcmd__help__subcmd__agent"
                 ;;
             octoken__subcmd__help,aws-credential)
                 cmd="octoken__subcmd__help__subcmd__aws__subcmd__credential"
@@ -113,12 +119,46 @@ _octoken() {
 
     case "${cmd}" in
         octoken)
-            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential completions man profiles help"
+            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__agent)
+            opts="-p -v -q -h --foreground --socket --idle-timeout --profiles --no-proofs --sh --csh --fish --stop --profile --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --socket)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -283,8 +323,22 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help)
-            opts="login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential completions man profiles help"
+            opts="login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -593,7 +647,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --acr-values --max-age --acr-optional --login-hint --prompt --ui-locales --claims --auth-param --par --request-object --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,6 +793,46 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --acr-values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acr-optional)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --login-hint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ui-locales)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claims)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --par)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-object)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -877,7 +971,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --min-acr --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -912,6 +1006,10 @@ _octoken() {
                     return 0
                     ;;
                 --dpop-nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-acr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
