@@ -3,6 +3,9 @@
 
 use crate::env;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod fast_aws;
+pub use fast_aws::fast_aws_credential;
 use std::path::PathBuf;
 
 const HELP: &str = "\
