@@ -19,6 +19,9 @@ _octoken() {
             octoken,agent)
                 cmd="octoken__subcmd__agent"
                 ;;
+            octoken,aws-credential)
+                cmd="octoken__subcmd__aws__subcmd__credential"
+                ;;
             octoken,completions)
                 cmd="octoken__subcmd__completions"
                 ;;
@@ -63,6 +66,9 @@ _octoken() {
                 ;;
             octoken__subcmd__help,agent)
                 cmd="octoken__subcmd__help__subcmd__agent"
+                ;;
+            octoken__subcmd__help,aws-credential)
+                cmd="octoken__subcmd__help__subcmd__aws__subcmd__credential"
                 ;;
             octoken__subcmd__help,completions)
                 cmd="octoken__subcmd__help__subcmd__completions"
@@ -113,7 +119,7 @@ _octoken() {
 
     case "${cmd}" in
         octoken)
-            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help"
+            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -150,6 +156,52 @@ _octoken() {
                     return 0
                     ;;
                 --profiles)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__aws__subcmd__credential)
+            opts="-p -v -q -h --role-arn --session-name --duration --type --sts-endpoint --sts-region --login --profile --verbose --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --role-arn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --duration)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
+                    return 0
+                    ;;
+                --sts-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sts-region)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -271,7 +323,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help)
-            opts="login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help"
+            opts="login token exec refresh status inspect introspect logout git-credential kube-credential aws-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +337,20 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help__subcmd__agent)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        octoken__subcmd__help__subcmd__aws__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand aws-credential 'An AWS credential_process: temporary AWS credentials for a role, from STS AssumeRoleWithWebIdentity with the profile''s ID token'
             cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
@@ -230,6 +231,23 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'octoken;aws-credential'= {
+            cand --role-arn 'The IAM role to assume (arn:aws:iam::ACCOUNT:role/NAME); its trust policy names the provider and the client id as the audience'
+            cand --session-name 'The role session name AWS records (2 to 64 of A-Z a-z 0-9 +=,.@_-) [default: octoken-PROFILE]'
+            cand --duration 'Seconds the credentials last, 900 up to the role''s maximum session duration [default: the role''s, one hour]'
+            cand --type 'Which token STS gets as the web identity'
+            cand --sts-endpoint 'The STS endpoint (https; http only to a loopback address) [default: https://sts.amazonaws.com]'
+            cand --sts-region 'Use this region''s STS endpoint (https://sts.REGION.amazonaws.com)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --login 'When a login is needed, run the profile''s login on this terminal instead of failing'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'octoken;agent'= {
             cand --socket 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)'
             cand --idle-timeout 'Stop after this long without a connection (e.g. 8h)'
@@ -294,6 +312,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand aws-credential 'An AWS credential_process: temporary AWS credentials for a role, from STS AssumeRoleWithWebIdentity with the profile''s ID token'
             cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
@@ -319,6 +338,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;help;git-credential'= {
         }
         &'octoken;help;kube-credential'= {
+        }
+        &'octoken;help;aws-credential'= {
         }
         &'octoken;help;agent'= {
         }

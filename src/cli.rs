@@ -3,6 +3,9 @@
 
 use crate::env;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod fast_aws;
+pub use fast_aws::fast_aws_credential;
 use std::path::PathBuf;
 
 const HELP: &str = "\
@@ -22,6 +25,7 @@ Use tokens:
 Plug into tools:
   git-credential   A git credential helper (HTTPS remotes)
   kube-credential  A kubectl exec credential plugin
+  aws-credential   An AWS credential_process (STS AssumeRoleWithWebIdentity)
   agent            Serve tokens to local scripts and ssh-forwarded machines
 
 Look inside:
@@ -168,6 +172,18 @@ pub enum Command {
       --exec-command=octoken --exec-arg=-p,work,kube-credential \\
       --exec-interactive-mode=Never")]
     KubeCredential(KubeCredentialArgs),
+    /// An AWS credential_process: temporary AWS credentials for a role, from STS
+    /// AssumeRoleWithWebIdentity with the profile's ID token
+    ///
+    /// Prints the credential_process JSON (Version 1) and nothing else on stdout; the
+    /// credentials are cached per profile and role until shortly before they expire.
+    /// In ~/.aws/config, on one line: `credential_process = octoken -p work
+    /// aws-credential --role-arn ARN`.
+    #[command(after_help = "Examples:
+  octoken -p work aws-credential --role-arn arn:aws:iam::123456789012:role/ci
+  octoken aws-credential --role-arn arn:aws:iam::123456789012:role/ci \\
+      --sts-region eu-west-1 --duration 900 --type access")]
+    AwsCredential(AwsCredentialArgs),
     /// Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)
     #[command(after_help = "Examples:
   eval \"$(octoken agent)\"
@@ -548,6 +564,35 @@ pub struct KubeCredentialArgs {
     pub print_kubeconfig_user: Option<String>,
     #[command(flatten)]
     pub fresh: FreshArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsCredentialArgs {
+    /// The IAM role to assume (arn:aws:iam::ACCOUNT:role/NAME); its trust policy names
+    /// the provider and the client id as the audience
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// The role session name AWS records (2 to 64 of A-Z a-z 0-9 +=,.@_-) [default:
+    /// octoken-PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// Seconds the credentials last, 900 up to the role's maximum session duration
+    /// [default: the role's, one hour]
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    /// Which token STS gets as the web identity
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Id)]
+    pub token_type: TokenTypeArg,
+    /// The STS endpoint (https; http only to a loopback address) [default:
+    /// https://sts.amazonaws.com]
+    #[arg(long, value_name = "URL", conflicts_with = "sts_region")]
+    pub sts_endpoint: Option<String>,
+    /// Use this region's STS endpoint (https://sts.REGION.amazonaws.com)
+    #[arg(long, value_name = "REGION")]
+    pub sts_region: Option<String>,
+    /// When a login is needed, run the profile's login on this terminal instead of failing
+    #[arg(long)]
+    pub login: bool,
 }
 
 #[derive(Debug, Args)]

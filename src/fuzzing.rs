@@ -5,7 +5,7 @@
 use crate::oauth::HttpResponse;
 use crate::secret::Secret;
 
-/// A token-endpoint answer with any status and body.
+/// A token-endpoint (or STS) answer with any status and body.
 pub fn token_response(status: u16, body: &[u8]) {
     let resp = HttpResponse {
         status,
@@ -17,6 +17,8 @@ pub fn token_response(status: u16, body: &[u8]) {
     let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
     let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");
     let _ = crate::oauth::device::parse_device_response(&resp);
+    // AWS STS's XML answers (`aws-credential`) come through the same transport.
+    let _ = crate::oauth::sts::parse_response(&resp, 1_700_000_000);
 }
 
 /// The query string of a request to the loopback listener.

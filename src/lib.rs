@@ -55,7 +55,7 @@ fn run() -> u8 {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let parsed = match cli::fast_token(&args) {
+    let parsed = match cli::fast_token(&args).or_else(|| cli::fast_aws_credential(&args)) {
         Some(cli) => Ok(cli),
         None => cli::Cli::try_parse_from(&args),
     };

@@ -10,6 +10,7 @@ mod login;
 pub mod resolve;
 
 pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
+pub use command::AwsCredentialSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,

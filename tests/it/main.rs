@@ -9,6 +9,7 @@ mod support;
 
 mod agent;
 mod architecture;
+mod aws;
 mod cached_path;
 mod chromium;
 mod concurrency;

@@ -4,6 +4,7 @@
 
 mod again;
 mod agent;
+mod aws;
 mod login;
 mod login_fleet;
 mod login_keys;
@@ -173,6 +174,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::AwsCredential(args) => aws::resolve(args, global().map_err(Error::one_line)?)?,
         CliCommand::Agent(args) => Command::Agent(agent::agent(args)?),
     })
 }
