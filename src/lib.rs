@@ -11,6 +11,7 @@ mod env;
 mod error;
 mod flow;
 mod fsutil;
+mod host;
 /// Entry points for the fuzz targets (fuzz/).
 #[doc(hidden)]
 pub mod fuzzing;

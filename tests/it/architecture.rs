@@ -35,7 +35,7 @@ const LAYERS: &[&[&str]] = &[
     &["access_token", "jwt"],
     // Reference tables as data (exit codes, environment, files): names only env's.
     &["reference"],
-    &["secret", "env", "profile_name", "sanitize", "process"],
+    &["secret", "env", "profile_name", "sanitize", "process", "host"],
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {
