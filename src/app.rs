@@ -31,6 +31,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::GitCredential(settings) => flow::git_credential::run(settings).map(ok),
         Command::KubeCredential(settings) => flow::kube_credential::run(settings).map(ok),
         Command::KubeconfigUser(settings) => flow::kube_credential::print_user(&settings).map(ok),
+        Command::DockerCredential(settings) => flow::docker_credential::run(settings).map(ok),
+        Command::CargoCredential(settings) => flow::cargo_credential::run(settings).map(ok),
     }
 }
 

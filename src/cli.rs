@@ -20,8 +20,10 @@ Use tokens:
   refresh      Refresh now (a keepalive for cron and systemd timers)
 
 Plug into tools:
-  git-credential   A git credential helper (HTTPS remotes)
-  kube-credential  A kubectl exec credential plugin
+  git-credential     A git credential helper (HTTPS remotes)
+  kube-credential    A kubectl exec credential plugin
+  docker-credential  A Docker, Podman and Skopeo credential helper
+  cargo-credential   A cargo credential provider (registries with auth)
 
 Look inside:
   profiles     The profiles, and whether each is logged in
@@ -164,6 +166,21 @@ pub enum Command {
       --exec-command=octoken --exec-arg=-p,work,kube-credential \\
       --exec-interactive-mode=Never")]
     KubeCredential(KubeCredentialArgs),
+    /// A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for
+    /// the registries bound to a profile
+    #[command(after_help = "Examples:
+  octoken -p work docker-credential setup registry.example.com
+  octoken docker-credential install --dir ~/.local/bin
+  echo registry.example.com | docker-credential-octoken get")]
+    DockerCredential(DockerCredentialArgs),
+    /// A cargo credential provider (protocol v1): a fresh access token for its bound
+    /// registries
+    #[command(after_help = "Examples, in .cargo/config.toml:
+  [registries.work]
+  index = \"sparse+https://cargo.example.com/index/\"
+  credential-provider = [\"octoken\", \"-p\", \"work\", \"cargo-credential\",
+      \"--host\", \"cargo.example.com\"]")]
+    CargoCredential(CargoCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
   octoken completions bash > ~/.local/share/bash-completion/completions/octoken
@@ -537,6 +554,39 @@ pub struct KubeCredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct DockerCredentialArgs {
+    /// What the tool asks (the registry on stdin): get, store, erase or list. `setup
+    /// HOST` binds the profile to a registry; `install` makes the
+    /// docker-credential-octoken link the tools run
+    #[arg(value_name = "OPERATION")]
+    pub operation: String,
+    /// With setup: the registry as image names start (HOST, or HOST:PORT)
+    #[arg(value_name = "HOST")]
+    pub host: Option<String>,
+    /// With setup: the user name sent with the token, as the registry wants it
+    /// [default: oauth2accesstoken]
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// With install: where to make the link, a directory on PATH [default: octoken's
+    /// own]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CargoCredentialArgs {
+    /// A registry host this provider answers for, as its index URL names it (HOST, or
+    /// HOST:PORT when the URL has a port); repeatable. Without one it answers nothing
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Added by cargo when it runs a credential provider
+    #[arg(long, hide = true)]
+    pub cargo_plugin: bool,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(flatten)]
     pub fresh: FreshArgs,
@@ -697,6 +747,22 @@ mod tests {
         let (_, hint) = refuse(&["octoken", "-q", "--bogus", "--", "token"]);
         assert_eq!(hint.as_deref(), Some("see `octoken --help`"));
     }
+}
+
+/// Run as `docker-credential-octoken OPERATION` (the link `docker-credential install`
+/// makes, which the tools find on PATH): the command line of `octoken
+/// docker-credential OPERATION`. Any other name is left as it is.
+pub fn helper_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let helper = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|name| name == crate::docker_protocol::HELPER_NAME);
+    if !helper {
+        return args;
+    }
+    let mut words = vec!["octoken".into(), "docker-credential".into()];
+    words.extend(args.into_iter().skip(1));
+    words
 }
 
 /// The command line of the hot path, `octoken token` (optionally with `-p NAME` or

@@ -141,6 +141,22 @@ pub struct Profile {
     /// The non-standard `audience` parameter some servers want instead (Auth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// The container registries `docker-credential` answers for with this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker: Option<DockerProfile>,
+}
+
+/// A profile's container registries (`docker-credential setup HOST`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerProfile {
+    /// Registries as image names start (`HOST` or `HOST:PORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<String>,
+    /// The user name sent with the token (the registry's convention for tokens); None:
+    /// `oauth2accesstoken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
 /// Where a fleet's shared entry lives. Never a password: that comes from
@@ -310,6 +326,7 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
+                docker: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

@@ -4,9 +4,11 @@
 
 mod access_token;
 mod app;
+mod cargo_protocol;
 mod cli;
 mod completions;
 mod config;
+mod docker_protocol;
 mod env;
 mod error;
 mod flow;
@@ -41,7 +43,7 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let args = cli::helper_args(std::env::args_os().collect());
     let parsed = match cli::fast_token(&args) {
         Some(cli) => Ok(cli),
         None => cli::Cli::try_parse_from(&args),

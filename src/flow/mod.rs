@@ -1,6 +1,8 @@
 //! One module per command. A flow takes its resolved settings, drives the session
 //! engine, oauth/ and store/, and hands results to output. Flows never see clap types.
 
+pub mod cargo_credential;
+pub mod docker_credential;
 pub mod exec;
 pub mod git_credential;
 pub mod git_setup;

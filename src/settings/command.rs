@@ -21,6 +21,8 @@ pub enum Command {
     KubeCredential(KubeCredentialSettings),
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
+    DockerCredential(super::DockerCredentialSettings),
+    CargoCredential(super::CargoCredentialSettings),
     Profiles(ProfilesSettings),
     Completions(clap_complete::Shell),
     /// `man`: one page to stdout, or every page into a directory.

@@ -6,6 +6,7 @@
 
 mod command;
 mod login;
+mod registries;
 pub mod resolve;
 
 pub use command::{
@@ -16,6 +17,9 @@ pub use command::{DpopProofRequest, Narrow};
 pub use command::{
     GitCredentialSettings, GitOperation, GitProfile, GitSetup, KubeCredentialSettings,
     KubeconfigUserSettings, TokenKind,
+};
+pub use registries::{
+    CargoCredentialSettings, DockerCredentialSettings, DockerOperation, DockerSetup,
 };
 pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 

@@ -188,6 +188,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         client_key_aud: local_key.and_then(|k| k.aud).or(client.client_key_aud),
         resource: client.resource,
         audience: client.audience,
+        docker: previous.and_then(|p| p.docker.clone()),
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;

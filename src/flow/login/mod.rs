@@ -331,6 +331,8 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),
+        // Bound with `docker-credential setup`; a new login keeps the bindings.
+        docker: previous.and_then(|p| p.docker.clone()),
     }
 }
 

@@ -6,6 +6,7 @@ mod again;
 mod login;
 mod login_fleet;
 mod login_keys;
+mod registries;
 mod tools;
 
 use crate::cli::{
@@ -167,6 +168,12 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::DockerCredential(args) => {
+            registries::docker(args, global().map_err(Error::one_line)?)?
+        }
+        CliCommand::CargoCredential(args) => {
+            registries::cargo(args, global().map_err(Error::one_line)?)?
+        }
     })
 }
 
