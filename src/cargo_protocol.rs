@@ -14,10 +14,19 @@ pub const HELLO: &str = "{\"v\":[1]}\n";
 /// be longer than this, nor the whole input.
 pub const MAX_LINE: usize = 64 * 1024;
 
+/// One request of cargo's.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Request {
+    pub kind: Kind,
+    /// The words after the program in the registry's `credential-provider` line: cargo
+    /// passes them here, not on the command line.
+    pub args: Vec<String>,
+}
+
 /// What cargo asked.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Request {
-    /// A token for the registry at `index_url`, for `operation` (read, publish, yank,
+pub enum Kind {
+    /// A token for the registry at `index_url` (for any operation: read, publish, yank,
     /// owners).
     Get { index_url: String },
     /// `cargo login` or `cargo logout`: octoken's tokens come from `octoken login`.
@@ -57,18 +66,28 @@ pub fn parse(line: &str) -> Result<Request, RequestError> {
         .get("kind")
         .and_then(Value::as_str)
         .ok_or(RequestError::Missing("kind"))?;
-    Ok(match kind {
-        "get" => Request::Get {
+    let kind = match kind {
+        "get" => Kind::Get {
             index_url: value
                 .pointer("/registry/index-url")
                 .and_then(Value::as_str)
                 .ok_or(RequestError::Missing("registry.index-url"))?
                 .to_string(),
         },
-        "login" => Request::LoginOrLogout("login"),
-        "logout" => Request::LoginOrLogout("logout"),
-        other => Request::Other(sanitize::foreign(other, 40)),
-    })
+        "login" => Kind::LoginOrLogout("login"),
+        "logout" => Kind::LoginOrLogout("logout"),
+        other => Kind::Other(sanitize::foreign(other, 40)),
+    };
+    let args = match value.get("args") {
+        None => Vec::new(),
+        Some(Value::Array(words)) => words
+            .iter()
+            .map(|w| w.as_str().map(str::to_string))
+            .collect::<Option<_>>()
+            .ok_or(RequestError::Missing("args as strings"))?,
+        Some(_) => return Err(RequestError::Missing("args as strings")),
+    };
+    Ok(Request { kind, args })
 }
 
 /// The scheme and host (`HOST[:PORT]`, the port only when the URL names one that is
@@ -132,14 +151,19 @@ mod tests {
         let line = r#"{"v":1,"registry":{"index-url":"sparse+https://cargo.example.com/index/","name":"work","headers":["WWW-Authenticate: Cargo login_url=x"]},"kind":"get","operation":"read","args":[]}"#;
         assert_eq!(
             parse(line),
-            Ok(Request::Get {
-                index_url: "sparse+https://cargo.example.com/index/".into()
+            Ok(Request {
+                kind: Kind::Get {
+                    index_url: "sparse+https://cargo.example.com/index/".into()
+                },
+                args: vec![],
             })
         );
+        let words = r#"{"v":1,"registry":{"index-url":"x"},"kind":"get","args":["-p","work","cargo-credential"]}"#;
+        assert_eq!(parse(words).unwrap().args, ["-p", "work", "cargo-credential"]);
         let login = r#"{"v":1,"registry":{"index-url":"x"},"kind":"login","token":"t"}"#;
-        assert_eq!(parse(login), Ok(Request::LoginOrLogout("login")));
+        assert_eq!(parse(login).unwrap().kind, Kind::LoginOrLogout("login"));
         let later = r#"{"v":1,"kind":"frob\u001b[2J"}"#;
-        assert_eq!(parse(later), Ok(Request::Other("frob".into())));
+        assert_eq!(parse(later).unwrap().kind, Kind::Other("frob".into()));
     }
 
     #[test]
@@ -152,6 +176,10 @@ mod tests {
             (r#"{"v":2,"kind":"get"}"#, RequestError::Version),
             (r#"{"kind":"get"}"#, RequestError::Version),
             (r#"{"v":1}"#, RequestError::Missing("kind")),
+            (
+                r#"{"v":1,"kind":"login","args":[1]}"#,
+                RequestError::Missing("args as strings"),
+            ),
             (
                 r#"{"v":1,"kind":"get","registry":{}}"#,
                 RequestError::Missing("registry.index-url"),

@@ -579,7 +579,7 @@ pub struct CargoCredentialArgs {
     /// HOST:PORT when the URL has a port); repeatable. Without one it answers nothing
     #[arg(long = "host", value_name = "HOST")]
     pub hosts: Vec<String>,
-    /// Added by cargo when it runs a credential provider
+    /// Run by cargo: the words of the credential-provider line come with each request
     #[arg(long, hide = true)]
     pub cargo_plugin: bool,
     #[command(flatten)]
@@ -749,20 +749,26 @@ mod tests {
     }
 }
 
-/// Run as `docker-credential-octoken OPERATION` (the link `docker-credential install`
-/// makes, which the tools find on PATH): the command line of `octoken
-/// docker-credential OPERATION`. Any other name is left as it is.
-pub fn helper_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let helper = args
+/// The command lines other programs build: run as `docker-credential-octoken
+/// OPERATION` (the link `docker-credential install` makes, which the tools find on
+/// PATH), that of `octoken docker-credential OPERATION`; run by cargo as a credential
+/// provider, `octoken --cargo-plugin` (the words of its `credential-provider` line come
+/// with each request), that of `octoken cargo-credential --cargo-plugin`. Any other
+/// command line is left as it is.
+pub fn helper_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let docker = args
         .first()
         .and_then(|a| std::path::Path::new(a).file_name())
         .is_some_and(|name| name == crate::docker_protocol::HELPER_NAME);
-    if !helper {
-        return args;
+    if docker {
+        let mut words = vec!["octoken".into(), "docker-credential".into()];
+        words.extend(args.into_iter().skip(1));
+        return words;
     }
-    let mut words = vec!["octoken".into(), "docker-credential".into()];
-    words.extend(args.into_iter().skip(1));
-    words
+    if args.len() == 2 && args[1] == "--cargo-plugin" {
+        args.insert(1, "cargo-credential".into());
+    }
+    args
 }
 
 /// The command line of the hot path, `octoken token` (optionally with `-p NAME` or

@@ -10,14 +10,14 @@
 //! and `cargo logout` get an error naming `octoken login`: nothing is ever read from or
 //! prompted on cargo's stdin and stdout, and no browser opens.
 
-use crate::cargo_protocol::{self as protocol, Request};
+use crate::cargo_protocol::{self as protocol, Kind, Request};
 use crate::error::{Error, Result};
 use crate::host::{same_host, secure_for};
 use crate::output;
 use crate::profile_name;
 use crate::sanitize;
 use crate::session::Session;
-use crate::settings::CargoCredentialSettings;
+use crate::settings::{CargoCredentialSettings, CargoProvider};
 use std::io::{BufRead, Read};
 
 /// Requests cargo sends in one run: a handful. Read no more than this in all.
@@ -67,11 +67,22 @@ fn write(text: &str) -> Result<()> {
     output::stdout(text).map_err(|e| Error::other(format!("cannot write to cargo: {e}")))
 }
 
-/// The answer to one request.
+/// The answer to one request, from the provider its words name (run by cargo) or the
+/// command line's.
 fn answer(request: &Request, settings: &CargoCredentialSettings) -> String {
-    let index_url = match request {
-        Request::Get { index_url } => index_url,
-        Request::LoginOrLogout(kind) => {
+    match settings.per_request {
+        Some(resolve) if !request.args.is_empty() => match resolve(&request.args) {
+            Ok(provider) => answer_with(&request.kind, &provider),
+            Err(err) => failure(&err),
+        },
+        _ => answer_with(&request.kind, &settings.provider),
+    }
+}
+
+fn answer_with(kind: &Kind, settings: &CargoProvider) -> String {
+    let index_url = match kind {
+        Kind::Get { index_url } => index_url,
+        Kind::LoginOrLogout(kind) => {
             let login = profile_name::login_command(&settings.global.profile);
             return protocol::error(
                 &format!(
@@ -80,7 +91,7 @@ fn answer(request: &Request, settings: &CargoCredentialSettings) -> String {
                 &[],
             );
         }
-        Request::Other(kind) => {
+        Kind::Other(kind) => {
             output::debug(1, format!("ignoring cargo's unknown request '{kind}'"));
             return protocol::operation_not_supported();
         }

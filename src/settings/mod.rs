@@ -19,7 +19,7 @@ pub use command::{
     KubeconfigUserSettings, TokenKind,
 };
 pub use registries::{
-    CargoCredentialSettings, DockerCredentialSettings, DockerOperation, DockerSetup,
+    CargoCredentialSettings, CargoProvider, DockerCredentialSettings, DockerOperation, DockerSetup,
 };
 pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 

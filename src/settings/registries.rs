@@ -44,6 +44,17 @@ pub struct DockerCredentialSettings {
 
 #[derive(Debug)]
 pub struct CargoCredentialSettings {
+    /// The provider as the command line sets it.
+    pub provider: CargoProvider,
+    /// Run by cargo (`--cargo-plugin`): cargo passes the words of the
+    /// `credential-provider` line after the program in each request (`args`), not on the
+    /// command line; this resolves them as the command line would be.
+    pub per_request: Option<fn(&[String]) -> Result<CargoProvider>>,
+}
+
+/// One credential-provider line, resolved.
+#[derive(Debug)]
+pub struct CargoProvider {
     pub global: Global,
     /// `--host`: the registries (`HOST` or `HOST:PORT`, as the index URL names them)
     /// this provider answers for; none: it answers nothing.

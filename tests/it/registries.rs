@@ -414,3 +414,131 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
     assert_eq!(said.lines().count(), 1, "{said}");
     assert!(said.contains("octoken login"), "{said}");
 }
+
+/// `NAME-0.1.0.crate` in `dir`: a library package, as `cargo package` lays it out.
+fn crate_file(dir: &Path, name: &str) -> PathBuf {
+    let root = dir.join(format!("{name}-0.1.0"));
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n"),
+    )
+    .unwrap();
+    std::fs::write(root.join("src/lib.rs"), "pub fn hello() {}\n").unwrap();
+    let file = dir.join(format!("{name}-0.1.0.crate"));
+    ok(
+        "tar",
+        Command::new("tar")
+            .args(["--owner=0", "--group=0", "-czf"])
+            .arg(&file)
+            .arg("-C")
+            .arg(dir)
+            .arg(format!("{name}-0.1.0"))
+            .output()
+            .unwrap(),
+    );
+    file
+}
+
+/// The toolchain's cargo in `dir` with its own CARGO_HOME (holding `config`), octoken's
+/// environment, and no network but the test registry.
+fn cargo(env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO"))
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .envs(&env.vars)
+        .env("CARGO_HOME", env.path("cargo-home"))
+        // The toolchain's own rustc: rustup's proxy would look for its settings in HOME.
+        .env("RUSTC", Path::new(env!("CARGO")).with_file_name("rustc"))
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_NET_RETRY", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("cargo")
+}
+
+/// A scratch package depending on `octo-dep` from the registry `octo` at `index`, whose
+/// credential provider is octoken's line `provider`.
+fn scratch_package(env: &TestEnv, index: &str, provider: &[&str]) -> PathBuf {
+    let home = env.path("cargo-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let provider: Vec<String> = provider.iter().map(|w| format!("{w:?}")).collect();
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "[registries.octo]\nindex = \"{index}\"\ncredential-provider = [{}]\n",
+            provider.join(", ")
+        ),
+    )
+    .unwrap();
+    let package = env.path("scratch");
+    std::fs::create_dir_all(package.join("src")).unwrap();
+    std::fs::write(
+        package.join("Cargo.toml"),
+        "[package]\nname = \"scratch\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+         [dependencies]\nocto-dep = { version = \"0.1\", registry = \"octo\" }\n",
+    )
+    .unwrap();
+    std::fs::write(package.join("src/main.rs"), "fn main() {}\n").unwrap();
+    package
+}
+
+#[test]
+fn cargo_fetches_from_a_registry_that_requires_auth() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let refresh_token = idp.refresh_token(Client::Basic);
+    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
+    let crates = env.path("crates");
+    std::fs::create_dir_all(&crates).unwrap();
+    let file = crate_file(&crates, "octo-dep");
+    let server = Resource::start_script(
+        "registries.mjs",
+        &idp,
+        &["--cargo-crate", file.to_str().unwrap()],
+    );
+    let host = server.base.strip_prefix("http://").unwrap().to_string();
+    let index = format!("sparse+{}/index/", server.base);
+    let octoken = env!("CARGO_BIN_EXE_octoken");
+    let provider = [octoken, "-p", "work", "cargo-credential", "--host", &host];
+    let package = scratch_package(&env, &index, &provider);
+
+    ok("cargo generate-lockfile", cargo(&env, &package, &["generate-lockfile"]));
+    ok("cargo fetch", cargo(&env, &package, &["fetch"]));
+    let lock = std::fs::read_to_string(package.join("Cargo.lock")).unwrap();
+    assert!(lock.contains("name = \"octo-dep\""), "{lock}");
+    let stats = server.stats();
+    assert!(stats["accepted"].as_u64().unwrap() >= 3, "{stats}");
+    let fetched = walk(&env.path("cargo-home/registry/cache"));
+    assert!(
+        fetched.iter().any(|p| p.ends_with("octo-dep-0.1.0.crate")),
+        "{fetched:?}"
+    );
+
+    // Logged out: cargo fails and shows octoken's message.
+    env.run(&["-p", "work", "logout"]).expect(0);
+    std::fs::remove_dir_all(env.path("cargo-home/registry")).unwrap();
+    std::fs::remove_file(package.join("Cargo.lock")).unwrap();
+    let out = cargo(&env, &package, &["generate-lockfile"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("octoken: no refresh token stored for profile 'work'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("run `octoken login -p work`"), "{stderr}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -2,14 +2,18 @@
 //! one line, since the tools show a helper's messages as they are.
 
 use super::fresh_settings;
-use crate::cli::{CargoCredentialArgs, DEFAULT_MIN_TTL, DockerCredentialArgs};
+use clap::Parser;
+use crate::cli::{
+    CargoCredentialArgs, Cli, Command as CliCommand, DEFAULT_MIN_TTL, DockerCredentialArgs, GlobalArgs,
+};
 use crate::docker_protocol;
 use crate::error::{Error, Result};
 use crate::host::host_parts;
+use crate::output;
 use crate::profile_name;
 use crate::sanitize;
 use crate::settings::{
-    CargoCredentialSettings, Command, DockerCredentialSettings, DockerOperation, DockerSetup,
+    CargoCredentialSettings, CargoProvider, Command, DockerCredentialSettings, DockerOperation, DockerSetup,
     FreshSettings, Global,
 };
 
@@ -102,9 +106,17 @@ fn docker_setup(
 }
 
 pub fn cargo(args: CargoCredentialArgs, global: Global) -> Result<Command> {
+    let per_request = args.cargo_plugin;
+    Ok(Command::CargoCredential(CargoCredentialSettings {
+        provider: cargo_provider(args, global)?,
+        per_request: per_request.then_some(from_request as fn(&[String]) -> Result<CargoProvider>),
+    }))
+}
+
+fn cargo_provider(args: CargoCredentialArgs, global: Global) -> Result<CargoProvider> {
     let CargoCredentialArgs {
         hosts,
-        cargo_plugin: _, // cargo's mark; the protocol is the same without it
+        cargo_plugin: _, // whether to read the request's words: `cargo` above
         fresh,
     } = args;
     for host in &hosts {
@@ -122,10 +134,42 @@ pub fn cargo(args: CargoCredentialArgs, global: Global) -> Result<Command> {
             .one_line());
         }
     }
-    Ok(Command::CargoCredential(CargoCredentialSettings {
+    Ok(CargoProvider {
         profile: global.profile(),
         global,
         hosts,
         fresh: fresh_settings(fresh),
-    }))
+    })
+}
+
+/// The words after the program in a `credential-provider` line, which cargo sends in
+/// each request: `-p work cargo-credential --host cargo.example.com`.
+fn from_request(words: &[String]) -> Result<CargoProvider> {
+    let argv: Vec<String> = std::iter::once("octoken".to_string())
+        .chain(words.iter().cloned())
+        .collect();
+    let example = "credential-provider = [\"octoken\", \"-p\", \"work\", \"cargo-credential\", \"--host\", \"cargo.example.com\"]";
+    let cli = Cli::try_parse_from(&argv).map_err(|e| {
+        let Error::Usage { message, .. } = crate::cli::usage_error(&e, &argv) else {
+            unreachable!("usage_error makes usage errors")
+        };
+        Error::Usage {
+            message: format!("in the credential-provider line: {message}"),
+            hint: Some(example.into()),
+        }
+    })?;
+    let Cli { global, command } = cli;
+    let CliCommand::CargoCredential(args) = command else {
+        return Err(Error::Usage {
+            message: "the credential-provider line does not run `cargo-credential`".into(),
+            hint: Some(example.into()),
+        });
+    };
+    let GlobalArgs {
+        profile,
+        verbose,
+        quiet,
+    } = global;
+    output::set_verbosity(verbose, quiet);
+    cargo_provider(args, Global::resolve(profile)?)
 }
