@@ -159,7 +159,10 @@ mod tests {
             })
         );
         let words = r#"{"v":1,"registry":{"index-url":"x"},"kind":"get","args":["-p","work","cargo-credential"]}"#;
-        assert_eq!(parse(words).unwrap().args, ["-p", "work", "cargo-credential"]);
+        assert_eq!(
+            parse(words).unwrap().args,
+            ["-p", "work", "cargo-credential"]
+        );
         let login = r#"{"v":1,"registry":{"index-url":"x"},"kind":"login","token":"t"}"#;
         assert_eq!(parse(login).unwrap().kind, Kind::LoginOrLogout("login"));
         let later = r#"{"v":1,"kind":"frob\u001b[2J"}"#;
@@ -197,8 +200,16 @@ mod tests {
                 "https",
                 "cargo.example.com",
             ),
-            ("sparse+http://127.0.0.1:8080/index/", "http", "127.0.0.1:8080"),
-            ("https://Cargo.Example.com:443/i", "https", "cargo.example.com"),
+            (
+                "sparse+http://127.0.0.1:8080/index/",
+                "http",
+                "127.0.0.1:8080",
+            ),
+            (
+                "https://Cargo.Example.com:443/i",
+                "https",
+                "cargo.example.com",
+            ),
             ("https://h:8443/git/index", "https", "h:8443"),
             ("sparse+http://[::1]:9/", "http", "[::1]:9"),
         ] {

@@ -171,15 +171,15 @@ pub enum Command {
     #[command(after_help = "Examples:
   octoken -p work docker-credential setup registry.example.com
   octoken docker-credential install --dir ~/.local/bin
-  echo registry.example.com | docker-credential-octoken get")]
+  octoken docker-credential get <<< registry.example.com")]
     DockerCredential(DockerCredentialArgs),
     /// A cargo credential provider (protocol v1): a fresh access token for its bound
     /// registries
-    #[command(after_help = "Examples, in .cargo/config.toml:
-  [registries.work]
-  index = \"sparse+https://cargo.example.com/index/\"
-  credential-provider = [\"octoken\", \"-p\", \"work\", \"cargo-credential\",
-      \"--host\", \"cargo.example.com\"]")]
+    #[command(after_help = "Examples:
+  # in .cargo/config.toml, [registries.work]:
+  # credential-provider = [\"octoken\", \"-p\", \"work\", \"cargo-credential\",
+  #     \"--host\", \"cargo.example.com\"]
+  octoken -p work cargo-credential --host cargo.example.com < request.json")]
     CargoCredential(CargoCredentialArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:

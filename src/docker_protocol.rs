@@ -103,7 +103,7 @@ pub fn credentials(server_url: &str, username: &str, secret: &str) -> String {
         "Username": username,
         "Secret": secret,
     });
-    format!("{value}\n")
+    sanitize::json_inert(format!("{value}\n"))
 }
 
 /// The answer to `list`: each registry and its user name.
@@ -112,7 +112,7 @@ pub fn list<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String
         .into_iter()
         .map(|(registry, username)| (registry.to_string(), username.into()))
         .collect();
-    format!("{}\n", serde_json::Value::Object(map))
+    sanitize::json_inert(format!("{}\n", serde_json::Value::Object(map)))
 }
 
 /// The `credHelpers` entry that makes the tools run `docker-credential-octoken` for
@@ -175,7 +175,7 @@ mod tests {
         let text = credentials("127.0.0.1:5000", "oauth2accesstoken", "tok\"en");
         assert_eq!(
             text,
-            "{\"ServerURL\":\"127.0.0.1:5000\",\"Username\":\"oauth2accesstoken\",\"Secret\":\"tok\\\"en\"}\n"
+            "{\"Secret\":\"tok\\\"en\",\"ServerURL\":\"127.0.0.1:5000\",\"Username\":\"oauth2accesstoken\"}\n"
         );
         assert_eq!(
             list([("a.example", "u1"), ("b.example:5000", "u2")]),

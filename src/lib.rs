@@ -13,10 +13,10 @@ mod env;
 mod error;
 mod flow;
 mod fsutil;
-mod host;
 /// Entry points for the fuzz targets (fuzz/).
 #[doc(hidden)]
 pub mod fuzzing;
+mod host;
 mod jwt;
 mod loopback;
 mod man;

@@ -36,7 +36,10 @@ pub fn run(settings: CargoCredentialSettings) -> Result<()> {
             return Ok(());
         }
         let request = if line.len() > protocol::MAX_LINE {
-            Err(format!("a request is over {} KiB", protocol::MAX_LINE / 1024))
+            Err(format!(
+                "a request is over {} KiB",
+                protocol::MAX_LINE / 1024
+            ))
         } else {
             match std::str::from_utf8(&line) {
                 Ok(text) if text.trim().is_empty() => continue,
@@ -85,9 +88,7 @@ fn answer_with(kind: &Kind, settings: &CargoProvider) -> String {
         Kind::LoginOrLogout(kind) => {
             let login = profile_name::login_command(&settings.global.profile);
             return protocol::error(
-                &format!(
-                    "octoken's tokens come from `{login}`; cargo {kind} has nothing to do"
-                ),
+                &format!("octoken's tokens come from `{login}`; cargo {kind} has nothing to do"),
                 &[],
             );
         }
@@ -121,11 +122,15 @@ fn answer_with(kind: &Kind, settings: &CargoProvider) -> String {
             &[],
         );
     }
-    let token = settings.profile.as_ref().map_err(failure).and_then(|profile| {
-        Session::open(profile, settings.global.now)
-            .fresh_token(&settings.fresh)
-            .map_err(|e| failure(&e))
-    });
+    let token = settings
+        .profile
+        .as_ref()
+        .map_err(failure)
+        .and_then(|profile| {
+            Session::open(profile, settings.global.now)
+                .fresh_token(&settings.fresh)
+                .map_err(|e| failure(&e))
+        });
     match token {
         Ok(token) => protocol::token(token.access_token.expose(), token.expires_at),
         Err(text) => text,

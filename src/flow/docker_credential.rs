@@ -50,14 +50,17 @@ pub fn run(settings: DockerCredentialSettings) -> Result<()> {
                 .map_err(Failure::Other)?;
                 let session = Session::open(&profile, global.now);
                 if *operation == DockerOperation::Erase {
-                    output::debug(1, "the tool says the token was refused; dropping the cached one");
+                    output::debug(
+                        1,
+                        "the tool says the token was refused; dropping the cached one",
+                    );
                     return session.forget_access_token().map_err(Failure::Other);
                 }
                 let token = session.fresh_token(&fresh).map_err(Failure::Other)?;
-                let answer =
-                    protocol::credentials(given, &username, token.access_token.expose());
-                output::stdout(&answer)
-                    .map_err(|e| Failure::Other(Error::other(format!("cannot write the answer: {e}"))))
+                let answer = protocol::credentials(given, &username, token.access_token.expose());
+                output::stdout(&answer).map_err(|e| {
+                    Failure::Other(Error::other(format!("cannot write the answer: {e}")))
+                })
             }
             DockerOperation::Setup(_) | DockerOperation::Install(_) => Ok(()),
         }
@@ -117,7 +120,9 @@ fn read_request() -> std::result::Result<String, Failure> {
         .lock()
         .take(protocol::MAX_REQUEST as u64 + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Failure::Other(Error::other(format!("cannot read the tool's request: {e}"))))?;
+        .map_err(|e| {
+            Failure::Other(Error::other(format!("cannot read the tool's request: {e}")))
+        })?;
     protocol::request_text(&bytes)
         .map(str::to_string)
         .map_err(request_error)
@@ -230,7 +235,8 @@ fn bind(global: &Global, setup: &DockerSetup) -> Result<()> {
 }
 
 /// `install`: the `docker-credential-octoken` link to this octoken, in `dir` (default:
-/// octoken's own directory). An older link there is replaced; anything else is left.
+/// octoken's own directory; created if missing). An older link there is replaced;
+/// anything else is left.
 fn install(dir: Option<&Path>) -> Result<()> {
     let exe = std::env::current_exe()
         .map_err(|e| Error::other(format!("cannot find octoken's own path: {e}")))?;
@@ -243,6 +249,15 @@ fn install(dir: Option<&Path>) -> Result<()> {
         message: format!("cannot {what} {}: {e}", link.display()),
         hint: Some("pass a directory on PATH you may write to with --dir".into()),
     };
+    // A directory for programs (~/.local/bin): created if missing, 0755 whatever the
+    // umask, as `man --dir` does.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o755);
+    builder
+        .create(&dir)
+        .map_err(|e| cannot("create the directory of", e))?;
     match std::fs::symlink_metadata(&link) {
         Ok(meta) if meta.file_type().is_symlink() => {
             if std::fs::read_link(&link).is_ok_and(|to| to == exe) {
@@ -302,11 +317,20 @@ mod tests {
         };
         let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
         // Any profile, the first by name, unless the preferred one is bound too.
-        assert_eq!(found("r.example.com", "default", None), pair("ci", DEFAULT_USERNAME));
+        assert_eq!(
+            found("r.example.com", "default", None),
+            pair("ci", DEFAULT_USERNAME)
+        );
         assert_eq!(found("r.example.com", "work", None), pair("work", "token"));
-        assert_eq!(found("127.0.0.1:5000", "default", None), pair("ci", DEFAULT_USERNAME));
+        assert_eq!(
+            found("127.0.0.1:5000", "default", None),
+            pair("ci", DEFAULT_USERNAME)
+        );
         // -p NAME: that profile only.
-        assert_eq!(found("r.example.com", "work", Some("work")), pair("work", "token"));
+        assert_eq!(
+            found("r.example.com", "work", Some("work")),
+            pair("work", "token")
+        );
         assert_eq!(found("127.0.0.1:5000", "work", Some("work")), None);
         // Ports count; other hosts are nobody's.
         assert_eq!(found("127.0.0.1:5001", "default", None), None);

@@ -18,10 +18,11 @@ pub use command::{
     GitCredentialSettings, GitOperation, GitProfile, GitSetup, KubeCredentialSettings,
     KubeconfigUserSettings, TokenKind,
 };
+pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 pub use registries::{
     CargoCredentialSettings, CargoProvider, DockerCredentialSettings, DockerOperation, DockerSetup,
+    ResolveWords,
 };
-pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
 
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;

@@ -49,8 +49,11 @@ pub struct CargoCredentialSettings {
     /// Run by cargo (`--cargo-plugin`): cargo passes the words of the
     /// `credential-provider` line after the program in each request (`args`), not on the
     /// command line; this resolves them as the command line would be.
-    pub per_request: Option<fn(&[String]) -> Result<CargoProvider>>,
+    pub per_request: Option<ResolveWords>,
 }
+
+/// Resolves a credential-provider line's words (`settings::resolve` has the parser).
+pub type ResolveWords = fn(&[String]) -> Result<CargoProvider>;
 
 /// One credential-provider line, resolved.
 #[derive(Debug)]

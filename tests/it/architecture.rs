@@ -35,7 +35,14 @@ const LAYERS: &[&[&str]] = &[
     &["access_token", "jwt", "docker_protocol", "cargo_protocol"],
     // Reference tables as data (exit codes, environment, files): names only env's.
     &["reference"],
-    &["secret", "env", "profile_name", "sanitize", "process", "host"],
+    &[
+        "secret",
+        "env",
+        "profile_name",
+        "sanitize",
+        "process",
+        "host",
+    ],
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {

@@ -8,7 +8,7 @@
 
 use crate::support::resource::Resource;
 use crate::support::signin::{import, import_token};
-use crate::support::{Client, Idp, IdpOptions, TestEnv, free_port};
+use crate::support::{Client, Idp, IdpOptions, TestEnv, doc_sh_block, free_port};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -92,12 +92,14 @@ impl Registry {
         );
         let config_file = dir.join("registry.yml");
         std::fs::write(&config_file, config).unwrap();
+        // Its log (a line for each 404 skopeo's checks meet) goes to a file beside it.
+        let log = std::fs::File::create(dir.join("registry.log")).unwrap();
         let child = Command::new("docker-registry")
             .arg("serve")
             .arg(&config_file)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .expect("docker-registry (Debian's docker-registry package)");
         let host = format!("127.0.0.1:{port}");
@@ -232,8 +234,13 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
 
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    env.run(&["docker-credential", "install", "--dir", bin.to_str().unwrap()])
-        .expect(0);
+    env.run(&[
+        "docker-credential",
+        "install",
+        "--dir",
+        bin.to_str().unwrap(),
+    ])
+    .expect(0);
     let link = std::fs::read_link(bin.join("docker-credential-octoken")).unwrap();
     assert_eq!(link, Path::new(env!("CARGO_BIN_EXE_octoken")));
 
@@ -259,7 +266,14 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
         skopeo(
             &env,
             &bin,
-            &["copy", "--authfile", auth, "--dest-tls-verify=false", &source, &remote],
+            &[
+                "copy",
+                "--authfile",
+                auth,
+                "--dest-tls-verify=false",
+                &source,
+                &remote,
+            ],
         ),
     );
     let back = env.path("back");
@@ -292,7 +306,10 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
             .output()
             .unwrap(),
     );
-    assert_eq!(String::from_utf8_lossy(&hello.stdout), "hello from octoken\n");
+    assert_eq!(
+        String::from_utf8_lossy(&hello.stdout),
+        "hello from octoken\n"
+    );
     let stats = registry.stats();
     assert!(stats["accepted"].as_u64().unwrap() >= 2, "{stats}");
     assert_eq!(stats["refused"], 0, "{stats}");
@@ -306,6 +323,40 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
         &["inspect", "--no-creds", "--tls-verify=false", &remote],
     );
     assert!(!anonymous.status.success());
+
+    // The documented recipe, as written (but for TLS: this registry is on loopback).
+    let recipe = doc_sh_block("docs/registries.md", "Use with Docker, Podman and Skopeo")
+        .replace(
+            "registry.example.com/team/app:1.0",
+            &format!("{}/octo/hello:v1", registry.host),
+        )
+        .replace("registry.example.com", &registry.host)
+        .replace("skopeo inspect", "skopeo inspect --tls-verify=false");
+    let work = env.path("recipe");
+    std::fs::create_dir_all(&work).unwrap();
+    let octoken_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
+    let path = format!(
+        "{}:{}:{}",
+        env.path("home/.local/bin").display(),
+        octoken_dir.display(),
+        env.vars["PATH"]
+    );
+    let before = registry.stats()["accepted"].as_u64().unwrap();
+    let inspected = ok(
+        "the recipe",
+        Command::new("sh")
+            .args(["-ec", &recipe])
+            .current_dir(&work)
+            .env_clear()
+            .envs(&env.vars)
+            .env("PATH", path)
+            .env("TMPDIR", env.dir.path())
+            .output()
+            .unwrap(),
+    );
+    let inspected: serde_json::Value = serde_json::from_slice(&inspected.stdout).unwrap();
+    assert!(inspected["Digest"].as_str().unwrap().starts_with("sha256:"));
+    assert!(registry.stats()["accepted"].as_u64().unwrap() > before);
 
     // A registry no profile is bound to: the protocol's "not found", exit 1.
     let other = helper(&env, &bin, "get", "127.0.0.1:1\n");
@@ -325,11 +376,21 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
     import(&env, &idp, Client::Basic, "file");
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    env.run(&["docker-credential", "install", "--dir", bin.to_str().unwrap()])
-        .expect(0);
+    env.run(&[
+        "docker-credential",
+        "install",
+        "--dir",
+        bin.to_str().unwrap(),
+    ])
+    .expect(0);
     // Again: the link is in place.
-    env.run(&["docker-credential", "install", "--dir", bin.to_str().unwrap()])
-        .expect(0);
+    env.run(&[
+        "docker-credential",
+        "install",
+        "--dir",
+        bin.to_str().unwrap(),
+    ])
+    .expect(0);
     env.run(&[
         "docker-credential",
         "setup",
@@ -338,7 +399,8 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
         "token",
     ])
     .expect(0);
-    env.run(&["docker-credential", "setup", "ghcr.io"]).expect(0);
+    env.run(&["docker-credential", "setup", "ghcr.io"])
+        .expect(0);
 
     let get = helper(&env, &bin, "get", "registry.example.com:5000\n");
     assert!(get.status.success(), "{get:?}");
@@ -504,7 +566,10 @@ fn cargo_fetches_from_a_registry_that_requires_auth() {
     let provider = [octoken, "-p", "work", "cargo-credential", "--host", &host];
     let package = scratch_package(&env, &index, &provider);
 
-    ok("cargo generate-lockfile", cargo(&env, &package, &["generate-lockfile"]));
+    ok(
+        "cargo generate-lockfile",
+        cargo(&env, &package, &["generate-lockfile"]),
+    );
     ok("cargo fetch", cargo(&env, &package, &["fetch"]));
     let lock = std::fs::read_to_string(package.join("Cargo.lock")).unwrap();
     assert!(lock.contains("name = \"octo-dep\""), "{lock}");
@@ -541,4 +606,173 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// cargo's request for the registry at `index`, with the credential-provider line's
+/// words after the program.
+fn cargo_get(index: &str, words: &[&str]) -> String {
+    let value = serde_json::json!({
+        "v": 1,
+        "registry": { "index-url": index, "name": "octo", "headers": [] },
+        "kind": "get",
+        "operation": "read",
+        "args": words,
+    });
+    format!("{value}\n")
+}
+
+#[test]
+fn the_cargo_provider_speaks_the_protocol_and_only_it() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let bound = ["cargo-credential", "--host", "cargo.example.com"];
+    // As cargo runs it: `octoken --cargo-plugin`, the line's words in each request.
+    let requests = [
+        cargo_get("sparse+https://cargo.example.com/index/", &bound),
+        cargo_get("sparse+https://other.example/index/", &bound),
+        cargo_get("sparse+http://cargo.example.com/index/", &bound),
+        cargo_get("sparse+https://cargo.example.com/index/", &["cargo-credential"]),
+        r#"{"v":1,"registry":{"index-url":"x"},"kind":"login","token":"t","args":["cargo-credential"]}"#
+            .to_string()
+            + "\n",
+        r#"{"v":1,"registry":{"index-url":"x"},"kind":"frob"}"#.to_string() + "\n",
+        cargo_get("sparse+https://cargo.example.com/index/", &["token"]),
+    ]
+    .concat();
+    let run = env.run_stdin(&["--cargo-plugin"], &requests).expect(0);
+    let lines: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 8, "{}", run.stdout);
+    assert_eq!(lines[0], serde_json::json!({"v": [1]}));
+    let ok = &lines[1]["Ok"];
+    assert!(
+        ok["token"].as_str().unwrap().starts_with("Bearer eyJ"),
+        "{ok}"
+    );
+    assert_eq!(ok["cache"], "expires");
+    assert!(ok["expiration"].as_u64().unwrap() > 1_700_000_000);
+    assert_eq!(ok["operation_independent"], true);
+    // Another host: not ours, cargo tries its next provider.
+    assert_eq!(lines[2], serde_json::json!({"Err": {"kind": "not-found"}}));
+    // Plain http to a host not this machine: never.
+    assert!(
+        lines[3]["Err"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("https only"),
+        "{}",
+        lines[3]
+    );
+    // No --host: nothing, and a warning on stderr saying how to bind it.
+    assert_eq!(lines[4], serde_json::json!({"Err": {"kind": "not-found"}}));
+    assert!(
+        run.stderr.contains("add --host cargo.example.com"),
+        "{}",
+        run.stderr
+    );
+    // cargo login: octoken's tokens come from octoken login.
+    assert!(
+        lines[5]["Err"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`octoken login`"),
+        "{}",
+        lines[5]
+    );
+    assert_eq!(
+        lines[6],
+        serde_json::json!({"Err": {"kind": "operation-not-supported"}})
+    );
+    // A line that runs another command.
+    assert!(
+        lines[7]["Err"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not run `cargo-credential`"),
+        "{}",
+        lines[7]
+    );
+
+    // The words on the command line work too (a person trying it).
+    let run = env
+        .run_stdin(
+            &["cargo-credential", "--host", "cargo.example.com"],
+            &cargo_get("sparse+https://cargo.example.com/index/", &[]),
+        )
+        .expect(0);
+    assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("\"token\":\"Bearer eyJ"),
+        "{}",
+        run.stdout
+    );
+
+    // Bad input: the hello, one error answer, exit 2 with octoken's error on stderr.
+    let huge = format!("{}\n", "x".repeat(100_000));
+    for bad in [
+        "garbage\n",
+        "{\"v\":1,\0}\n",
+        "\u{1b}[2J\n",
+        "[1]\n",
+        huge.as_str(),
+    ] {
+        let run = env.run_stdin(&["--cargo-plugin"], bad).expect(2);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 2, "{bad:?}: {}", run.stdout);
+        assert_eq!(lines[0], r#"{"v":[1]}"#);
+        let err: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+        assert!(
+            err["Err"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("cannot read cargo's request"),
+            "{err}"
+        );
+        assert!(run.error_line().contains("cannot read cargo's request"));
+    }
+}
+
+#[test]
+fn concurrent_tools_with_a_stale_cache_make_one_refresh() {
+    let idp = Idp::start(IdpOptions::rotating());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    env.run(&["docker-credential", "setup", "r.example.com"])
+        .expect(0);
+    let before = idp.refreshes();
+    let request = cargo_get(
+        "sparse+https://cargo.example.com/index/",
+        &["cargo-credential", "--host", "cargo.example.com"],
+    );
+    let children: Vec<_> = (0..20)
+        .map(|i| {
+            let (args, input) = if i % 2 == 0 {
+                (vec!["docker-credential", "get"], "r.example.com\n")
+            } else {
+                (vec!["--cargo-plugin"], request.as_str())
+            };
+            let mut cmd = env.command(&args);
+            cmd.env("OCTOKEN_TEST_CLOCK_OFFSET", "400")
+                .stdin(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("eyJ"));
+    }
+    assert_eq!(idp.refreshes() - before, 1);
 }

@@ -2,9 +2,9 @@
 //! one line, since the tools show a helper's messages as they are.
 
 use super::fresh_settings;
-use clap::Parser;
 use crate::cli::{
-    CargoCredentialArgs, Cli, Command as CliCommand, DEFAULT_MIN_TTL, DockerCredentialArgs, GlobalArgs,
+    CargoCredentialArgs, Cli, Command as CliCommand, DEFAULT_MIN_TTL, DockerCredentialArgs,
+    GlobalArgs,
 };
 use crate::docker_protocol;
 use crate::error::{Error, Result};
@@ -13,9 +13,10 @@ use crate::output;
 use crate::profile_name;
 use crate::sanitize;
 use crate::settings::{
-    CargoCredentialSettings, CargoProvider, Command, DockerCredentialSettings, DockerOperation, DockerSetup,
-    FreshSettings, Global,
+    CargoCredentialSettings, CargoProvider, Command, DockerCredentialSettings, DockerOperation,
+    DockerSetup, FreshSettings, Global, ResolveWords,
 };
+use clap::Parser;
 
 pub fn docker(args: DockerCredentialArgs, global: Global) -> Result<Command> {
     let DockerCredentialArgs {
@@ -50,10 +51,7 @@ pub fn docker(args: DockerCredentialArgs, global: Global) -> Result<Command> {
         "setup" => DockerOperation::Setup(docker_setup(host, username, &example)?),
         other => {
             return Err(Error::Usage {
-                message: format!(
-                    "unknown operation '{}'",
-                    sanitize::foreign(other, 40)
-                ),
+                message: format!("unknown operation '{}'", sanitize::foreign(other, 40)),
                 hint: Some(
                     "the tools ask get, store, erase or list; a person runs setup HOST or install"
                         .into(),
@@ -62,8 +60,7 @@ pub fn docker(args: DockerCredentialArgs, global: Global) -> Result<Command> {
             .one_line());
         }
     };
-    let only_profile =
-        (global.profile != profile_name::DEFAULT).then(|| global.profile.clone());
+    let only_profile = (global.profile != profile_name::DEFAULT).then(|| global.profile.clone());
     Ok(Command::DockerCredential(DockerCredentialSettings {
         global,
         operation,
@@ -109,7 +106,7 @@ pub fn cargo(args: CargoCredentialArgs, global: Global) -> Result<Command> {
     let per_request = args.cargo_plugin;
     Ok(Command::CargoCredential(CargoCredentialSettings {
         provider: cargo_provider(args, global)?,
-        per_request: per_request.then_some(from_request as fn(&[String]) -> Result<CargoProvider>),
+        per_request: per_request.then_some(from_request as ResolveWords),
     }))
 }
 
