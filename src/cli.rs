@@ -818,6 +818,173 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
     })
 }
 
+/// The command lines the registries' tools run, recognised without clap as
+/// [`fast_token`] is (a tool may run its helper for every image layer or crate):
+/// `[-p NAME] docker-credential get|store|erase|list` (what `docker-credential-octoken
+/// OPERATION` becomes) and `cargo-credential --cargo-plugin` (what cargo's `octoken
+/// --cargo-plugin` becomes). Anything else is clap's.
+pub fn fast_helper(args: &[std::ffi::OsString]) -> Option<Cli> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let (profile, rest) = profile_prefix(&words)?;
+    let command = match rest {
+        [
+            "docker-credential",
+            op @ ("get" | "store" | "erase" | "list"),
+        ] => Command::DockerCredential(DockerCredentialArgs {
+            operation: op.to_string(),
+            host: None,
+            username: None,
+            dir: None,
+        }),
+        ["cargo-credential", "--cargo-plugin"] => {
+            Command::CargoCredential(cargo_args(Vec::new(), true))
+        }
+        _ => return None,
+    };
+    Some(Cli {
+        global: GlobalArgs {
+            profile,
+            verbose: 0,
+            quiet: false,
+        },
+        command,
+    })
+}
+
+/// A credential-provider line's words in their usual shape, `[-p NAME]
+/// cargo-credential [--host HOST]...`, without clap: the profile and the hosts. None
+/// for anything else (clap's to read).
+pub fn fast_cargo_words(words: &[&str]) -> Option<(String, CargoCredentialArgs)> {
+    let (profile, rest) = profile_prefix(words)?;
+    let ["cargo-credential", flags @ ..] = rest else {
+        return None;
+    };
+    let mut hosts = Vec::new();
+    for pair in flags.chunks(2) {
+        match pair {
+            ["--host", host] if !host.is_empty() && !host.starts_with('-') => {
+                hosts.push(host.to_string());
+            }
+            _ => return None,
+        }
+    }
+    Some((profile, cargo_args(hosts, false)))
+}
+
+/// `-p NAME` or `--profile NAME` first (else OCTOKEN_PROFILE or the default), and the
+/// words after it. None for a value clap would read differently.
+fn profile_prefix<'a, 'b>(words: &'a [&'b str]) -> Option<(String, &'a [&'b str])> {
+    match words {
+        [flag, name, rest @ ..] if *flag == "-p" || *flag == "--profile" => {
+            (!name.is_empty() && !name.starts_with('-')).then(|| (name.to_string(), rest))
+        }
+        _ => Some((
+            env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
+            words,
+        )),
+    }
+}
+
+fn cargo_args(hosts: Vec<String>, cargo_plugin: bool) -> CargoCredentialArgs {
+    CargoCredentialArgs {
+        hosts,
+        cargo_plugin,
+        fresh: FreshArgs {
+            min_ttl: DEFAULT_MIN_TTL,
+            scope: None,
+            resource: None,
+            strict: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod fast_helper_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_helper_paths_read_exactly_what_clap_reads() {
+        let shapes: [&[&str]; 6] = [
+            &["octoken", "docker-credential", "get"],
+            &["octoken", "docker-credential", "list"],
+            &["octoken", "-p", "work", "docker-credential", "erase"],
+            &["octoken", "--profile", "w.2", "docker-credential", "store"],
+            &["octoken", "cargo-credential", "--cargo-plugin"],
+            &[
+                "octoken",
+                "-p",
+                "work",
+                "cargo-credential",
+                "--cargo-plugin",
+            ],
+        ];
+        for shape in shapes {
+            let args: Vec<std::ffi::OsString> = shape.iter().map(Into::into).collect();
+            let fast = fast_helper(&args).expect("recognised");
+            let mut slow = Cli::try_parse_from(&args).unwrap();
+            if !shape.contains(&"-p") && !shape.contains(&"--profile") {
+                slow.global.profile = fast.global.profile.clone();
+            }
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{shape:?}");
+        }
+        for other in [
+            &["octoken", "docker-credential", "setup", "h"][..],
+            &["octoken", "docker-credential", "get", "-v"],
+            &["octoken", "-v", "docker-credential", "get"],
+            &["octoken", "-p", "-q", "docker-credential", "get"],
+            &["octoken", "cargo-credential", "--host", "h"],
+            &["octoken", "token"],
+        ] {
+            let args: Vec<std::ffi::OsString> = other.iter().map(Into::into).collect();
+            assert!(fast_helper(&args).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_provider_words_read_exactly_what_clap_reads() {
+        let shapes: [&[&str]; 4] = [
+            &["cargo-credential", "--host", "cargo.example.com"],
+            &[
+                "-p",
+                "work",
+                "cargo-credential",
+                "--host",
+                "a",
+                "--host",
+                "b:8",
+            ],
+            &["--profile", "work", "cargo-credential"],
+            &["cargo-credential"],
+        ];
+        for words in shapes {
+            let (profile, fast) = fast_cargo_words(words).expect("recognised");
+            let argv = std::iter::once("octoken").chain(words.iter().copied());
+            let slow = Cli::try_parse_from(argv).unwrap();
+            let Command::CargoCredential(slow_args) = slow.command else {
+                panic!("{words:?}")
+            };
+            assert_eq!(format!("{fast:?}"), format!("{slow_args:?}"), "{words:?}");
+            if words.contains(&"work") {
+                assert_eq!(profile, slow.global.profile);
+            }
+        }
+        for other in [
+            &["cargo-credential", "--host"][..],
+            &["cargo-credential", "--host", "--min-ttl"],
+            &["cargo-credential", "--min-ttl", "5"],
+            &["-v", "cargo-credential"],
+            &["token"],
+            &[],
+        ] {
+            assert!(fast_cargo_words(other).is_none(), "{other:?}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod fast_path_tests {
     use super::*;

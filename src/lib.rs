@@ -44,7 +44,7 @@ pub fn main() -> ExitCode {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
     let args = cli::helper_args(std::env::args_os().collect());
-    let parsed = match cli::fast_token(&args) {
+    let parsed = match cli::fast_token(&args).or_else(|| cli::fast_helper(&args)) {
         Some(cli) => Ok(cli),
         None => cli::Cli::try_parse_from(&args),
     };

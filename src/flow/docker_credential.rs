@@ -46,7 +46,7 @@ pub fn run(settings: DockerCredentialSettings) -> Result<()> {
                     profile: name,
                     ..global.clone()
                 }
-                .profile()
+                .profile_in(&config)
                 .map_err(Failure::Other)?;
                 let session = Session::open(&profile, global.now);
                 if *operation == DockerOperation::Erase {

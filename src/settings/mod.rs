@@ -120,7 +120,11 @@ impl Global {
     /// The profile's settings; exit 4 when nothing is configured at all (a first run),
     /// exit 3 when other profiles exist but not this one (a typo).
     pub fn profile(&self) -> Result<ProfileSettings> {
-        let config = self.load_config()?;
+        self.profile_in(&self.load_config()?)
+    }
+
+    /// [`Global::profile`] from a `config.toml` already read.
+    pub fn profile_in(&self, config: &Config) -> Result<ProfileSettings> {
         let Some(profile) = config.profiles.get(&self.profile) else {
             if config.profiles.is_empty() {
                 return Err(Error::login_required(&self.profile, "not logged in"));

@@ -142,6 +142,12 @@ fn cargo_provider(args: CargoCredentialArgs, global: Global) -> Result<CargoProv
 /// The words after the program in a `credential-provider` line, which cargo sends in
 /// each request: `-p work cargo-credential --host cargo.example.com`.
 fn from_request(words: &[String]) -> Result<CargoProvider> {
+    let plain: Vec<&str> = words.iter().map(String::as_str).collect();
+    // The usual line, without building clap's command tree (cargo runs the provider for
+    // each registry it needs a token for).
+    if let Some((profile, args)) = crate::cli::fast_cargo_words(&plain) {
+        return cargo_provider(args, Global::resolve(profile)?);
+    }
     let argv: Vec<String> = std::iter::once("octoken".to_string())
         .chain(words.iter().cloned())
         .collect();
