@@ -139,7 +139,8 @@ pub fn error(message: &str, caused_by: &[String]) -> String {
     if !caused_by.is_empty() {
         err["caused-by"] = caused_by.into();
     }
-    format!("{}\n", json!({ "Err": err }))
+    // Messages hold foreign text (made inert where it entered); JSON escapes the rest.
+    sanitize::json_inert(format!("{}\n", json!({ "Err": err })))
 }
 
 #[cfg(test)]
