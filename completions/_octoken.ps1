@@ -41,8 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the refresh token and delete the stored secrets')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token')
             [CompletionResult]::new('kube-credential', 'kube-credential', [CompletionResultType]::ParameterValue, 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token')
-            [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile')
-            [CompletionResult]::new('cargo-credential', 'cargo-credential', [CompletionResultType]::ParameterValue, 'A cargo credential provider (protocol v1): a fresh access token for its bound registries')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or install them all with --dir')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles: issuer, client, store, and whether each is logged in')
@@ -85,6 +84,16 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--redis-wait-replicas', '--redis-wait-replicas', [CompletionResultType]::ParameterName, 'After each commit, WAIT for this many replicas to acknowledge it')
             [CompletionResult]::new('--dpop-alg', '--dpop-alg', [CompletionResultType]::ParameterName, 'The DPoP key''s algorithm (implies --dpop) [default: ES256]')
             [CompletionResult]::new('--dpop-key-file', '--dpop-key-file', [CompletionResultType]::ParameterName, 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile''s store (implies --dpop)')
+            [CompletionResult]::new('--acr-values', '--acr-values', [CompletionResultType]::ParameterName, 'Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2"); the ID token''s `acr` must then be one of them')
+            [CompletionResult]::new('--max-age', '--max-age', [CompletionResultType]::ParameterName, 'The person must have authenticated within SECS (`max_age`; 0: sign in again now)')
+            [CompletionResult]::new('--acr-optional', '--acr-optional', [CompletionResultType]::ParameterName, 'Accept a weaker `acr` or an older `auth_time` than asked for, with a warning')
+            [CompletionResult]::new('--login-hint', '--login-hint', [CompletionResultType]::ParameterName, 'Which account to sign in with (`login_hint`: an email address or user name)')
+            [CompletionResult]::new('--prompt', '--prompt', [CompletionResultType]::ParameterName, '`prompt`: login, consent, select_account or none (several, space-separated); replaces the prompt=consent of --prompt-consent')
+            [CompletionResult]::new('--ui-locales', '--ui-locales', [CompletionResultType]::ParameterName, 'Languages for the sign-in pages (`ui_locales`, e.g. "de en")')
+            [CompletionResult]::new('--claims', '--claims', [CompletionResultType]::ParameterName, 'The `claims` request parameter, a JSON object (OIDC Core 5.5), e.g. ''{"id_token":{"acr":{"essential":true,"values":["gold"]}}}''')
+            [CompletionResult]::new('--auth-param', '--auth-param', [CompletionResultType]::ParameterName, 'Any other authorization parameter (repeatable), e.g. kc_idp_hint=github')
+            [CompletionResult]::new('--par', '--par', [CompletionResultType]::ParameterName, 'Push the request to the provider first (PAR, RFC 9126): the browser gets only a reference [default: when the provider requires it]')
+            [CompletionResult]::new('--request-object', '--request-object', [CompletionResultType]::ParameterName, 'Send the request as a JWT signed with the client''s key (JAR, RFC 9101; needs --auth-method private-key-jwt)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--refresh-token-stdin', '--refresh-token-stdin', [CompletionResultType]::ParameterName, 'Import a refresh token read from stdin instead of logging in through a browser')
@@ -110,6 +119,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Variable name for --format env')
             [CompletionResult]::new('--dpop-proof', '--dpop-proof', [CompletionResultType]::ParameterName, 'Also sign a DPoP proof for this request to the API (a DPoP profile''s key); with --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`')
             [CompletionResult]::new('--dpop-nonce', '--dpop-nonce', [CompletionResultType]::ParameterName, 'The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server')
+            [CompletionResult]::new('--min-acr', '--min-acr', [CompletionResultType]::ParameterName, 'Exit 4 unless the profile''s sign-in reached this authentication level (its ID token''s `acr`; one of several given, or a higher number)')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)')
@@ -234,28 +244,18 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
-        'octoken;docker-credential' {
-            [CompletionResult]::new('--username', '--username', [CompletionResultType]::ParameterName, 'With setup: the user name sent with the token, as the registry wants it [default: oauth2accesstoken]')
-            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'With install: where to make the link, a directory on PATH [default: octoken''s own]')
+        'octoken;agent' {
+            [CompletionResult]::new('--socket', '--socket', [CompletionResultType]::ParameterName, 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Stop after this long without a connection (e.g. 8h)')
+            [CompletionResult]::new('--profiles', '--profiles', [CompletionResultType]::ParameterName, 'Serve these profiles only (comma-separated); others are refused')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
-        'octoken;cargo-credential' {
-            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'A registry host this provider answers for, as its index URL names it (HOST, or HOST:PORT when the URL has a port); repeatable. Without one it answers nothing')
-            [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh when the cached token has fewer seconds than this left')
-            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
-            [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Profile to use')
-            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Profile to use')
-            [CompletionResult]::new('--cargo-plugin', '--cargo-plugin', [CompletionResultType]::ParameterName, 'Run by cargo: the words of the credential-provider line come with each request')
-            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)')
+            [CompletionResult]::new('--foreground', '--foreground', [CompletionResultType]::ParameterName, 'Stay in the foreground (systemd user units, tests) instead of starting in the background')
+            [CompletionResult]::new('--no-proofs', '--no-proofs', [CompletionResultType]::ParameterName, 'Serve tokens only: refuse to sign DPoP proofs')
+            [CompletionResult]::new('--sh', '--sh', [CompletionResultType]::ParameterName, 'Print Bourne shell lines (the default unless $SHELL is csh or fish)')
+            [CompletionResult]::new('--csh', '--csh', [CompletionResultType]::ParameterName, 'Print csh lines')
+            [CompletionResult]::new('--fish', '--fish', [CompletionResultType]::ParameterName, 'Print fish lines')
+            [CompletionResult]::new('--stop', '--stop', [CompletionResultType]::ParameterName, 'Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
@@ -312,8 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the refresh token and delete the stored secrets')
             [CompletionResult]::new('git-credential', 'git-credential', [CompletionResultType]::ParameterValue, 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token')
             [CompletionResult]::new('kube-credential', 'kube-credential', [CompletionResultType]::ParameterValue, 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token')
-            [CompletionResult]::new('docker-credential', 'docker-credential', [CompletionResultType]::ParameterValue, 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile')
-            [CompletionResult]::new('cargo-credential', 'cargo-credential', [CompletionResultType]::ParameterValue, 'A cargo credential provider (protocol v1): a fresh access token for its bound registries')
+            [CompletionResult]::new('agent', 'agent', [CompletionResultType]::ParameterValue, 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print a man page (roff), or install them all with --dir')
             [CompletionResult]::new('profiles', 'profiles', [CompletionResultType]::ParameterValue, 'List the profiles: issuer, client, store, and whether each is logged in')
@@ -350,10 +349,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         'octoken;help;kube-credential' {
             break
         }
-        'octoken;help;docker-credential' {
-            break
-        }
-        'octoken;help;cargo-credential' {
+        'octoken;help;agent' {
             break
         }
         'octoken;help;completions' {

@@ -16,14 +16,11 @@ _octoken() {
             ",$1")
                 cmd="octoken"
                 ;;
-            octoken,cargo-credential)
-                cmd="octoken__subcmd__cargo__subcmd__credential"
+            octoken,agent)
+                cmd="octoken__subcmd__agent"
                 ;;
             octoken,completions)
                 cmd="octoken__subcmd__completions"
-                ;;
-            octoken,docker-credential)
-                cmd="octoken__subcmd__docker__subcmd__credential"
                 ;;
             octoken,exec)
                 cmd="octoken__subcmd__exec"
@@ -64,14 +61,11 @@ _octoken() {
             octoken,token)
                 cmd="octoken__subcmd__token"
                 ;;
-            octoken__subcmd__help,cargo-credential)
-                cmd="octoken__subcmd__help__subcmd__cargo__subcmd__credential"
+            octoken__subcmd__help,agent)
+                cmd="octoken__subcmd__help__subcmd__agent"
                 ;;
             octoken__subcmd__help,completions)
                 cmd="octoken__subcmd__help__subcmd__completions"
-                ;;
-            octoken__subcmd__help,docker-credential)
-                cmd="octoken__subcmd__help__subcmd__docker__subcmd__credential"
                 ;;
             octoken__subcmd__help,exec)
                 cmd="octoken__subcmd__help__subcmd__exec"
@@ -119,7 +113,7 @@ _octoken() {
 
     case "${cmd}" in
         octoken)
-            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help"
+            opts="-p -v -q -h -V --profile --verbose --quiet --help --version login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -140,26 +134,22 @@ _octoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        octoken__subcmd__cargo__subcmd__credential)
-            opts="-p -v -q -h --host --cargo-plugin --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+        octoken__subcmd__agent)
+            opts="-p -v -q -h --foreground --socket --idle-timeout --profiles --no-proofs --sh --csh --fish --stop --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --host)
+                --socket)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --min-ttl)
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --scope)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --resource)
+                --profiles)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -185,36 +175,6 @@ _octoken() {
                 return 0
             fi
             case "${prev}" in
-                --profile)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                -p)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        octoken__subcmd__docker__subcmd__credential)
-            opts="-p -v -q -h --username --dir --profile --verbose --quiet --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --username)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --dir)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -311,7 +271,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help)
-            opts="login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help"
+            opts="login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,7 +284,7 @@ _octoken() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        octoken__subcmd__help__subcmd__cargo__subcmd__credential)
+        octoken__subcmd__help__subcmd__agent)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -339,20 +299,6 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__help__subcmd__completions)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        octoken__subcmd__help__subcmd__docker__subcmd__credential)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -635,7 +581,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --acr-values --max-age --acr-optional --login-hint --prompt --ui-locales --claims --auth-param --par --request-object --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -781,6 +727,46 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --acr-values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --acr-optional)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --login-hint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --prompt)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ui-locales)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --claims)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --par)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --request-object)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -919,7 +905,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --min-acr --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -954,6 +940,10 @@ _octoken() {
                     return 0
                     ;;
                 --dpop-nonce)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --min-acr)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

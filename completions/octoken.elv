@@ -38,8 +38,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
-            cand docker-credential 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
-            cand cargo-credential 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
+            cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
@@ -81,6 +80,16 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --redis-wait-replicas 'After each commit, WAIT for this many replicas to acknowledge it'
             cand --dpop-alg 'The DPoP key''s algorithm (implies --dpop) [default: ES256]'
             cand --dpop-key-file 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile''s store (implies --dpop)'
+            cand --acr-values 'Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2"); the ID token''s `acr` must then be one of them'
+            cand --max-age 'The person must have authenticated within SECS (`max_age`; 0: sign in again now)'
+            cand --acr-optional 'Accept a weaker `acr` or an older `auth_time` than asked for, with a warning'
+            cand --login-hint 'Which account to sign in with (`login_hint`: an email address or user name)'
+            cand --prompt '`prompt`: login, consent, select_account or none (several, space-separated); replaces the prompt=consent of --prompt-consent'
+            cand --ui-locales 'Languages for the sign-in pages (`ui_locales`, e.g. "de en")'
+            cand --claims 'The `claims` request parameter, a JSON object (OIDC Core 5.5), e.g. ''{"id_token":{"acr":{"essential":true,"values":["gold"]}}}'''
+            cand --auth-param 'Any other authorization parameter (repeatable), e.g. kc_idp_hint=github'
+            cand --par 'Push the request to the provider first (PAR, RFC 9126): the browser gets only a reference [default: when the provider requires it]'
+            cand --request-object 'Send the request as a JWT signed with the client''s key (JAR, RFC 9101; needs --auth-method private-key-jwt)'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
             cand --refresh-token-stdin 'Import a refresh token read from stdin instead of logging in through a browser'
@@ -105,6 +114,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --env 'Variable name for --format env'
             cand --dpop-proof 'Also sign a DPoP proof for this request to the API (a DPoP profile''s key); with --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`'
             cand --dpop-nonce 'The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server'
+            cand --min-acr 'Exit 4 unless the profile''s sign-in reached this authentication level (its ID token''s `acr`; one of several given, or a higher number)'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
             cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
@@ -220,27 +230,18 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'octoken;docker-credential'= {
-            cand --username 'With setup: the user name sent with the token, as the registry wants it [default: oauth2accesstoken]'
-            cand --dir 'With install: where to make the link, a directory on PATH [default: octoken''s own]'
+        &'octoken;agent'= {
+            cand --socket 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)'
+            cand --idle-timeout 'Stop after this long without a connection (e.g. 8h)'
+            cand --profiles 'Serve these profiles only (comma-separated); others are refused'
             cand -p 'Profile to use'
             cand --profile 'Profile to use'
-            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
-            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
-            cand -q 'Print no summaries on stderr (errors and warnings still show)'
-            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
-        &'octoken;cargo-credential'= {
-            cand --host 'A registry host this provider answers for, as its index URL names it (HOST, or HOST:PORT when the URL has a port); repeatable. Without one it answers nothing'
-            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
-            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
-            cand --resource 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)'
-            cand -p 'Profile to use'
-            cand --profile 'Profile to use'
-            cand --cargo-plugin 'Run by cargo: the words of the credential-provider line come with each request'
-            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+            cand --foreground 'Stay in the foreground (systemd user units, tests) instead of starting in the background'
+            cand --no-proofs 'Serve tokens only: refuse to sign DPoP proofs'
+            cand --sh 'Print Bourne shell lines (the default unless $SHELL is csh or fish)'
+            cand --csh 'Print csh lines'
+            cand --fish 'Print fish lines'
+            cand --stop 'Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)'
             cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand -q 'Print no summaries on stderr (errors and warnings still show)'
@@ -293,8 +294,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
-            cand docker-credential 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
-            cand cargo-credential 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
+            cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
             cand profiles 'List the profiles: issuer, client, store, and whether each is logged in'
@@ -320,9 +320,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;help;kube-credential'= {
         }
-        &'octoken;help;docker-credential'= {
-        }
-        &'octoken;help;cargo-credential'= {
+        &'octoken;help;agent'= {
         }
         &'octoken;help;completions'= {
         }

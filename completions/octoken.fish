@@ -39,8 +39,7 @@ complete -c octoken -n "__fish_octoken_needs_command" -f -a "introspect" -d 'Ask
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` for its bound hosts with a fresh access token'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
-complete -c octoken -n "__fish_octoken_needs_command" -f -a "docker-credential" -d 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
-complete -c octoken -n "__fish_octoken_needs_command" -f -a "cargo-credential" -d 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
+complete -c octoken -n "__fish_octoken_needs_command" -f -a "agent" -d 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
 complete -c octoken -n "__fish_octoken_needs_command" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
@@ -97,6 +96,19 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'T
 EdDSA\t'Ed25519'
 RS256\t'RSASSA-PKCS1-v1_5 with SHA-256 (for servers without EC); needs --dpop-key-file'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-key-file -d 'Sign DPoP proofs with this PKCS#8 private key (RSA for RS256, P-256 for ES256) instead of a new one; it is copied into the profile\'s store (implies --dpop)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l acr-values -d 'Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2"); the ID token\'s `acr` must then be one of them' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l max-age -d 'The person must have authenticated within SECS (`max_age`; 0: sign in again now)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l acr-optional -d 'Accept a weaker `acr` or an older `auth_time` than asked for, with a warning' -r -f -a "true\t''
+false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l login-hint -d 'Which account to sign in with (`login_hint`: an email address or user name)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l prompt -d '`prompt`: login, consent, select_account or none (several, space-separated); replaces the prompt=consent of --prompt-consent' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l ui-locales -d 'Languages for the sign-in pages (`ui_locales`, e.g. "de en")' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l claims -d 'The `claims` request parameter, a JSON object (OIDC Core 5.5), e.g. \'{"id_token":{"acr":{"essential":true,"values":["gold"]}}}\'' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-param -d 'Any other authorization parameter (repeatable), e.g. kc_idp_hint=github' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l par -d 'Push the request to the provider first (PAR, RFC 9126): the browser gets only a reference [default: when the provider requires it]' -r -f -a "true\t''
+false\t''"
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l request-object -d 'Send the request as a JWT signed with the client\'s key (JAR, RFC 9101; needs --auth-method private-key-jwt)' -r -f -a "true\t''
+false\t''"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l refresh-token-stdin -d 'Import a refresh token read from stdin instead of logging in through a browser'
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l allow-insecure-http -d 'Allow plain http:// endpoints on hosts other than loopback'
@@ -119,6 +131,7 @@ env\t'`export NAME=\'<token>\'`, for `eval "$(octoken token --format env)"`'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l env -d 'Variable name for --format env' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-proof -d 'Also sign a DPoP proof for this request to the API (a DPoP profile\'s key); with --format header: `Authorization: DPoP <token>` and `DPoP: <proof>`' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l dpop-nonce -d 'The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-acr -d 'Exit 4 unless the profile\'s sign-in reached this authentication level (its ID token\'s `acr`; one of several given, or a higher number)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -182,22 +195,19 @@ complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l stri
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -l username -d 'With setup: the user name sent with the token, as the registry wants it [default: oauth2accesstoken]' -r
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -l dir -d 'With install: where to make the link, a directory on PATH [default: octoken\'s own]' -r -F
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -s p -l profile -d 'Profile to use' -r
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
-complete -c octoken -n "__fish_octoken_using_subcommand docker-credential" -s h -l help -d 'Print help'
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l host -d 'A registry host this provider answers for, as its index URL names it (HOST, or HOST:PORT when the URL has a port); repeatable. Without one it answers nothing' -r
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -s p -l profile -d 'Profile to use' -r
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l cargo-plugin -d 'Run by cargo: the words of the credential-provider line come with each request'
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
-complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l socket -d 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l idle-timeout -d 'Stop after this long without a connection (e.g. 8h)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l profiles -d 'Serve these profiles only (comma-separated); others are refused' -r
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -s p -l profile -d 'Profile to use' -r
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l foreground -d 'Stay in the foreground (systemd user units, tests) instead of starting in the background'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l no-proofs -d 'Serve tokens only: refuse to sign DPoP proofs'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l sh -d 'Print Bourne shell lines (the default unless $SHELL is csh or fish)'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l csh -d 'Print csh lines'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l fish -d 'Print fish lines'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -l stop -d 'Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
+complete -c octoken -n "__fish_octoken_using_subcommand agent" -s h -l help -d 'Print help'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand completions" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
@@ -214,22 +224,21 @@ complete -c octoken -n "__fish_octoken_using_subcommand profiles" -l names -d 'O
 complete -c octoken -n "__fish_octoken_using_subcommand profiles" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand profiles" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand profiles" -s h -l help -d 'Print help'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "login" -d 'Create or update a profile and obtain its tokens'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` for its bound hosts with a fresh access token'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "docker-credential" -d 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "cargo-credential" -d 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
-complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential docker-credential cargo-credential completions man profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "login" -d 'Create or update a profile and obtain its tokens'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "token" -d 'Print a fresh access token (cached while valid, refreshed when not)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "exec" -d 'Run a command with a fresh access token in its environment'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "refresh" -d 'Refresh now and store the new tokens (a keepalive for cron)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "status" -d 'Show a profile\'s settings and token state (never secrets)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "inspect" -d 'Decode the current access token (or a JWT on stdin) locally; no signature check'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "introspect" -d 'Ask the server whether a token is active (RFC 7662; confidential clients)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "logout" -d 'Revoke the refresh token and delete the stored secrets'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "git-credential" -d 'A git credential helper: answers git\'s `get` for its bound hosts with a fresh access token'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "kube-credential" -d 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "agent" -d 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "man" -d 'Print a man page (roff), or install them all with --dir'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "profiles" -d 'List the profiles: issuer, client, store, and whether each is logged in'
+complete -c octoken -n "__fish_octoken_using_subcommand help; and not __fish_seen_subcommand_from login token exec refresh status inspect introspect logout git-credential kube-credential agent completions man profiles help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 
 # Profile names after -p/--profile come from the config (octoken profiles --names).
 complete -c octoken -s p -l profile -f -a '(octoken profiles --names 2>/dev/null)'

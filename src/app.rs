@@ -9,6 +9,14 @@ use crate::{completions, flow, man, output};
 pub fn run(cli: Cli) -> Result<u8> {
     let verbosity = resolve::verbosity(&cli.global);
     output::set_verbosity(verbosity.level, verbosity.quiet);
+    // One lookup: with OCTOKEN_AGENT_SOCK unset, nothing below changes.
+    let cli = match crate::env::path(crate::env::OCTOKEN_AGENT_SOCK) {
+        Some(socket) => match resolve::via_agent(cli, socket)? {
+            Ok(settings) => return flow::via_agent::run(settings),
+            Err(cli) => cli,
+        },
+        None => cli,
+    };
     // The hot path: a cached token under an unchanged config.toml needs no profile.
     if let Some(settings) = resolve::cache_only_token(&cli)
         && flow::token::from_cache(&settings)?
@@ -30,6 +38,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Logout(settings) => flow::logout::run(&settings).map(ok),
         Command::GitCredential(settings) => flow::git_credential::run(settings).map(ok),
         Command::KubeCredential(settings) => flow::kube_credential::run(settings).map(ok),
+        Command::Agent(settings) => flow::agent::run(settings).map(ok),
         Command::KubeconfigUser(settings) => flow::kube_credential::print_user(&settings).map(ok),
         Command::DockerCredential(settings) => flow::docker_credential::run(settings).map(ok),
         Command::CargoCredential(settings) => flow::cargo_credential::run(settings).map(ok),

@@ -24,6 +24,7 @@ Plug into tools:
   kube-credential    A kubectl exec credential plugin
   docker-credential  A Docker, Podman and Skopeo credential helper
   cargo-credential   A cargo credential provider (registries with auth)
+  agent              Serve tokens to local scripts and ssh-forwarded machines
 
 Look inside:
   profiles     The profiles, and whether each is logged in
@@ -107,7 +108,9 @@ pub enum Command {
   octoken login --issuer URL --client-id cli --store redis \\
       --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key
   octoken login --issuer URL --client-id cli --store redis \\
-      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key --attach")]
+      --redis-url redis://10.0.0.5:6379/0 --store-key-file fleet.key --attach
+  octoken login --issuer URL --client-id cli --acr-values gold --max-age 900 \\
+      --login-hint alice@example.com --par")]
     Login(Box<LoginArgs>),
     /// Print a fresh access token (cached while valid, refreshed when not)
     #[command(after_help = "Examples:
@@ -115,6 +118,7 @@ pub enum Command {
   octoken token --format header | curl -H @- https://api.example.com/
   eval \"$(octoken token --format env)\"
   octoken token --scope read --min-ttl 300
+  octoken token --min-acr gold || exit
   curl -H @<(octoken token --dpop-proof GET https://api.example.com/x \\
       --format header) https://api.example.com/x")]
     Token(TokenArgs),
@@ -181,6 +185,14 @@ pub enum Command {
   #     \"--host\", \"cargo.example.com\"]
   octoken -p work cargo-credential --host cargo.example.com < request.json")]
     CargoCredential(CargoCredentialArgs),
+    /// Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)
+    #[command(after_help = "Examples:
+  eval \"$(octoken agent)\"
+  octoken agent --profiles work --no-proofs --idle-timeout 8h
+  ssh -R /tmp/octoken.sock:$OCTOKEN_AGENT_SOCK build-box
+  OCTOKEN_AGENT_SOCK=/tmp/octoken.sock octoken -p work token   # on build-box
+  octoken agent --stop")]
+    Agent(AgentArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
     #[command(after_help = "Examples:
   octoken completions bash > ~/.local/share/bash-completion/completions/octoken
@@ -454,6 +466,8 @@ pub struct LoginArgs {
     /// instead of a new one; it is copied into the profile's store (implies --dpop)
     #[arg(long, value_name = "PEM")]
     pub dpop_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub sign_in: SignInArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -606,6 +620,42 @@ pub struct TokenArgs {
     /// The nonce the API asked for (its `DPoP-Nonce` header); remembered for its server
     #[arg(long, value_name = "NONCE", requires = "dpop_proof")]
     pub dpop_nonce: Option<String>,
+    /// Exit 4 unless the profile's sign-in reached this authentication level (its ID
+    /// token's `acr`; one of several given, or a higher number)
+    #[arg(long, value_name = "ACR")]
+    pub min_acr: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Stay in the foreground (systemd user units, tests) instead of starting in the
+    /// background
+    #[arg(long)]
+    pub foreground: bool,
+    /// The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)
+    #[arg(long, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
+    /// Stop after this long without a connection (e.g. 8h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Serve these profiles only (comma-separated); others are refused
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub profiles: Option<Vec<String>>,
+    /// Serve tokens only: refuse to sign DPoP proofs
+    #[arg(long)]
+    pub no_proofs: bool,
+    /// Print Bourne shell lines (the default unless $SHELL is csh or fish)
+    #[arg(long, group = "syntax")]
+    pub sh: bool,
+    /// Print csh lines
+    #[arg(long, group = "syntax")]
+    pub csh: bool,
+    /// Print fish lines
+    #[arg(long, group = "syntax")]
+    pub fish: bool,
+    /// Stop the agent on --socket (or $OCTOKEN_AGENT_SOCK)
+    #[arg(long, conflicts_with_all = ["foreground", "idle_timeout", "profiles", "no_proofs"])]
+    pub stop: bool,
 }
 
 #[derive(Debug, Args)]
@@ -814,6 +864,7 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
             env_name: DEFAULT_TOKEN_VAR.to_string(),
             dpop_proof: None,
             dpop_nonce: None,
+            min_acr: None,
         }),
     })
 }
@@ -1020,4 +1071,45 @@ mod fast_path_tests {
             assert!(fast_token(&args).is_none(), "{other:?}");
         }
     }
+}
+
+/// `login`'s additions to the authorization request, saved in the profile (`docs/login.md`
+/// "Stronger sign-in"). A flag given replaces the saved value; an empty value removes it.
+#[derive(Debug, Default, Args)]
+pub struct SignInArgs {
+    /// Ask for these authentication context classes (`acr_values`, e.g. "gold" or "2");
+    /// the ID token's `acr` must then be one of them
+    #[arg(long, value_name = "ACRS", help_heading = "Sign-in request")]
+    pub acr_values: Option<String>,
+    /// The person must have authenticated within SECS (`max_age`; 0: sign in again now)
+    #[arg(long, value_name = "SECS", help_heading = "Sign-in request")]
+    pub max_age: Option<String>,
+    /// Accept a weaker `acr` or an older `auth_time` than asked for, with a warning
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set, help_heading = "Sign-in request")]
+    pub acr_optional: Option<bool>,
+    /// Which account to sign in with (`login_hint`: an email address or user name)
+    #[arg(long, value_name = "HINT", help_heading = "Sign-in request")]
+    pub login_hint: Option<String>,
+    /// `prompt`: login, consent, select_account or none (several, space-separated);
+    /// replaces the prompt=consent of --prompt-consent
+    #[arg(long, value_name = "PROMPT", help_heading = "Sign-in request")]
+    pub prompt: Option<String>,
+    /// Languages for the sign-in pages (`ui_locales`, e.g. "de en")
+    #[arg(long, value_name = "LOCALES", help_heading = "Sign-in request")]
+    pub ui_locales: Option<String>,
+    /// The `claims` request parameter, a JSON object (OIDC Core 5.5), e.g.
+    /// '{"id_token":{"acr":{"essential":true,"values":["gold"]}}}'
+    #[arg(long, value_name = "JSON", help_heading = "Sign-in request")]
+    pub claims: Option<String>,
+    /// Any other authorization parameter (repeatable), e.g. kc_idp_hint=github
+    #[arg(long, value_name = "NAME=VALUE", help_heading = "Sign-in request")]
+    pub auth_param: Vec<String>,
+    /// Push the request to the provider first (PAR, RFC 9126): the browser gets only a
+    /// reference [default: when the provider requires it]
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set, help_heading = "Sign-in request")]
+    pub par: Option<bool>,
+    /// Send the request as a JWT signed with the client's key (JAR, RFC 9101; needs
+    /// --auth-method private-key-jwt)
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true", action = clap::ArgAction::Set, help_heading = "Sign-in request")]
+    pub request_object: Option<bool>,
 }

@@ -141,6 +141,13 @@ pub struct Profile {
     /// The non-standard `audience` parameter some servers want instead (Auth0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// What the sign-in request adds (`login --acr-values`, `--par`, ...), repeated by
+    /// every later login.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty"
+    )]
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The container registries `docker-credential` answers for with this profile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docker: Option<DockerProfile>,
@@ -157,6 +164,86 @@ pub struct DockerProfile {
     /// `oauth2accesstoken`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+}
+
+impl Profile {
+    /// The profile as a fleet's shared entry holds it, for `login --attach` on another
+    /// host: the client's settings, without what belongs to this host (its CA and key
+    /// files, proxy, timeouts, redirect URI, Redis settings). Every field is named, so a
+    /// new one does not compile until it is sorted into one or the other.
+    pub fn for_fleet(&self) -> Profile {
+        let Profile {
+            issuer,
+            client_id,
+            auth_method,
+            scope,
+            store,
+            grant,
+            token_url,
+            authorization_url,
+            revocation_url,
+            device_url,
+            introspection_url,
+            mtls_endpoint_aliases,
+            jwks_url,
+            ca_file: _,
+            allow_insecure_http: _,
+            prompt_consent: _,
+            idle_limit_days: _,
+            proxy: _,
+            redirect_uri: _,
+            connect_timeout: _,
+            request_timeout: _,
+            dpop,
+            redis: _,
+            client_key_file: _,
+            client_cert_file: _,
+            client_key_id,
+            client_key_alg,
+            client_key_aud,
+            resource,
+            audience,
+            // How this host's own browser logins ask (acr, PAR, ...): an attached host
+            // never signs in through the entry.
+            sign_in: _,
+            // Which registries this host's tools get tokens for: its own setup.
+            docker: _,
+        } = self.clone();
+        Profile {
+            issuer,
+            client_id,
+            auth_method,
+            scope,
+            store,
+            grant,
+            token_url,
+            authorization_url,
+            revocation_url,
+            device_url,
+            introspection_url,
+            mtls_endpoint_aliases,
+            jwks_url,
+            ca_file: None,
+            allow_insecure_http: false,
+            prompt_consent: None,
+            idle_limit_days: None,
+            proxy: None,
+            redirect_uri: None,
+            connect_timeout: None,
+            request_timeout: None,
+            dpop,
+            redis: None,
+            client_key_file: None,
+            client_cert_file: None,
+            client_key_id,
+            client_key_alg,
+            client_key_aud,
+            resource,
+            audience,
+            sign_in: Default::default(),
+            docker: None,
+        }
+    }
 }
 
 /// Where a fleet's shared entry lives. Never a password: that comes from
@@ -204,9 +291,13 @@ impl Config {
 
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|span| {
+                text.as_bytes()[..span.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
             let message = e.message().replace('\n', " ");
             let at = line.map(|l| format!(", line {l}")).unwrap_or_default();
             Error::config(
@@ -291,6 +382,37 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let text = "[profiles.default]\nclient_id = \"x\"\nauth_method = \"basic\"\nscope = \"s\"\nstore = \"file\"\ntoken_url = \"https://id.example.com/t\"\ntoken_ur = \"typo\"\n";
+        let msg = Config::parse(text, Path::new("/c/config.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("line 7"), "{msg}");
+        assert!(msg.contains("token_ur"), "{msg}");
+    }
+
+    /// What a fleet shares is the client's settings; this host's files, proxy,
+    /// timeouts and Redis settings stay here.
+    #[test]
+    fn a_fleet_gets_the_client_and_not_the_hosts_own_settings() {
+        let text = "[profiles.p]\nclient_id = \"x\"\nauth_method = \"private-key-jwt\"\nscope = \"s\"\nstore = \"redis\"\ntoken_url = \"https://id.example.com/t\"\nclient_key_file = \"/home/a/key.pem\"\nclient_key_id = \"k1\"\nca_file = \"/home/a/ca.pem\"\nproxy = \"http://proxy:3128\"\nrequest_timeout = 5\nresource = [\"https://api\"]\n[profiles.p.redis]\nurl = \"redis://h\"\nnamespace = \"n\"\n";
+        let profile = &Config::parse(text, Path::new("x")).unwrap().profiles["p"];
+        let shared = serde_json::to_value(profile.for_fleet()).unwrap();
+        for local in [
+            "client_key_file",
+            "ca_file",
+            "proxy",
+            "request_timeout",
+            "redis",
+        ] {
+            assert!(shared.get(local).is_none(), "{local} shared: {shared}");
+        }
+        for client in ["client_id", "token_url", "client_key_id", "resource"] {
+            assert!(shared.get(client).is_some(), "{client} missing: {shared}");
+        }
+    }
+
+    #[test]
     fn round_trips_a_profile() {
         let mut config = Config::default();
         config.profiles.insert(
@@ -326,6 +448,11 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
+                sign_in: crate::oauth::sign_in::SignInOptions {
+                    acr_values: Some("gold".into()),
+                    par: true,
+                    ..Default::default()
+                },
                 docker: None,
             },
         );
@@ -333,5 +460,12 @@ mod tests {
         let back = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
         assert!(!text.contains("allow_insecure_http"));
+        assert!(text.contains("[profiles.work.sign_in]"), "{text}");
+        assert_eq!(
+            back.profiles["work"].sign_in.acr_values.as_deref(),
+            Some("gold")
+        );
+        assert!(back.profiles["work"].sign_in.par);
+        assert!(!text.contains("request_object"), "defaults are left out");
     }
 }

@@ -24,6 +24,13 @@ pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
 pub const OCTOKEN_REDIS_URL: &str = "OCTOKEN_REDIS_URL";
 /// The password of the Redis user (the URL's user, else `default`); never saved.
 pub const OCTOKEN_REDIS_PASSWORD: &str = "OCTOKEN_REDIS_PASSWORD";
+/// The socket of an `octoken agent`: when set, `token`, `exec` and `kube-credential`
+/// ask that agent instead of reading this machine's profiles.
+pub const OCTOKEN_AGENT_SOCK: &str = "OCTOKEN_AGENT_SOCK";
+/// The per-user runtime directory: `octoken agent` puts its socket in `octoken/` there.
+pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
+/// The login shell: `octoken agent` prints csh or fish lines for those.
+pub const SHELL: &str = "SHELL";
 /// Browser command(s) for login, ':'-separated; `%s` stands for the URL.
 pub const BROWSER: &str = "BROWSER";
 /// X11's display: on Linux (not WSL), with neither this nor WAYLAND_DISPLAY set there is

@@ -85,6 +85,20 @@ pub fn jwt(token: &str) {
     let _ = crate::jwt::expiry(token);
 }
 
+/// Bytes on the agent's socket, from either end: frames split with the size cap, each
+/// body read as a request and as an answer. Refused or read, never a panic.
+pub fn agent_message(data: &[u8]) {
+    use crate::agent::wire;
+    let mut rest = data;
+    while let Ok(Some((body, used))) = wire::split_frame(rest, wire::MAX_RESPONSE) {
+        let _ = wire::decode_request(body);
+        let _ = wire::decode_response(body);
+        rest = &rest[used..];
+    }
+    let _ = wire::decode_request(data);
+    let _ = wire::decode_response(data);
+}
+
 /// A credential helper's request from a tool: a registry or a `store` object for
 /// docker-credential, a line of cargo's protocol for cargo-credential.
 pub fn tool_request(data: &[u8]) {

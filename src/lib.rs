@@ -3,6 +3,7 @@
 //! (`fuzzing`). Nothing here is a stable API.
 
 mod access_token;
+mod agent;
 mod app;
 mod cargo_protocol;
 mod cli;
@@ -39,8 +40,21 @@ mod store;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// The program: parse, run, and turn the outcome into an exit code, in this one place.
+/// The program, as Rust's `main` runs it (macOS, Windows, the fuzz and test builds).
 pub fn main() -> ExitCode {
+    ExitCode::from(run())
+}
+
+/// The Linux binary's C `main` (src/main.rs skips Rust's start-up there): what that
+/// start-up does which octoken relies on, then the program. Returns the exit status.
+#[cfg(target_os = "linux")]
+pub fn main_without_rust_start() -> std::ffi::c_int {
+    process::start_without_rust_runtime();
+    std::ffi::c_int::from(run())
+}
+
+/// The program: parse, run, and turn the outcome into an exit code, in this one place.
+fn run() -> u8 {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
     let args = cli::helper_args(std::env::args_os().collect());
@@ -61,12 +75,16 @@ pub fn main() -> ExitCode {
             Err(cli::usage_error(&err, &args))
         }
     };
-    match outcome {
-        Ok(code) => ExitCode::from(code),
+    let code = match outcome {
+        Ok(code) => code,
         Err(err) => {
             let hint = err.hint();
             output::error(&err.to_string(), hint.as_deref());
-            ExitCode::from(err.exit_code())
+            err.exit_code()
         }
-    }
+    };
+    // What is still buffered goes out before the exit (Rust's start-up would flush it
+    // on return from `main`; the Linux binary has none).
+    output::flush();
+    code
 }

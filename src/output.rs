@@ -254,6 +254,11 @@ pub fn stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// Flushes stdout at exit; a closed pipe is the reader's choice here too.
+pub fn flush() {
+    let _ = std::io::stdout().lock().flush();
+}
+
 /// Unix seconds as RFC 3339; a time past what RFC 3339 can write (year 9999, a number
 /// from a file or a server) is shown as that last second rather than panicking.
 pub fn rfc3339(unix: u64) -> String {

@@ -29,6 +29,31 @@ pub fn harden() {
     }
 }
 
+/// What Rust's start-up does that octoken relies on, for the Linux binary, which skips
+/// it (src/main.rs). Descriptors 0-2 are opened on /dev/null when closed, so that no
+/// file octoken opens later becomes its stdout and receives a token meant for a pipe.
+/// SIGPIPE is ignored, so that a closed pipe is an error octoken sees (EPIPE) rather
+/// than a silent death mid-way through storing a rotated token.
+#[cfg(target_os = "linux")]
+pub fn start_without_rust_runtime() {
+    for fd in 0..3 {
+        // SAFETY: fcntl(F_GETFD) on a plain integer descriptor reads its flags only.
+        let closed = unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
+        // open() returns the lowest free descriptor: this one, since those below it are
+        // open by now.
+        // SAFETY: a NUL-terminated path and plain flags.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } != fd {
+            // As Rust's start-up does: running on without them is not safe.
+            std::process::abort();
+        }
+    }
+    // SAFETY: setting a signal's disposition to SIG_IGN involves no handler code.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+    }
+}
+
 /// While alive, SIGINT, SIGTERM and SIGHUP wait (Ctrl-C, a cron or systemd timeout, a
 /// closed terminal): the refresh they would interrupt finishes storing its answer first.
 /// Dropping it lets a pending signal act as usual (exit 130/143/129).

@@ -143,6 +143,21 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "directory of the access-token cache and the lock files",
     ),
     var(
+        env::OCTOKEN_AGENT_SOCK,
+        Reader::Octoken,
+        "the socket of an `octoken agent` (printed by it): `token`, `exec` and `kube-credential` then ask the agent",
+    ),
+    var(
+        env::XDG_RUNTIME_DIR,
+        Reader::Octoken,
+        "`octoken agent` puts its socket in `octoken/agent.sock` there (else in a 0700 directory in /tmp)",
+    ),
+    var(
+        env::SHELL,
+        Reader::Octoken,
+        "`octoken agent` prints csh or fish lines when it ends in `csh` or `fish`",
+    ),
+    var(
         env::OCTOKEN_REDIS_URL,
         Reader::Octoken,
         "the fleet's Redis for `login --store redis` when `--redis-url` is not given",

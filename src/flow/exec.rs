@@ -2,6 +2,7 @@
 //! environment, keeping the token out of argv and shell history. The exit status is the
 //! command's.
 
+use crate::access_token::AccessToken;
 use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::settings::ExecSettings;
@@ -12,14 +13,31 @@ use std::process::Command;
 pub fn run(settings: &ExecSettings) -> Result<u8> {
     let session = Session::open(&settings.profile, settings.global.now);
     let token = session.fresh_token(&settings.fresh)?;
-    let program = &settings.program;
+    exec_with(
+        &settings.program,
+        &settings.args,
+        &settings.env_name,
+        &token,
+        &settings.profile.name,
+    )
+}
+
+/// Runs `program` with `token` in `env_name` (and the profile's name in
+/// OCTOKEN_PROFILE); also `exec` through an agent.
+pub fn exec_with(
+    program: &std::ffi::OsStr,
+    args: &[std::ffi::OsString],
+    env_name: &str,
+    token: &AccessToken,
+    profile: &str,
+) -> Result<u8> {
     let mut command = Command::new(program);
     command
-        .args(&settings.args)
-        .env(&settings.env_name, token.access_token.expose())
+        .args(args)
+        .env(env_name, token.access_token.expose())
         // The child finds the profile again: `octoken token --dpop-proof METHOD URL`
         // signs its DPoP proofs.
-        .env(crate::env::OCTOKEN_PROFILE, &settings.profile.name);
+        .env(crate::env::OCTOKEN_PROFILE, profile);
     // The command has no business with octoken's secrets.
     for secret in crate::env::SECRET_VARIABLES {
         command.env_remove(secret);

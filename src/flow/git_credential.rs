@@ -29,6 +29,14 @@ use std::io::Read;
 const MAX_INPUT: u64 = 64 * 1024;
 
 pub fn run(settings: GitCredentialSettings) -> Result<()> {
+    run_with(settings, None)
+}
+
+/// The token from an agent instead of this machine's profile (`OCTOKEN_AGENT_SOCK`).
+pub type AgentToken<'a> = &'a dyn Fn(&crate::settings::FreshSettings) -> Result<AccessToken>;
+
+/// `run`, with the token from `agent` when given.
+pub fn run_with(settings: GitCredentialSettings, agent: Option<AgentToken<'_>>) -> Result<()> {
     if let GitOperation::Setup(setup) = &settings.operation {
         return flow::git_setup::run(setup);
     }
@@ -55,6 +63,19 @@ pub fn run(settings: GitCredentialSettings) -> Result<()> {
                 None => {}
             }
             Ok(())
+        }
+        Action::Erase if agent.is_some() => {
+            output::debug(
+                1,
+                "git says the token was refused; the agent keeps its cache",
+            );
+            Ok(())
+        }
+        Action::Answer if agent.is_some() => {
+            let get = agent.expect("checked above");
+            let token = get(&fresh).map_err(Error::one_line)?;
+            output::stdout(&answer(&request, &token, &username))
+                .map_err(|e| Error::other(format!("cannot write to git: {e}")))
         }
         Action::Erase => {
             let GitProfile { profile, .. } = profile.map_err(Error::one_line)?;

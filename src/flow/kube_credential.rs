@@ -61,7 +61,7 @@ fn fresh_token(settings: KubeCredentialSettings) -> Result<(Secret, Option<u64>)
 }
 
 /// The ExecCredential kubectl reads (the same shape in v1, v1beta1 and v1alpha1).
-fn exec_credential(api_version: &str, token: &Secret, expires_at: Option<u64>) -> String {
+pub fn exec_credential(api_version: &str, token: &Secret, expires_at: Option<u64>) -> String {
     let mut status = serde_json::json!({ "token": token.expose() });
     if let Some(at) = expires_at {
         status["expirationTimestamp"] = output::rfc3339(at).into();

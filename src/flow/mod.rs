@@ -1,6 +1,7 @@
 //! One module per command. A flow takes its resolved settings, drives the session
 //! engine, oauth/ and store/, and hands results to output. Flows never see clap types.
 
+pub mod agent;
 pub mod cargo_credential;
 pub mod docker_credential;
 pub mod exec;
@@ -15,3 +16,4 @@ pub mod profiles;
 pub mod refresh;
 pub mod status;
 pub mod token;
+pub mod via_agent;

@@ -72,6 +72,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             "error": e.to_string(),
         }),
     });
+    let sign_in = sign_in_report(&session);
     let report = json!({
         "profile": p.name,
         "issuer": p.issuer,
@@ -108,6 +109,8 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
             "consecutive": b.failures,
         })),
         "fleet": fleet,
+        "sign_in": sign_in,
+        "sign_in_request": (!p.sign_in.is_empty()).then_some(&p.sign_in),
         "access_token": cached.as_ref().map(|t| json!({
             "expires_at": t.expires_at.map(output::rfc3339),
             "expires_in": t.remaining(now),
@@ -310,6 +313,18 @@ fn human(r: &Value, _now: u64) -> String {
     };
     lines.push(format!("last refresh:    {last}"));
     lines.push(format!("ID tokens:       {}", s(&r["id_token_signatures"])));
+    if let Some(sign_in) = r["sign_in"].as_object() {
+        let amr = sign_in
+            .get("amr")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().map(s).collect::<Vec<_>>().join(" "));
+        lines.push(format!(
+            "signed in:       {} (acr {}, amr {})",
+            s(&r["sign_in"]["auth_time"]),
+            s(&r["sign_in"]["acr"]),
+            amr.unwrap_or_else(|| "-".into())
+        ));
+    }
     if let Some(failure) = r["last_failure"].as_object() {
         lines.push(format!(
             "last failure:    {} ({})",
@@ -387,4 +402,27 @@ fn human(r: &Value, _now: u64) -> String {
         }
     }
     lines.join("\n") + "\n"
+}
+
+/// How the person signed in, as the cached ID token says (OIDC Core 2): `acr`, `amr`
+/// and `auth_time`. None without an ID token that names any of them.
+fn sign_in_report(session: &Session<'_>) -> Option<Value> {
+    let token = session.cached_id_token()?;
+    let claims = jwt::claims(token.id_token.expose())?;
+    let acr = claims.get("acr").and_then(Value::as_str);
+    let amr = claims.get("amr").and_then(Value::as_array).map(|list| {
+        list.iter()
+            .filter_map(Value::as_str)
+            .take(20)
+            .collect::<Vec<_>>()
+    });
+    let auth_time = claims.get("auth_time").and_then(Value::as_u64);
+    if acr.is_none() && amr.is_none() && auth_time.is_none() {
+        return None;
+    }
+    Some(json!({
+        "acr": acr,
+        "amr": amr,
+        "auth_time": auth_time.map(output::rfc3339),
+    }))
 }

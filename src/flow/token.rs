@@ -42,6 +42,9 @@ pub fn from_cache(settings: &CacheOnlyToken) -> Result<bool> {
 
 pub fn run(settings: &TokenSettings) -> Result<()> {
     let session = Session::open(&settings.profile, settings.global.now);
+    if let Some(wanted) = &settings.min_acr {
+        check_min_acr(&session, settings, wanted)?;
+    }
     if settings.kind == TokenKind::Id {
         let token = session.fresh_id_token(settings.fresh.min_ttl)?;
         return output::id_token(
@@ -76,4 +79,36 @@ pub fn run(settings: &TokenSettings) -> Result<()> {
         settings.global.now,
     )
     .map_err(|e| Error::other(format!("cannot write the token: {e}")))
+}
+
+/// `--min-acr`: the profile's sign-in (its ID token's `acr`, from the ID-token cache)
+/// must have reached one of these levels; else exit 4 with the login that would.
+fn check_min_acr(session: &Session<'_>, settings: &TokenSettings, wanted: &str) -> Result<()> {
+    let acr = session
+        .cached_id_token()
+        .and_then(|token| crate::jwt::claims(token.id_token.expose()))
+        .and_then(|claims| {
+            claims
+                .get("acr")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        });
+    if let Some(acr) = &acr
+        && crate::oauth::sign_in::acr_satisfies(acr, wanted)
+    {
+        return Ok(());
+    }
+    let name = &settings.profile.name;
+    let had = match &acr {
+        Some(acr) => format!("level (acr) '{}'", crate::sanitize::foreign(acr, 100)),
+        None => "no known level (no ID token with an acr is cached)".to_string(),
+    };
+    Err(Error::LoginRequired {
+        message: format!("profile '{name}' signed in at {had}, weaker than --min-acr {wanted}"),
+        hint: format!(
+            "sign in more strongly: `{} --acr-values {}`",
+            crate::profile_name::login_command(name),
+            super::git_setup::shell_word(wanted)
+        ),
+    })
 }

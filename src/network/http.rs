@@ -171,7 +171,7 @@ impl Http {
     /// rightly send back the refresh token it was given.
     pub async fn post_form(&self, req: &FormRequest) -> Result<HttpResponse, OAuthError> {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(req.form.iter().map(|(k, v)| (*k, v.expose())))
+            .extend_pairs(req.form.iter().map(|(k, v)| (k.as_ref(), v.expose())))
             .finish();
         let fields = req.field_names();
         let sent = Mutex::new(req.redactor());

@@ -1,6 +1,7 @@
 //! The authorization request URL (RFC 6749 section 4.1.1 with PKCE and OIDC `nonce`).
 //! Pure: it builds a URL and sends nothing.
 
+use crate::oauth::sign_in::SignInOptions;
 use crate::secret::Secret;
 
 #[derive(Debug)]
@@ -20,38 +21,62 @@ pub struct AuthorizeRequest<'a> {
     pub resources: &'a [String],
     /// The non-standard `audience` parameter (Auth0).
     pub audience: Option<&'a str>,
+    /// The profile's own additions (`acr_values`, `login_hint`, ...).
+    pub options: &'a SignInOptions,
 }
 
 impl AuthorizeRequest<'_> {
-    pub fn url(&self) -> Result<url::Url, url::ParseError> {
-        let mut url = url::Url::parse(self.authorization_url)?;
-        {
-            let mut q = url.query_pairs_mut();
-            q.append_pair("response_type", "code")
-                .append_pair("client_id", self.client_id)
-                .append_pair("redirect_uri", self.redirect_uri)
-                .append_pair("scope", self.scope)
-                .append_pair("state", self.state.expose())
-                .append_pair("code_challenge", self.code_challenge)
-                .append_pair("code_challenge_method", "S256");
-            if self.scope.split_whitespace().any(|s| s == "openid") {
-                q.append_pair("nonce", self.nonce.expose());
-            }
-            if self.prompt_consent {
-                q.append_pair("prompt", "consent");
-            }
-            if let Some(jkt) = self.dpop_jkt {
-                q.append_pair("dpop_jkt", jkt);
-            }
-            for resource in self.resources {
-                q.append_pair("resource", resource);
-            }
-            if let Some(audience) = self.audience {
-                q.append_pair("audience", audience);
-            }
+    /// Every parameter of the request, in order: octoken's own, then the profile's
+    /// sign-in options. A `prompt` among them replaces the `prompt=consent` default.
+    pub fn params(&self) -> Vec<(String, String)> {
+        let mut params: Vec<(String, String)> = [
+            ("response_type", "code"),
+            ("client_id", self.client_id),
+            ("redirect_uri", self.redirect_uri),
+            ("scope", self.scope),
+            ("state", self.state.expose()),
+            ("code_challenge", self.code_challenge),
+            ("code_challenge_method", "S256"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let mut add = |name: &str, value: &str| params.push((name.into(), value.into()));
+        if self.scope.split_whitespace().any(|s| s == "openid") {
+            add("nonce", self.nonce.expose());
         }
-        Ok(url)
+        match self.options.prompt.as_deref() {
+            Some(prompt) => add("prompt", prompt),
+            None if self.prompt_consent => add("prompt", "consent"),
+            None => {}
+        }
+        if let Some(jkt) = self.dpop_jkt {
+            add("dpop_jkt", jkt);
+        }
+        for resource in self.resources {
+            add("resource", resource);
+        }
+        if let Some(audience) = self.audience {
+            add("audience", audience);
+        }
+        params.extend(self.options.params());
+        params
     }
+
+    #[cfg(test)]
+    pub fn url(&self) -> Result<url::Url, url::ParseError> {
+        with_query(self.authorization_url, &self.params())
+    }
+}
+
+/// The authorization endpoint with these parameters added to its own query.
+pub fn with_query(
+    authorization_url: &str,
+    params: &[(String, String)],
+) -> Result<url::Url, url::ParseError> {
+    let mut url = url::Url::parse(authorization_url)?;
+    url.query_pairs_mut().extend_pairs(params);
+    Ok(url)
 }
 
 /// Whether to send prompt=consent: when offline access is asked for, unless the profile
@@ -80,6 +105,10 @@ mod tests {
             dpop_jkt: None,
             resources: &["urn:a".into(), "https://b.example/".into()],
             audience: Some("aud"),
+            options: &SignInOptions {
+                login_hint: Some("alice".into()),
+                ..SignInOptions::default()
+            },
         }
         .url()
         .unwrap();
@@ -96,7 +125,38 @@ mod tests {
             .collect();
         assert_eq!(resources, ["urn:a", "https://b.example/"]);
         assert_eq!(q["audience"], "aud");
+        assert_eq!(q["login_hint"], "alice");
         assert!(!wants_consent("openid", true));
         assert!(!wants_consent("openid offline_access", false));
+    }
+
+    #[test]
+    fn a_given_prompt_replaces_the_consent_default() {
+        let secret = Secret::new("s");
+        let options = SignInOptions {
+            prompt: Some("login consent".into()),
+            ..SignInOptions::default()
+        };
+        let request = AuthorizeRequest {
+            authorization_url: "https://id.example.com/auth",
+            client_id: "cli",
+            redirect_uri: "http://127.0.0.1:5555/callback",
+            scope: "openid offline_access",
+            state: &secret,
+            nonce: &secret,
+            code_challenge: "ch",
+            prompt_consent: true,
+            dpop_jkt: None,
+            resources: &[],
+            audience: None,
+            options: &options,
+        };
+        let prompts: Vec<_> = request
+            .params()
+            .into_iter()
+            .filter(|(k, _)| k == "prompt")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(prompts, ["login consent"]);
     }
 }

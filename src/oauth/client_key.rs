@@ -196,10 +196,6 @@ impl ClientKey {
         audience: &str,
         now: u64,
     ) -> Secret {
-        let mut header = serde_json::json!({ "alg": alg.as_str(), "typ": "JWT" });
-        if let Some(kid) = &self.kid {
-            header["kid"] = kid.as_str().into();
-        }
         let claims = serde_json::json!({
             "iss": client_id,
             "sub": client_id,
@@ -208,6 +204,16 @@ impl ClientKey {
             "iat": now,
             "exp": now + LIFETIME_SECS,
         });
+        self.sign_jwt(alg, "JWT", &claims)
+    }
+
+    /// A JWS of `claims` with this key: `alg` (one of [`Self::algs`]), `typ` and the
+    /// key's `kid` in the header. Client assertions, and request objects (RFC 9101).
+    pub fn sign_jwt(&self, alg: ClientKeyAlg, typ: &str, claims: &serde_json::Value) -> Secret {
+        let mut header = serde_json::json!({ "alg": alg.as_str(), "typ": typ });
+        if let Some(kid) = &self.kid {
+            header["kid"] = kid.as_str().into();
+        }
         let input = format!(
             "{}.{}",
             URL_SAFE_NO_PAD.encode(header.to_string()),

@@ -32,6 +32,10 @@ pub struct Metadata {
     pub mtls_endpoint_aliases: Option<MtlsAliases>,
     /// The endpoints above are partly or wholly those aliases (`use_mtls_aliases`).
     pub uses_mtls_aliases: bool,
+    /// RFC 9126 5: where authorization requests are pushed, and whether the provider
+    /// takes them only that way.
+    pub pushed_authorization_request_endpoint: Option<String>,
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// RFC 8705 5 `mtls_endpoint_aliases`: a provider may ask for client certificates on
@@ -45,6 +49,7 @@ pub struct MtlsAliases {
     pub introspection_endpoint: Option<String>,
     pub device_authorization_endpoint: Option<String>,
     pub jwks_uri: Option<String>,
+    pub pushed_authorization_request_endpoint: Option<String>,
 }
 
 impl MtlsAliases {
@@ -65,6 +70,10 @@ impl MtlsAliases {
                 &self.device_authorization_endpoint,
             ),
             ("mtls_endpoint_aliases.jwks_uri", &self.jwks_uri),
+            (
+                "mtls_endpoint_aliases.pushed_authorization_request_endpoint",
+                &self.pushed_authorization_request_endpoint,
+            ),
         ]
         .into_iter()
         .filter_map(|(name, url)| url.as_deref().map(|u| (name, u)))
@@ -96,6 +105,10 @@ impl Metadata {
                 aliases.device_authorization_endpoint,
             ),
             (&mut self.jwks_uri, aliases.jwks_uri),
+            (
+                &mut self.pushed_authorization_request_endpoint,
+                aliases.pushed_authorization_request_endpoint,
+            ),
         ] {
             if alias.is_some() {
                 *slot = alias;
@@ -163,6 +176,9 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
                 introspection_endpoint: alias("introspection_endpoint")?,
                 device_authorization_endpoint: alias("device_authorization_endpoint")?,
                 jwks_uri: alias("jwks_uri")?,
+                pushed_authorization_request_endpoint: alias(
+                    "pushed_authorization_request_endpoint",
+                )?,
             })
         }
         Some(_) => return Err(bad("its mtls_endpoint_aliases is not an object".into())),
@@ -186,6 +202,11 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
         dpop_signing_alg_values_supported: names(&doc, "dpop_signing_alg_values_supported"),
         mtls_endpoint_aliases,
         uses_mtls_aliases: false,
+        pushed_authorization_request_endpoint: url("pushed_authorization_request_endpoint")?,
+        require_pushed_authorization_requests: doc
+            .get("require_pushed_authorization_requests")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
     })
 }
 

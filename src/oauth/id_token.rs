@@ -31,6 +31,51 @@ pub fn check_claims(id_token: &Secret, expected: &Expected) -> Result<Map<String
     Ok(claims)
 }
 
+/// OIDC Core 3.1.3.7 (12, 13): with `acr_values` asked for, the `acr` must be one of
+/// them (or a higher level: [`acr_satisfies`]); with `max_age`, `auth_time` must be
+/// present and no older than that (with the usual clock leeway). The error says what
+/// the provider returned.
+///
+/// [`acr_satisfies`]: crate::oauth::sign_in::acr_satisfies
+pub fn check_authentication(
+    claims: &Map<String, Value>,
+    acr_values: Option<&str>,
+    max_age: Option<u64>,
+    now: u64,
+) -> Result<(), String> {
+    if let Some(wanted) = acr_values {
+        match claims.get("acr").and_then(Value::as_str) {
+            Some(acr) if crate::oauth::sign_in::acr_satisfies(acr, wanted) => {}
+            Some(acr) => {
+                return Err(format!(
+                    "the provider signed you in at level (acr) '{}', not {wanted}",
+                    sanitize::foreign(acr, 100)
+                ));
+            }
+            None => {
+                return Err(format!(
+                    "the ID token has no acr, so nothing shows the sign-in reached {wanted}"
+                ));
+            }
+        }
+    }
+    if let Some(max_age) = max_age {
+        match claims.get("auth_time").and_then(Value::as_u64) {
+            Some(at) if at.saturating_add(max_age).saturating_add(LEEWAY) >= now => {}
+            Some(at) => {
+                return Err(format!(
+                    "you last signed in {}s ago (auth_time), longer than --max-age {max_age}",
+                    now.saturating_sub(at)
+                ));
+            }
+            None => {
+                return Err("the ID token has no auth_time although max_age was sent".to_string());
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The checks for an ID token from a refresh (OIDC Core 12.2): `iss`, `aud` and `exp`
 /// as at login, but no `nonce`, since no authentication request carried one. The token
 /// came straight from the token endpoint over the profile's TLS connection, which OIDC
@@ -448,5 +493,23 @@ mod tests {
                 .unwrap_err()
                 .contains("no OKP key")
         );
+    }
+
+    #[test]
+    fn acr_and_auth_time_are_held_to_what_was_asked() {
+        let claims = |v: serde_json::Value| v.as_object().unwrap().clone();
+        let now = 10_000;
+        let strong = claims(serde_json::json!({"acr": "gold", "auth_time": now - 30}));
+        assert!(check_authentication(&strong, Some("silver gold"), Some(60), now).is_ok());
+        let err = check_authentication(&strong, Some("platinum"), None, now).unwrap_err();
+        assert!(err.contains("'gold', not platinum"), "{err}");
+        let old = claims(serde_json::json!({"acr": "2", "auth_time": now - 1000}));
+        assert!(check_authentication(&old, Some("1"), None, now).is_ok());
+        let err = check_authentication(&old, None, Some(300), now).unwrap_err();
+        assert!(err.contains("1000s ago"), "{err}");
+        let bare = claims(serde_json::json!({}));
+        assert!(check_authentication(&bare, Some("1"), None, now).is_err());
+        assert!(check_authentication(&bare, None, Some(0), now).is_err());
+        assert!(check_authentication(&bare, None, None, now).is_ok());
     }
 }

@@ -13,6 +13,7 @@ pub mod message;
 pub mod pkce;
 pub mod redact;
 pub mod revoke;
+pub mod sign_in;
 
 pub use error::OAuthError;
 pub use message::{HttpResponse, SetupError};
@@ -70,7 +71,7 @@ pub struct FormRequest {
     pub endpoint: &'static str,
     pub url: String,
     pub authorization: Option<Secret>,
-    pub form: Vec<(&'static str, Secret)>,
+    pub form: Vec<(std::borrow::Cow<'static, str>, Secret)>,
     /// Sign a DPoP proof for each attempt (token-endpoint requests of a DPoP profile).
     pub dpop: Option<dpop::DpopSigner>,
     /// Sign a client assertion for each attempt and send it as `client_assertion`.
@@ -136,7 +137,12 @@ impl FormRequest {
     }
 
     pub fn push(&mut self, name: &'static str, value: &str) {
-        self.form.push((name, Secret::new(value)));
+        self.form.push((name.into(), Secret::new(value)));
+    }
+
+    /// A field whose name is not known when octoken is built (`--auth-param`).
+    pub fn push_owned(&mut self, name: String, value: &str) {
+        self.form.push((name.into(), Secret::new(value)));
     }
 
     /// Everything this request carries that an echo of it must not show: the values of
@@ -146,7 +152,7 @@ impl FormRequest {
     pub fn redactor(&self) -> redact::Redactor {
         let mut redactor = redact::Redactor::default();
         for (name, value) in &self.form {
-            if !PUBLIC_FIELDS.contains(name) {
+            if !PUBLIC_FIELDS.contains(&name.as_ref()) {
                 redactor.add(value.expose());
             }
         }
@@ -165,7 +171,7 @@ impl FormRequest {
     pub fn field_names(&self) -> String {
         self.form
             .iter()
-            .map(|(name, _)| *name)
+            .map(|(name, _)| name.as_ref())
             .collect::<Vec<_>>()
             .join(",")
             + if self.assertion.is_some() {

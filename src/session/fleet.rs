@@ -11,10 +11,9 @@
 //!    still the one read; a commit that finds a newer one writes nothing;
 //! 4. release the lease (also on every error path; a killed holder's lease expires).
 
-use super::{Mode, Session, is_invalid_grant, missing_credential};
+use super::{Mode, Session, is_invalid_grant};
 use crate::access_token::{AccessToken, Freshness};
 use crate::error::{Error, Result, exit};
-use crate::fsutil;
 use crate::output;
 use crate::settings::Narrow;
 use crate::store::redis::{Commit, Holder, Lease, Shared};
@@ -152,19 +151,8 @@ impl Session<'_> {
     /// The shared secrets and their fencing number; a recovery file an earlier run left
     /// (a rotated token Redis did not take) is committed first.
     fn fleet_secrets(&self, fleet: &Shared) -> Result<(u64, StoredSecrets)> {
-        let (mut version, stored) = fleet.load_versioned()?;
-        let mut stored = stored;
-        let recovery = self.settings.recovery_file();
-        if let Some(bytes) = fsutil::read_private(&recovery)? {
-            let fix = format!(
-                "inspect {} and remove it if it is stale",
-                recovery.display()
-            );
-            let recovered =
-                StoredSecrets::from_bytes(&bytes, &recovery.display().to_string(), &fix)?;
-            let mut merged = stored.unwrap_or_default();
-            merged.v = crate::store::SECRETS_FORMAT;
-            merged.refresh_token = recovered.refresh_token;
+        let (mut version, mut stored) = fleet.load_versioned()?;
+        if let Some(merged) = self.with_recovered(stored.as_ref())? {
             match fleet.commit(version, &merged, None, self.now)? {
                 Commit::Done(v) => version = v,
                 Commit::Fenced => {
@@ -176,21 +164,11 @@ impl Session<'_> {
                     });
                 }
             }
-            fsutil::remove(&recovery)?;
-            output::notice(format!(
-                "octoken: recovered the refresh token saved in {} into {}",
-                recovery.display(),
-                fleet.describe()
-            ));
+            self.recovery_done(&fleet.describe())?;
             stored = Some(merged);
         }
-        match (missing_credential(self.settings, stored.as_ref()), stored) {
-            (None, Some(secrets)) => Ok((version, secrets)),
-            (missing, _) => Err(Error::login_required(
-                &self.settings.name,
-                format!("no {} in {}", missing.unwrap_or("login"), fleet.describe()),
-            )),
-        }
+        let secrets = self.require_credential(stored, &format!("in {}", fleet.describe()))?;
+        Ok((version, secrets))
     }
 
     /// The request and the fenced commit; the caller holds the lease.

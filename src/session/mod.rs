@@ -34,7 +34,6 @@ mod secrets;
 pub use backoff::random;
 pub use client::client_auth;
 pub use endpoint::{LazyNetwork, TokenEndpoint};
-use secrets::missing_credential;
 
 use crate::access_token::{AccessToken, Freshness, IdToken};
 use crate::config::Grant;

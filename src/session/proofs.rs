@@ -8,6 +8,7 @@ use crate::output;
 use crate::profile_name::login_command;
 use crate::secret::Secret;
 use crate::store::{StoredSecrets, dpop_nonce};
+use std::sync::Arc;
 
 use super::{Session, wall_clock};
 
@@ -66,21 +67,32 @@ impl Session<'_> {
         url: &str,
         nonce: Option<&str>,
     ) -> Result<Secret> {
-        let settings = self.settings;
-        if settings.dpop.is_none() {
-            return Err(Error::Config {
-                message: format!("profile '{}' does not use DPoP", settings.name),
-                hint: Some(format!(
-                    "log in with DPoP: `{} --dpop`",
-                    login_command(&settings.name)
-                )),
-            });
-        }
+        let key = self.dpop_key()?;
+        self.proof_with(&key, token, method, url, nonce)
+    }
+
+    /// The profile's DPoP key, read from its store (the agent keeps it: a proof through
+    /// the agent then costs no store read).
+    pub fn dpop_key(&self) -> Result<Arc<DpopKey>> {
+        self.require_dpop()?;
         let secrets = self.store.load()?.unwrap_or_default();
         let signer = self
             .dpop_signer(&secrets)?
             .expect("a DPoP profile has a signer or an error");
-        let file = settings.dpop_nonce_file();
+        Ok(signer.key)
+    }
+
+    /// A proof signed with `key` (the profile's, from [`Session::dpop_key`]).
+    pub fn proof_with(
+        &self,
+        key: &DpopKey,
+        token: &AccessToken,
+        method: &str,
+        url: &str,
+        nonce: Option<&str>,
+    ) -> Result<Secret> {
+        self.require_dpop()?;
+        let file = self.settings.dpop_nonce_file();
         let origin = dpop::origin(url);
         let nonce = match nonce {
             Some(nonce) => {
@@ -91,12 +103,26 @@ impl Session<'_> {
             }
             None => dpop_nonce::get(&file, &origin),
         };
-        Ok(signer.key.proof(
+        Ok(key.proof(
             method,
             url,
             nonce.as_deref(),
             Some(&token.access_token),
             wall_clock(),
         ))
+    }
+
+    fn require_dpop(&self) -> Result<()> {
+        let settings = self.settings;
+        if settings.dpop.is_none() {
+            return Err(Error::Config {
+                message: format!("profile '{}' does not use DPoP", settings.name),
+                hint: Some(format!(
+                    "log in with DPoP: `{} --dpop`",
+                    login_command(&settings.name)
+                )),
+            });
+        }
+        Ok(())
     }
 }

@@ -20,36 +20,60 @@ impl Session<'_> {
     /// save; a login is required when the grant's secret is missing.
     pub fn load_secrets(&self) -> Result<StoredSecrets> {
         let settings = self.settings;
-        let recovery = settings.recovery_file();
         let stored = self.store.load()?;
-        if let Some(bytes) = fsutil::read_private(&recovery)? {
-            let fix = format!(
-                "inspect {} and remove it if it is stale",
-                recovery.display()
-            );
-            let recovered =
-                StoredSecrets::from_bytes(&bytes, &recovery.display().to_string(), &fix)?;
-            let mut merged = stored.unwrap_or_default();
-            merged.v = SECRETS_FORMAT;
-            merged.refresh_token = recovered.refresh_token;
+        if let Some(merged) = self.with_recovered(stored.as_ref())? {
             self.store.save(&merged)?;
-            fsutil::remove(&recovery)?;
-            output::notice(format!(
-                "octoken: recovered the refresh token saved in {} into the {} store",
-                recovery.display(),
-                settings.store.kind.as_str()
-            ));
+            self.recovery_done(&format!("the {} store", settings.store.kind.as_str()))?;
             return Ok(merged);
         }
-        match (missing_credential(settings, stored.as_ref()), stored) {
+        self.require_credential(stored, &format!("stored for profile '{}'", settings.name))
+    }
+
+    /// `stored` with the refresh token of a recovery file an earlier run left (a
+    /// rotated token the store did not take); None when there is none. The caller
+    /// writes the result where it belongs, then calls [`Self::recovery_done`].
+    pub(super) fn with_recovered(
+        &self,
+        stored: Option<&StoredSecrets>,
+    ) -> Result<Option<StoredSecrets>> {
+        let recovery = self.settings.recovery_file();
+        let Some(bytes) = fsutil::read_private(&recovery)? else {
+            return Ok(None);
+        };
+        let fix = format!(
+            "inspect {} and remove it if it is stale",
+            recovery.display()
+        );
+        let recovered = StoredSecrets::from_bytes(&bytes, &recovery.display().to_string(), &fix)?;
+        let mut merged = stored.cloned().unwrap_or_default();
+        merged.v = SECRETS_FORMAT;
+        merged.refresh_token = recovered.refresh_token;
+        Ok(Some(merged))
+    }
+
+    /// The recovered token is stored (`into` says where): the recovery file goes.
+    pub(super) fn recovery_done(&self, into: &str) -> Result<()> {
+        let recovery = self.settings.recovery_file();
+        fsutil::remove(&recovery)?;
+        output::notice(format!(
+            "octoken: recovered the refresh token saved in {} into {into}",
+            recovery.display()
+        ));
+        Ok(())
+    }
+
+    /// The secrets, when they hold what the profile's grant needs; else a login is
+    /// required ("no refresh token {where_}").
+    pub(super) fn require_credential(
+        &self,
+        stored: Option<StoredSecrets>,
+        where_: &str,
+    ) -> Result<StoredSecrets> {
+        match (missing_credential(self.settings, stored.as_ref()), stored) {
             (None, Some(secrets)) => Ok(secrets),
             (missing, _) => Err(Error::login_required(
-                &settings.name,
-                format!(
-                    "no {} stored for profile '{}'",
-                    missing.unwrap_or("login"),
-                    settings.name
-                ),
+                &self.settings.name,
+                format!("no {} {where_}", missing.unwrap_or("login")),
             )),
         }
     }
@@ -193,7 +217,7 @@ impl Session<'_> {
 }
 
 /// What the stored secrets lack for the profile's grant (None: nothing, they will do).
-pub(super) fn missing_credential(
+fn missing_credential(
     settings: &ProfileSettings,
     stored: Option<&StoredSecrets>,
 ) -> Option<&'static str> {

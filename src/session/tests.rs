@@ -197,6 +197,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         client_key: None,
         resources: Vec::new(),
         audience: None,
+        sign_in: Default::default(),
         config_stamp: None,
     }
 }

@@ -24,6 +24,8 @@ pub enum Command {
     DockerCredential(super::DockerCredentialSettings),
     CargoCredential(super::CargoCredentialSettings),
     Profiles(ProfilesSettings),
+    /// `agent`: start one, or stop one.
+    Agent(super::AgentSettings),
     Completions(clap_complete::Shell),
     /// `man`: one page to stdout, or every page into a directory.
     Man {
@@ -93,6 +95,8 @@ pub struct TokenSettings {
     pub kind: TokenKind,
     /// `--dpop-proof METHOD URL`: sign a proof for this API request too.
     pub dpop_proof: Option<DpopProofRequest>,
+    /// `--min-acr`: the sign-in level the profile's session must have reached.
+    pub min_acr: Option<String>,
 }
 
 /// The API request a DPoP proof is for (`token --dpop-proof METHOD URL`).

@@ -97,6 +97,8 @@ pub struct LoginSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter.
     pub audience: Option<String>,
+    /// What the authorization request adds, merged over the profile's.
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

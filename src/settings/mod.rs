@@ -4,11 +4,13 @@
 //! values here are final (defaults applied, environment read once) and flows never see
 //! clap types.
 
+mod agent;
 mod command;
 mod login;
 mod registries;
 pub mod resolve;
 
+pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
@@ -163,7 +165,8 @@ impl Global {
     }
 }
 
-fn now() -> u64 {
+/// Unix seconds (shifted by OCTOKEN_TEST_CLOCK_OFFSET).
+pub fn now() -> u64 {
     let real = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -218,6 +221,8 @@ pub struct ProfileSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter of the login.
     pub audience: Option<String>,
+    /// What the login's authorization request adds, and how it travels (PAR, JAR).
+    pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The version of config.toml this profile was read from (None: not read from the
     /// file, e.g. during a login). Cached tokens record it: see `store::cache`.
     pub config_stamp: Option<crate::fsutil::FileStamp>,
@@ -323,6 +328,7 @@ impl ProfileSettings {
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),
+            sign_in: profile.sign_in.clone(),
             config_stamp: None,
         })
     }

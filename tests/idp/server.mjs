@@ -45,6 +45,7 @@
 //                         (a private or public key PEM; its kid is the file's base name)
 //                         and `octoken-key-ps256`, the same but registered for PS256
 //                         assertions (token_endpoint_auth_signing_alg)
+//   --require-par and the clients octoken-par, octoken-key-jar: see stepup.mjs
 //
 // Test-only routes outside the provider (never part of a real deployment):
 //   GET  /__octoken/counters   token-endpoint requests so far, by grant type
@@ -75,6 +76,9 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+import {
+  ACR_VALUES, STEP_UP_CLAIMS, stepUpClients, stepUpFeatures, stepUpLogin, stepUpOptions,
+} from './stepup.mjs';
 
 // stdout carries the one ready line; oidc-provider's notices go to stderr, and a reader
 // that stops listening must not crash the provider.
@@ -103,6 +107,7 @@ const { values: opts } = parseArgs({
     'client-key': { type: 'string', multiple: true, default: [] },
     'client-ca': { type: 'string' },
     'mtls-alias-port': { type: 'string' },
+    ...stepUpOptions,
   },
 });
 if (opts['mtls-alias-port'] !== undefined && !(opts['client-ca'] && opts['tls-cert'])) {
@@ -313,7 +318,9 @@ Promise.all([
           },
         ]
         : []),
+      ...stepUpClients(client, keyClientJwks),
     ],
+    acrValues: ACR_VALUES,
     scopes: ['openid', 'offline_access', 'profile', 'email', 'read', 'write'],
     clientAuthMethods: [
       'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none',
@@ -343,6 +350,7 @@ Promise.all([
           revocation_endpoint: alias('revocation'),
           introspection_endpoint: alias('introspection'),
           device_authorization_endpoint: alias('device_authorization'),
+          pushed_authorization_request_endpoint: `${aliasBase}${prefix}/request`,
         },
       }
       : {},
@@ -358,6 +366,7 @@ Promise.all([
       DeviceCode: 600,
     },
     features: {
+      ...stepUpFeatures(opts),
       devInteractions: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
@@ -405,7 +414,7 @@ Promise.all([
       accountId: sub,
       claims: async () => ({ sub, name: `Test user ${sub}`, email: `${sub}@example.test` }),
     }),
-    claims: { openid: ['sub'], profile: ['name'], email: ['email'] },
+    claims: { ...STEP_UP_CLAIMS, openid: ['sub'], profile: ['name'], email: ['email'] },
     cookies: { keys: ['octoken-test-idp-cookie-key'] },
   });
   provider.proxy = false;
@@ -501,6 +510,7 @@ Promise.all([
         return;
       }
     }
+    if (await stepUpLogin(provider, req, res)) return;
     handle(req, res);
   };
   server.on('request', onRequest);

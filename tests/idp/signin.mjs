@@ -2,15 +2,18 @@
 // (a cookie jar, redirects followed by hand), the way a person would in a browser.
 //
 //   node signin.mjs browse URL [--user NAME] [--deny] [--forge-state-first] [--iss VALUE]
+//       [--acr LEVEL] [--amr pwd,otp] [--record FILE]
 //       Acts as $BROWSER for `octoken login`: opens URL (octoken's authorization URL or
 //       its short local URL), signs in, consents, and finally requests the redirect
-//       back to octoken's loopback listener. Prints nothing on stdout.
+//       back to octoken's loopback listener. Prints nothing on stdout. --acr signs in at
+//       that level (with --amr: stepup.mjs);
+//       --record appends the authorization URL it was given to FILE, one per line.
 //
 //   node signin.mjs redirect-url URL
 //       Like browse, but prints the final redirect URL instead of requesting it: what a
 //       person copies from the address bar when the browser runs on another machine.
 //
-//   node signin.mjs device URL [--deny]
+//   node signin.mjs device URL [--deny] [--acr LEVEL]
 //       Approves a device-flow sign-in (RFC 8628) at verification_uri_complete URL.
 //
 //   node signin.mjs refresh-token --issuer URL --client-id ID [--client-secret S]
@@ -18,6 +21,7 @@
 //       Runs a whole authorization-code login with PKCE against the provider and prints
 //       the token response as JSON: how a test obtains its first refresh token.
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 
 class Browser {
@@ -85,7 +89,9 @@ function formOf(html, base) {
 
 // Walks from an authorization URL to the redirect back to the client. Returns the final
 // redirect URL (with code or error) without requesting it.
-export async function signIn(authUrl, { user = 'alice', deny = false } = {}) {
+export async function signIn(authUrl, {
+  user = 'alice', deny = false, acr, amr,
+} = {}) {
   const browser = new Browser();
   const isClientRedirect = (href) => !href.includes('/interaction/')
     && !href.includes('/auth') && !href.includes('/protocol/openid-connect/');
@@ -102,6 +108,8 @@ export async function signIn(authUrl, { user = 'alice', deny = false } = {}) {
     if (fields.prompt === 'login') {
       body.set('login', user);
       body.set('password', 'any-password');
+      if (acr) body.set('acr', acr);
+      if (amr) body.set('amr', amr);
     }
     step = await browser.follow('POST', action, body.toString(), isClientRedirect);
   }
@@ -116,7 +124,18 @@ async function browse(url, opts) {
     const first = await fetch(url, { redirect: 'manual' });
     authUrl = new URL(first.headers.get('location'), url).href;
   }
-  const back = new URL(await signIn(authUrl, { user: opts.user, deny: opts.deny }));
+  if (opts.record) {
+    // octoken's local URL (an unguessable path on its listener) leads to the real one.
+    let given = authUrl;
+    if (!new URL(given).searchParams.has('client_id')) {
+      const first = await fetch(given, { redirect: 'manual' });
+      given = new URL(first.headers.get('location'), given).href;
+    }
+    fs.appendFileSync(opts.record, `${given}\n`);
+  }
+  const back = new URL(await signIn(authUrl, {
+    user: opts.user, deny: opts.deny, acr: opts.acr, amr: opts.amr,
+  }));
   if (opts['forge-state-first']) {
     const forged = new URL(back);
     forged.searchParams.set('state', 'forged-state');
@@ -145,6 +164,7 @@ async function device(url, opts) {
     if (fields.prompt === 'login') {
       body.set('login', opts.user);
       body.set('password', 'any-password');
+      if (opts.acr) body.set('acr', opts.acr);
     }
     if (opts.deny && fields.confirm) {
       body.delete('confirm');
@@ -200,6 +220,9 @@ const { values: opts, positionals } = parseArgs({
     deny: { type: 'boolean', default: false },
     'forge-state-first': { type: 'boolean', default: false },
     iss: { type: 'string' },
+    acr: { type: 'string' },
+    amr: { type: 'string' },
+    record: { type: 'string' },
     issuer: { type: 'string' },
     'client-id': { type: 'string' },
     'client-secret': { type: 'string', default: '' },

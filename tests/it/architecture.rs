@@ -22,7 +22,8 @@ const LAYERS: &[&[&str]] = &[
     &["session"],
     // Resolved values; no clap in sight.
     &["settings"],
-    &["network", "loopback", "open_url"],
+    // The agent's socket, accept loop and client (its pure protocol is lower down).
+    &["network", "loopback", "open_url", "agent"],
     &["store"],
     &["config", "paths"],
     &["fsutil"],
@@ -30,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     // Protocol code (returns its own errors, does no I/O) and the stdout writer: one
     // row, so neither uses the other.
-    &["oauth", "output"],
+    &["oauth", "output", "agent::wire"],
     // Leaves: every room may use them.
     &["access_token", "jwt", "docker_protocol", "cargo_protocol"],
     // Reference tables as data (exit codes, environment, files): names only env's.

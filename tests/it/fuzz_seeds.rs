@@ -39,6 +39,9 @@ fn fuzz_seeds_and_edge_cases_never_panic() {
     for input in inputs("listener_request") {
         octoken::fuzzing::listener_request(&input);
     }
+    for input in inputs("agent_message") {
+        octoken::fuzzing::agent_message(&input);
+    }
     for input in inputs("jwks") {
         octoken::fuzzing::jwks(&input);
     }

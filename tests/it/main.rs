@@ -7,6 +7,7 @@
 
 mod support;
 
+mod agent;
 mod architecture;
 mod cached_path;
 mod chromium;
@@ -37,3 +38,4 @@ mod resources;
 mod servers;
 mod shell;
 mod snapshots;
+mod stepup;

@@ -156,9 +156,16 @@ impl Fixture {
 
     /// A person's login through the browser with the client's certificate.
     fn browser_login(&self, env: &TestEnv) -> Run {
+        self.browser_login_with(env, &[])
+    }
+
+    /// The same, with `extra` flags.
+    fn browser_login_with(&self, env: &TestEnv, extra: &[&str]) -> Run {
         let ca = text(&self.pki.ca);
         let driver = crate::support::driver("");
-        let args = self.login_args(&self.pki.client, &["--timeout", "30"]);
+        let mut extra = extra.to_vec();
+        extra.extend(["--timeout", "30"]);
+        let args = self.login_args(&self.pki.client, &extra);
         env.run_with(
             &args.iter().map(String::as_str).collect::<Vec<_>>(),
             None,
@@ -267,6 +274,11 @@ fn mtls_client_auth_gets_certificate_bound_tokens() {
     assert!(answer.contains("\"active\": true"), "{answer}");
     let run = env.run(&["logout"]).expect(0);
     assert!(run.stderr.contains("revoked"), "{}", run.stderr);
+    // A pushed request (RFC 9126) authenticates the client with the certificate too.
+    let env = TestEnv::new();
+    f.browser_login_with(&env, &["--par"]).expect(0);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("par = true"), "{config}");
 
     // Another subject, and a certificate no trusted CA signed: invalid_client.
     for who in [&pki.stranger, &pki.unsigned] {
@@ -395,6 +407,11 @@ fn a_certificate_profile_sends_its_requests_to_the_mtls_endpoint_aliases() {
         "{:?}",
         f.token_requests()
     );
+
+    // A pushed request (RFC 9126) goes to the PAR endpoint's alias: at the main listener
+    // the client would not be authenticated.
+    let env = TestEnv::new();
+    f.browser_login_with(&env, &["--par"]).expect(0);
 
     // The control: the same client at the main listener's token endpoint (a flag wins
     // over discovery, aliases included) is refused, as a build that ignored the aliases

@@ -158,3 +158,38 @@ fn variable_names_must_be_shell_identifiers() {
         );
     }
 }
+
+/// Started with descriptors 0-2 closed (`octoken token <&- >&- 2>&-` from a careless
+/// service manager), octoken must not let a file it opens take their place: the token
+/// meant for stdout would be written into that file. It runs as usual, and the files
+/// it keeps are intact afterwards.
+#[test]
+fn closed_standard_descriptors_never_receive_a_file() {
+    use std::os::unix::process::CommandExt;
+    let idp = Idp::start(IdpOptions::rotating());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let mut command = env.command(&["token", "--min-ttl", "100000"]);
+    // SAFETY: close(2) on plain descriptors, in the child before exec.
+    unsafe {
+        command.pre_exec(|| {
+            for fd in 0..3 {
+                libc::close(fd);
+            }
+            Ok(())
+        });
+    }
+    let status = command.status().unwrap();
+    assert_eq!(status.code(), Some(0));
+    assert_eq!(idp.refreshes(), 2, "import, then the token's refresh");
+    let cached = env.run(&["token"]).expect(0).stdout;
+    for (path, bytes) in env.all_files() {
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            !text.contains(&format!("{}\n", cached.trim())),
+            "the token was written into {}",
+            path.display()
+        );
+    }
+    env.run(&["refresh"]).expect(0);
+}

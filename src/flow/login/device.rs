@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::network::Network;
 use crate::oauth::device::{self, DeviceAuthorization};
 use crate::oauth::grant::{self, TokenResponse};
+use crate::oauth::sign_in::SignInOptions;
 use crate::oauth::{ClientAuth, OAuthError};
 use crate::output;
 use crate::settings::ProfileSettings;
@@ -31,6 +32,7 @@ pub fn sign_in(
         })?;
     let mut request = device::device_request(device_url, client, &profile.scope);
     profile.ask_for_resources(&mut request);
+    pass_sign_in_options(&mut request, &profile.sign_in);
     let response = network.post(&request)?;
     let auth = device::parse_device_response(&response)?;
     announce(&auth);
@@ -102,4 +104,66 @@ fn announce(auth: &DeviceAuthorization) {
         output::tell(format!("or open {complete}"));
     }
     output::tell("Waiting for approval...");
+}
+
+/// The device authorization request (RFC 8628 3.1) carries the options about how the
+/// person signs in where providers take them there (oidc-provider, Keycloak: OIDC
+/// parameters at the device endpoint); those about the browser's request do not apply.
+fn pass_sign_in_options(request: &mut crate::oauth::FormRequest, options: &SignInOptions) {
+    for (name, value) in options.params() {
+        if DEVICE_PARAMS.contains(&name.as_str()) {
+            request.push_owned(name, &value);
+        }
+    }
+    let mut ignored: Vec<&str> = Vec::new();
+    if options.login_hint.is_some() {
+        ignored.push("--login-hint");
+    }
+    if options.prompt.is_some() {
+        ignored.push("--prompt");
+    }
+    if !options.auth_params.is_empty() {
+        ignored.push("--auth-param");
+    }
+    if options.par {
+        ignored.push("--par");
+    }
+    if options.request_object {
+        ignored.push("--request-object");
+    }
+    if !ignored.is_empty() {
+        output::notice(format!(
+            "octoken: the device flow sends no {} (they apply to the browser's sign-in request)",
+            ignored.join(", ")
+        ));
+    }
+}
+
+/// The sign-in options a device authorization request carries.
+const DEVICE_PARAMS: &[&str] = &["acr_values", "max_age", "ui_locales", "claims"];
+
+/// With --acr-values or --max-age, the ID token of a device sign-in must show them too
+/// (it came straight from the token endpoint over TLS: OIDC Core 3.1.3.7 (6)).
+pub fn check_sign_in(settings: &ProfileSettings, response: &TokenResponse, now: u64) -> Result<()> {
+    let options = &settings.sign_in;
+    if !options.checks_authentication() {
+        return Ok(());
+    }
+    let claims = response
+        .id_token
+        .as_ref()
+        .and_then(|t| crate::jwt::claims(t.expose()));
+    let verdict = match claims {
+        Some(claims) => crate::oauth::id_token::check_authentication(
+            &claims,
+            options.acr_values.as_deref(),
+            options.max_age,
+            now,
+        ),
+        None => Err("the provider returned no ID token, so nothing shows how you signed in".into()),
+    };
+    match verdict {
+        Ok(()) => Ok(()),
+        Err(why) => super::redirect::weak_sign_in(settings, why),
+    }
 }

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::oauth::AuthMethod;
 use crate::output;
 use crate::settings::{LoginSettings, ProfileSettings};
-use crate::store::redis::{RedisOptions, Shared, SharedClient};
+use crate::store::redis::{RedisOptions, Shared};
 use std::path::PathBuf;
 
 /// Without a key, anyone who can read that Redis database can use the tokens: said once.
@@ -49,26 +49,7 @@ pub fn check_sealed_for_keys(redis: &RedisOptions, method: AuthMethod) -> Result
 pub fn share(redis: &RedisOptions, profile: &Profile, token: &AccessToken) -> Result<()> {
     warn_unsealed(redis);
     let shared = Shared::new(redis.clone());
-    let v = shared.write_client(&SharedClient {
-        issuer: profile.issuer.clone(),
-        client_id: profile.client_id.clone(),
-        auth_method: profile.auth_method,
-        scope: profile.scope.clone(),
-        grant: profile.grant,
-        token_url: profile.token_url.clone(),
-        authorization_url: profile.authorization_url.clone(),
-        revocation_url: profile.revocation_url.clone(),
-        device_url: profile.device_url.clone(),
-        introspection_url: profile.introspection_url.clone(),
-        jwks_url: profile.jwks_url.clone(),
-        dpop: profile.dpop,
-        mtls_endpoint_aliases: profile.mtls_endpoint_aliases,
-        client_key_id: profile.client_key_id.clone(),
-        client_key_alg: profile.client_key_alg,
-        client_key_aud: profile.client_key_aud,
-        resource: profile.resource.clone(),
-        audience: profile.audience.clone(),
-    })?;
+    let v = shared.write_client(&profile.for_fleet())?;
     shared.publish_access(v, token)
 }
 
@@ -153,19 +134,57 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
     let (client_key_file, client_cert_file) = local_key_files(login, client.auth_method)?;
     let local_key = login.client_key.as_ref();
     let previous = login.previous.as_ref();
+    // The client's settings come from the entry, this host's own from its flags: every
+    // field is named on one side, so a new one must be sorted (see Profile::for_fleet).
+    let Profile {
+        issuer,
+        client_id,
+        auth_method,
+        scope,
+        store: _,
+        grant,
+        token_url,
+        authorization_url,
+        revocation_url,
+        device_url,
+        introspection_url,
+        mtls_endpoint_aliases,
+        jwks_url,
+        ca_file: _,
+        allow_insecure_http: _,
+        prompt_consent: _,
+        idle_limit_days: _,
+        proxy: _,
+        redirect_uri: _,
+        connect_timeout: _,
+        request_timeout: _,
+        dpop,
+        redis: _,
+        client_key_file: _,
+        client_cert_file: _,
+        client_key_id,
+        client_key_alg,
+        client_key_aud,
+        resource,
+        audience,
+        sign_in: _,
+        // This host's registry bindings are its own (kept from its previous profile).
+        docker: _,
+    } = client;
     let profile = Profile {
-        issuer: client.issuer,
-        client_id: client.client_id,
-        auth_method: client.auth_method,
-        scope: client.scope,
+        issuer,
+        client_id,
+        auth_method,
+        scope,
         store: login.store,
-        grant: client.grant,
-        token_url: client.token_url,
-        authorization_url: client.authorization_url,
-        revocation_url: client.revocation_url,
-        device_url: client.device_url,
-        introspection_url: client.introspection_url,
-        mtls_endpoint_aliases: client.mtls_endpoint_aliases,
+        grant,
+        token_url,
+        authorization_url,
+        revocation_url,
+        device_url,
+        introspection_url,
+        mtls_endpoint_aliases,
+        jwks_url,
         ca_file: login.ca_file.clone(),
         allow_insecure_http: login.allow_insecure_http,
         prompt_consent: login.prompt_consent,
@@ -174,20 +193,18 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         redirect_uri: login.redirect_uri.clone(),
         connect_timeout: previous.and_then(|p| p.connect_timeout),
         request_timeout: previous.and_then(|p| p.request_timeout),
+        dpop,
         redis: login.redis.clone(),
-        jwks_url: client.jwks_url,
-        dpop: client.dpop,
         client_key_file,
         client_cert_file,
         // This host's own flags win over the entry's (its key file may be another copy
         // with another kid, say).
-        client_key_id: local_key
-            .and_then(|k| k.kid.clone())
-            .or(client.client_key_id),
-        client_key_alg: local_key.and_then(|k| k.alg).or(client.client_key_alg),
-        client_key_aud: local_key.and_then(|k| k.aud).or(client.client_key_aud),
-        resource: client.resource,
-        audience: client.audience,
+        client_key_id: local_key.and_then(|k| k.kid.clone()).or(client_key_id),
+        client_key_alg: local_key.and_then(|k| k.alg).or(client_key_alg),
+        client_key_aud: local_key.and_then(|k| k.aud).or(client_key_aud),
+        resource,
+        audience,
+        sign_in: login.sign_in.clone(),
         docker: previous.and_then(|p| p.docker.clone()),
     };
     // The shared endpoints face the same https rule as typed ones.

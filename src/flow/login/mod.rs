@@ -10,6 +10,7 @@ mod client_secret;
 mod device;
 mod dpop;
 mod fleet;
+mod pushed;
 mod redirect;
 
 use crate::config::{Grant, Profile};
@@ -125,7 +126,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         None => None,
     };
     let network = Network::new(&login.http)?;
-    let metadata = endpoints(&network, login)?;
+    let mut metadata = endpoints(&network, login)?;
+    // The one discovered endpoint not saved in the profile faces the https rule here.
+    if let Some(url) = &metadata.pushed_authorization_request_endpoint
+        && let Err(e) = check_endpoint(url, login.allow_insecure_http)
+    {
+        output::debug(1, format!("not using the provider's PAR endpoint: {e}"));
+        metadata.pushed_authorization_request_endpoint = None;
+    }
     if matches!(login.client_secret, ClientSecretSource::IfConfidential)
         && matches!(login.method, LoginMethod::Browser(_))
         && let Some((method, secret)) =
@@ -149,16 +157,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
         None => None,
     };
     let mut client = crate::session::client_auth(&settings, client_secret.clone())?;
-    client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
-    if let (Some(alg), Some(signer), Some(key)) = (
-        assertion_alg(&settings, &metadata, &client),
-        client.assertion.as_mut(),
-        settings.client_key.as_mut(),
-    ) {
-        signer.alg = alg;
-        key.alg = Some(alg);
+    if let Some(alg) = assertion_alg(&settings, &metadata, &client) {
+        // The profile is the one source: the algorithm the provider takes is saved in
+        // it, and the settings and the client's authentication derived from it again.
         profile.client_key_alg = Some(alg);
+        settings = ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
+        client = crate::session::client_auth(&settings, client_secret.clone())?;
     }
+    client.dpop = dpop.as_ref().map(|(signer, _)| signer.clone());
     let now = login.global.now;
 
     let (response, initial_refresh_token) = match &login.method {
@@ -180,7 +186,7 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             (response, Some(refresh_token))
         }
         LoginMethod::Browser(how) => {
-            let response = redirect::sign_in(
+            let (response, pushed) = redirect::sign_in(
                 &network,
                 &settings,
                 &metadata,
@@ -189,11 +195,14 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
                 &wait(login),
                 now,
             )?;
+            // The provider wants this client's requests pushed: later logins push at once.
+            profile.sign_in.par |= pushed;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
         LoginMethod::Device => {
             let response = device::sign_in(&network, &settings, &client, &wait(login), now)?;
+            device::check_sign_in(&settings, &response, now)?;
             check_offline_access(&settings, &response)?;
             (response, None)
         }
@@ -288,7 +297,7 @@ fn check_offline_access(settings: &ProfileSettings, response: &TokenResponse) ->
                 .into(),
             hint: Some(
                 "the client probably lacks the offline_access scope or role at the provider; \
-                 or the provider needs prompt=consent (--prompt-consent true)"
+                 or the provider needs prompt=consent (--prompt-consent true, or consent among --prompt)"
                     .into(),
             ),
         });
@@ -331,6 +340,7 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),
+        sign_in: login.sign_in.clone(),
         // Bound with `docker-credential setup`; a new login keeps the bindings.
         docker: previous.and_then(|p| p.docker.clone()),
     }

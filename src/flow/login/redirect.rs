@@ -8,14 +8,19 @@ use crate::oauth::authorize::{AuthorizeRequest, wants_consent};
 use crate::oauth::grant::{self, TokenResponse};
 use crate::oauth::id_token::{self, Expected as IdExpected};
 use crate::oauth::pkce::{Pkce, random_token};
+use crate::oauth::sign_in;
 use crate::oauth::{ClientAuth, discovery::Metadata};
 use crate::open_url::{self, Browser};
 use crate::output;
 use crate::sanitize;
 use crate::settings::ProfileSettings;
 use std::time::Duration;
+
+use super::pushed;
 use tokio::sync::mpsc::{self, UnboundedSender};
 
+/// The sign-in, and whether it had to be pushed (PAR) after the provider refused the
+/// plain request: the profile then keeps `par`, so later logins push at once.
 pub fn sign_in(
     network: &Network,
     settings: &ProfileSettings,
@@ -24,7 +29,61 @@ pub fn sign_in(
     how: &Browser,
     wait: &super::Wait<'_>,
     now: u64,
-) -> Result<TokenResponse> {
+) -> Result<(TokenResponse, bool)> {
+    let call = Call {
+        network,
+        settings,
+        metadata,
+        client,
+        how,
+        wait,
+        now,
+    };
+    match attempt(&call, false)? {
+        Attempt::Done(response, pushed) => Ok((response, pushed)),
+        Attempt::WantsPar => {
+            output::warn(
+                "the provider takes this client's sign-in requests only pushed (PAR); \
+                 signing in again that way (--par, saved with the profile)",
+            );
+            match attempt(&call, true)? {
+                Attempt::Done(response, _) => Ok((response, true)),
+                Attempt::WantsPar => Err(Error::Other {
+                    message: "the provider refused the pushed sign-in request too".into(),
+                    hint: None,
+                }),
+            }
+        }
+    }
+}
+
+struct Call<'a> {
+    network: &'a Network,
+    settings: &'a ProfileSettings,
+    metadata: &'a Metadata,
+    client: &'a ClientAuth,
+    how: &'a Browser,
+    wait: &'a super::Wait<'a>,
+    now: u64,
+}
+
+enum Attempt {
+    /// The tokens, and whether the request was pushed after the provider refused it.
+    Done(TokenResponse, bool),
+    /// The provider answered the plain request with an error demanding PAR.
+    WantsPar,
+}
+
+fn attempt(call: &Call<'_>, retry_par: bool) -> Result<Attempt> {
+    let Call {
+        network,
+        settings,
+        metadata,
+        client,
+        how,
+        wait,
+        now,
+    } = *call;
     let super::Wait { timeout, again } = *wait;
     let profile = settings;
     let authorization_url =
@@ -41,7 +100,7 @@ pub fn sign_in(
     let state = random_token();
     let nonce = random_token();
     let jkt = client.dpop.as_ref().map(|signer| signer.key.thumbprint());
-    let url = AuthorizeRequest {
+    let request = AuthorizeRequest {
         authorization_url,
         client_id: &profile.client_id,
         redirect_uri: &listener.redirect_uri,
@@ -53,10 +112,30 @@ pub fn sign_in(
         dpop_jkt: jkt.as_deref(),
         resources: &profile.resources,
         audience: profile.audience.as_deref(),
+        options: &profile.sign_in,
+    };
+    let par = pushed::wants_par(settings, metadata, retry_par);
+    let mut target = pushed::browser_url(network, settings, metadata, client, &request, par, now)?;
+    // A pushed reference, or a signed request object, may be good for one use only.
+    if !target.pushed && !profile.sign_in.request_object {
+        match preflight(
+            network,
+            &target.url,
+            &listener.redirect_uri,
+            &profile.client_id,
+        )? {
+            Preflight::Passed => {}
+            Preflight::WantsPar => {
+                output::warn(
+                    "the provider takes this client's sign-in requests only pushed (PAR); pushing it (--par, saved with the profile)",
+                );
+                target =
+                    pushed::browser_url(network, settings, metadata, client, &request, true, now)?;
+            }
+        }
     }
-    .url()
-    .map_err(|e| Error::config(format!("invalid authorization URL: {e}"), None))?
-    .to_string();
+    let pushed_now = target.pushed && !par;
+    let url = target.url;
     let expected = Expected {
         state,
         issuer: profile.issuer.clone(),
@@ -68,8 +147,6 @@ pub fn sign_in(
     let only_ours = listener.serves_only_this_user();
     let (events, mut received) = mpsc::unbounded_channel();
     listener.serve(url.clone(), expected.clone(), events.clone());
-
-    preflight(network, &url, &redirect_uri, &profile.client_id)?;
     // stderr is the user's own terminal: the whole URL may be shown there.
     output::tell(format!(
         "Sign in with your browser at:\n\n    {url}\n\n(or open {local_url} on this machine)"
@@ -125,6 +202,13 @@ pub fn sign_in(
     let event = event?;
     let code = match event {
         Event::Callback(Callback::Code { code }) => code,
+        Event::Callback(Callback::Error { error, description })
+            if !target.pushed
+                && error == "invalid_request"
+                && description.as_deref().is_some_and(sign_in::demands_par) =>
+        {
+            return Ok(Attempt::WantsPar);
+        }
         Event::Callback(Callback::Error { error, description }) => {
             // Both came from whoever called the listener: inert text only.
             let error = sanitize::foreign(&error, 100);
@@ -160,7 +244,7 @@ pub fn sign_in(
     let response = network.post(&request)?;
     let response = grant::parse_token_response(&response, now)?;
     check_id_token(network, settings, metadata, &response, &nonce, now)?;
-    Ok(response)
+    Ok(Attempt::Done(response, pushed_now))
 }
 
 /// OIDC Core 3.1.3.7: the ID token's issuer, audience, expiry and nonce, and its
@@ -173,14 +257,21 @@ fn check_id_token(
     nonce: &crate::secret::Secret,
     now: u64,
 ) -> Result<()> {
+    let options = &settings.sign_in;
     let Some(id_token) = &response.id_token else {
+        if options.checks_authentication() {
+            return weak_sign_in(
+                settings,
+                "the provider returned no ID token, so nothing shows how you signed in".into(),
+            );
+        }
         return Ok(());
     };
     let invalid = |why: String| Error::Other {
         message: format!("the ID token failed validation: {why}; nothing was saved"),
         hint: Some("check --issuer and --client-id, and this machine's clock".into()),
     };
-    id_token::check_claims(
+    let claims = id_token::check_claims(
         id_token,
         &IdExpected {
             issuer: settings.issuer.as_deref(),
@@ -199,7 +290,29 @@ fn check_id_token(
         }
         None => output::debug(1, "no JWKS known: ID token signature not checked"),
     }
-    Ok(())
+    // Only once the token is the provider's own does what it says about the sign-in count.
+    match id_token::check_authentication(
+        &claims,
+        options.acr_values.as_deref(),
+        options.max_age,
+        now,
+    ) {
+        Ok(()) => Ok(()),
+        Err(why) => weak_sign_in(settings, why),
+    }
+}
+
+/// OIDC Core 3.1.3.7 (12, 13): a sign-in weaker or older than asked for ends the login
+/// (exit 4: nothing was saved), unless the profile takes it (`--acr-optional`).
+pub(super) fn weak_sign_in(settings: &ProfileSettings, why: String) -> Result<()> {
+    if settings.sign_in.acr_optional {
+        output::warn(format!("{why}; accepted (--acr-optional)"));
+        return Ok(());
+    }
+    Err(Error::LoginRequired {
+        message: format!("{why}; nothing was saved"),
+        hint: "sign in again with the stronger method the provider offers, or pass --acr-optional to accept it".into(),
+    })
 }
 
 /// `--no-browser` on a remote machine: the final redirect fails to load in the user's
@@ -234,19 +347,33 @@ fn read_pasted_redirects(expected: Expected, events: UnboundedSender<Event>) {
 /// redirect URI) right away with a 4xx page. Asking once without following redirects
 /// catches that before a person waits out the timeout in front of an error page. A
 /// provider that answers anything else (its login page, a redirect) passes.
-fn preflight(network: &Network, url: &str, redirect_uri: &str, client_id: &str) -> Result<()> {
+enum Preflight {
+    Passed,
+    /// The provider's error page says the request must be pushed (RFC 9126).
+    WantsPar,
+}
+
+fn preflight(
+    network: &Network,
+    url: &str,
+    redirect_uri: &str,
+    client_id: &str,
+) -> Result<Preflight> {
     let response = match network.get("authorization endpoint", url) {
         Ok(response) => response,
         // Unreachable now: the real request will say so in the browser; not our call.
         Err(e) => {
             output::debug(1, format!("authorization pre-flight failed: {e}"));
-            return Ok(());
+            return Ok(Preflight::Passed);
         }
     };
     if !(400..500).contains(&response.status) {
-        return Ok(());
+        return Ok(Preflight::Passed);
     }
     let body = String::from_utf8_lossy(&response.body);
+    if sign_in::demands_par(&body) {
+        return Ok(Preflight::WantsPar);
+    }
     let code = [
         "invalid_client",
         "unauthorized_client",

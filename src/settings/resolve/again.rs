@@ -53,6 +53,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        sign_in,
     } = args;
     let mut words = vec![crate::profile_name::login_command(profile)];
     let mut flag = |name: &str, value: Option<String>| {
@@ -101,6 +102,30 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         "redis-wait-replicas",
         redis_wait_replicas.map(|n| n.to_string()),
     );
+    let crate::cli::SignInArgs {
+        acr_values,
+        max_age,
+        acr_optional,
+        login_hint,
+        prompt,
+        ui_locales,
+        claims,
+        auth_param,
+        par,
+        request_object,
+    } = sign_in;
+    flag("acr-values", acr_values.clone());
+    flag("max-age", max_age.clone());
+    flag("acr-optional", acr_optional.map(|b| b.to_string()));
+    flag("login-hint", login_hint.clone());
+    flag("prompt", prompt.clone());
+    flag("ui-locales", ui_locales.clone());
+    flag("claims", claims.clone());
+    for param in auth_param {
+        flag("auth-param", Some(param.clone()));
+    }
+    flag("par", par.map(|b| b.to_string()));
+    flag("request-object", request_object.map(|b| b.to_string()));
     for (given, name) in [
         (*allow_insecure_http, "--allow-insecure-http"),
         (*dpop && dpop_alg.is_none(), "--dpop"),

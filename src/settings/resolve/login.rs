@@ -1,7 +1,7 @@
 //! `login`'s settings: flags merged over the existing profile, before discovery.
 
 use crate::cli::{AssertionAudienceArg, AuthMethodArg, GrantArg, LoginArgs, StoreArg};
-use crate::config::{Grant, StoreKind};
+use crate::config::{Grant, Profile, StoreKind};
 use crate::error::{Error, Result};
 use crate::network::http::{ClientIdentity, HttpOptions};
 use crate::oauth::AuthMethod;
@@ -14,7 +14,7 @@ use crate::settings::{
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::login_fleet::{RedisFlags, redis_profile};
+use super::login_fleet::{RedisFlags, redis_for_store};
 use super::login_keys::{client_cert_file, client_key, dpop_key};
 
 pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
@@ -60,24 +60,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        sign_in,
     } = args;
-    // Saved in the profile, every path must name the same file from any directory: a
-    // relative --ca-file, read later from a directory an attacker controls, loaded the
-    // attacker's CA. Lexically absolute (std::path::absolute), links kept as given: a
-    // mounted secret or /etc/ssl/certs entry is a link whose target is swapped on
-    // rotation, and the file is judged (owner, mode) after following links at each use.
-    let absolute = |flag: &str, path: Option<PathBuf>| -> Result<Option<PathBuf>> {
-        path.map(|p| {
-            std::path::absolute(&p).map_err(|e| Error::Usage {
-                message: format!(
-                    "{flag} '{}': {e}",
-                    crate::sanitize::foreign(&p.display().to_string(), 200)
-                ),
-                hint: Some(format!("give {flag} the path of an existing file")),
-            })
-        })
-        .transpose()
-    };
     let ca_file = absolute("--ca-file", ca_file)?;
     let client_secret_file = absolute("--client-secret-file", client_secret_file)?;
     let client_key_file = absolute("--client-key-file", client_key_file)?;
@@ -100,60 +84,25 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             message: "--client-id is required for a new profile".into(),
             hint: Some("octoken login --issuer URL --client-id ID".into()),
         })?;
-    // The default follows what the user gave (most CLI clients are public, RFC 8252):
-    // a secret means a confidential client (basic), no secret a public one (none). An
-    // existing profile keeps its method. Only an explicit method may prompt for a secret.
+    // Only an explicit method may prompt for a secret.
     let secret_given = global.env.client_secret.is_some() || client_secret_file.is_some();
     let explicit_method = auth_method.is_some();
-    let auth_method = match auth_method {
-        Some(AuthMethodArg::Basic) => AuthMethod::Basic,
-        Some(AuthMethodArg::Post) => AuthMethod::Post,
-        Some(AuthMethodArg::None) => AuthMethod::None,
-        Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
-        Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
-        // A certificate means mutual TLS; a key file alone, private_key_jwt.
-        None if client_cert.is_some() => AuthMethod::TlsClientAuth,
-        None if client_key_file.is_some() => AuthMethod::PrivateKeyJwt,
-        None => match prev {
-            Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
-            _ if secret_given => AuthMethod::Basic,
-            _ => AuthMethod::None,
-        },
-    };
-    let client_key_alg = client_key_alg.map(|name| {
-        ClientKeyAlg::ALL
-            .into_iter()
-            .find(|alg| alg.as_str() == name)
-            .expect("clap allows only these names")
-    });
-    let client_key_aud = client_key_aud.map(|aud| match aud {
-        AssertionAudienceArg::TokenEndpoint => AssertionAudience::TokenEndpoint,
-        AssertionAudienceArg::Issuer => AssertionAudience::Issuer,
-    });
-    for (given, flag) in [
-        (client_key_alg.is_some(), "--client-key-alg"),
-        (client_key_aud.is_some(), "--client-key-aud"),
-    ] {
-        if given && auth_method != AuthMethod::PrivateKeyJwt {
-            return Err(Error::Usage {
-                message: format!(
-                    "{flag} goes with --auth-method private-key-jwt, not {}",
-                    auth_method.as_str()
-                ),
-                hint: Some(format!(
-                    "drop {flag}, or pass --auth-method private-key-jwt"
-                )),
-            });
-        }
-    }
+    let auth_method = auth_method_of(
+        auth_method,
+        (client_cert.is_some(), client_key_file.is_some()),
+        secret_given,
+        prev,
+    );
+    let key_options = key_options(client_key_alg, client_key_aud, auth_method)?;
     let client_key = client_key(
         auth_method,
         client_key_file,
         client_key_id,
-        (client_key_alg, client_key_aud),
+        key_options,
         prev,
     )?;
     let client_cert = client_cert_file(auth_method, client_cert, prev)?;
+    let sign_in = super::login_sign_in::sign_in(sign_in, prev, auth_method)?;
     // Given ones replace the profile's; none given keeps them.
     let resources = if resource.is_empty() {
         prev.map(|p| p.resource.clone()).unwrap_or_default()
@@ -180,148 +129,61 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         device_url,
         jwks_url,
     };
-    let issuer = match issuer.map(|i| i.trim_end_matches('/').to_string()) {
-        Some(i) => Some(i),
-        None if explicit.token_url.is_some() => None,
-        None => prev.and_then(|p| p.issuer.clone()),
-    };
-    if issuer.is_none() && explicit.token_url.is_none() && prev.is_none() && !attach_by_namespace {
-        return Err(Error::Usage {
-            message: "--issuer (or --token-url for servers without discovery) is required".into(),
-            hint: Some(
-                "octoken login --issuer https://id.example.com/realms/main --client-id ID".into(),
-            ),
-        });
-    }
-    for url in issuer.iter().chain(
-        [
-            &explicit.token_url,
-            &explicit.authorization_url,
-            &explicit.revocation_url,
-            &explicit.device_url,
-            &explicit.jwks_url,
-        ]
-        .into_iter()
-        .flatten(),
-    ) {
-        check_endpoint(url, allow_insecure_http)?;
-    }
-    let method = match grant {
-        Grant::ClientCredentials => {
-            if refresh_token_stdin || device {
-                return Err(Error::usage(
-                    "--grant client-credentials takes neither --refresh-token-stdin nor --device",
-                ));
-            }
-            if auth_method == AuthMethod::None {
-                return Err(Error::Usage {
-                    message: "client credentials need a confidential client".into(),
-                    hint: Some("use --auth-method basic or post".into()),
-                });
-            }
-            LoginMethod::ClientCredentials
-        }
-        Grant::RefreshToken if refresh_token_stdin => LoginMethod::Import,
-        Grant::RefreshToken if device => LoginMethod::Device,
-        Grant::RefreshToken => LoginMethod::Browser(match (browser, no_browser) {
-            (_, true) => Browser::None,
-            (Some(cmd), false) => Browser::Command(cmd),
-            (None, false) => match crate::env::var(crate::env::BROWSER) {
-                Some(list) => Browser::List(list),
-                None if no_display() => Browser::Unavailable(
-                    "there is no display here (DISPLAY and WAYLAND_DISPLAY are unset)".into(),
-                ),
-                None => Browser::Default,
-            },
-        }),
-    };
-    // Only a secret the user chose to keep out of the flags is asked for: an explicit
-    // method, or this client saved with one (the secret was lost from the store).
-    let saved_confidential = prev.is_some_and(|p| {
-        p.client_id == client_id && matches!(p.auth_method, AuthMethod::Basic | AuthMethod::Post)
-    });
-    let client_secret = match (auth_method, &global.env.client_secret, client_secret_file) {
-        // Public by default, which the provider may contradict (the flow asks it).
-        (AuthMethod::None, _, _) if !explicit_method && prev.is_none() => {
-            ClientSecretSource::IfConfidential
-        }
-        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
-            ClientSecretSource::None
-        }
-        (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
-        (_, None, Some(path)) => ClientSecretSource::File(path),
-        (_, None, None) => ClientSecretSource::Stored {
-            may_prompt: explicit_method || saved_confidential,
-        },
+    let issuer = issuer_of(
+        issuer,
+        &explicit,
+        prev,
+        allow_insecure_http,
+        attach_by_namespace,
+    )?;
+    let method = login_method(
+        grant,
+        auth_method,
+        (refresh_token_stdin, device),
+        (browser, no_browser),
+    )?;
+    // An attaching host takes the client's method and secret from the shared entry.
+    let client_secret = match attach {
+        true => ClientSecretSource::None,
+        false => client_secret_source(
+            (auth_method, explicit_method),
+            (&global.env.client_secret, client_secret_file),
+            prev.filter(|p| p.client_id == client_id),
+            prev.is_none(),
+        ),
     };
     let dpop = dpop_key(dpop, dpop_alg, dpop_key_file, attach, prev)?;
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
-    if let Some(url) = proxy.as_deref().and_then(|p| url::Url::parse(p).ok())
-        && (!url.username().is_empty() || url.password().is_some())
-    {
-        // config.toml is no place for a password.
-        return Err(Error::Usage {
-            message: "--proxy must not carry credentials (they would be saved in config.toml)"
-                .into(),
-            hint: Some(
-                "give the proxy without user:password and put the full URL in HTTPS_PROXY in the environment instead".into(),
-            ),
-        });
-    }
-    let redis = match store {
-        StoreKind::Redis => Some(redis_profile(
-            RedisFlags {
-                url: redis_url,
-                password_file: redis_password_file,
-                namespace,
-                key_file: store_key_file,
-                lease: redis_lease,
-                timeout: redis_timeout,
-                wait_replicas: redis_wait_replicas,
-            },
-            prev.and_then(|p| p.redis.as_ref()),
-            issuer.as_deref().or(explicit.token_url.as_deref()),
-            &client_id,
-            &global.profile,
-        )?),
-        _ => {
-            if attach || namespace.is_some() || store_key_file.is_some() {
-                return Err(Error::Usage {
-                    message:
-                        "--attach, --redis-url, --namespace and --store-key-file need --store redis"
-                            .into(),
-                    hint: Some(
-                        "octoken login --store redis --redis-url redis://HOST:PORT/DB ...".into(),
-                    ),
-                });
-            }
-            None
-        }
-    };
-    // An attaching host takes the client's method and secret from the shared entry.
-    let client_secret = if attach {
-        ClientSecretSource::None
-    } else {
-        client_secret
-    };
+    check_proxy(proxy.as_deref())?;
+    let redis = redis_for_store(
+        store,
+        attach,
+        RedisFlags {
+            url: redis_url,
+            password_file: redis_password_file,
+            namespace,
+            key_file: store_key_file,
+            lease: redis_lease,
+            timeout: redis_timeout,
+            wait_replicas: redis_wait_replicas,
+        },
+        prev.and_then(|p| p.redis.as_ref()),
+        issuer.as_deref().or(explicit.token_url.as_deref()),
+        (&client_id, &global.profile),
+    )?;
     let proxy = proxy.or_else(|| prev.and_then(|p| p.proxy.clone()));
     // What was not given comes from the profile, where a relative path is refused.
     let redis_paths = redis.as_ref();
-    for ((key, flag), path) in crate::settings::PATH_KEYS.into_iter().zip([
-        ca_file.as_deref(),
-        client_key.as_ref().map(|k| k.path.as_path()),
-        client_cert.as_deref(),
-        redis_paths.and_then(|r| r.password_file.as_deref()),
-        redis_paths.and_then(|r| r.key_file.as_deref()),
-    ]) {
-        crate::settings::check_saved_path(
-            &global.profile,
-            key,
-            flag,
-            path,
-            &global.paths.config_file(),
-        )?;
-    }
+    check_saved_paths(
+        &global,
+        [
+            ca_file.as_deref(),
+            client_key.as_ref().map(|k| k.path.as_path()),
+            client_cert.as_deref(),
+            redis_paths.and_then(|r| r.password_file.as_deref()),
+            redis_paths.and_then(|r| r.key_file.as_deref()),
+        ],
+    )?;
     Ok(LoginSettings {
         issuer,
         client_id,
@@ -362,6 +224,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         client_cert,
         resources,
         audience,
+        sign_in,
         config,
         previous,
         redis,
@@ -369,6 +232,219 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         again,
         global,
     })
+}
+
+/// Saved in the profile, every path must name the same file from any directory: a
+/// relative --ca-file, read later from a directory an attacker controls, loaded the
+/// attacker's CA. Lexically absolute (std::path::absolute), links kept as given: a
+/// mounted secret or /etc/ssl/certs entry is a link whose target is swapped on
+/// rotation, and the file is judged (owner, mode) after following links at each use.
+fn absolute(flag: &str, path: Option<PathBuf>) -> Result<Option<PathBuf>> {
+    path.map(|p| {
+        std::path::absolute(&p).map_err(|e| Error::Usage {
+            message: format!(
+                "{flag} '{}': {e}",
+                crate::sanitize::foreign(&p.display().to_string(), 200)
+            ),
+            hint: Some(format!("give {flag} the path of an existing file")),
+        })
+    })
+    .transpose()
+}
+
+/// The client's authentication method. The default follows what the user gave (most
+/// CLI clients are public, RFC 8252): a certificate means mutual TLS, a key file alone
+/// private_key_jwt, a secret a confidential client (basic), nothing a public one
+/// (none). An existing profile keeps its method.
+fn auth_method_of(
+    given: Option<AuthMethodArg>,
+    (cert_given, key_given): (bool, bool),
+    secret_given: bool,
+    prev: Option<&Profile>,
+) -> AuthMethod {
+    match given {
+        Some(AuthMethodArg::Basic) => AuthMethod::Basic,
+        Some(AuthMethodArg::Post) => AuthMethod::Post,
+        Some(AuthMethodArg::None) => AuthMethod::None,
+        Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
+        Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
+        None if cert_given => AuthMethod::TlsClientAuth,
+        None if key_given => AuthMethod::PrivateKeyJwt,
+        None => match prev {
+            Some(p) if !(secret_given && p.auth_method == AuthMethod::None) => p.auth_method,
+            _ if secret_given => AuthMethod::Basic,
+            _ => AuthMethod::None,
+        },
+    }
+}
+
+/// `--client-key-alg` and `--client-key-aud`, which only a private_key_jwt client uses.
+fn key_options(
+    alg: Option<String>,
+    aud: Option<AssertionAudienceArg>,
+    auth_method: AuthMethod,
+) -> Result<(Option<ClientKeyAlg>, Option<AssertionAudience>)> {
+    let alg = alg.map(|name| {
+        ClientKeyAlg::ALL
+            .into_iter()
+            .find(|alg| alg.as_str() == name)
+            .expect("clap allows only these names")
+    });
+    let aud = aud.map(|aud| match aud {
+        AssertionAudienceArg::TokenEndpoint => AssertionAudience::TokenEndpoint,
+        AssertionAudienceArg::Issuer => AssertionAudience::Issuer,
+    });
+    for (given, flag) in [
+        (alg.is_some(), "--client-key-alg"),
+        (aud.is_some(), "--client-key-aud"),
+    ] {
+        if given && auth_method != AuthMethod::PrivateKeyJwt {
+            return Err(Error::Usage {
+                message: format!(
+                    "{flag} goes with --auth-method private-key-jwt, not {}",
+                    auth_method.as_str()
+                ),
+                hint: Some(format!(
+                    "drop {flag}, or pass --auth-method private-key-jwt"
+                )),
+            });
+        }
+    }
+    Ok((alg, aud))
+}
+
+/// The issuer (given, or the profile's unless explicit endpoints replace discovery);
+/// it and every explicit endpoint face the https rule.
+fn issuer_of(
+    issuer: Option<String>,
+    explicit: &ExplicitEndpoints,
+    prev: Option<&Profile>,
+    allow_insecure_http: bool,
+    attach_by_namespace: bool,
+) -> Result<Option<String>> {
+    let issuer = match issuer.map(|i| i.trim_end_matches('/').to_string()) {
+        Some(i) => Some(i),
+        None if explicit.token_url.is_some() => None,
+        None => prev.and_then(|p| p.issuer.clone()),
+    };
+    if issuer.is_none() && explicit.token_url.is_none() && prev.is_none() && !attach_by_namespace {
+        return Err(Error::Usage {
+            message: "--issuer (or --token-url for servers without discovery) is required".into(),
+            hint: Some(
+                "octoken login --issuer https://id.example.com/realms/main --client-id ID".into(),
+            ),
+        });
+    }
+    for url in issuer.iter().chain(
+        [
+            &explicit.token_url,
+            &explicit.authorization_url,
+            &explicit.revocation_url,
+            &explicit.device_url,
+            &explicit.jwks_url,
+        ]
+        .into_iter()
+        .flatten(),
+    ) {
+        check_endpoint(url, allow_insecure_http)?;
+    }
+    Ok(issuer)
+}
+
+/// How the login obtains its first tokens, and for a browser login which browser.
+fn login_method(
+    grant: Grant,
+    auth_method: AuthMethod,
+    (refresh_token_stdin, device): (bool, bool),
+    (browser, no_browser): (Option<String>, bool),
+) -> Result<LoginMethod> {
+    Ok(match grant {
+        Grant::ClientCredentials => {
+            if refresh_token_stdin || device {
+                return Err(Error::usage(
+                    "--grant client-credentials takes neither --refresh-token-stdin nor --device",
+                ));
+            }
+            if auth_method == AuthMethod::None {
+                return Err(Error::Usage {
+                    message: "client credentials need a confidential client".into(),
+                    hint: Some("use --auth-method basic or post".into()),
+                });
+            }
+            LoginMethod::ClientCredentials
+        }
+        Grant::RefreshToken if refresh_token_stdin => LoginMethod::Import,
+        Grant::RefreshToken if device => LoginMethod::Device,
+        Grant::RefreshToken => LoginMethod::Browser(match (browser, no_browser) {
+            (_, true) => Browser::None,
+            (Some(cmd), false) => Browser::Command(cmd),
+            (None, false) => match crate::env::var(crate::env::BROWSER) {
+                Some(list) => Browser::List(list),
+                None if no_display() => Browser::Unavailable(
+                    "there is no display here (DISPLAY and WAYLAND_DISPLAY are unset)".into(),
+                ),
+                None => Browser::Default,
+            },
+        }),
+    })
+}
+
+/// Where the client secret comes from. Only a secret the user chose to keep out of the
+/// flags is asked for: an explicit method, or this client (`same_client`: the saved
+/// profile of the same client id) saved with one, whose secret was lost from the store.
+fn client_secret_source(
+    (auth_method, explicit_method): (AuthMethod, bool),
+    (env_secret, file): (&Option<crate::secret::Secret>, Option<PathBuf>),
+    same_client: Option<&Profile>,
+    new_profile: bool,
+) -> ClientSecretSource {
+    let saved_confidential =
+        same_client.is_some_and(|p| matches!(p.auth_method, AuthMethod::Basic | AuthMethod::Post));
+    match (auth_method, env_secret, file) {
+        // Public by default, which the provider may contradict (the flow asks it).
+        (AuthMethod::None, _, _) if !explicit_method && new_profile => {
+            ClientSecretSource::IfConfidential
+        }
+        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
+            ClientSecretSource::None
+        }
+        (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
+        (_, None, Some(path)) => ClientSecretSource::File(path),
+        (_, None, None) => ClientSecretSource::Stored {
+            may_prompt: explicit_method || saved_confidential,
+        },
+    }
+}
+
+/// Each path the profile will hold (`crate::settings::PATH_KEYS` order), given or
+/// saved: a relative saved path is refused.
+fn check_saved_paths(global: &Global, paths: [Option<&std::path::Path>; 5]) -> Result<()> {
+    for ((key, flag), path) in crate::settings::PATH_KEYS.into_iter().zip(paths) {
+        crate::settings::check_saved_path(
+            &global.profile,
+            key,
+            flag,
+            path,
+            &global.paths.config_file(),
+        )?;
+    }
+    Ok(())
+}
+
+/// config.toml is no place for a password: a proxy URL with credentials is refused.
+fn check_proxy(proxy: Option<&str>) -> Result<()> {
+    if let Some(url) = proxy.and_then(|p| url::Url::parse(p).ok())
+        && (!url.username().is_empty() || url.password().is_some())
+    {
+        return Err(Error::Usage {
+            message: "--proxy must not carry credentials (they would be saved in config.toml)"
+                .into(),
+            hint: Some(
+                "give the proxy without user:password and put the full URL in HTTPS_PROXY in the environment instead".into(),
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The stored profile's own login with no flags, as `octoken login -p NAME` runs it
@@ -420,6 +496,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_lease: None,
         redis_timeout: None,
         redis_wait_replicas: None,
+        sign_in: crate::cli::SignInArgs::default(),
     };
     resolve(args, global)
 }

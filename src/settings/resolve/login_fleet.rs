@@ -1,6 +1,6 @@
 //! `login --store redis`: the fleet's flags resolved into the profile's Redis settings.
 
-use crate::config::RedisProfile;
+use crate::config::{RedisProfile, StoreKind};
 use crate::error::{Error, Result};
 
 pub(super) struct RedisFlags {
@@ -13,9 +13,32 @@ pub(super) struct RedisFlags {
     pub(super) wait_replicas: Option<u32>,
 }
 
+/// The Redis settings of a `--store redis` profile; the fleet's flags with another
+/// store are refused.
+pub(super) fn redis_for_store(
+    store: StoreKind,
+    attach: bool,
+    flags: RedisFlags,
+    prev: Option<&RedisProfile>,
+    server: Option<&str>,
+    (client_id, profile): (&str, &str),
+) -> Result<Option<RedisProfile>> {
+    if store == StoreKind::Redis {
+        return redis_profile(flags, prev, server, client_id, profile).map(Some);
+    }
+    if attach || flags.namespace.is_some() || flags.key_file.is_some() {
+        return Err(Error::Usage {
+            message: "--attach, --redis-url, --namespace and --store-key-file need --store redis"
+                .into(),
+            hint: Some("octoken login --store redis --redis-url redis://HOST:PORT/DB ...".into()),
+        });
+    }
+    Ok(None)
+}
+
 /// The shared store's settings: flags over the previous profile's. A password in the
 /// URL is refused: config.toml never holds one.
-pub(super) fn redis_profile(
+fn redis_profile(
     flags: RedisFlags,
     prev: Option<&RedisProfile>,
     server: Option<&str>,

@@ -3,11 +3,15 @@
 //! resolved here.
 
 mod again;
+mod agent;
 mod login;
 mod login_fleet;
 mod login_keys;
 mod registries;
+mod login_sign_in;
 mod tools;
+
+pub use agent::via_agent;
 
 use crate::cli::{
     Cli, Command as CliCommand, CompletionsArgs, ExecArgs, FreshArgs, GlobalArgs, InspectArgs,
@@ -73,6 +77,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 env_name,
                 dpop_proof,
                 dpop_nonce,
+                min_acr,
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
@@ -88,6 +93,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 format: token_format(format),
                 env_name,
                 dpop_proof,
+                min_acr: min_acr.filter(|a| !a.trim().is_empty()),
             })
         }
         CliCommand::Exec(args) => {
@@ -168,6 +174,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::Agent(args) => Command::Agent(agent::agent(args)?),
         CliCommand::DockerCredential(args) => {
             registries::docker(args, global().map_err(Error::one_line)?)?
         }
@@ -193,6 +200,7 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         env_name,
         dpop_proof,
         dpop_nonce,
+        min_acr,
     } = args;
     let FreshArgs {
         min_ttl,
@@ -205,6 +213,7 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         && resource.is_none()
         && dpop_proof.is_none()
         && dpop_nonce.is_none()
+        && min_acr.is_none()
         && cli.global.verbose == 0;
     if !plain {
         return None;

@@ -5,11 +5,10 @@
 use super::codec::Field;
 use super::scripts::{COMMIT, DROP_FOREIGN, LINEAGE, PUBLISH};
 use super::{
-    Commit, FleetStatus, Holder, Lease, MAX_VALUE, Shared, SharedClient, holder_name,
-    lineage_start, random,
+    Commit, FleetStatus, Holder, Lease, MAX_VALUE, Shared, holder_name, lineage_start, random,
 };
 use crate::access_token::AccessToken;
-use crate::config::MAX_LEASE_SECS;
+use crate::config::{MAX_LEASE_SECS, Profile};
 use crate::error::{Error, Result};
 use crate::output;
 use crate::sanitize;
@@ -144,7 +143,7 @@ impl Shared {
         Ok(serde_json::from_slice(&plain).ok())
     }
 
-    pub fn client(&self) -> Result<Option<SharedClient>> {
+    pub fn client(&self) -> Result<Option<Profile>> {
         let key = self.entry_key();
         let field = self.read("reading the client", &key, &["client"])?;
         let Some(value) =
@@ -153,15 +152,16 @@ impl Shared {
             return Ok(None);
         };
         let plain = self.decode("client", &value)?;
-        serde_json::from_slice(&plain).map(Some).map_err(|_| {
+        let unknown = || {
             Error::storage(
                 format!(
-                    "the shared client in {} is in an unknown format",
+                    "the shared client in {} is in a format this octoken does not know (written by another version?)",
                     self.describe()
                 ),
-                "log in again on one host to rewrite it".to_string(),
+                "log in again on one host with this version to rewrite it".to_string(),
             )
-        })
+        };
+        shared_profile(&plain).map(Some).ok_or_else(unknown)
     }
 
     /// The last refresh's time and host, written beside each commit: sealed like the
@@ -180,7 +180,7 @@ impl Shared {
     pub fn start_lineage(
         &self,
         secrets: &StoredSecrets,
-        client: Option<&SharedClient>,
+        client: Option<&Profile>,
         now: u64,
     ) -> Result<u64> {
         let key = self.entry_key();
@@ -270,8 +270,9 @@ impl Shared {
         })
     }
 
-    /// Writes the client's shared settings (a login); returns the entry's version.
-    pub fn write_client(&self, client: &SharedClient) -> Result<u64> {
+    /// Writes the client's shared settings (a login: the profile as
+    /// [`Profile::for_fleet`] gives it); returns the entry's version.
+    pub fn write_client(&self, client: &Profile) -> Result<u64> {
         let key = self.entry_key();
         let value = self.encode(
             &self.place("client"),
@@ -440,5 +441,39 @@ impl Shared {
             redis::cmd("DEL").arg(&entry).arg(&lease).query::<i64>(c)
         })
         .map(|_| ())
+    }
+}
+
+/// The profile a shared entry's `client` holds. Entries written before it held a whole
+/// profile (octoken 0.1's `SharedClient`) have no `store`: theirs is this one.
+fn shared_profile(plain: &[u8]) -> Option<Profile> {
+    let mut client: serde_json::Value = serde_json::from_slice(plain).ok()?;
+    client
+        .as_object_mut()?
+        .entry("store")
+        .or_insert_with(|| "redis".into());
+    serde_json::from_value(client).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_profile;
+    use crate::config::StoreKind;
+
+    #[test]
+    fn an_entry_written_before_it_held_a_whole_profile_still_reads() {
+        let old = br#"{"issuer":null,"client_id":"cli","auth_method":"basic","scope":"openid offline_access","grant":"refresh_token","token_url":"https://id.example.com/token","dpop":"ES256"}"#;
+        let profile = shared_profile(old).expect("reads");
+        assert_eq!(profile.client_id, "cli");
+        assert_eq!(profile.store, StoreKind::Redis);
+        assert!(profile.dpop.is_some());
+    }
+
+    #[test]
+    fn a_field_this_version_does_not_know_is_refused() {
+        let newer = br#"{"client_id":"cli","auth_method":"basic","scope":"s","store":"redis","token_url":"https://id.example.com/token","shiny":1}"#;
+        assert!(shared_profile(newer).is_none());
+        assert!(shared_profile(b"[]").is_none());
+        assert!(shared_profile(b"\xff").is_none());
     }
 }

@@ -33,15 +33,12 @@
 //! The connection is made on first use (the cached `token` path never makes one), with
 //! the configured timeout on connecting and on every reply.
 
-use crate::config::Grant;
 use crate::error::{Error, Result};
-use crate::oauth::AuthMethod;
 use crate::output;
 use crate::sanitize;
 use crate::secret::Secret;
 use crate::store::seal::SealKey;
 use crate::store::{SecretStore, StoredSecrets};
-use serde::{Deserialize, Serialize};
 use std::cell::{OnceCell, RefCell};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -100,48 +97,6 @@ pub struct RedisOptions {
     /// The profile's local state, where this host keeps the highest entry version it
     /// has seen (None: no rollback check, as for a login that has no profile yet).
     pub state_file: Option<PathBuf>,
-}
-
-/// The client's settings as the fleet shares them: what a host attaching needs besides
-/// the secrets. Nothing secret.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SharedClient {
-    pub issuer: Option<String>,
-    pub client_id: String,
-    pub auth_method: AuthMethod,
-    pub scope: String,
-    pub grant: Grant,
-    pub token_url: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authorization_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_url: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub introspection_url: Option<String>,
-    // What a sender-constrained or key-based client needs besides: hosts that joined
-    // before these existed read them as absent (serde defaults).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jwks_url: Option<String>,
-    /// The DPoP key's algorithm: the key itself is in the (sealed) shared secrets, so
-    /// every host signs proofs for the one bound token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dpop: Option<crate::oauth::dpop::DpopAlg>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub mtls_endpoint_aliases: bool,
-    /// private_key_jwt: how the key is named and used; each host has its own copy of
-    /// the key file (never shared).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_key_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_key_alg: Option<crate::oauth::client_key::ClientKeyAlg>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_key_aud: Option<crate::oauth::client_key::AssertionAudience>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub resource: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
 }
 
 /// What a commit found.

@@ -75,6 +75,8 @@ pub struct IdpOptions {
     /// With `client_ca`: only a second listener asks for certificates, listed in the
     /// discovery document as `mtls_endpoint_aliases` (RFC 8705 5).
     pub mtls_aliases: bool,
+    /// The provider takes pushed authorization requests only (RFC 9126 5).
+    pub require_par: bool,
 }
 
 impl IdpOptions {
@@ -104,6 +106,7 @@ impl Default for IdpOptions {
             client_keys: Vec::new(),
             client_ca: None,
             mtls_aliases: false,
+            require_par: false,
         }
     }
 }
@@ -169,6 +172,9 @@ impl Idp {
         }
         if options.mtls_aliases {
             cmd.args(["--mtls-alias-port", "0"]);
+        }
+        if options.require_par {
+            cmd.arg("--require-par");
         }
         if let Some((cert, key)) = &options.tls {
             cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);

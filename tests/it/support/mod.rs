@@ -9,6 +9,7 @@ pub mod profile;
 pub mod redis;
 pub mod resource;
 pub mod signin;
+pub mod sshd;
 pub mod tinyproxy;
 
 pub use env::TestEnv;

@@ -1,0 +1,58 @@
+//! Asking the agent: connect, send one request, read one answer, each step with a
+//! deadline, so a dead or stuck agent is an error, never a hang.
+
+use super::socket::{self, FrameError};
+use super::wire::{self, MAX_REQUEST, MAX_RESPONSE, Request, Response, WireError};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long the answer may take: the agent's own waits are bounded (the refresh lock,
+/// the token endpoint's timeouts), and this is longer than those together.
+pub const ANSWER_DEADLINE: Duration = Duration::from_secs(100);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// Nothing at the path, or nobody listening there.
+    #[error("no agent answers on {path}: {err}")]
+    NoAgent { path: PathBuf, err: io::Error },
+    #[error("the agent on {path} closed the connection before answering (did it stop or crash?)")]
+    Closed { path: PathBuf },
+    #[error("the agent on {path} did not answer within {}s", ANSWER_DEADLINE.as_secs())]
+    TimedOut { path: PathBuf },
+    #[error("talking to the agent on {path}: {err}")]
+    Io { path: PathBuf, err: io::Error },
+    #[error("the agent on {path} answered something unreadable: {err}")]
+    Wire { path: PathBuf, err: WireError },
+}
+
+/// One request, one answer.
+pub fn ask(path: &Path, request: &Request) -> Result<Response, AskError> {
+    ask_within(path, request, ANSWER_DEADLINE)
+}
+
+pub fn ask_within(
+    path: &Path,
+    request: &Request,
+    deadline: Duration,
+) -> Result<Response, AskError> {
+    let at = || path.to_path_buf();
+    let frame =
+        wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire { path: at(), err })?;
+    let mut stream =
+        socket::connect(path, deadline).map_err(|err| AskError::NoAgent { path: at(), err })?;
+    let failed = |err: FrameError| match err {
+        FrameError::Closed => AskError::Closed { path: at() },
+        FrameError::TimedOut => AskError::TimedOut { path: at() },
+        FrameError::Io(err) => AskError::Io { path: at(), err },
+        FrameError::Wire(err) => AskError::Wire { path: at(), err },
+    };
+    // An agent that refuses the connection (another uid, busy) answers and closes
+    // without reading: its answer is still there to read when writing failed.
+    let wrote = socket::write_frame(&mut stream, &frame);
+    let body = match socket::read_frame(&mut stream, MAX_RESPONSE) {
+        Ok(body) => body,
+        Err(err) => return Err(failed(wrote.err().unwrap_or(err))),
+    };
+    wire::decode_response(&body).map_err(|err| AskError::Wire { path: at(), err })
+}

@@ -1,0 +1,204 @@
+//! What the agent answers: the same engine as `octoken token` (the cache, the refresh
+//! lock with the double check, the backoff, the stores), run per request for the
+//! profile it names, on this machine's config. It hands out access tokens, ID tokens
+//! and DPoP proofs, never a refresh token, client secret or private key (the answer
+//! types have no place for one). A DPoP key is read from its store once and kept in
+//! memory, so proofs cost no keyring call; it is read again when config.toml changes
+//! (a new login).
+
+#![cfg_attr(not(unix), allow(dead_code))]
+
+use crate::access_token::Freshness;
+use crate::agent::wire::{Failure, Kind, ProofRequest, Request, Response, TokenRequest};
+use crate::error::{Error, Result};
+use crate::fsutil::FileStamp;
+use crate::oauth::dpop::DpopKey;
+use crate::session::Session;
+use crate::settings::{FreshSettings, Global, ProfileSettings};
+use crate::store::cache;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The longest `--dpop-proof` URL and nonce the agent signs.
+const MAX_URL: usize = 8192;
+const MAX_NONCE: usize = 1024;
+
+pub struct Engine {
+    /// `--profiles`: None serves every profile.
+    profiles: Option<Vec<String>>,
+    /// `--no-proofs` makes this false.
+    proofs: bool,
+    /// Each DPoP profile's key, with the config.toml it was read under.
+    keys: Mutex<HashMap<String, (FileStamp, Arc<DpopKey>)>>,
+    /// Each profile resolved (no secret in it), stamped with its config.toml: the same
+    /// file, unchanged, resolves the same (the cached path's rule).
+    resolved: Mutex<HashMap<String, ProfileSettings>>,
+}
+
+impl Engine {
+    pub fn new(profiles: Option<Vec<String>>, proofs: bool) -> Engine {
+        Engine {
+            profiles,
+            proofs,
+            keys: Mutex::new(HashMap::new()),
+            resolved: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn answer(&self, request: Request) -> Response {
+        let result = match request {
+            Request::Token { profile, token } => self.token(profile, &token),
+            Request::Stop => Ok(Response::Stopping {}),
+        };
+        result.unwrap_or_else(|err| {
+            Response::Error(Failure {
+                exit: err.exit_code(),
+                message: err.to_string(),
+                hint: err.hint(),
+            })
+        })
+    }
+
+    fn token(&self, profile: String, request: &TokenRequest) -> Result<Response> {
+        if let Some(served) = &self.profiles
+            && !served.contains(&profile)
+        {
+            return Err(Error::config(
+                format!(
+                    "this agent does not serve profile '{}'",
+                    crate::sanitize::foreign(&profile, crate::profile_name::MAX_SHOWN)
+                ),
+                Some(format!(
+                    "it serves {} (octoken agent --profiles)",
+                    served.join(", ")
+                )),
+            ));
+        }
+        if let Some(proof) = &request.dpop_proof {
+            if !self.proofs {
+                return Err(Error::config(
+                    "this agent signs no DPoP proofs (it was started with --no-proofs)",
+                    Some("ask for the token alone, or start the agent without --no-proofs".into()),
+                ));
+            }
+            check_proof_request(proof)?;
+        }
+        let global = Global::resolve(profile)?;
+        if let Some(token) = from_cache(&global, request) {
+            return Ok(Response::Access { token, proof: None });
+        }
+        let settings = self.resolve(&global)?;
+        let session = Session::open(&settings, global.now);
+        let TokenRequest {
+            kind,
+            min_ttl,
+            scope,
+            resource,
+            strict,
+            dpop_proof,
+        } = request.clone();
+        if kind == Kind::Id {
+            return Ok(Response::Id {
+                token: session.fresh_id_token(min_ttl)?,
+            });
+        }
+        let fresh = FreshSettings {
+            min_ttl,
+            scope: scope.filter(|s| !s.trim().is_empty()),
+            resource: resource.filter(|r| !r.trim().is_empty()),
+            strict,
+        };
+        let token = session.fresh_token(&fresh)?;
+        let proof = match dpop_proof {
+            None => None,
+            Some(p) => {
+                let key = self.key(&settings, &session)?;
+                Some(session.proof_with(&key, &token, &p.method, &p.url, p.nonce.as_deref())?)
+            }
+        };
+        Ok(Response::Access { token, proof })
+    }
+
+    /// The profile's settings, as `Global::profile` resolves them, kept while
+    /// config.toml is the very file they were resolved from.
+    fn resolve(&self, global: &Global) -> Result<ProfileSettings> {
+        let stamp = crate::fsutil::stamp(&global.paths.config_file());
+        let mut resolved = self.resolved.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(settings) = resolved.get(&global.profile)
+            && stamp.is_some()
+            && settings.config_stamp == stamp
+        {
+            return Ok(settings.clone());
+        }
+        let settings = global.profile()?;
+        if settings.config_stamp.is_some() {
+            resolved.insert(global.profile.clone(), settings.clone());
+        }
+        Ok(settings)
+    }
+
+    /// The profile's DPoP key: kept from an earlier request under the same config.toml,
+    /// else read from its store (once, however many requests wait for it).
+    fn key(&self, settings: &ProfileSettings, session: &Session) -> Result<Arc<DpopKey>> {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(stamp) = settings.config_stamp
+            && let Some((kept, key)) = keys.get(&settings.name)
+            && *kept == stamp
+        {
+            return Ok(Arc::clone(key));
+        }
+        let key = session.dpop_key()?;
+        match settings.config_stamp {
+            Some(stamp) => {
+                keys.insert(settings.name.clone(), (stamp, Arc::clone(&key)));
+            }
+            None => {
+                keys.remove(&settings.name);
+            }
+        }
+        Ok(key)
+    }
+}
+
+/// `token`'s cached path: the login's access token under an unchanged config.toml.
+fn from_cache(global: &Global, request: &TokenRequest) -> Option<crate::access_token::AccessToken> {
+    let plain = request.kind == Kind::Access
+        && request.scope.is_none()
+        && request.resource.is_none()
+        && request.dpop_proof.is_none();
+    if !plain {
+        return None;
+    }
+    let paths = &global.paths;
+    let token = cache::load_if_unchanged(
+        &paths.cache_file(&global.profile, None, None),
+        &paths.config_file(),
+    )?;
+    let fresh = token.is_plausible(global.now)
+        && matches!(
+            token.freshness(global.now, request.min_ttl),
+            Freshness::Fresh { .. }
+        );
+    fresh.then_some(token)
+}
+
+/// A proof is signed for what the client names: an HTTP method and an http(s) URL, as
+/// `token --dpop-proof` checks them on the client's side (a client may be hostile).
+fn check_proof_request(proof: &ProofRequest) -> Result<()> {
+    let method_ok = !proof.method.is_empty()
+        && proof.method.len() <= 32
+        && proof.method.bytes().all(|b| b.is_ascii_uppercase());
+    let url_ok = proof.url.len() <= MAX_URL
+        && url::Url::parse(&proof.url)
+            .is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+    let nonce_ok = proof
+        .nonce
+        .as_deref()
+        .is_none_or(|n| crate::access_token::is_printable_ascii(n, MAX_NONCE));
+    if method_ok && url_ok && nonce_ok {
+        return Ok(());
+    }
+    Err(Error::usage(
+        "--dpop-proof takes an HTTP method and an http(s) URL (and a printable nonce)",
+    ))
+}
