@@ -122,6 +122,7 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 env_name,
                 dpop_proof,
                 dpop_nonce,
+                min_acr: _, // main's HEAD does not compile without this; the lead's fix replaces it
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
