@@ -7,8 +7,8 @@ mod agent;
 mod login;
 mod login_fleet;
 mod login_keys;
-mod registries;
 mod login_sign_in;
+mod registries;
 mod tools;
 
 pub use agent::via_agent;
