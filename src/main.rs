@@ -10,9 +10,10 @@
 //! still stops an overflow, as a plain SIGSEGV). Arguments reach `std::env::args_os`
 //! as before (glibc passes them to Rust's initialiser).
 
-#![cfg_attr(target_os = "linux", no_main)]
+// Not in `cargo test`'s build of this file, whose harness brings its own `main`.
+#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(
     _argc: std::ffi::c_int,

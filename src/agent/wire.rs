@@ -53,6 +53,9 @@ pub struct TokenRequest {
     /// `--dpop-proof METHOD URL [--dpop-nonce NONCE]`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dpop_proof: Option<ProofRequest>,
+    /// `--min-acr`: the session must have signed in at this level or above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_acr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -211,6 +214,7 @@ mod tests {
                     url: "https://api.example.com/x".into(),
                     nonce: None,
                 }),
+                min_acr: Some("2".into()),
             },
         }
     }

@@ -43,7 +43,7 @@ pub fn from_cache(settings: &CacheOnlyToken) -> Result<bool> {
 pub fn run(settings: &TokenSettings) -> Result<()> {
     let session = Session::open(&settings.profile, settings.global.now);
     if let Some(wanted) = &settings.min_acr {
-        check_min_acr(&session, settings, wanted)?;
+        check_min_acr(&session, &settings.profile.name, wanted)?;
     }
     if settings.kind == TokenKind::Id {
         let token = session.fresh_id_token(settings.fresh.min_ttl)?;
@@ -83,7 +83,7 @@ pub fn run(settings: &TokenSettings) -> Result<()> {
 
 /// `--min-acr`: the profile's sign-in (its ID token's `acr`, from the ID-token cache)
 /// must have reached one of these levels; else exit 4 with the login that would.
-fn check_min_acr(session: &Session<'_>, settings: &TokenSettings, wanted: &str) -> Result<()> {
+pub(crate) fn check_min_acr(session: &Session<'_>, name: &str, wanted: &str) -> Result<()> {
     let acr = session
         .cached_id_token()
         .and_then(|token| crate::jwt::claims(token.id_token.expose()))
@@ -98,7 +98,6 @@ fn check_min_acr(session: &Session<'_>, settings: &TokenSettings, wanted: &str) 
     {
         return Ok(());
     }
-    let name = &settings.profile.name;
     let had = match &acr {
         Some(acr) => format!("level (acr) '{}'", crate::sanitize::foreign(acr, 100)),
         None => "no known level (no ID token with an acr is cached)".to_string(),

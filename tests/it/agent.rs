@@ -14,13 +14,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// `octoken agent --foreground` in `env`, serving once its shell lines are printed.
-struct Agent {
+pub(crate) struct Agent {
     child: Child,
     socket: PathBuf,
 }
 
 impl Agent {
-    fn start(env: &TestEnv, extra: &[&str]) -> Agent {
+    pub(crate) fn start(env: &TestEnv, extra: &[&str]) -> Agent {
         Self::start_on(env, &env.path("run/agent.sock"), extra, &[])
     }
 
@@ -69,7 +69,7 @@ impl Drop for Agent {
 }
 
 /// A client's environment: nothing of octoken's but the agent's socket.
-fn client(agent: &Agent) -> TestEnv {
+pub(crate) fn client(agent: &Agent) -> TestEnv {
     let mut env = TestEnv::new();
     env.set("OCTOKEN_AGENT_SOCK", agent.socket.display().to_string());
     env

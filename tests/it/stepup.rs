@@ -91,6 +91,18 @@ fn step_up_is_asked_for_checked_saved_and_guarded_by_min_acr() {
         "{}",
         run.stderr
     );
+    // Through an agent the guard holds the same, checked where the session is.
+    let agent = crate::agent::Agent::start(&env, &[]);
+    let remote = crate::agent::client(&agent);
+    let token = remote.run(&["token", "--min-acr", "gold"]).expect(0).stdout;
+    assert!(token.starts_with("eyJ"), "{token}");
+    let run = remote.run(&["token", "--min-acr", "platinum"]).expect(4);
+    assert!(
+        run.error_line().contains("weaker than --min-acr platinum"),
+        "{}",
+        run.stderr
+    );
+    drop(agent);
 
     // A later login repeats the saved options: silver fails again, unless accepted.
     let again = ["login", "--timeout", "30"];

@@ -96,7 +96,11 @@ impl Engine {
             resource,
             strict,
             dpop_proof,
+            min_acr,
         } = request.clone();
+        if let Some(wanted) = &min_acr {
+            crate::flow::token::check_min_acr(&session, &settings.name, wanted)?;
+        }
         if kind == Kind::Id {
             return Ok(Response::Id {
                 token: session.fresh_id_token(min_ttl)?,
@@ -165,7 +169,8 @@ fn from_cache(global: &Global, request: &TokenRequest) -> Option<crate::access_t
     let plain = request.kind == Kind::Access
         && request.scope.is_none()
         && request.resource.is_none()
-        && request.dpop_proof.is_none();
+        && request.dpop_proof.is_none()
+        && request.min_acr.is_none();
     if !plain {
         return None;
     }

@@ -122,13 +122,14 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 env_name,
                 dpop_proof,
                 dpop_nonce,
-                min_acr: _, // main's HEAD does not compile without this; the lead's fix replaces it
+                min_acr,
             } = args;
             let kind = tools::token_kind(token_type);
             let fresh = fresh_settings(fresh);
             tools::check_kind_and_scope(kind, &fresh)?;
             let proof = tools::dpop_proof(kind, dpop_proof, dpop_nonce)?;
             let mut token = token_request(kind, &fresh);
+            token.min_acr = min_acr.filter(|a| !a.trim().is_empty());
             token.dpop_proof = proof.map(|p| ProofRequest {
                 method: p.method,
                 url: p.url,
@@ -230,5 +231,6 @@ pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
         resource,
         strict,
         dpop_proof: None,
+        min_acr: None,
     }
 }
