@@ -18,7 +18,9 @@ use crate::output;
 use crate::profile_name;
 use crate::sanitize;
 use crate::session::Session;
-use crate::settings::{DockerCredentialSettings, DockerOperation, DockerSetup, Global};
+use crate::settings::{
+    DockerCredentialSettings, DockerOperation, DockerSetup, FreshSettings, Global,
+};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -29,47 +31,49 @@ pub fn run(settings: DockerCredentialSettings) -> Result<()> {
         only_profile,
         fresh,
     } = settings;
-    let serve = |operation: &DockerOperation| -> std::result::Result<(), Failure> {
-        match operation {
-            DockerOperation::List => list(&global, only_profile.as_deref()).map_err(Failure::Other),
-            DockerOperation::Store => store(),
-            DockerOperation::Get | DockerOperation::Erase => {
-                let text = read_request()?;
-                let (given, host) = protocol::registry(&text).map_err(request_error)?;
-                let config = global.load_config().map_err(Failure::Other)?;
-                let Some((name, username)) =
-                    bound_profile(&config, host, &global.profile, only_profile.as_deref())
-                else {
-                    return Err(Failure::NotFound(host.to_string()));
-                };
-                let profile = Global {
-                    profile: name,
-                    ..global.clone()
-                }
-                .profile_in(&config)
-                .map_err(Failure::Other)?;
-                let session = Session::open(&profile, global.now);
-                if *operation == DockerOperation::Erase {
-                    output::debug(
-                        1,
-                        "the tool says the token was refused; dropping the cached one",
-                    );
-                    return session.forget_access_token().map_err(Failure::Other);
-                }
-                let token = session.fresh_token(&fresh).map_err(Failure::Other)?;
-                let answer = protocol::credentials(given, &username, token.access_token.expose());
-                output::stdout(&answer).map_err(|e| {
-                    Failure::Other(Error::other(format!("cannot write the answer: {e}")))
-                })
-            }
-            DockerOperation::Setup(_) | DockerOperation::Install(_) => Ok(()),
-        }
+    let only = only_profile.as_deref();
+    let served = match &operation {
+        DockerOperation::Setup(setup) => return bind(&global, setup),
+        DockerOperation::Install(dir) => return install(dir.as_deref()),
+        DockerOperation::List => list(&global, only).map_err(Failure::Other),
+        DockerOperation::Store => store(),
+        DockerOperation::Get => get_or_erase(&global, only, &fresh, false),
+        DockerOperation::Erase => get_or_erase(&global, only, &fresh, true),
     };
-    match &operation {
-        DockerOperation::Setup(setup) => bind(&global, setup),
-        DockerOperation::Install(dir) => install(dir.as_deref()),
-        other => serve(other).map_err(|failure| tell(failure, &global.profile)),
+    served.map_err(|failure| tell(failure, &global.profile))
+}
+
+/// `get` (a fresh token for the registry on stdin) or `erase` (drop its cached one).
+fn get_or_erase(
+    global: &Global,
+    only: Option<&str>,
+    fresh: &FreshSettings,
+    erase: bool,
+) -> std::result::Result<(), Failure> {
+    let text = read_request()?;
+    let (given, host) = protocol::registry(&text).map_err(request_error)?;
+    let config = global.load_config().map_err(Failure::Other)?;
+    let Some((name, username)) = bound_profile(&config, host, &global.profile, only) else {
+        return Err(Failure::NotFound(host.to_string()));
+    };
+    let profile = Global {
+        profile: name,
+        ..global.clone()
     }
+    .profile_in(&config)
+    .map_err(Failure::Other)?;
+    let session = Session::open(&profile, global.now);
+    if erase {
+        output::debug(
+            1,
+            "the tool says the token was refused; dropping the cached one",
+        );
+        return session.forget_access_token().map_err(Failure::Other);
+    }
+    let token = session.fresh_token(fresh).map_err(Failure::Other)?;
+    let answer = protocol::credentials(given, &username, token.access_token.expose());
+    output::stdout(&answer)
+        .map_err(|e| Failure::Other(Error::other(format!("cannot write the answer: {e}"))))
 }
 
 /// Why a request gets no credentials.
