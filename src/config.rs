@@ -148,6 +148,22 @@ pub struct Profile {
         skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty"
     )]
     pub sign_in: crate::oauth::sign_in::SignInOptions,
+    /// The container registries `docker-credential` answers for with this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker: Option<DockerProfile>,
+}
+
+/// A profile's container registries (`docker-credential setup HOST`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerProfile {
+    /// Registries as image names start (`HOST` or `HOST:PORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<String>,
+    /// The user name sent with the token (the registry's convention for tokens); None:
+    /// `oauth2accesstoken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
 impl Profile {
@@ -190,6 +206,8 @@ impl Profile {
             // How this host's own browser logins ask (acr, PAR, ...): an attached host
             // never signs in through the entry.
             sign_in: _,
+            // Which registries this host's tools get tokens for: its own setup.
+            docker: _,
         } = self.clone();
         Profile {
             issuer,
@@ -223,6 +241,7 @@ impl Profile {
             resource,
             audience,
             sign_in: Default::default(),
+            docker: None,
         }
     }
 }
@@ -434,6 +453,7 @@ mod tests {
                     par: true,
                     ..Default::default()
                 },
+                docker: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

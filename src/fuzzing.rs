@@ -100,3 +100,21 @@ pub fn agent_message(data: &[u8]) {
     let _ = wire::decode_request(data);
     let _ = wire::decode_response(data);
 }
+
+/// A credential helper's request from a tool: a registry or a `store` object for
+/// docker-credential, a line of cargo's protocol for cargo-credential.
+pub fn tool_request(data: &[u8]) {
+    if let Ok(text) = crate::docker_protocol::request_text(data) {
+        if let Ok((given, host)) = crate::docker_protocol::registry(text) {
+            assert!(given.contains(host) && crate::host::host_parts(host).is_some());
+        }
+        let _ = crate::docker_protocol::store_registry(text);
+    }
+    let text = String::from_utf8_lossy(data);
+    if let Ok(request) = crate::cargo_protocol::parse(&text)
+        && let crate::cargo_protocol::Kind::Get { index_url } = request.kind
+        && let Some((_, host)) = crate::cargo_protocol::index_host(&index_url)
+    {
+        let _ = crate::host::host_parts(&host);
+    }
+}

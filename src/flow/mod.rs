@@ -3,6 +3,8 @@
 
 pub mod agent;
 pub mod aws_credential;
+pub mod cargo_credential;
+pub mod docker_credential;
 pub mod exec;
 pub mod git_credential;
 pub mod git_setup;

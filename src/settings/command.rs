@@ -22,6 +22,8 @@ pub enum Command {
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
     AwsCredential(AwsCredentialSettings),
+    DockerCredential(super::DockerCredentialSettings),
+    CargoCredential(super::CargoCredentialSettings),
     Profiles(ProfilesSettings),
     /// `agent`: start one, or stop one.
     Agent(super::AgentSettings),

@@ -7,6 +7,7 @@
 mod agent;
 mod command;
 mod login;
+mod registries;
 pub mod resolve;
 
 pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
@@ -21,6 +22,10 @@ pub use command::{
     KubeconfigUserSettings, TokenKind,
 };
 pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
+pub use registries::{
+    CargoCredentialSettings, CargoProvider, DockerCredentialSettings, DockerOperation, DockerSetup,
+    ResolveWords,
+};
 
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;
@@ -118,7 +123,11 @@ impl Global {
     /// The profile's settings; exit 4 when nothing is configured at all (a first run),
     /// exit 3 when other profiles exist but not this one (a typo).
     pub fn profile(&self) -> Result<ProfileSettings> {
-        let config = self.load_config()?;
+        self.profile_in(&self.load_config()?)
+    }
+
+    /// [`Global::profile`] from a `config.toml` already read.
+    pub fn profile_in(&self, config: &Config) -> Result<ProfileSettings> {
         let Some(profile) = config.profiles.get(&self.profile) else {
             if config.profiles.is_empty() {
                 return Err(Error::login_required(&self.profile, "not logged in"));

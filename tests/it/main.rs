@@ -34,6 +34,7 @@ mod other_user;
 mod process;
 mod provider_down;
 mod refresh;
+mod registries;
 mod resources;
 mod servers;
 mod shell;

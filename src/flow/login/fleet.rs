@@ -168,6 +168,8 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         resource,
         audience,
         sign_in: _,
+        // This host's registry bindings are its own (kept from its previous profile).
+        docker: _,
     } = client;
     let profile = Profile {
         issuer,
@@ -203,6 +205,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         resource,
         audience,
         sign_in: login.sign_in.clone(),
+        docker: previous.and_then(|p| p.docker.clone()),
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;

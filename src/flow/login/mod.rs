@@ -341,6 +341,8 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         resource: login.resources.clone(),
         audience: login.audience.clone(),
         sign_in: login.sign_in.clone(),
+        // Bound with `docker-credential setup`; a new login keeps the bindings.
+        docker: previous.and_then(|p| p.docker.clone()),
     }
 }
 

@@ -9,6 +9,7 @@ mod login;
 mod login_fleet;
 mod login_keys;
 mod login_sign_in;
+mod registries;
 mod tools;
 
 pub use agent::via_agent;
@@ -176,6 +177,12 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
         CliCommand::AwsCredential(args) => aws::resolve(args, global().map_err(Error::one_line)?)?,
         CliCommand::Agent(args) => Command::Agent(agent::agent(args)?),
+        CliCommand::DockerCredential(args) => {
+            registries::docker(args, global().map_err(Error::one_line)?)?
+        }
+        CliCommand::CargoCredential(args) => {
+            registries::cargo(args, global().map_err(Error::one_line)?)?
+        }
     })
 }
 
