@@ -38,6 +38,9 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand aws-credential 'An AWS credential_process: temporary AWS credentials for a role, from STS AssumeRoleWithWebIdentity with the profile''s ID token'
+            cand docker-credential 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
+            cand cargo-credential 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
             cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
@@ -249,6 +252,52 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'octoken;aws-credential'= {
+            cand --role-arn 'The IAM role to assume (arn:aws:iam::ACCOUNT:role/NAME); its trust policy names the provider and the client id as the audience'
+            cand --session-name 'The role session name AWS records (2 to 64 of A-Z a-z 0-9 +=,.@_-) [default: octoken-PROFILE]'
+            cand --duration 'Seconds the credentials last, 900 up to the role''s maximum session duration [default: the role''s, one hour]'
+            cand --type 'Which token STS gets as the web identity'
+            cand --sts-endpoint 'The STS endpoint (https; http only to a loopback address) [default: https://sts.amazonaws.com]'
+            cand --sts-region 'Use this region''s STS endpoint (https://sts.REGION.amazonaws.com)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --login 'When a login is needed, run the profile''s login on this terminal instead of failing'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'octoken;docker-credential'= {
+            cand --username 'With setup: the user name sent with the token, as the registry wants it [default: oauth2accesstoken]'
+            cand --dir 'With install: where to make the link, a directory on PATH [default: octoken''s own]'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'octoken;cargo-credential'= {
+            cand --host 'A registry host this provider answers for, as its index URL names it (HOST, or HOST:PORT when the URL has a port); repeatable. Without one it answers nothing'
+            cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
+            cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
+            cand --resource 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)'
+            cand --audience 'A token for this audience, exchanged for the profile''s own (RFC 8693; cached separately)'
+            cand -p 'Profile to use'
+            cand --profile 'Profile to use'
+            cand --cargo-plugin 'Run by cargo: the words of the credential-provider line come with each request'
+            cand --strict 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
+            cand -v 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
+            cand -q 'Print no summaries on stderr (errors and warnings still show)'
+            cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'octoken;agent'= {
             cand --socket 'The socket (default: $XDG_RUNTIME_DIR/octoken/agent.sock)'
             cand --idle-timeout 'Stop after this long without a connection (e.g. 8h)'
@@ -313,6 +362,9 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand logout 'Revoke the refresh token and delete the stored secrets'
             cand git-credential 'A git credential helper: answers git''s `get` for its bound hosts with a fresh access token'
             cand kube-credential 'A kubectl exec credential plugin: prints an ExecCredential with a fresh token'
+            cand aws-credential 'An AWS credential_process: temporary AWS credentials for a role, from STS AssumeRoleWithWebIdentity with the profile''s ID token'
+            cand docker-credential 'A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for the registries bound to a profile'
+            cand cargo-credential 'A cargo credential provider (protocol v1): a fresh access token for its bound registries'
             cand agent 'Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand man 'Print a man page (roff), or install them all with --dir'
@@ -338,6 +390,12 @@ set edit:completion:arg-completer[octoken] = {|@words|
         &'octoken;help;git-credential'= {
         }
         &'octoken;help;kube-credential'= {
+        }
+        &'octoken;help;aws-credential'= {
+        }
+        &'octoken;help;docker-credential'= {
+        }
+        &'octoken;help;cargo-credential'= {
         }
         &'octoken;help;agent'= {
         }

@@ -40,6 +40,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::KubeCredential(settings) => flow::kube_credential::run(settings).map(ok),
         Command::Agent(settings) => flow::agent::run(settings).map(ok),
         Command::KubeconfigUser(settings) => flow::kube_credential::print_user(&settings).map(ok),
+        Command::AwsCredential(settings) => flow::aws_credential::run(settings).map(ok),
+        Command::DockerCredential(settings) => flow::docker_credential::run(settings).map(ok),
+        Command::CargoCredential(settings) => flow::cargo_credential::run(settings).map(ok),
     }
 }
 

@@ -3,6 +3,9 @@
 
 use crate::env;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod fast_aws;
+pub use fast_aws::fast_aws_credential;
 use std::path::PathBuf;
 
 const HELP: &str = "\
@@ -20,9 +23,12 @@ Use tokens:
   refresh      Refresh now (a keepalive for cron and systemd timers)
 
 Plug into tools:
-  git-credential   A git credential helper (HTTPS remotes)
-  kube-credential  A kubectl exec credential plugin
-  agent            Serve tokens to local scripts and ssh-forwarded machines
+  git-credential     A git credential helper (HTTPS remotes)
+  kube-credential    A kubectl exec credential plugin
+  docker-credential  A Docker, Podman and Skopeo credential helper
+  cargo-credential   A cargo credential provider (registries with auth)
+  aws-credential     An AWS credential_process (STS AssumeRoleWithWebIdentity)
+  agent              Serve tokens to local scripts and ssh-forwarded machines
 
 Look inside:
   profiles     The profiles, and whether each is logged in
@@ -168,6 +174,33 @@ pub enum Command {
       --exec-command=octoken --exec-arg=-p,work,kube-credential \\
       --exec-interactive-mode=Never")]
     KubeCredential(KubeCredentialArgs),
+    /// An AWS credential_process: temporary AWS credentials for a role, from STS
+    /// AssumeRoleWithWebIdentity with the profile's ID token
+    ///
+    /// Prints the credential_process JSON (Version 1) and nothing else on stdout; the
+    /// credentials are cached per profile and role until shortly before they expire.
+    /// In ~/.aws/config, on one line: `credential_process = octoken -p work
+    /// aws-credential --role-arn ARN`.
+    #[command(after_help = "Examples:
+  octoken -p work aws-credential --role-arn arn:aws:iam::123456789012:role/ci
+  octoken aws-credential --role-arn arn:aws:iam::123456789012:role/ci \\
+      --sts-region eu-west-1 --duration 900 --type access")]
+    AwsCredential(AwsCredentialArgs),
+    /// A Docker, Podman, Buildah and Skopeo credential helper: a fresh access token for
+    /// the registries bound to a profile
+    #[command(after_help = "Examples:
+  octoken -p work docker-credential setup registry.example.com
+  octoken docker-credential install --dir ~/.local/bin
+  octoken docker-credential get <<< registry.example.com")]
+    DockerCredential(DockerCredentialArgs),
+    /// A cargo credential provider (protocol v1): a fresh access token for its bound
+    /// registries
+    #[command(after_help = "Examples:
+  # in .cargo/config.toml, [registries.work]:
+  # credential-provider = [\"octoken\", \"-p\", \"work\", \"cargo-credential\",
+  #     \"--host\", \"cargo.example.com\"]
+  octoken -p work cargo-credential --host cargo.example.com < request.json")]
+    CargoCredential(CargoCredentialArgs),
     /// Serve tokens and DPoP proofs over a socket (local scripts, `ssh -R` forwarding)
     #[command(after_help = "Examples:
   eval \"$(octoken agent)\"
@@ -624,6 +657,68 @@ pub struct KubeCredentialArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AwsCredentialArgs {
+    /// The IAM role to assume (arn:aws:iam::ACCOUNT:role/NAME); its trust policy names
+    /// the provider and the client id as the audience
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// The role session name AWS records (2 to 64 of A-Z a-z 0-9 +=,.@_-) [default:
+    /// octoken-PROFILE]
+    #[arg(long, value_name = "NAME")]
+    pub session_name: Option<String>,
+    /// Seconds the credentials last, 900 up to the role's maximum session duration
+    /// [default: the role's, one hour]
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<u64>,
+    /// Which token STS gets as the web identity
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Id)]
+    pub token_type: TokenTypeArg,
+    /// The STS endpoint (https; http only to a loopback address) [default:
+    /// https://sts.amazonaws.com]
+    #[arg(long, value_name = "URL", conflicts_with = "sts_region")]
+    pub sts_endpoint: Option<String>,
+    /// Use this region's STS endpoint (https://sts.REGION.amazonaws.com)
+    #[arg(long, value_name = "REGION")]
+    pub sts_region: Option<String>,
+    /// When a login is needed, run the profile's login on this terminal instead of failing
+    #[arg(long)]
+    pub login: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DockerCredentialArgs {
+    /// What the tool asks (the registry on stdin): get, store, erase or list. `setup
+    /// HOST` binds the profile to a registry; `install` makes the
+    /// docker-credential-octoken link the tools run
+    #[arg(value_name = "OPERATION")]
+    pub operation: String,
+    /// With setup: the registry as image names start (HOST, or HOST:PORT)
+    #[arg(value_name = "HOST")]
+    pub host: Option<String>,
+    /// With setup: the user name sent with the token, as the registry wants it
+    /// [default: oauth2accesstoken]
+    #[arg(long, value_name = "NAME")]
+    pub username: Option<String>,
+    /// With install: where to make the link, a directory on PATH [default: octoken's
+    /// own]
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CargoCredentialArgs {
+    /// A registry host this provider answers for, as its index URL names it (HOST, or
+    /// HOST:PORT when the URL has a port); repeatable. Without one it answers nothing
+    #[arg(long = "host", value_name = "HOST")]
+    pub hosts: Vec<String>,
+    /// Run by cargo: the words of the credential-provider line come with each request
+    #[arg(long, hide = true)]
+    pub cargo_plugin: bool,
+    #[command(flatten)]
+    pub fresh: FreshArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct TokenArgs {
     #[command(flatten)]
     pub fresh: FreshArgs,
@@ -822,6 +917,28 @@ mod tests {
     }
 }
 
+/// The command lines other programs build: run as `docker-credential-octoken
+/// OPERATION` (the link `docker-credential install` makes, which the tools find on
+/// PATH), that of `octoken docker-credential OPERATION`; run by cargo as a credential
+/// provider, `octoken --cargo-plugin` (the words of its `credential-provider` line come
+/// with each request), that of `octoken cargo-credential --cargo-plugin`. Any other
+/// command line is left as it is.
+pub fn helper_args(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    let docker = args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        .is_some_and(|name| name == crate::docker_protocol::HELPER_NAME);
+    if docker {
+        let mut words = vec!["octoken".into(), "docker-credential".into()];
+        words.extend(args.into_iter().skip(1));
+        return words;
+    }
+    if args.len() == 2 && args[1] == "--cargo-plugin" {
+        args.insert(1, "cargo-credential".into());
+    }
+    args
+}
+
 /// The command line of the hot path, `octoken token` (optionally with `-p NAME` or
 /// `--profile NAME` before or after it), recognised without building clap's command
 /// tree: the tree of every subcommand and flag costs more than the rest of a cached
@@ -869,6 +986,174 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
             min_acr: None,
         }),
     })
+}
+
+/// The command lines the registries' tools run, recognised without clap as
+/// [`fast_token`] is (a tool may run its helper for every image layer or crate):
+/// `[-p NAME] docker-credential get|store|erase|list` (what `docker-credential-octoken
+/// OPERATION` becomes) and `cargo-credential --cargo-plugin` (what cargo's `octoken
+/// --cargo-plugin` becomes). Anything else is clap's.
+pub fn fast_helper(args: &[std::ffi::OsString]) -> Option<Cli> {
+    let words: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .map(|a| a.to_str())
+        .collect::<Option<_>>()?;
+    let (profile, rest) = profile_prefix(&words)?;
+    let command = match rest {
+        [
+            "docker-credential",
+            op @ ("get" | "store" | "erase" | "list"),
+        ] => Command::DockerCredential(DockerCredentialArgs {
+            operation: op.to_string(),
+            host: None,
+            username: None,
+            dir: None,
+        }),
+        ["cargo-credential", "--cargo-plugin"] => {
+            Command::CargoCredential(cargo_args(Vec::new(), true))
+        }
+        _ => return None,
+    };
+    Some(Cli {
+        global: GlobalArgs {
+            profile,
+            verbose: 0,
+            quiet: false,
+        },
+        command,
+    })
+}
+
+/// A credential-provider line's words in their usual shape, `[-p NAME]
+/// cargo-credential [--host HOST]...`, without clap: the profile and the hosts. None
+/// for anything else (clap's to read).
+pub fn fast_cargo_words(words: &[&str]) -> Option<(String, CargoCredentialArgs)> {
+    let (profile, rest) = profile_prefix(words)?;
+    let ["cargo-credential", flags @ ..] = rest else {
+        return None;
+    };
+    let mut hosts = Vec::new();
+    for pair in flags.chunks(2) {
+        match pair {
+            ["--host", host] if !host.is_empty() && !host.starts_with('-') => {
+                hosts.push(host.to_string());
+            }
+            _ => return None,
+        }
+    }
+    Some((profile, cargo_args(hosts, false)))
+}
+
+/// `-p NAME` or `--profile NAME` first (else OCTOKEN_PROFILE or the default), and the
+/// words after it. None for a value clap would read differently.
+fn profile_prefix<'a, 'b>(words: &'a [&'b str]) -> Option<(String, &'a [&'b str])> {
+    match words {
+        [flag, name, rest @ ..] if *flag == "-p" || *flag == "--profile" => {
+            (!name.is_empty() && !name.starts_with('-')).then(|| (name.to_string(), rest))
+        }
+        _ => Some((
+            env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
+            words,
+        )),
+    }
+}
+
+fn cargo_args(hosts: Vec<String>, cargo_plugin: bool) -> CargoCredentialArgs {
+    CargoCredentialArgs {
+        hosts,
+        cargo_plugin,
+        fresh: FreshArgs {
+            min_ttl: DEFAULT_MIN_TTL,
+            scope: None,
+            resource: None,
+            audience: None,
+            strict: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod fast_helper_tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_helper_paths_read_exactly_what_clap_reads() {
+        let shapes: [&[&str]; 6] = [
+            &["octoken", "docker-credential", "get"],
+            &["octoken", "docker-credential", "list"],
+            &["octoken", "-p", "work", "docker-credential", "erase"],
+            &["octoken", "--profile", "w.2", "docker-credential", "store"],
+            &["octoken", "cargo-credential", "--cargo-plugin"],
+            &[
+                "octoken",
+                "-p",
+                "work",
+                "cargo-credential",
+                "--cargo-plugin",
+            ],
+        ];
+        for shape in shapes {
+            let args: Vec<std::ffi::OsString> = shape.iter().map(Into::into).collect();
+            let fast = fast_helper(&args).expect("recognised");
+            let mut slow = Cli::try_parse_from(&args).unwrap();
+            if !shape.contains(&"-p") && !shape.contains(&"--profile") {
+                slow.global.profile = fast.global.profile.clone();
+            }
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{shape:?}");
+        }
+        for other in [
+            &["octoken", "docker-credential", "setup", "h"][..],
+            &["octoken", "docker-credential", "get", "-v"],
+            &["octoken", "-v", "docker-credential", "get"],
+            &["octoken", "-p", "-q", "docker-credential", "get"],
+            &["octoken", "cargo-credential", "--host", "h"],
+            &["octoken", "token"],
+        ] {
+            let args: Vec<std::ffi::OsString> = other.iter().map(Into::into).collect();
+            assert!(fast_helper(&args).is_none(), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn the_fast_provider_words_read_exactly_what_clap_reads() {
+        let shapes: [&[&str]; 4] = [
+            &["cargo-credential", "--host", "cargo.example.com"],
+            &[
+                "-p",
+                "work",
+                "cargo-credential",
+                "--host",
+                "a",
+                "--host",
+                "b:8",
+            ],
+            &["--profile", "work", "cargo-credential"],
+            &["cargo-credential"],
+        ];
+        for words in shapes {
+            let (profile, fast) = fast_cargo_words(words).expect("recognised");
+            let argv = std::iter::once("octoken").chain(words.iter().copied());
+            let slow = Cli::try_parse_from(argv).unwrap();
+            let Command::CargoCredential(slow_args) = slow.command else {
+                panic!("{words:?}")
+            };
+            assert_eq!(format!("{fast:?}"), format!("{slow_args:?}"), "{words:?}");
+            if words.contains(&"work") {
+                assert_eq!(profile, slow.global.profile);
+            }
+        }
+        for other in [
+            &["cargo-credential", "--host"][..],
+            &["cargo-credential", "--host", "--min-ttl"],
+            &["cargo-credential", "--min-ttl", "5"],
+            &["-v", "cargo-credential"],
+            &["token"],
+            &[],
+        ] {
+            assert!(fast_cargo_words(other).is_none(), "{other:?}");
+        }
+    }
 }
 
 #[cfg(test)]

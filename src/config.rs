@@ -198,6 +198,22 @@ pub struct Profile {
         skip_serializing_if = "crate::oauth::sign_in::SignInOptions::is_empty"
     )]
     pub sign_in: crate::oauth::sign_in::SignInOptions,
+    /// The container registries `docker-credential` answers for with this profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub docker: Option<DockerProfile>,
+}
+
+/// A profile's container registries (`docker-credential setup HOST`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerProfile {
+    /// Registries as image names start (`HOST` or `HOST:PORT`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registries: Vec<String>,
+    /// The user name sent with the token (the registry's convention for tokens); None:
+    /// `oauth2accesstoken`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
 }
 
 impl Profile {
@@ -244,6 +260,8 @@ impl Profile {
             assertion: _,
             exchange: _,
             client_assertion: _,
+            // Which registries this host's tools get tokens for: its own setup.
+            docker: _,
         } = self.clone();
         Profile {
             issuer,
@@ -280,6 +298,7 @@ impl Profile {
             assertion: None,
             exchange: None,
             client_assertion: None,
+            docker: None,
         }
     }
 }
@@ -494,6 +513,7 @@ mod tests {
                     par: true,
                     ..Default::default()
                 },
+                docker: None,
             },
         );
         let text = toml::to_string_pretty(&config).unwrap();

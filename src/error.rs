@@ -111,6 +111,58 @@ impl Error {
         Error::other(format!("cannot {action} {}: {err}", path.display()))
     }
 
+    /// An error from AWS STS (`aws-credential`): STS's codes as octoken's exit codes,
+    /// each with what to check. `profile` is named in the commands the hints give.
+    pub fn sts(err: OAuthError, profile: &str) -> Self {
+        let message = err.to_string();
+        let status = format!("`{}`", profile_name::command(profile, "status"));
+        match err.server_code() {
+            Some("InvalidIdentityToken" | "IDPRejectedClaim") => Error::Config {
+                message,
+                hint: Some(format!(
+                    "the role's account needs an IAM OpenID Connect provider for this issuer, with the client id as its audience ({status} shows both)"
+                )),
+            },
+            Some("AccessDenied") => Error::Config {
+                message,
+                hint: Some(
+                    "the role's trust policy must allow sts:AssumeRoleWithWebIdentity for this provider, audience and subject"
+                        .into(),
+                ),
+            },
+            Some("ExpiredTokenException") => Error::LoginRequired {
+                message,
+                hint: format!(
+                    "check this machine's clock; if it is right, run `{}`",
+                    login_command(profile)
+                ),
+            },
+            Some("RegionDisabledException") => Error::Config {
+                message,
+                hint: Some(
+                    "activate STS in that region (IAM account settings), or use another with --sts-region"
+                        .into(),
+                ),
+            },
+            Some("ValidationError" | "MalformedPolicyDocument" | "PackedPolicyTooLarge") => {
+                Error::Usage {
+                    message,
+                    hint: Some(
+                        "check --role-arn, --session-name and --duration (at most the role's maximum session duration)"
+                            .into(),
+                    ),
+                }
+            }
+            Some("IDPCommunicationError" | "Throttling" | "ServiceUnavailable") => {
+                Error::Temporary {
+                    message,
+                    hint: "this is temporary: try again later".into(),
+                }
+            }
+            _ => Error::OAuth(err),
+        }
+    }
+
     /// This error told in one line (see `Error::OneLine`).
     pub fn one_line(self) -> Self {
         match self {

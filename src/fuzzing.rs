@@ -5,7 +5,7 @@
 use crate::oauth::HttpResponse;
 use crate::secret::Secret;
 
-/// A token-endpoint answer with any status and body.
+/// A token-endpoint (or STS) answer with any status and body.
 pub fn token_response(status: u16, body: &[u8]) {
     let resp = HttpResponse {
         status,
@@ -17,6 +17,8 @@ pub fn token_response(status: u16, body: &[u8]) {
     let _ = crate::oauth::grant::parse_token_response(&resp, 1_700_000_000);
     let _ = crate::oauth::discovery::parse(&resp, "https://id.example.com");
     let _ = crate::oauth::device::parse_device_response(&resp);
+    // AWS STS's XML answers (`aws-credential`) come through the same transport.
+    let _ = crate::oauth::sts::parse_response(&resp, 1_700_000_000);
 }
 
 /// The query string of a request to the loopback listener.
@@ -97,4 +99,22 @@ pub fn agent_message(data: &[u8]) {
     }
     let _ = wire::decode_request(data);
     let _ = wire::decode_response(data);
+}
+
+/// A credential helper's request from a tool: a registry or a `store` object for
+/// docker-credential, a line of cargo's protocol for cargo-credential.
+pub fn tool_request(data: &[u8]) {
+    if let Ok(text) = crate::docker_protocol::request_text(data) {
+        if let Ok((given, host)) = crate::docker_protocol::registry(text) {
+            assert!(given.contains(host) && crate::host::host_parts(host).is_some());
+        }
+        let _ = crate::docker_protocol::store_registry(text);
+    }
+    let text = String::from_utf8_lossy(data);
+    if let Ok(request) = crate::cargo_protocol::parse(&text)
+        && let crate::cargo_protocol::Kind::Get { index_url } = request.kind
+        && let Some((_, host)) = crate::cargo_protocol::index_host(&index_url)
+    {
+        let _ = crate::host::host_parts(&host);
+    }
 }

@@ -6,9 +6,11 @@ mod access_token;
 mod agent;
 mod app;
 mod assertion;
+mod cargo_protocol;
 mod cli;
 mod completions;
 mod config;
+mod docker_protocol;
 mod env;
 mod error;
 mod flow;
@@ -16,6 +18,7 @@ mod fsutil;
 /// Entry points for the fuzz targets (fuzz/).
 #[doc(hidden)]
 pub mod fuzzing;
+mod host;
 mod jwt;
 mod loopback;
 mod man;
@@ -55,8 +58,11 @@ pub fn main_without_rust_start() -> std::ffi::c_int {
 fn run() -> u8 {
     process::harden();
     // args_os: a non-UTF-8 argument is a usage error below, not a panic here.
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let parsed = match cli::fast_token(&args) {
+    let args = cli::helper_args(std::env::args_os().collect());
+    let parsed = match cli::fast_token(&args)
+        .or_else(|| cli::fast_helper(&args))
+        .or_else(|| cli::fast_aws_credential(&args))
+    {
         Some(cli) => Ok(cli),
         None => cli::Cli::try_parse_from(&args),
     };

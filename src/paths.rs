@@ -124,7 +124,17 @@ impl Paths {
                     .map(|e| e.path()),
             );
         }
+        // `aws-credential`'s credentials, one file per role (a directory per profile, so
+        // that no profile name can reach another's).
+        if let Ok(entries) = std::fs::read_dir(self.aws_cache_dir(profile)) {
+            files.extend(entries.flatten().map(|e| e.path()));
+        }
         files
+    }
+
+    /// The directory of a profile's AWS credentials (`aws-credential`), one file a role.
+    pub fn aws_cache_dir(&self, profile: &str) -> PathBuf {
+        self.cache_dir.join("aws").join(profile)
     }
 
     pub fn lock_file(&self, profile: &str) -> PathBuf {

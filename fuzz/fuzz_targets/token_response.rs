@@ -1,4 +1,4 @@
-//! Token, discovery and device answers: any status, any bytes.
+//! Token, discovery, device and AWS STS answers: any status, any bytes.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

@@ -8,7 +8,7 @@
 //! again leaves the same two lines.
 
 use crate::error::{Error, Result};
-use crate::flow::git_credential::{host_parts, is_loopback};
+use crate::host::{host_parts, is_loopback};
 use crate::output;
 use crate::sanitize;
 use crate::settings::GitSetup;

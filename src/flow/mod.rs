@@ -2,6 +2,9 @@
 //! engine, oauth/ and store/, and hands results to output. Flows never see clap types.
 
 pub mod agent;
+pub mod aws_credential;
+pub mod cargo_credential;
+pub mod docker_credential;
 pub mod exec;
 pub mod git_credential;
 pub mod git_setup;

@@ -216,7 +216,7 @@ impl Http {
             let mut builder = client
                 .post(&req.url)
                 .header("content-type", "application/x-www-form-urlencoded")
-                .header("accept", "application/json")
+                .header("accept", req.accept)
                 .body(body);
             if let Some(auth) = &req.authorization {
                 builder = builder.header("authorization", auth.expose());
@@ -231,7 +231,8 @@ impl Http {
             output::debug(
                 2,
                 format!(
-                    "> content-type: application/x-www-form-urlencoded; accept: application/json{}; form fields: {fields} (values redacted)",
+                    "> content-type: application/x-www-form-urlencoded; accept: {}{}; form fields: {fields} (values redacted)",
+                    req.accept,
                     if req.authorization.is_some() { "; authorization: <redacted>" } else { "" }
                 ),
             );

@@ -15,6 +15,7 @@ pub mod pkce;
 pub mod redact;
 pub mod revoke;
 pub mod sign_in;
+pub mod sts;
 
 pub use error::OAuthError;
 pub use message::{HttpResponse, SetupError};
@@ -83,6 +84,8 @@ pub struct FormRequest {
     pub dpop: Option<dpop::DpopSigner>,
     /// Sign a client assertion for each attempt and send it as `client_assertion`.
     pub assertion: Option<client_key::AssertionSigner>,
+    /// The `Accept` header: JSON for OAuth endpoints; AWS STS answers in XML.
+    pub accept: &'static str,
     /// The client secret when it travels in the Authorization header (client_secret_basic):
     /// an echo of the decoded header shows it as is.
     basic_secret: Option<Secret>,
@@ -103,6 +106,12 @@ const PUBLIC_FIELDS: &[&str] = &[
     "subject_token_type",
     "actor_token_type",
     "requested_token_type",
+    // AWS STS (`sts.rs`): what is asked for; the web identity token stays hidden.
+    "Action",
+    "Version",
+    "RoleArn",
+    "RoleSessionName",
+    "DurationSeconds",
 ];
 
 impl FormRequest {
@@ -117,6 +126,7 @@ impl FormRequest {
                 .clone()
                 .filter(|_| endpoint == grant::TOKEN_ENDPOINT),
             assertion: None,
+            accept: "application/json",
             basic_secret: None,
         };
         let secret = client.secret.as_ref().map(Secret::expose).unwrap_or("");
@@ -150,6 +160,21 @@ impl FormRequest {
             }
         }
         request
+    }
+
+    /// A form for an endpoint that takes no client authentication (AWS STS's
+    /// `AssumeRoleWithWebIdentity`: the token in the form is the credential).
+    pub fn unauthenticated(endpoint: &'static str, url: &str, accept: &'static str) -> FormRequest {
+        FormRequest {
+            endpoint,
+            url: url.to_string(),
+            authorization: None,
+            form: Vec::new(),
+            dpop: None,
+            assertion: None,
+            accept,
+            basic_secret: None,
+        }
     }
 
     pub fn push(&mut self, name: &'static str, value: &str) {

@@ -21,6 +21,9 @@ pub enum Command {
     KubeCredential(KubeCredentialSettings),
     /// `kube-credential --print-kubeconfig-user NAME`.
     KubeconfigUser(KubeconfigUserSettings),
+    AwsCredential(AwsCredentialSettings),
+    DockerCredential(super::DockerCredentialSettings),
+    CargoCredential(super::CargoCredentialSettings),
     Profiles(ProfilesSettings),
     /// `agent`: start one, or stop one.
     Agent(super::AgentSettings),
@@ -188,6 +191,19 @@ pub struct KubeconfigUserSettings {
     /// The kubeconfig user name.
     pub user: String,
     pub kind: TokenKind,
+}
+
+/// `aws-credential`: an AWS `credential_process` (STS AssumeRoleWithWebIdentity).
+#[derive(Debug)]
+pub struct AwsCredentialSettings {
+    /// The profile is resolved by the flow, after the cache had its chance: a cached
+    /// answer under an unchanged config.toml needs no parsing of it.
+    pub global: Global,
+    /// The role, checked against AWS's grammar; its fields are the cache file's key.
+    pub role: crate::store::aws_cache::RoleKey,
+    pub kind: TokenKind,
+    /// `--login`: the stored profile's own login, run when one is needed.
+    pub login: Option<Box<LoginSettings>>,
 }
 
 #[derive(Debug)]

@@ -8,10 +8,12 @@ mod agent;
 mod assertion;
 mod command;
 mod login;
+mod registries;
 pub mod resolve;
 
 pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
 pub use assertion::AssertionSettings;
+pub use command::AwsCredentialSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
     LogoutSettings, ProfilesSettings, RefreshSettings, StatusSettings, TokenSettings, Verbosity,
@@ -22,6 +24,10 @@ pub use command::{
     KubeconfigUserSettings, TokenKind,
 };
 pub use login::{ClientSecretSource, DpopKeySource, ExplicitEndpoints, LoginMethod, LoginSettings};
+pub use registries::{
+    CargoCredentialSettings, CargoProvider, DockerCredentialSettings, DockerOperation, DockerSetup,
+    ResolveWords,
+};
 
 use crate::config::{Config, Grant, Profile, RedisProfile};
 use crate::env;
@@ -119,7 +125,11 @@ impl Global {
     /// The profile's settings; exit 4 when nothing is configured at all (a first run),
     /// exit 3 when other profiles exist but not this one (a typo).
     pub fn profile(&self) -> Result<ProfileSettings> {
-        let config = self.load_config()?;
+        self.profile_in(&self.load_config()?)
+    }
+
+    /// [`Global::profile`] from a `config.toml` already read.
+    pub fn profile_in(&self, config: &Config) -> Result<ProfileSettings> {
         let Some(profile) = config.profiles.get(&self.profile) else {
             if config.profiles.is_empty() {
                 return Err(Error::login_required(&self.profile, "not logged in"));

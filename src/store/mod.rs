@@ -4,6 +4,7 @@
 //! Contract (after cargo's credential providers): `load` is Ok(None) when nothing is
 //! stored; every real failure is an error. Nothing falls back silently to another store.
 
+pub mod aws_cache;
 pub mod cache;
 pub mod dpop_nonce;
 pub mod file;

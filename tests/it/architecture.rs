@@ -34,10 +34,17 @@ const LAYERS: &[&[&str]] = &[
     // row, so neither uses the other.
     &["oauth", "output", "agent::wire"],
     // Leaves: every room may use them.
-    &["access_token", "jwt"],
+    &["access_token", "jwt", "docker_protocol", "cargo_protocol"],
     // Reference tables as data (exit codes, environment, files): names only env's.
     &["reference"],
-    &["secret", "env", "profile_name", "sanitize", "process"],
+    &[
+        "secret",
+        "env",
+        "profile_name",
+        "sanitize",
+        "process",
+        "host",
+    ],
 ];
 
 fn layer_of(module: &str) -> Option<(usize, &'static str)> {

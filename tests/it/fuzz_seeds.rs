@@ -45,4 +45,7 @@ fn fuzz_seeds_and_edge_cases_never_panic() {
     for input in inputs("jwks") {
         octoken::fuzzing::jwks(&input);
     }
+    for input in inputs("tool_request") {
+        octoken::fuzzing::tool_request(&input);
+    }
 }

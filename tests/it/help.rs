@@ -372,7 +372,10 @@ fn help_fits_80_columns_with_global_options_apart_and_every_flag_explained() {
             } else {
                 let first = line.split_whitespace().next().unwrap();
                 assert!(
-                    ["octoken", "curl", "eval", "printf", "git", "kubectl", "ssh"].contains(&first)
+                    [
+                        "octoken", "curl", "eval", "printf", "git", "kubectl", "ssh", "#"
+                    ]
+                    .contains(&first)
                         || first.starts_with("OCTOKEN_"),
                     "octoken {command} --help: a wrapped example line: {line:?}"
                 );

@@ -9,6 +9,7 @@ mod support;
 
 mod agent;
 mod architecture;
+mod aws;
 mod cached_path;
 mod chromium;
 mod ci_identity;
@@ -34,6 +35,7 @@ mod other_user;
 mod process;
 mod provider_down;
 mod refresh;
+mod registries;
 mod resources;
 mod servers;
 mod shell;

@@ -37,7 +37,19 @@ fn sigterm_while_a_rotated_token_is_in_flight_waits_until_it_is_stored() {
         write_profile(&env, &server.url, "file", "");
         write_secret_file(&env, "rt-stored", 0o600);
         let before = server.requests();
-        let mut child = env.command(&["refresh"]).spawn().unwrap();
+        let mut command = env.command(&["refresh"]);
+        // As from a terminal: a test run started in the background (`cmd &` in a
+        // script) would hand its ignored SIGINT down, and octoken keeps what it inherits.
+        // SAFETY: signal(2) with SIG_DFL in the child before exec.
+        unsafe {
+            std::os::unix::process::CommandExt::pre_exec(&mut command, || {
+                for signal in [libc::SIGINT, libc::SIGHUP, libc::SIGTERM] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
+        let mut child = command.spawn().unwrap();
         wait_until("the request", || server.requests() > before);
         let number = match signal {
             "TERM" => libc::SIGTERM,

@@ -172,6 +172,8 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         assertion: _,
         exchange: _,
         client_assertion: _,
+        // This host's registry bindings are its own (kept from its previous profile).
+        docker: _,
     } = client;
     let profile = Profile {
         issuer,
@@ -211,6 +213,7 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         assertion: None,
         exchange: None,
         client_assertion: None,
+        docker: previous.and_then(|p| p.docker.clone()),
     };
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;

@@ -351,6 +351,8 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         exchange: login.assertion.exchange.clone(),
         client_assertion: login.assertion.client_assertion.clone(),
         sign_in: login.sign_in.clone(),
+        // Bound with `docker-credential setup`; a new login keeps the bindings.
+        docker: previous.and_then(|p| p.docker.clone()),
     }
 }
 

@@ -4,11 +4,13 @@
 
 mod again;
 mod agent;
+mod aws;
 mod login;
 mod login_assertion;
 mod login_fleet;
 mod login_keys;
 mod login_sign_in;
+mod registries;
 mod tools;
 
 pub use agent::via_agent;
@@ -174,7 +176,14 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         }
         CliCommand::GitCredential(args) => tools::git(args, global().map_err(Error::one_line)?)?,
         CliCommand::KubeCredential(args) => tools::kube(args, global().map_err(Error::one_line)?)?,
+        CliCommand::AwsCredential(args) => aws::resolve(args, global().map_err(Error::one_line)?)?,
         CliCommand::Agent(args) => Command::Agent(agent::agent(args)?),
+        CliCommand::DockerCredential(args) => {
+            registries::docker(args, global().map_err(Error::one_line)?)?
+        }
+        CliCommand::CargoCredential(args) => {
+            registries::cargo(args, global().map_err(Error::one_line)?)?
+        }
     })
 }
 

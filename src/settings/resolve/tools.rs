@@ -9,7 +9,7 @@ use crate::cli::{
 };
 use crate::env;
 use crate::error::{Error, Result};
-use crate::flow::{git_credential, git_setup};
+use crate::flow::git_setup;
 use crate::settings::{
     Command, DpopProofRequest, FreshSettings, GitCredentialSettings, GitOperation, GitProfile,
     GitSetup, Global, KubeCredentialSettings, KubeconfigUserSettings, LoginSettings, TokenKind,
@@ -115,7 +115,7 @@ pub fn git(args: GitCredentialArgs, global: Global) -> Result<Command> {
         return Err(Error::usage("--username must be one line and not empty").one_line());
     }
     for host in &hosts {
-        if git_credential::host_parts(host).is_none() {
+        if crate::host::host_parts(host).is_none() {
             return Err(Error::Usage {
                 message: format!(
                     "--host '{}' is not a host as git names it",

@@ -5,6 +5,7 @@ pub mod env;
 pub mod fake;
 pub mod idp;
 pub mod keyring;
+pub mod moto;
 pub mod profile;
 pub mod redis;
 pub mod resource;

@@ -14,8 +14,13 @@ pub struct Resource {
 impl Resource {
     /// `args`: resource.mjs's options after `--issuer`.
     pub fn start(idp: &Idp, args: &[&str]) -> Resource {
+        Resource::start_script("resource.mjs", idp, args)
+    }
+
+    /// A server of tests/idp/ (`script`) that prints `{"base": ...}` once ready.
+    pub fn start_script(script: &str, idp: &Idp, args: &[&str]) -> Resource {
         let mut child = Command::new("node")
-            .arg(repo_root().join("tests/idp/resource.mjs"))
+            .arg(repo_root().join("tests/idp").join(script))
             .args(["--issuer", &idp.issuer])
             .args(args)
             .stdin(Stdio::null())
