@@ -10,7 +10,7 @@ mod login;
 mod registries;
 pub mod resolve;
 
-pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
+pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent, token_request};
 pub use command::AwsCredentialSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,

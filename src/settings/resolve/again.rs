@@ -54,6 +54,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         redis_timeout,
         redis_wait_replicas,
         sign_in,
+        registries,
     } = args;
     let mut words = vec![crate::profile_name::login_command(profile)];
     let mut flag = |name: &str, value: Option<String>| {
@@ -81,6 +82,9 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         flag("resource", Some(uri.clone()));
     }
     flag("audience", audience.clone());
+    for host in registries {
+        flag("registry", Some(host.clone()));
+    }
     flag("store", store.as_ref().and_then(choice));
     flag("ca-file", path(ca_file));
     flag("proxy", proxy.clone());
