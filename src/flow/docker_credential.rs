@@ -141,7 +141,10 @@ fn get_from_agent(only: Option<&str>, ask: AskRegistry) -> std::result::Result<(
 /// Why a request gets no credentials.
 enum Failure {
     /// No profile is bound to this registry: the protocol's "not found".
-    NotFound { host: String, at_agent: bool },
+    NotFound {
+        host: String,
+        at_agent: bool,
+    },
     Other(Error),
 }
 
@@ -154,10 +157,11 @@ fn tell(failure: Failure, profile: &str) -> Error {
             let setup = profile_name::command(profile, &format!("docker-credential setup {shown}"));
             let err = if at_agent {
                 Error::Other {
-                    message: format!(
-                        "no profile the agent serves is bound to registry '{shown}'"
-                    ),
-                    hint: Some(format!("on the agent's machine: {setup}")),
+                    message: format!("no profile the agent serves is bound to registry '{shown}'"),
+                    hint: Some(format!(
+                        "on the agent's machine: octoken -p NAME docker-credential setup {shown}, \
+                         for a profile the agent serves"
+                    )),
                 }
             } else {
                 Error::Other {
@@ -307,6 +311,10 @@ fn bind_one(config: &mut Config, profile: &str, host: &str) -> Vec<String> {
             if docker.registries.len() != before {
                 moved.push(name.clone());
             }
+            // Nothing left to say: no empty table in config.toml.
+            if docker.registries.is_empty() && docker.username.is_none() {
+                other.docker = None;
+            }
         }
     }
     if let Some(own) = config.profiles.get_mut(profile) {
@@ -453,5 +461,48 @@ mod tests {
         assert_eq!(found("127.0.0.1:5001", "default", None), None);
         assert_eq!(found("r.example.com:443", "default", None), None);
         assert_eq!(found("evil.example", "default", None), None);
+    }
+
+    #[test]
+    fn login_registry_binds_like_setup_and_takes_the_registry_from_others() {
+        let mut config = config(&format!(
+            "[profiles.ci]\n{PROFILE}[profiles.ci.docker]\nregistries = [\"r.example.com\"]\n\
+             [profiles.lab]\n{PROFILE}[profiles.lab.docker]\nregistries = [\"R.example.com\", \"x.example\"]\n\
+             [profiles.work]\n{PROFILE}"
+        ));
+        let hosts = ["r.example.com".to_string(), "127.0.0.1:5000".to_string()];
+        let bound = bind_all(&mut config, "work", &hosts);
+        assert_eq!(
+            bound,
+            [
+                (
+                    "r.example.com".to_string(),
+                    vec!["ci".to_string(), "lab".to_string()]
+                ),
+                ("127.0.0.1:5000".to_string(), vec![]),
+            ]
+        );
+        fn registries(config: &Config, name: &str) -> Option<Vec<String>> {
+            config.profiles[name]
+                .docker
+                .as_ref()
+                .map(|d| d.registries.clone())
+        }
+        assert_eq!(
+            registries(&config, "work"),
+            Some(vec![
+                "r.example.com".to_string(),
+                "127.0.0.1:5000".to_string()
+            ])
+        );
+        assert_eq!(registries(&config, "ci"), None, "an emptied table goes");
+        assert_eq!(
+            registries(&config, "lab"),
+            Some(vec!["x.example".to_string()])
+        );
+        // Again: nothing moves, nothing doubles.
+        let again = bind_all(&mut config, "work", &hosts);
+        assert!(again.iter().all(|(_, moved)| moved.is_empty()));
+        assert_eq!(registries(&config, "work").unwrap().len(), 2);
     }
 }

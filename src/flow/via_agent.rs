@@ -245,10 +245,9 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
         (AgentUse::Exec { .. }, Answer::Id(_)) => {
             return Err(Error::other("the agent sent an ID token for exec"));
         }
-        (
-            AgentUse::Git(_) | AgentUse::Cargo(_) | AgentUse::Aws(_) | AgentUse::Docker(_),
-            _,
-        ) => return Err(Error::other("the credential helpers are answered in `run`")),
+        (AgentUse::Git(_) | AgentUse::Cargo(_) | AgentUse::Aws(_) | AgentUse::Docker(_), _) => {
+            return Err(Error::other("the credential helpers are answered in `run`"));
+        }
     }
     Ok(exit::OK)
 }
@@ -342,5 +341,30 @@ mod tests {
             hint: None,
         });
         assert_eq!(odd.exit_code(), exit::OTHER);
+    }
+
+    #[test]
+    fn an_older_agents_refusal_of_the_registry_request_is_recognised() {
+        let refusal = |message: &str| Failure {
+            exit: 1,
+            message: message.into(),
+            hint: None,
+        };
+        assert!(is_unknown_registry_op(
+            &refusal(
+                "a malformed message: unknown variant `registry-token`, expected `token` or `stop`"
+            ),
+            crate::agent::wire::REGISTRY_OP
+        ));
+        for other in [
+            "a malformed message: unknown variant `frob`, expected `token` or `stop`",
+            "registry-token failed",
+            "not logged in",
+        ] {
+            assert!(
+                !is_unknown_registry_op(&refusal(other), "registry-token"),
+                "{other}"
+            );
+        }
     }
 }

@@ -1,8 +1,8 @@
 //! The settings of `octoken agent`, and of a command that asks an agent
 //! (`OCTOKEN_AGENT_SOCK` set), the credential helpers included: plain values, built by `settings::resolve::agent`.
 
-use crate::agent::wire::{Kind, TokenRequest};
 use super::{FreshSettings, TokenKind};
+use crate::agent::wire::{Kind, TokenRequest};
 use crate::output::TokenFormat;
 use std::ffi::OsString;
 use std::path::PathBuf;

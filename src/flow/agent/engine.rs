@@ -139,10 +139,18 @@ impl Engine {
         };
         let global = Global::resolve(crate::profile_name::DEFAULT.to_string())?;
         let config = global.load_config()?;
-        let served = |name: &str| self.profiles.as_ref().is_none_or(|p| p.iter().any(|s| s == name));
-        let Some((profile, username)) =
-            crate::flow::docker_credential::bound_profile(&config, host, &global.profile, only, &served)
-        else {
+        let served = |name: &str| {
+            self.profiles
+                .as_ref()
+                .is_none_or(|p| p.iter().any(|s| s == name))
+        };
+        let Some((profile, username)) = crate::flow::docker_credential::bound_profile(
+            &config,
+            host,
+            &global.profile,
+            only,
+            &served,
+        ) else {
             return Ok(Response::NotBound {});
         };
         let request = TokenRequest {
@@ -155,7 +163,9 @@ impl Engine {
                 username,
                 token,
             }),
-            _ => Err(Error::other("the engine answered a token request with something else")),
+            _ => Err(Error::other(
+                "the engine answered a token request with something else",
+            )),
         }
     }
 

@@ -203,17 +203,18 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
             // The hosts are the credential-provider line's, checked here; each
             // request's profile asks the agent.
             let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
-            let crate::settings::Command::CargoCredential(settings) = super::registries::cargo(args, local)? else {
+            let crate::settings::Command::CargoCredential(settings) =
+                super::registries::cargo(args, local)?
+            else {
                 return Err(Error::other("cargo-credential resolved to another command"));
             };
-            (
-                TokenRequest::default(),
-                AgentUse::Cargo(Box::new(settings)),
-            )
+            (TokenRequest::default(), AgentUse::Cargo(Box::new(settings)))
         }
         CliCommand::AwsCredential(args) if !args.login => {
             let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
-            let crate::settings::Command::AwsCredential(settings) = super::aws::resolve(args, local)? else {
+            let crate::settings::Command::AwsCredential(settings) =
+                super::aws::resolve(args, local)?
+            else {
                 return Err(Error::other("aws-credential resolved to another command"));
             };
             (TokenRequest::default(), AgentUse::Aws(Box::new(settings)))
@@ -222,10 +223,17 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
             if matches!(args.operation.as_str(), "get" | "erase" | "list") =>
         {
             let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
-            let crate::settings::Command::DockerCredential(settings) = super::registries::docker(args, local)? else {
-                return Err(Error::other("docker-credential resolved to another command"));
+            let crate::settings::Command::DockerCredential(settings) =
+                super::registries::docker(args, local)?
+            else {
+                return Err(Error::other(
+                    "docker-credential resolved to another command",
+                ));
             };
-            (TokenRequest::default(), AgentUse::Docker(Box::new(settings)))
+            (
+                TokenRequest::default(),
+                AgentUse::Docker(Box::new(settings)),
+            )
         }
         // `aws-credential --login`, `docker-credential setup|install|store`: this
         // machine's business.
