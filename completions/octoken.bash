@@ -233,7 +233,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__cargo__subcmd__credential)
-            opts="-p -v -q -h --host --cargo-plugin --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --host --cargo-plugin --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -252,6 +252,10 @@ _octoken() {
                     return 0
                     ;;
                 --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -323,7 +327,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__exec)
-            opts="-p -v -q -h --env --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --env --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,6 +349,10 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -361,7 +369,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__git__subcmd__credential)
-            opts="-p -v -q -h --host --global --username --login --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --host --global --username --login --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -384,6 +392,10 @@ _octoken() {
                     return 0
                     ;;
                 --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -713,7 +725,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__kube__subcmd__credential)
-            opts="-p -v -q -h --type --login --print-kubeconfig-user --min-ttl --scope --resource --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --type --login --print-kubeconfig-user --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -739,6 +751,10 @@ _octoken() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --audience)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -755,7 +771,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__login)
-            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --registry --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --dpop-alg --dpop-key-file --acr-values --max-age --acr-optional --login-hint --prompt --ui-locales --claims --auth-param --par --request-object --profile --verbose --quiet --help"
+            opts="-p -v -q -h --issuer --client-id --auth-method --scope --store --ca-file --client-secret-file --client-key --client-key-file --client-cert --client-key-id --client-key-alg --client-key-aud --resource --registry --audience --refresh-token-stdin --token-url --auth-url --revocation-url --device-url --jwks-url --allow-insecure-http --proxy --grant --device --redirect-uri --browser --no-browser --timeout --prompt-consent --redis-url --redis-password-file --namespace --attach --store-key-file --redis-lease --redis-timeout --redis-wait-replicas --dpop --assertion-file --assertion-cmd --assertion-env --subject-token-file --subject-token-cmd --subject-token-env --subject-token-type --actor-token-file --actor-token-cmd --actor-token-env --actor-token-type --requested-token-type --client-assertion-file --client-assertion-cmd --client-assertion-env --dpop-alg --dpop-key-file --acr-values --max-age --acr-optional --login-hint --prompt --ui-locales --claims --auth-param --par --request-object --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -770,7 +786,7 @@ _octoken() {
                     return 0
                     ;;
                 --auth-method)
-                    COMPREPLY=($(compgen -W "basic post none private-key-jwt tls-client-auth" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "basic post none private-key-jwt tls-client-auth client-assertion" -- "${cur}"))
                     return 0
                     ;;
                 --scope)
@@ -850,7 +866,7 @@ _octoken() {
                     return 0
                     ;;
                 --grant)
-                    COMPREPLY=($(compgen -W "authorization-code client-credentials" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "authorization-code client-credentials jwt-bearer token-exchange" -- "${cur}"))
                     return 0
                     ;;
                 --redirect-uri)
@@ -894,6 +910,66 @@ _octoken() {
                     return 0
                     ;;
                 --redis-wait-replicas)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --assertion-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-token-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --subject-token-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor-token-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor-token-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --actor-token-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --requested-token-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-cmd)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1083,7 +1159,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__token)
-            opts="-p -v -q -h --min-ttl --scope --resource --strict --type --format --env --dpop-proof --dpop-nonce --min-acr --profile --verbose --quiet --help"
+            opts="-p -v -q -h --min-ttl --scope --resource --audience --strict --type --format --env --dpop-proof --dpop-nonce --min-acr --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1098,6 +1174,10 @@ _octoken() {
                     return 0
                     ;;
                 --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audience)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -53,7 +53,8 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-method -d
 post\t'client_secret_post: id and secret in the form body'
 none\t'A public client: no secret'
 private-key-jwt\t'private_key_jwt: a JWT signed with the client\'s key (--client-key-file)'
-tls-client-auth\t'Mutual TLS (RFC 8705): the certificate in --client-cert, its key in --client-key-file'"
+tls-client-auth\t'Mutual TLS (RFC 8705): the certificate in --client-cert, its key in --client-key-file'
+client-assertion\t'A client assertion signed by someone else (RFC 7523 2.2, federated: a CI\'s or a pod\'s token), read from --client-assertion-file/-cmd/-env at each request'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l scope -d 'Scopes to ask for [default: "openid offline_access"]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l store -d 'Where to keep the refresh token and client secret [default: keyring]' -r -f -a "keyring\t'The OS keyring (Secret Service, Keychain, Credential Manager)'
 file\t'A 0600 file in a 0700 directory under the data dir'
@@ -83,7 +84,9 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l device-url -d 
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l jwks-url -d 'The provider\'s JWKS, to verify ID token signatures where discovery names none' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l proxy -d 'Proxy URL for this profile (else HTTPS_PROXY, HTTP_PROXY and NO_PROXY apply)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l grant -d 'Which grant obtains the tokens' -r -f -a "authorization-code\t'A person signs in (browser, device flow, or an imported refresh token)'
-client-credentials\t'Machine to machine: the client\'s own credentials, no refresh token'"
+client-credentials\t'Machine to machine: the client\'s own credentials, no refresh token'
+jwt-bearer\t'RFC 7523: a signed assertion (a CI job\'s ID token, a pod\'s token) read from --assertion-file/-cmd/-env at each renewal'
+token-exchange\t'RFC 8693: a subject token read from --subject-token-file/-cmd/-env at each renewal, exchanged'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l redirect-uri -d 'Fixed loopback redirect URI, e.g. http://localhost:3000/auth/oauth2/callback [default: http://127.0.0.1:<free port>/callback]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l browser -d 'Browser command to open the sign-in URL with (%s stands for the URL)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l timeout -d 'Seconds to wait for the sign-in' -r
@@ -96,6 +99,21 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l store-key-file
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-lease -d 'Seconds a refreshing host holds the fleet\'s lease [default: 15]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-timeout -d 'Seconds to wait for Redis to connect or answer [default: 5]' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l redis-wait-replicas -d 'After each commit, WAIT for this many replicas to acknowledge it' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l assertion-file -d '--grant jwt-bearer: read the assertion from this file (a Kubernetes projected token)' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l assertion-cmd -d '--grant jwt-bearer: run this command (split like a shell, run without one) and read the assertion from its stdout' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l assertion-env -d '--grant jwt-bearer: read the assertion from this environment variable (GitLab\'s id_tokens)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l subject-token-file -d '--grant token-exchange: read the subject token from this file' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l subject-token-cmd -d '--grant token-exchange: read the subject token from this command\'s stdout' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l subject-token-env -d '--grant token-exchange: read the subject token from this variable' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l subject-token-type -d 'The subject token\'s type: jwt, id_token, access_token or a URI [default: jwt]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l actor-token-file -d '--grant token-exchange: read an actor token from this file' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l actor-token-cmd -d '--grant token-exchange: read an actor token from this command\'s stdout' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l actor-token-env -d '--grant token-exchange: read an actor token from this variable' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l actor-token-type -d 'The actor token\'s type (as --subject-token-type) [default: jwt]' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l requested-token-type -d '--grant token-exchange: the type of token to ask for (access_token, id_token, jwt or a URI)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-assertion-file -d '--auth-method client-assertion: read the client assertion from this file' -r -F
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-assertion-cmd -d '--auth-method client-assertion: read it from this command\'s stdout' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-assertion-env -d '--auth-method client-assertion: read it from this variable' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l dpop-alg -d 'The DPoP key\'s algorithm (implies --dpop) [default: ES256]' -r -f -a "ES256\t'ECDSA P-256 with SHA-256'
 EdDSA\t'Ed25519'
 RS256\t'RSASSA-PKCS1-v1_5 with SHA-256 (for servers without EC); needs --dpop-key-file'"
@@ -126,6 +144,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -s h -l help -d '
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand token" -l audience -d 'A token for this audience, exchanged for the profile\'s own (RFC 8693; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l type -d 'Which token to print' -r -f -a "access\t'The OAuth 2.0 access token'
 id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand token" -l format -d 'How to print the token: raw, json, header (for curl -H @-) or env (for eval)' -r -f -a "raw\t'The token and a newline'
@@ -145,6 +164,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environ
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l audience -d 'A token for this audience, exchanged for the profile\'s own (RFC 8693; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
@@ -180,6 +200,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l usern
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l audience -d 'A token for this audience, exchanged for the profile\'s own (RFC 8693; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l global -d 'With setup: write the user\'s git config (~/.gitconfig), not the repository\'s'
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -l login -d 'When a login is needed, run the profile\'s login on this terminal instead of failing'
@@ -193,6 +214,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l prin
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l audience -d 'A token for this audience, exchanged for the profile\'s own (RFC 8693; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l login -d 'When a login is needed and kubectl says a person is there, run the profile\'s login'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
@@ -221,6 +243,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l hos
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l audience -d 'A token for this audience, exchanged for the profile\'s own (RFC 8693; cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -s p -l profile -d 'Profile to use' -r
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l cargo-plugin -d 'Run by cargo: the words of the credential-provider line come with each request'
 complete -c octoken -n "__fish_octoken_using_subcommand cargo-credential" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'

@@ -284,6 +284,10 @@ pub struct FreshArgs {
     /// A token for one of the login's --resource URIs only (RFC 8707; cached separately)
     #[arg(long, value_name = "URI")]
     pub resource: Option<String>,
+    /// A token for this audience, exchanged for the profile's own (RFC 8693; cached
+    /// separately)
+    #[arg(long, value_name = "AUD")]
+    pub audience: Option<String>,
     /// Exit 5 instead of printing a cached token with less than --min-ttl left when
     /// renewing it fails for a temporary reason (an expired token is never printed)
     #[arg(long)]
@@ -317,6 +321,9 @@ pub enum AuthMethodArg {
     /// Mutual TLS (RFC 8705): the certificate in --client-cert, its key in
     /// --client-key-file
     TlsClientAuth,
+    /// A client assertion signed by someone else (RFC 7523 2.2, federated: a CI's or
+    /// a pod's token), read from --client-assertion-file/-cmd/-env at each request
+    ClientAssertion,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -479,6 +486,8 @@ pub struct LoginArgs {
     /// the profile's store
     #[arg(long)]
     pub dpop: bool,
+    #[command(flatten)]
+    pub ci: AssertionArgs,
     /// The DPoP key's algorithm (implies --dpop) [default: ES256]
     #[arg(long, value_enum, value_name = "ALG")]
     pub dpop_alg: Option<DpopAlgArg>,
@@ -489,6 +498,64 @@ pub struct LoginArgs {
     #[command(flatten)]
     pub sign_in: SignInArgs,
 }
+
+/// `login`'s CI and workload identity flags (docs/ci.md): where assertions come from.
+/// Each source is saved in the profile and read again at each use; the values never are.
+#[derive(Debug, Args, Default, Clone)]
+#[group(skip)]
+pub struct AssertionArgs {
+    /// --grant jwt-bearer: read the assertion from this file (a Kubernetes projected
+    /// token)
+    #[arg(long, value_name = "PATH", help_heading = CI_HEADING, conflicts_with_all = ["assertion_cmd", "assertion_env"])]
+    pub assertion_file: Option<PathBuf>,
+    /// --grant jwt-bearer: run this command (split like a shell, run without one) and
+    /// read the assertion from its stdout
+    #[arg(long, value_name = "CMD", help_heading = CI_HEADING, conflicts_with = "assertion_env")]
+    pub assertion_cmd: Option<String>,
+    /// --grant jwt-bearer: read the assertion from this environment variable (GitLab's
+    /// id_tokens)
+    #[arg(long, value_name = "VAR", help_heading = CI_HEADING)]
+    pub assertion_env: Option<String>,
+    /// --grant token-exchange: read the subject token from this file
+    #[arg(long, value_name = "PATH", help_heading = CI_HEADING, conflicts_with_all = ["subject_token_cmd", "subject_token_env"])]
+    pub subject_token_file: Option<PathBuf>,
+    /// --grant token-exchange: read the subject token from this command's stdout
+    #[arg(long, value_name = "CMD", help_heading = CI_HEADING, conflicts_with = "subject_token_env")]
+    pub subject_token_cmd: Option<String>,
+    /// --grant token-exchange: read the subject token from this variable
+    #[arg(long, value_name = "VAR", help_heading = CI_HEADING)]
+    pub subject_token_env: Option<String>,
+    /// The subject token's type: jwt, id_token, access_token or a URI [default: jwt]
+    #[arg(long, value_name = "TYPE", help_heading = CI_HEADING)]
+    pub subject_token_type: Option<String>,
+    /// --grant token-exchange: read an actor token from this file
+    #[arg(long, value_name = "PATH", help_heading = CI_HEADING, conflicts_with_all = ["actor_token_cmd", "actor_token_env"])]
+    pub actor_token_file: Option<PathBuf>,
+    /// --grant token-exchange: read an actor token from this command's stdout
+    #[arg(long, value_name = "CMD", help_heading = CI_HEADING, conflicts_with = "actor_token_env")]
+    pub actor_token_cmd: Option<String>,
+    /// --grant token-exchange: read an actor token from this variable
+    #[arg(long, value_name = "VAR", help_heading = CI_HEADING)]
+    pub actor_token_env: Option<String>,
+    /// The actor token's type (as --subject-token-type) [default: jwt]
+    #[arg(long, value_name = "TYPE", help_heading = CI_HEADING)]
+    pub actor_token_type: Option<String>,
+    /// --grant token-exchange: the type of token to ask for (access_token, id_token,
+    /// jwt or a URI)
+    #[arg(long, value_name = "TYPE", help_heading = CI_HEADING)]
+    pub requested_token_type: Option<String>,
+    /// --auth-method client-assertion: read the client assertion from this file
+    #[arg(long, value_name = "PATH", help_heading = CI_HEADING, conflicts_with_all = ["client_assertion_cmd", "client_assertion_env"])]
+    pub client_assertion_file: Option<PathBuf>,
+    /// --auth-method client-assertion: read it from this command's stdout
+    #[arg(long, value_name = "CMD", help_heading = CI_HEADING, conflicts_with = "client_assertion_env")]
+    pub client_assertion_cmd: Option<String>,
+    /// --auth-method client-assertion: read it from this variable
+    #[arg(long, value_name = "VAR", help_heading = CI_HEADING)]
+    pub client_assertion_env: Option<String>,
+}
+
+const CI_HEADING: &str = "CI and workload identity (docs/ci.md)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AssertionAudienceArg {
@@ -517,6 +584,12 @@ pub enum GrantArg {
     AuthorizationCode,
     /// Machine to machine: the client's own credentials, no refresh token
     ClientCredentials,
+    /// RFC 7523: a signed assertion (a CI job's ID token, a pod's token) read from
+    /// --assertion-file/-cmd/-env at each renewal
+    JwtBearer,
+    /// RFC 8693: a subject token read from --subject-token-file/-cmd/-env at each
+    /// renewal, exchanged
+    TokenExchange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -906,6 +979,7 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
                 min_ttl: DEFAULT_MIN_TTL,
                 scope: None,
                 resource: None,
+                audience: None,
                 strict: false,
             },
             token_type: TokenTypeArg::Access,
@@ -997,6 +1071,7 @@ fn cargo_args(hosts: Vec<String>, cargo_plugin: bool) -> CargoCredentialArgs {
             min_ttl: DEFAULT_MIN_TTL,
             scope: None,
             resource: None,
+            audience: None,
             strict: false,
         },
     }

@@ -56,6 +56,46 @@ pub enum Grant {
     RefreshToken,
     /// Machine to machine: each access token comes from the client's own credentials.
     ClientCredentials,
+    /// RFC 7523 2.1: each access token for an assertion read fresh from `assertion`
+    /// (a CI job's or a pod's signed identity); nothing long-lived is stored.
+    JwtBearer,
+    /// RFC 8693: each access token for a subject token read fresh from `assertion`.
+    TokenExchange,
+}
+
+impl Grant {
+    /// An assertion (or a subject token) read from the profile's source obtains each
+    /// token: `jwt_bearer` and `token_exchange` (see `src/assertion.rs`).
+    pub fn reads_assertions(self) -> bool {
+        matches!(self, Grant::JwtBearer | Grant::TokenExchange)
+    }
+}
+
+/// Where an assertion, a token to exchange or a client assertion is read from, each
+/// time one is needed (CI tokens live minutes). The source is saved, what it yields
+/// never is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum AssertionSource {
+    /// A file the platform rotates (a Kubernetes projected service-account token).
+    File(PathBuf),
+    /// A command line, split into words (no shell unless it names one); its stdout.
+    Cmd(String),
+    /// An environment variable (GitLab CI's `id_tokens:`).
+    Env(String),
+}
+
+/// RFC 8693: what the subject token is, the optional actor token and what is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeProfile {
+    pub subject_token_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<AssertionSource>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_token_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_token_type: Option<String>,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -138,9 +178,19 @@ pub struct Profile {
     /// Resource indicators (RFC 8707) the login asks for.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
-    /// The non-standard `audience` parameter some servers want instead (Auth0).
+    /// The non-standard `audience` parameter some servers want instead (Auth0); with
+    /// token_exchange, RFC 8693's `audience`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<String>,
+    /// jwt_bearer: where the assertion comes from; token_exchange: the subject token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<AssertionSource>,
+    /// token_exchange: the subject token's type, the actor token, the requested type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<ExchangeProfile>,
+    /// auth_method client-assertion (RFC 7523 2.2, federated): where it comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_assertion: Option<AssertionSource>,
     /// What the sign-in request adds (`login --acr-values`, `--par`, ...), repeated by
     /// every later login.
     #[serde(
@@ -206,6 +256,10 @@ impl Profile {
             // How this host's own browser logins ask (acr, PAR, ...): an attached host
             // never signs in through the entry.
             sign_in: _,
+            // CI assertions are read on each host; a fleet with them is refused at login.
+            assertion: _,
+            exchange: _,
+            client_assertion: _,
             // Which registries this host's tools get tokens for: its own setup.
             docker: _,
         } = self.clone();
@@ -241,6 +295,9 @@ impl Profile {
             resource,
             audience,
             sign_in: Default::default(),
+            assertion: None,
+            exchange: None,
+            client_assertion: None,
             docker: None,
         }
     }
@@ -448,6 +505,9 @@ mod tests {
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
                 audience: None,
+                assertion: Some(AssertionSource::Cmd("ci-token --aud x".into())),
+                exchange: None,
+                client_assertion: None,
                 sign_in: crate::oauth::sign_in::SignInOptions {
                     acr_values: Some("gold".into()),
                     par: true,
@@ -460,6 +520,14 @@ mod tests {
         let back = Config::parse(&text, Path::new("x")).unwrap();
         assert_eq!(back.profiles["work"].auth_method, AuthMethod::Post);
         assert!(!text.contains("allow_insecure_http"));
+        assert!(
+            text.contains("[profiles.work.assertion]\ncmd = \"ci-token --aud x\""),
+            "{text}"
+        );
+        assert_eq!(
+            back.profiles["work"].assertion,
+            Some(AssertionSource::Cmd("ci-token --aud x".into()))
+        );
         assert!(text.contains("[profiles.work.sign_in]"), "{text}");
         assert_eq!(
             back.profiles["work"].sign_in.acr_values.as_deref(),

@@ -20,6 +20,9 @@ pub const OCTOKEN_CLIENT_SECRET: &str = "OCTOKEN_CLIENT_SECRET";
 pub const OCTOKEN_KEYRING_TIMEOUT: &str = "OCTOKEN_KEYRING_TIMEOUT";
 /// Seconds to wait for another process's refresh of the same profile (default 30).
 pub const OCTOKEN_LOCK_TIMEOUT: &str = "OCTOKEN_LOCK_TIMEOUT";
+/// Seconds an `--assertion-cmd` (or subject, actor, client assertion command) may run
+/// before it is stopped (default 30).
+pub const OCTOKEN_ASSERTION_TIMEOUT: &str = "OCTOKEN_ASSERTION_TIMEOUT";
 /// The Redis URL of `login --store redis` when `--redis-url` is not given.
 pub const OCTOKEN_REDIS_URL: &str = "OCTOKEN_REDIS_URL";
 /// The password of the Redis user (the URL's user, else `default`); never saved.

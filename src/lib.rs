@@ -5,6 +5,7 @@
 mod access_token;
 mod agent;
 mod app;
+mod assertion;
 mod cargo_protocol;
 mod cli;
 mod completions;

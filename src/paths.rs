@@ -77,6 +77,21 @@ impl Paths {
         self.cache_dir.join("tokens").join(name)
     }
 
+    /// The cache of `token --audience AUD` (token exchange), per audience, resource and
+    /// scope asked with it.
+    pub fn audience_cache_file(
+        &self,
+        profile: &str,
+        audience: &str,
+        scope: Option<&str>,
+        resource: Option<&str>,
+    ) -> PathBuf {
+        let key = resource_key(&format!("{audience}\n{}", resource.unwrap_or("*")), scope);
+        self.cache_dir
+            .join("tokens")
+            .join(format!("{profile}.audience-{key}.json"))
+    }
+
     /// The ID-token cache of a profile: in a directory of its own, so that no profile
     /// name (which may contain dots) can make it another profile's access-token cache.
     pub fn id_token_file(&self, profile: &str) -> PathBuf {
@@ -91,6 +106,7 @@ impl Paths {
         let dir = self.cache_dir.join("tokens");
         let scoped = format!("{profile}.scope-");
         let resourced = format!("{profile}.resource-");
+        let audienced = format!("{profile}.audience-");
         let mut files = vec![
             self.cache_file(profile, None, None),
             self.id_token_file(profile),
@@ -101,7 +117,9 @@ impl Paths {
                     .flatten()
                     .filter(|e| {
                         let name = e.file_name().to_string_lossy().into_owned();
-                        name.starts_with(&scoped) || name.starts_with(&resourced)
+                        name.starts_with(&scoped)
+                            || name.starts_with(&resourced)
+                            || name.starts_with(&audienced)
                     })
                     .map(|e| e.path()),
             );

@@ -143,6 +143,11 @@ pub const ENVIRONMENT: &[EnvVar] = &[
         "directory of the access-token cache and the lock files",
     ),
     var(
+        env::OCTOKEN_ASSERTION_TIMEOUT,
+        Reader::Octoken,
+        "seconds an `--assertion-cmd` (subject, actor or client assertion command) may run before it is stopped (default 30)",
+    ),
+    var(
         env::OCTOKEN_AGENT_SOCK,
         Reader::Octoken,
         "the socket of an `octoken agent` (printed by it): `token`, `exec` and `kube-credential` then ask the agent",

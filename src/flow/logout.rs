@@ -19,7 +19,12 @@ pub fn run(settings: &LogoutSettings) -> Result<()> {
     }
     let secrets = session.store().load()?;
     let Some(secrets) = secrets.filter(|s| {
-        s.refresh_token.is_some() || s.client_secret.is_some() || profile.client_key.is_some()
+        s.refresh_token.is_some()
+            || s.client_secret.is_some()
+            || profile.client_key.is_some()
+            // An assertion profile's stored marker is its login (docs/ci.md).
+            || profile.grant.reads_assertions()
+            || profile.assertion.client_assertion.is_some()
     }) else {
         // Already in the state asked for: exit 0, and say so.
         session.forget_files()?;

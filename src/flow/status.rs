@@ -23,6 +23,7 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
     let grant_secret = match p.grant {
         Grant::RefreshToken => "refresh token",
         Grant::ClientCredentials => "client secret",
+        Grant::JwtBearer | Grant::TokenExchange => "login",
     };
     let stored = session.store().load();
     let mtls = mtls_report(p, claims.as_ref());
@@ -36,9 +37,14 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         Ok(Some(s)) if s.refresh_token.is_some() => ("stored".to_string(), exit::OK),
         Ok(Some(s))
             if p.grant == Grant::ClientCredentials
-                && (s.client_secret.is_some() || p.client_key.is_some()) =>
+                && (s.client_secret.is_some()
+                    || p.client_key.is_some()
+                    || p.assertion.client_assertion.is_some()) =>
         {
             ("none (client credentials)".to_string(), exit::OK)
+        }
+        Ok(Some(_)) if p.grant.reads_assertions() => {
+            ("none (assertion grant)".to_string(), exit::OK)
         }
         Ok(_) => ("none".to_string(), exit::LOGIN_REQUIRED),
         Err(e) => (format!("unavailable ({e})"), exit::STORAGE),
@@ -83,6 +89,12 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         "client_key_aud": p.client_key.as_ref().and_then(|k| k.aud).map(|a| a.as_str()),
         "resource": p.resources,
         "audience": p.audience,
+        "grant": grant_name(p.grant),
+        // Where assertions come from, never one (docs/ci.md).
+        "assertion_source": p.assertion.assertion.as_ref().map(crate::assertion::describe),
+        "subject_token_type": p.assertion.exchange.as_ref().map(|e| e.subject_token_type.clone()),
+        "actor_token_source": p.assertion.exchange.as_ref().and_then(|e| e.actor.as_ref()).map(crate::assertion::describe),
+        "client_assertion_source": p.assertion.client_assertion.as_ref().map(crate::assertion::describe),
         "store": p.store.kind.as_str(),
         "token_url": p.endpoints.token,
         // Without a JWKS, nothing in an ID token is proof of anything: say so.
@@ -136,6 +148,15 @@ pub fn run(settings: &StatusSettings) -> Result<u8> {
         ));
     }
     Ok(code)
+}
+
+fn grant_name(grant: Grant) -> &'static str {
+    match grant {
+        Grant::RefreshToken => "refresh_token",
+        Grant::ClientCredentials => "client_credentials",
+        Grant::JwtBearer => "jwt_bearer",
+        Grant::TokenExchange => "token_exchange",
+    }
 }
 
 /// A DPoP profile's binding: the key's algorithm and thumbprint, and whether the cached
@@ -278,6 +299,19 @@ fn human(r: &Value, _now: u64) -> String {
             4,
             format!("client key file: {}{alg}", s(&r["client_key_file"])),
         );
+    }
+    for (key, label) in [
+        ("assertion_source", "assertion from: "),
+        ("subject_token_type", "subject type:   "),
+        ("actor_token_source", "actor token:    "),
+        ("client_assertion_source", "client assert.: "),
+    ] {
+        if !r[key].is_null() {
+            if key == "assertion_source" {
+                lines.push(format!("grant:           {}", s(&r["grant"])));
+            }
+            lines.push(format!("{label} {}", s(&r[key])));
+        }
     }
     if let Some(resources) = r["resource"].as_array().filter(|a| !a.is_empty()) {
         let list: Vec<String> = resources.iter().map(s).collect();

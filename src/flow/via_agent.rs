@@ -34,6 +34,7 @@ pub fn run(mut settings: ViaAgent) -> Result<u8> {
                 token.min_ttl = fresh.min_ttl;
                 token.scope = fresh.scope.clone();
                 token.resource = fresh.resource.clone();
+                token.audience = fresh.audience.clone();
                 token.strict = fresh.strict;
                 let request = ViaAgent {
                     socket: settings.socket.clone(),

@@ -28,6 +28,8 @@ pub struct Metadata {
     pub token_endpoint_auth_signing_alg_values_supported: Option<Vec<String>>,
     /// RFC 9449 5.1: the DPoP proof algorithms the server accepts (None: not said).
     pub dpop_signing_alg_values_supported: Option<Vec<String>>,
+    /// RFC 8414 2: the grants it offers (None: not said).
+    pub grant_types_supported: Option<Vec<String>>,
     /// RFC 8705 5: where a client doing mutual TLS sends its requests instead.
     pub mtls_endpoint_aliases: Option<MtlsAliases>,
     /// The endpoints above are partly or wholly those aliases (`use_mtls_aliases`).
@@ -200,6 +202,7 @@ pub fn parse(resp: &HttpResponse, issuer: &str) -> Result<Metadata, OAuthError> 
             "token_endpoint_auth_signing_alg_values_supported",
         ),
         dpop_signing_alg_values_supported: names(&doc, "dpop_signing_alg_values_supported"),
+        grant_types_supported: names(&doc, "grant_types_supported"),
         mtls_endpoint_aliases,
         uses_mtls_aliases: false,
         pushed_authorization_request_endpoint: url("pushed_authorization_request_endpoint")?,

@@ -7,6 +7,7 @@ pub mod device;
 pub mod discovery;
 pub mod dpop;
 pub mod error;
+pub mod exchange;
 pub mod grant;
 pub mod id_token;
 pub mod message;
@@ -39,6 +40,10 @@ pub enum AuthMethod {
     /// tls_client_auth (RFC 8705 2.1): the client certificate of the TLS connection.
     #[serde(rename = "tls-client-auth")]
     TlsClientAuth,
+    /// A client assertion someone else signed (RFC 7523 2.2; Entra ID's workload
+    /// identity federation): read from its source for each request, sent as is.
+    #[serde(rename = "client-assertion")]
+    ClientAssertion,
 }
 
 impl AuthMethod {
@@ -49,6 +54,7 @@ impl AuthMethod {
             AuthMethod::None => "none",
             AuthMethod::PrivateKeyJwt => "private-key-jwt",
             AuthMethod::TlsClientAuth => "tls-client-auth",
+            AuthMethod::ClientAssertion => "client-assertion",
         }
     }
 }
@@ -58,6 +64,7 @@ impl AuthMethod {
 pub struct ClientAuth {
     pub client_id: String,
     pub method: AuthMethod,
+    /// The client secret; with `ClientAssertion`, the assertion read for this request.
     pub secret: Option<Secret>,
     /// DPoP (RFC 9449): token-endpoint requests carry a proof signed with this key.
     pub dpop: Option<dpop::DpopSigner>,
@@ -96,6 +103,9 @@ const PUBLIC_FIELDS: &[&str] = &[
     "resource",
     "audience",
     "token_type_hint",
+    "subject_token_type",
+    "actor_token_type",
+    "requested_token_type",
     // AWS STS (`sts.rs`): what is asked for; the web identity token stays hidden.
     "Action",
     "Version",
@@ -141,6 +151,12 @@ impl FormRequest {
                 request.push("client_id", &client.client_id);
                 request.push("client_assertion_type", client_key::ASSERTION_TYPE);
                 request.assertion = client.assertion.clone();
+            }
+            AuthMethod::ClientAssertion => {
+                // Signed by someone else (the CI, the platform): a secret form field.
+                request.push("client_id", &client.client_id);
+                request.push("client_assertion_type", client_key::ASSERTION_TYPE);
+                request.push("client_assertion", secret);
             }
         }
         request

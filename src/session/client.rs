@@ -22,6 +22,13 @@ impl Session<'_> {
 /// The client as a profile's endpoints must see it: its id, method and secret, and for
 /// private_key_jwt its key, read from the user's file at each use (never copied).
 pub fn client_auth(settings: &ProfileSettings, secret: Option<Secret>) -> Result<ClientAuth> {
+    // A federated client's assertion is read fresh for each request (docs/ci.md).
+    let secret = match (settings.auth_method, &settings.assertion.client_assertion) {
+        (AuthMethod::ClientAssertion, Some(source)) => {
+            Some(crate::assertion::read(source, "client assertion")?)
+        }
+        _ => secret,
+    };
     let assertion = match (&settings.client_key, settings.auth_method) {
         (Some(file), AuthMethod::PrivateKeyJwt) => {
             let key = read_client_key(file)?;

@@ -21,8 +21,12 @@
 //! double check; `cached.rs` the access- and ID-token caches; `secrets.rs` loading,
 //! persisting, recovery and forgetting; `client.rs` the client's authentication;
 //! `proofs.rs` DPoP signers and proofs; `backoff.rs` the backoff; `endpoint.rs` where
-//! requests go; `fleet.rs` the shared Redis store; `tests.rs` the engine's unit tests.
+//! requests go; `fleet.rs` the shared Redis store; `assertion.rs` the grants fed by an
+//! assertion read at each use (docs/ci.md); `audience.rs` `token --audience`;
+//! `tests.rs` the engine's unit tests.
 
+mod assertion;
+mod audience;
 mod backoff;
 mod cached;
 mod client;
@@ -31,6 +35,7 @@ mod fleet;
 mod proofs;
 mod secrets;
 
+pub use assertion::{assertion_refused, assertion_request};
 pub use backoff::random;
 pub use client::client_auth;
 pub use endpoint::{LazyNetwork, TokenEndpoint};
@@ -132,6 +137,9 @@ impl<'a> Session<'a> {
     /// fails for a temporary reason and the cached token has not expired, that token is
     /// served with a warning (unless `strict`): the caller's request would still work.
     pub fn fresh_token(&self, fresh: &FreshSettings) -> Result<AccessToken> {
+        if let Some(audience) = &fresh.audience {
+            return self.token_for_audience(fresh, audience);
+        }
         let scope = fresh.narrow();
         let mode = Mode::IfStale {
             min_ttl: fresh.min_ttl,
@@ -214,7 +222,9 @@ impl<'a> Session<'a> {
         // From the request until the answer is stored, a rotated refresh token may exist
         // only in this process: Ctrl-C, SIGTERM and SIGHUP wait until it is safe.
         let _hold = crate::process::HoldSignals::new();
-        let result = self.exchange(&secrets, scope);
+        let result = self
+            .exchange(&secrets, scope)
+            .map_err(|e| assertion_refused(self.settings, e));
         if let Err(err) = &result
             && err.exit_code() == crate::error::exit::TEMPORARY
         {
@@ -267,12 +277,18 @@ impl<'a> Session<'a> {
                 &client,
                 Some(scope.unwrap_or(&settings.scope)),
             ),
+            // The assertion is read now, under the lock (session/assertion.rs); each
+            // resource and the audience are asked for there.
+            (Grant::JwtBearer | Grant::TokenExchange, _) => {
+                assertion_request(settings, &client, scope.unwrap_or(&settings.scope))?
+            }
         };
         match (narrow.and_then(|n| n.resource), settings.grant) {
             // RFC 8707 2.2: a token for one of the granted resources.
             (Some(resource), _) => request.push("resource", resource),
             // No grant to carry them: each resource (and audience) is asked for here.
             (None, Grant::ClientCredentials) => settings.ask_for_resources(&mut request),
+            (None, Grant::JwtBearer | Grant::TokenExchange) => {}
             (None, Grant::RefreshToken) => settings.name_the_resource(&mut request),
         }
         let response = self.endpoint.post(&request);

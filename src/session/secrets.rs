@@ -6,6 +6,7 @@ use crate::access_token::AccessToken;
 use crate::config::Grant;
 use crate::error::{Error, Result};
 use crate::fsutil;
+use crate::oauth::AuthMethod;
 use crate::oauth::grant::TokenResponse;
 use crate::output;
 use crate::profile_name::login_command;
@@ -225,9 +226,19 @@ fn missing_credential(
     match settings.grant {
         Grant::RefreshToken => lacks(|s| s.refresh_token.is_some()).then_some("refresh token"),
         // A private_key_jwt or mTLS client's credential is its key file, not a secret.
-        Grant::ClientCredentials if settings.client_key.is_some() => {
+        Grant::ClientCredentials
+            if settings.client_key.is_some()
+                || settings.auth_method == AuthMethod::ClientAssertion =>
+        {
             stored.is_none().then_some("login")
         }
         Grant::ClientCredentials => lacks(|s| s.client_secret.is_some()).then_some("client secret"),
+        // The assertion is read from its source; a confidential client's secret is stored.
+        Grant::JwtBearer | Grant::TokenExchange
+            if matches!(settings.auth_method, AuthMethod::Basic | AuthMethod::Post) =>
+        {
+            lacks(|s| s.client_secret.is_some()).then_some("client secret")
+        }
+        Grant::JwtBearer | Grant::TokenExchange => stored.is_none().then_some("login"),
     }
 }

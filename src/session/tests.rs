@@ -197,6 +197,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         client_key: None,
         resources: Vec::new(),
         audience: None,
+        assertion: crate::settings::AssertionSettings::default(),
         sign_in: Default::default(),
         config_stamp: None,
     }
@@ -359,6 +360,7 @@ fn a_fresh_cache_answers_without_a_request_and_the_double_check_reuses_it() {
         min_ttl: 60,
         scope: None,
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -385,6 +387,7 @@ fn a_stale_cache_is_refreshed_and_the_keepalive_always_asks() {
         min_ttl: 60,
         scope: None,
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -413,6 +416,7 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
         min_ttl: 60,
         scope: Some("read".into()),
         resource: None,
+        audience: None,
         strict: false,
     };
     assert_eq!(
@@ -422,6 +426,72 @@ fn a_narrowed_scope_is_cached_apart_from_the_full_token() {
     assert_eq!(
         session.cached(None).unwrap().access_token.expose(),
         "cached-at"
+    );
+}
+
+#[test]
+fn an_audience_token_is_exchanged_from_the_own_one_and_cached_per_audience() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = profile(dir.path(), Grant::RefreshToken);
+    let store = Memory::holding(Some("rt-1"), None);
+    cache_token(&settings, NOW + 600);
+    // A refresh token in an exchange's answer must not replace the login's.
+    let (endpoint, sent) = Scripted::new(vec![
+        tokens("at-api", Some("rt-other")),
+        tokens("at-files", None),
+    ]);
+    let session = session(&settings, &store, endpoint);
+    let for_audience = |aud: &str| FreshSettings {
+        audience: Some(aud.into()),
+        ..fresh(60, false)
+    };
+    let token = |aud: &str| {
+        session
+            .fresh_token(&for_audience(aud))
+            .unwrap()
+            .access_token
+            .expose()
+            .to_string()
+    };
+    assert_eq!(token("https://api"), "at-api");
+    assert_eq!(token("https://api"), "at-api", "cached");
+    assert_eq!(token("https://files"), "at-files");
+    assert_eq!(sent.borrow().len(), 2, "one exchange per audience");
+    assert_eq!(
+        session.cached(None).unwrap().access_token.expose(),
+        "cached-at"
+    );
+    assert_eq!(store.refresh_token().as_deref(), Some("rt-1"));
+}
+
+#[test]
+fn assertion_refusals_name_the_source_and_a_missing_grant_is_a_config_error() {
+    use crate::config::AssertionSource;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = profile(dir.path(), Grant::JwtBearer);
+    settings.assertion.assertion = Some(AssertionSource::Env("CI_ID_TOKEN".into()));
+    let refused = |body: &'static str| {
+        let response = json(400, body);
+        let err = grant::parse_token_response(&response, NOW).unwrap_err();
+        super::assertion_refused(&settings, err.into())
+    };
+    let err = refused(r#"{"error":"invalid_grant","error_description":"expired"}"#);
+    assert_eq!(err.exit_code(), 4);
+    assert!(
+        err.to_string()
+            .contains("refused the assertion from the environment variable CI_ID_TOKEN"),
+        "{err}"
+    );
+    let err = refused(r#"{"error":"unsupported_grant_type"}"#);
+    assert_eq!(err.exit_code(), 3);
+    assert!(
+        err.to_string().contains("does not offer the JWT bearer"),
+        "{err}"
+    );
+    // Other refusals stay what they are.
+    assert_eq!(
+        refused(r#"{"error":"invalid_scope"}"#).exit_code(),
+        crate::error::exit::OTHER
     );
 }
 
@@ -484,6 +554,7 @@ fn forgetting_removes_secrets_caches_state_and_recovery() {
             min_ttl: 0,
             scope: Some("read".into()),
             resource: None,
+            audience: None,
             strict: false,
         })
         .unwrap();
@@ -507,6 +578,7 @@ fn fresh(min_ttl: u64, strict: bool) -> FreshSettings {
         min_ttl,
         scope: None,
         resource: None,
+        audience: None,
         strict,
     }
 }

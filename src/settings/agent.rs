@@ -88,6 +88,7 @@ pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
     } = fresh.clone();
     TokenRequest {
@@ -98,6 +99,7 @@ pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
         dpop_proof: None,
         min_acr: None,

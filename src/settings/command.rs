@@ -45,6 +45,9 @@ pub struct FreshSettings {
     /// One of the login's resources (RFC 8707) to narrow the token to (cached
     /// separately); None: the login's.
     pub resource: Option<String>,
+    /// `--audience`: the profile's token exchanged (RFC 8693) for one meant for this
+    /// audience (cached per audience); None: the login's own.
+    pub audience: Option<String>,
     /// Fail (exit 5) rather than serve a cached token with less than `min_ttl` left
     /// when renewing it fails for a temporary reason.
     pub strict: bool,
@@ -53,10 +56,13 @@ pub struct FreshSettings {
 impl FreshSettings {
     /// What narrows the token; None: the login's own token.
     pub fn narrow(&self) -> Option<Narrow<'_>> {
-        (self.scope.is_some() || self.resource.is_some()).then_some(Narrow {
-            scope: self.scope.as_deref(),
-            resource: self.resource.as_deref(),
-        })
+        (self.scope.is_some() || self.resource.is_some() || self.audience.is_some()).then_some(
+            Narrow {
+                scope: self.scope.as_deref(),
+                resource: self.resource.as_deref(),
+                audience: self.audience.as_deref(),
+            },
+        )
     }
 }
 
@@ -66,6 +72,8 @@ impl FreshSettings {
 pub struct Narrow<'a> {
     pub scope: Option<&'a str>,
     pub resource: Option<&'a str>,
+    /// A token for another audience, by token exchange (RFC 8693).
+    pub audience: Option<&'a str>,
 }
 
 /// `-v`/`-vv` (diagnostics on stderr) and `-q` (no notices).

@@ -20,6 +20,9 @@ pub enum LoginMethod {
     Import,
     /// The client's own credentials (RFC 6749 4.4).
     ClientCredentials,
+    /// An assertion or a subject token read from its source (JWT bearer, token
+    /// exchange): one token request, like client credentials.
+    Assertion,
 }
 
 /// Where the client secret comes from. Reading it is the flow's job.
@@ -97,6 +100,8 @@ pub struct LoginSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter.
     pub audience: Option<String>,
+    /// CI and workload identity: the assertion sources (docs/ci.md).
+    pub assertion: super::AssertionSettings,
     /// What the authorization request adds, merged over the profile's.
     pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// `--registry HOST`: registries to bind the profile to (`docker-credential`).

@@ -5,12 +5,14 @@
 //! clap types.
 
 mod agent;
+mod assertion;
 mod command;
 mod login;
 mod registries;
 pub mod resolve;
 
 pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent, token_request};
+pub use assertion::AssertionSettings;
 pub use command::AwsCredentialSettings;
 pub use command::{
     CacheOnlyToken, Command, ExecSettings, FreshSettings, InspectSettings, IntrospectSettings,
@@ -222,6 +224,8 @@ pub struct ProfileSettings {
     pub resources: Vec<String>,
     /// The non-standard `audience` parameter of the login.
     pub audience: Option<String>,
+    /// CI and workload identity: where assertions come from (docs/ci.md).
+    pub assertion: AssertionSettings,
     /// What the login's authorization request adds, and how it travels (PAR, JAR).
     pub sign_in: crate::oauth::sign_in::SignInOptions,
     /// The version of config.toml this profile was read from (None: not read from the
@@ -329,6 +333,7 @@ impl ProfileSettings {
             }),
             resources: profile.resource.clone(),
             audience: profile.audience.clone(),
+            assertion: AssertionSettings::from_profile(name, profile)?,
             sign_in: profile.sign_in.clone(),
             config_stamp: None,
         })
@@ -364,7 +369,12 @@ impl ProfileSettings {
 
     pub fn cache_file(&self, narrow: Option<Narrow<'_>>) -> PathBuf {
         let (scope, resource) = narrow.map_or((None, None), |n| (n.scope, n.resource));
-        self.paths.cache_file(&self.name, scope, resource)
+        match narrow.and_then(|n| n.audience) {
+            Some(audience) => self
+                .paths
+                .audience_cache_file(&self.name, audience, scope, resource),
+            None => self.paths.cache_file(&self.name, scope, resource),
+        }
     }
 
     pub fn id_token_file(&self) -> PathBuf {

@@ -55,6 +55,8 @@
 //   POST /__octoken/fault      {"status": 503, "retry_after": 3, "grant": "refresh_token"}
 //                              makes the token endpoint answer that for that grant
 //                              (counted and logged like any request); {} clears it
+//   /__ci/...                  a stand-in CI issuer for the JWT bearer grant and token
+//                              exchange (tests/idp/grants.mjs)
 //   GET  /api/whoami           a protected API: verifies the Bearer JWT access token
 //                              (signature, issuer, audience, expiry) and echoes its claims
 //   ANY  /api/dpop/...         a DPoP-protected API (RFC 9449 7): `Authorization: DPoP`
@@ -76,6 +78,7 @@ import { parseArgs } from 'node:util';
 import crypto from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+import { ciGrantTypes, ciPublicJwks, ciRoutes, registerCiGrants } from './grants.mjs';
 import {
   ACR_VALUES, STEP_UP_CLAIMS, stepUpClients, stepUpFeatures, stepUpLogin, stepUpOptions,
 } from './stepup.mjs';
@@ -150,6 +153,7 @@ const grantTypes = [
   'refresh_token',
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:device_code',
+  ...ciGrantTypes,
 ];
 const client = (id, method, secret) => ({
   client_id: id,
@@ -299,6 +303,8 @@ Promise.all([
       client('octoken-basic', 'client_secret_basic', 'basic-secret-0123456789'),
       client('octoken-post', 'client_secret_post', 'post-secret-0123456789'),
       client('octoken-public', 'none'),
+      // Federated (RFC 7523 2.2): its assertions are signed by the stand-in CI's keys.
+      { ...client('octoken-federated', 'private_key_jwt'), jwks: ciPublicJwks },
       ...(clientCa
         ? [{
           ...client('octoken-mtls', 'tls_client_auth'),
@@ -418,6 +424,7 @@ Promise.all([
     cookies: { keys: ['octoken-test-idp-cookie-key'] },
   });
   provider.proxy = false;
+  registerCiGrants(provider, { issuer, base, tokenUrl: `${issuer}${routes.token ?? '/token'}`, accessTtl });
   provider.on('server_error', (_ctx, err) => process.stderr.write(`idp: server_error: ${err.stack}\n`));
 
   // Count every token-endpoint request by grant type, and shape refresh responses.
@@ -468,6 +475,7 @@ Promise.all([
       res.end('{}');
       return;
     }
+    if (await ciRoutes(base, req, res)) return;
     if (req.url === '/api/whoami') {
       await whoami(provider, issuer, req, res);
       return;

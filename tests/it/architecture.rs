@@ -22,8 +22,9 @@ const LAYERS: &[&[&str]] = &[
     &["session"],
     // Resolved values; no clap in sight.
     &["settings"],
-    // The agent's socket, accept loop and client (its pure protocol is lower down).
-    &["network", "loopback", "open_url", "agent"],
+    // The agent's socket, accept loop and client (its pure protocol is lower down), and
+    // the reader of CI assertions.
+    &["network", "loopback", "open_url", "agent", "assertion"],
     &["store"],
     &["config", "paths"],
     &["fsutil"],

@@ -1050,6 +1050,17 @@ fn a_planted_lease_is_shown_inert_and_does_not_hold_the_fleet() {
         run.stderr
     );
     assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
+    // An hour: longer than any octoken host takes it (--redis-lease is at most 600 s).
+    redis.cli(&["SET", &lease, owner, "PX", "3600000"]);
+    let run = hosts[0]
+        .run_with(&["token"], None, &[("OCTOKEN_TEST_CLOCK_OFFSET", "800")])
+        .expect(0);
+    assert!(
+        run.stderr.contains("later than any octoken lease"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
 
     let sealed_redis = Redis::start();
     let (sealed, _) = sealed_fleet(&idp, &sealed_redis, 1, &["--redis-lease", "1"]);

@@ -13,6 +13,7 @@ mod architecture;
 mod aws;
 mod cached_path;
 mod chromium;
+mod ci_identity;
 mod concurrency;
 mod docs;
 mod dpop;

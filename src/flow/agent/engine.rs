@@ -99,6 +99,7 @@ impl Engine {
             min_ttl,
             scope,
             resource,
+            audience,
             strict,
             dpop_proof,
             min_acr,
@@ -115,6 +116,7 @@ impl Engine {
             min_ttl,
             scope: scope.filter(|s| !s.trim().is_empty()),
             resource: resource.filter(|r| !r.trim().is_empty()),
+            audience: audience.filter(|a| !a.trim().is_empty()),
             strict,
         };
         let token = session.fresh_token(&fresh)?;
@@ -215,6 +217,7 @@ fn from_cache(global: &Global, request: &TokenRequest) -> Option<crate::access_t
     let plain = request.kind == Kind::Access
         && request.scope.is_none()
         && request.resource.is_none()
+        && request.audience.is_none()
         && request.dpop_proof.is_none()
         && request.min_acr.is_none();
     if !plain {

@@ -168,6 +168,10 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         resource,
         audience,
         sign_in: _,
+        // Never in an entry: a fleet with CI assertions is refused at login.
+        assertion: _,
+        exchange: _,
+        client_assertion: _,
         // This host's registry bindings are its own (kept from its previous profile).
         docker: _,
     } = client;
@@ -205,6 +209,10 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         resource,
         audience,
         sign_in: login.sign_in.clone(),
+        // A fleet's profile never reads assertions (refused at login).
+        assertion: None,
+        exchange: None,
+        client_assertion: None,
         docker: previous.and_then(|p| p.docker.clone()),
     };
     // The shared endpoints face the same https rule as typed ones.

@@ -2,10 +2,13 @@
 //! - a browser sign-in through a loopback redirect (authorization code + PKCE), default;
 //! - the device flow (`--device`) for machines without a browser;
 //! - importing a refresh token from stdin (`--refresh-token-stdin`), verified by a refresh;
-//! - client credentials (`--grant client-credentials`) for machine clients.
+//! - client credentials (`--grant client-credentials`) for machine clients;
+//! - an assertion read from its source (`--grant jwt-bearer`, `--grant token-exchange`)
+//!   for CI jobs and pods (docs/ci.md).
 //!
 //! Nothing is saved unless the server has issued or accepted the tokens.
 
+mod assertion;
 mod client_secret;
 mod device;
 mod dpop;
@@ -213,6 +216,10 @@ fn sign_in(login: &mut LoginSettings) -> Result<()> {
             settings.ask_for_resources(&mut request);
             (exchange(&network, &request, now)?, None)
         }
+        LoginMethod::Assertion => (
+            assertion::sign_in(&network, &settings, &metadata, &client, now)?,
+            None,
+        ),
     };
     let first = initial_refresh_token.or_else(|| response.refresh_token.clone());
     let mut secrets = StoredSecrets::new(first, client_secret);
@@ -340,6 +347,9 @@ fn new_profile(login: &LoginSettings, metadata: &Metadata) -> Profile {
         client_cert_file: login.client_cert.clone(),
         resource: login.resources.clone(),
         audience: login.audience.clone(),
+        assertion: login.assertion.assertion.clone(),
+        exchange: login.assertion.exchange.clone(),
+        client_assertion: login.assertion.client_assertion.clone(),
         sign_in: login.sign_in.clone(),
         // Bound with `docker-credential setup`; a new login keeps the bindings.
         docker: previous.and_then(|p| p.docker.clone()),
@@ -405,7 +415,14 @@ fn finish(
         (Grant::ClientCredentials, Some(key)) => {
             format!("client key read from {}", key.path.display())
         }
-        (Grant::ClientCredentials, None) => format!("client secret in the {store} store"),
+        (Grant::ClientCredentials, None) => match &settings.assertion.client_assertion {
+            Some(source) => format!(
+                "client assertion read from the {} at each request",
+                crate::assertion::describe(source)
+            ),
+            None => format!("client secret in the {store} store"),
+        },
+        (Grant::JwtBearer | Grant::TokenExchange, _) => assertion::kept(settings),
     };
     output::notice(format!(
         "octoken: logged in: profile '{}', {kept}, access token valid for {}",

@@ -53,6 +53,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        ci,
         sign_in,
         registries,
     } = args;
@@ -130,6 +131,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
     }
     flag("par", par.map(|b| b.to_string()));
     flag("request-object", request_object.map(|b| b.to_string()));
+    super::login_assertion::again_flags(ci, &mut flag);
     for (given, name) in [
         (*allow_insecure_http, "--allow-insecure-http"),
         (*dpop && dpop_alg.is_none(), "--dpop"),

@@ -60,6 +60,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_lease,
         redis_timeout,
         redis_wait_replicas,
+        ci,
         sign_in,
         registries,
     } = args;
@@ -75,6 +76,8 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let grant = match grant {
         GrantArg::AuthorizationCode => Grant::RefreshToken,
         GrantArg::ClientCredentials => Grant::ClientCredentials,
+        GrantArg::JwtBearer => Grant::JwtBearer,
+        GrantArg::TokenExchange => Grant::TokenExchange,
     };
     // An attach by --namespace learns the client from the shared entry.
     let attach_by_namespace = attach && namespace.is_some();
@@ -90,7 +93,11 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
     let explicit_method = auth_method.is_some();
     let auth_method = auth_method_of(
         auth_method,
-        (client_cert.is_some(), client_key_file.is_some()),
+        (
+            client_cert.is_some(),
+            client_key_file.is_some(),
+            super::login_assertion::client_assertion_given(&ci),
+        ),
         secret_given,
         prev,
     );
@@ -153,6 +160,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             prev.is_none(),
         ),
     };
+    let assertion = super::login_assertion::resolve(ci, grant, auth_method, store, prev)?;
     let dpop = dpop_key(dpop, dpop_alg, dpop_key_file, attach, prev)?;
     let ca_file = ca_file.or_else(|| prev.and_then(|p| p.ca_file.clone()));
     check_proxy(proxy.as_deref())?;
@@ -194,7 +202,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
             .unwrap_or_else(|| match grant {
                 Grant::RefreshToken => DEFAULT_SCOPE.to_string(),
                 // Machine clients have no user: no openid, no offline access.
-                Grant::ClientCredentials => String::new(),
+                Grant::ClientCredentials | Grant::JwtBearer | Grant::TokenExchange => String::new(),
             }),
         store,
         http: HttpOptions {
@@ -227,6 +235,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         audience,
         sign_in,
         registries: super::registries::login_registries(registries, &global.profile)?,
+        assertion,
         config,
         previous,
         redis,
@@ -260,7 +269,7 @@ fn absolute(flag: &str, path: Option<PathBuf>) -> Result<Option<PathBuf>> {
 /// (none). An existing profile keeps its method.
 fn auth_method_of(
     given: Option<AuthMethodArg>,
-    (cert_given, key_given): (bool, bool),
+    (cert_given, key_given, assertion_given): (bool, bool, bool),
     secret_given: bool,
     prev: Option<&Profile>,
 ) -> AuthMethod {
@@ -270,6 +279,9 @@ fn auth_method_of(
         Some(AuthMethodArg::None) => AuthMethod::None,
         Some(AuthMethodArg::PrivateKeyJwt) => AuthMethod::PrivateKeyJwt,
         Some(AuthMethodArg::TlsClientAuth) => AuthMethod::TlsClientAuth,
+        Some(AuthMethodArg::ClientAssertion) => AuthMethod::ClientAssertion,
+        // A client assertion's source means federated client authentication.
+        None if assertion_given => AuthMethod::ClientAssertion,
         None if cert_given => AuthMethod::TlsClientAuth,
         None if key_given => AuthMethod::PrivateKeyJwt,
         None => match prev {
@@ -375,6 +387,14 @@ fn login_method(
             }
             LoginMethod::ClientCredentials
         }
+        Grant::JwtBearer | Grant::TokenExchange => {
+            if refresh_token_stdin || device {
+                return Err(Error::usage(
+                    "--grant jwt-bearer and token-exchange take neither --refresh-token-stdin nor --device",
+                ));
+            }
+            LoginMethod::Assertion
+        }
         Grant::RefreshToken if refresh_token_stdin => LoginMethod::Import,
         Grant::RefreshToken if device => LoginMethod::Device,
         Grant::RefreshToken => LoginMethod::Browser(match (browser, no_browser) {
@@ -407,9 +427,14 @@ fn client_secret_source(
         (AuthMethod::None, _, _) if !explicit_method && new_profile => {
             ClientSecretSource::IfConfidential
         }
-        (AuthMethod::None | AuthMethod::PrivateKeyJwt | AuthMethod::TlsClientAuth, _, _) => {
-            ClientSecretSource::None
-        }
+        (
+            AuthMethod::None
+            | AuthMethod::PrivateKeyJwt
+            | AuthMethod::TlsClientAuth
+            | AuthMethod::ClientAssertion,
+            _,
+            _,
+        ) => ClientSecretSource::None,
         (_, Some(secret), _) => ClientSecretSource::Env(secret.clone()),
         (_, None, Some(path)) => ClientSecretSource::File(path),
         (_, None, None) => ClientSecretSource::Stored {
@@ -455,6 +480,8 @@ fn check_proxy(proxy: Option<&str>) -> Result<()> {
 pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
     let grant = match global.load_config()?.profiles.get(&global.profile) {
         Some(profile) if profile.grant == Grant::ClientCredentials => GrantArg::ClientCredentials,
+        Some(profile) if profile.grant == Grant::JwtBearer => GrantArg::JwtBearer,
+        Some(profile) if profile.grant == Grant::TokenExchange => GrantArg::TokenExchange,
         _ => GrantArg::AuthorizationCode,
     };
     let args = LoginArgs {
@@ -500,6 +527,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         redis_timeout: None,
         redis_wait_replicas: None,
         sign_in: crate::cli::SignInArgs::default(),
+        ci: crate::cli::AssertionArgs::default(),
     };
     resolve(args, global)
 }

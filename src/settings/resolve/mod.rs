@@ -6,6 +6,7 @@ mod again;
 mod agent;
 mod aws;
 mod login;
+mod login_assertion;
 mod login_fleet;
 mod login_keys;
 mod login_sign_in;
@@ -208,11 +209,13 @@ pub fn cache_only_token(cli: &Cli) -> Option<CacheOnlyToken> {
         min_ttl,
         scope,
         resource,
+        audience,
         strict: _, // only matters when renewing fails, which the long way does
     } = fresh;
     let plain = *token_type == TokenTypeArg::Access
         && scope.is_none()
         && resource.is_none()
+        && audience.is_none()
         && dpop_proof.is_none()
         && dpop_nonce.is_none()
         && min_acr.is_none()
@@ -242,12 +245,14 @@ fn fresh_settings(args: FreshArgs) -> FreshSettings {
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
     } = args;
     FreshSettings {
         min_ttl,
         scope: scope.filter(|s| !s.trim().is_empty()),
         resource: resource.filter(|r| !r.trim().is_empty()),
+        audience: audience.filter(|a| !a.trim().is_empty()),
         strict,
     }
 }

@@ -49,6 +49,13 @@ pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()
             hint: Some("drop --scope, or use --type access".into()),
         });
     }
+    if kind == TokenKind::Id && fresh.audience.is_some() {
+        // An ID token by token exchange (requested_token_type id_token) is not done yet.
+        return Err(Error::Usage {
+            message: "--audience exchanges access tokens only".into(),
+            hint: Some("drop --audience, or use --type access".into()),
+        });
+    }
     Ok(())
 }
 
@@ -210,12 +217,17 @@ fn git_setup(
         min_ttl,
         scope,
         resource,
+        audience,
         strict,
     } = fresh;
     if *min_ttl != DEFAULT_MIN_TTL {
         words.extend(["--min-ttl".into(), min_ttl.to_string()]);
     }
-    for (flag, value) in [("--scope", scope), ("--resource", resource)] {
+    for (flag, value) in [
+        ("--scope", scope),
+        ("--resource", resource),
+        ("--audience", audience),
+    ] {
         if let Some(value) = value {
             words.extend([flag.to_string(), value.clone()]);
         }
