@@ -218,6 +218,10 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
     let global = &login.global;
+    // The caches of the session this replaces (see `finish` in login/mod.rs).
+    for file in global.paths.cache_files(&global.profile) {
+        crate::fsutil::remove(&file)?;
+    }
     login
         .config
         .profiles

@@ -374,6 +374,13 @@ fn finish(
         Box::new(network),
     );
     session.store().save(&secrets)?;
+    // What the caches hold belongs to the session this login replaces (perhaps another
+    // person's): its ID token (which `--type id`, `--min-acr` and `aws-credential` would
+    // go on using when this login's answer carries none), the narrowed and exchanged
+    // tokens, the AWS credentials. They go before the new session's are written.
+    for file in global.paths.cache_files(&global.profile) {
+        crate::fsutil::remove(&file)?;
+    }
     session.keep_dpop_nonce(dpop, &settings.endpoints.token);
     // Replaces the imported token if the server rotated it on the verifying refresh.
     let token = session.persist(&secrets, response, None)?;
