@@ -24,7 +24,12 @@ impl Agent {
         Self::start_on(env, &env.path("run/agent.sock"), extra, &[])
     }
 
-    fn start_on(env: &TestEnv, socket: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Agent {
+    pub(crate) fn start_on(
+        env: &TestEnv,
+        socket: &Path,
+        extra: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Agent {
         let socket_text = socket.display().to_string();
         let mut args = vec!["agent", "--foreground", "--socket", &socket_text];
         args.extend_from_slice(extra);

@@ -226,7 +226,13 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
         .config
         .profiles
         .insert(global.profile.clone(), profile);
+    let bound = crate::flow::docker_credential::bind_all(
+        &mut login.config,
+        &global.profile,
+        &login.registries,
+    );
     login.config.save(&global.paths.config_file())?;
+    crate::flow::docker_credential::tell_bound(&global.profile, &bound);
     output::notice(format!(
         "octoken: attached profile '{}' to the shared entry in {}",
         global.profile,

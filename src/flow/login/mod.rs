@@ -409,7 +409,13 @@ fn finish(
         .config
         .profiles
         .insert(global.profile.clone(), profile);
+    let bound = crate::flow::docker_credential::bind_all(
+        &mut login.config,
+        &global.profile,
+        &login.registries,
+    );
     login.config.save(&global.paths.config_file())?;
+    crate::flow::docker_credential::tell_bound(&global.profile, &bound);
     let store = settings.store.kind.as_str();
     let kept = match (settings.grant, &settings.client_key) {
         (Grant::RefreshToken, _) => format!("refresh token in the {store} store"),
