@@ -392,9 +392,10 @@ pub struct LoginArgs {
     #[arg(long, value_name = "URI")]
     pub resource: Vec<String>,
     /// The non-standard `audience` parameter some servers (Auth0) want instead of
-    /// --resource (saved in the profile)
+    /// --resource; with --grant token-exchange, RFC 8693's (repeatable; saved in the
+    /// profile)
     #[arg(long, value_name = "AUD")]
-    pub audience: Option<String>,
+    pub audience: Vec<String>,
     /// Import a refresh token read from stdin instead of logging in through a browser
     #[arg(long)]
     pub refresh_token_stdin: bool,

@@ -81,7 +81,9 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
     for uri in resource {
         flag("resource", Some(uri.clone()));
     }
-    flag("audience", audience.clone());
+    for aud in audience {
+        flag("audience", Some(aud.clone()));
+    }
     flag("store", store.as_ref().and_then(choice));
     flag("ca-file", path(ca_file));
     flag("proxy", proxy.clone());
