@@ -458,16 +458,24 @@ mod tests {
 
     #[test]
     fn one_audience_reads_and_writes_as_a_string_several_as_a_list() {
-        let one = "[profiles.default]\nclient_id = \"x\"\naudience = \"https://a\"\n";
+        let one = "[profiles.default]\nclient_id = \"x\"\nauth_method = \"none\"\nscope = \"s\"\nstore = \"file\"\ntoken_url = \"https://id.example.com/t\"\naudience = \"https://a\"\n";
         let mut config = Config::parse(one, Path::new("/c")).unwrap();
         let profile = config.profiles.get_mut("default").unwrap();
         assert_eq!(profile.audience, ["https://a"]);
         let text = toml::to_string(&config).unwrap();
         assert!(text.contains("audience = \"https://a\""), "{text}");
-        config.profiles.get_mut("default").unwrap().audience.push("https://b".into());
+        config
+            .profiles
+            .get_mut("default")
+            .unwrap()
+            .audience
+            .push("https://b".into());
         let text = toml::to_string(&config).unwrap();
         let again = Config::parse(&text, Path::new("/c")).unwrap();
-        assert_eq!(again.profiles["default"].audience, ["https://a", "https://b"]);
+        assert_eq!(
+            again.profiles["default"].audience,
+            ["https://a", "https://b"]
+        );
     }
 
     #[test]
@@ -579,4 +587,3 @@ mod tests {
         assert!(!text.contains("request_object"), "defaults are left out");
     }
 }
-

@@ -360,15 +360,142 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
         .stdout;
     assert_eq!(claims(&exec)["aud"], "https://api.example");
     assert_ne!(exec, api);
-    let id = env.run(&["token", "--type", "id", "--audience", "https://api.example"]);
-    assert!(
-        id.expect(2)
-            .error_line()
-            .contains("exchanges access tokens only")
-    );
     // The login's own token is never replaced by an audience's.
     let own = env.run_with(&["token"], None, &[STALE]).expect(0).stdout;
     assert_eq!(claims(&own)["aud"], "urn:octoken:files");
+}
+
+#[test]
+fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let file = env.path("assertion.jwt");
+    write_private(&file, &for_provider(&idp));
+    login_jwt_bearer(&env, &idp, &["--assertion-file", file.to_str().unwrap()]).expect(0);
+    let ask = ["token", "--type", "id", "--audience", "https://api.example"];
+    let before = grants(&idp, TOKEN_EXCHANGE);
+    let id = env.run(&ask).expect(0).stdout;
+    let got = claims(&id);
+    assert_eq!(got["aud"], "https://api.example");
+    assert_eq!(got["iss"], idp.issuer.as_str());
+    assert_eq!(got["azp"], "octoken-public");
+    assert_eq!(env.run(&ask).expect(0).stdout, id, "from its cache");
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 1, "one exchange");
+    // Each audience its own; the access token for the same audience is another cache.
+    let json = env
+        .run(&[
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "https://b.example",
+            "--format",
+            "json",
+        ])
+        .expect(0)
+        .stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        claims(json["id_token"].as_str().unwrap())["aud"],
+        "https://b.example"
+    );
+    let access = env
+        .run(&["token", "--audience", "https://api.example"])
+        .expect(0)
+        .stdout;
+    assert_eq!(claims(&access)["aud"], "https://api.example");
+    assert_ne!(access, id);
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 3);
+    // Expired: a new exchange (of a renewed own token).
+    let renewed = env.run_with(&ask, None, &[STALE]).expect(0).stdout;
+    // (RS256 signatures are deterministic: within the same second it may be the same
+    // token; the provider's count shows the exchange.)
+    assert_eq!(claims(&renewed)["aud"], "https://api.example");
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 4);
+    // A server that answers with an access token instead: exit 3, saying so.
+    let refused = env
+        .run(&[
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "urn:octoken:access-only",
+        ])
+        .expect(3);
+    assert!(
+        refused
+            .error_line()
+            .contains("issued a token of type urn:ietf:params:oauth:token-type:access_token"),
+        "{}",
+        refused.stderr
+    );
+    // logout forgets the exchanged ID tokens too.
+    env.run(&["logout"]).expect(0);
+    let left: Vec<_> = env
+        .all_files()
+        .into_iter()
+        .filter(|(path, _)| path.to_string_lossy().contains(".audience-"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "{:?}",
+        left.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_token_exchange_login_asks_for_several_audiences() {
+    let idp = Idp::start(IdpOptions::default());
+    let mut env = TestEnv::new();
+    env.set("CI_ID_TOKEN", for_provider(&idp));
+    let login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "octoken-public",
+            "--store",
+            "file",
+            "--grant",
+            "token-exchange",
+            "--subject-token-env",
+            "CI_ID_TOKEN",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).expect(0);
+    };
+    login(&[
+        "--audience",
+        "urn:octoken:files",
+        "--audience",
+        "https://api.example",
+    ]);
+    let both = json!(["urn:octoken:files", "https://api.example"]);
+    assert_eq!(claims(&env.run(&["token"]).expect(0).stdout)["aud"], both);
+    let status = env.run(&["status"]).expect(0).stdout;
+    assert!(
+        status.contains("audience:        urn:octoken:files https://api.example"),
+        "{status}"
+    );
+    let status: Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).expect(0).stdout).unwrap();
+    assert_eq!(status["audience"], both);
+    // Saved: a renewal asks for both again, and so does a login that names none.
+    login(&[]);
+    let renewed = env.run_with(&["token"], None, &[STALE]).expect(0).stdout;
+    assert_eq!(claims(&renewed)["aud"], both);
+    // One audience is written as a string, as older versions wrote and read it.
+    login(&["--audience", "urn:octoken:files"]);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(
+        config.contains("audience = \"urn:octoken:files\""),
+        "{config}"
+    );
+    assert_eq!(
+        claims(&env.run(&["token"]).expect(0).stdout)["aud"],
+        "urn:octoken:files"
+    );
 }
 
 #[test]
@@ -667,4 +794,11 @@ fn token_audience_goes_through_the_agent_and_is_cached_there() {
     );
     let own = remote.run(&["token"]).expect(0).stdout;
     assert_eq!(claims(&own)["aud"], "urn:octoken:api");
+    // An ID token for the audience, by exchange, cached by the agent too.
+    let ask = ["token", "--type", "id", "--audience", "https://api.example"];
+    let id = remote.run(&ask).expect(0).stdout;
+    assert_eq!(claims(&id)["aud"], "https://api.example");
+    assert_eq!(claims(&id)["iss"], idp.issuer.as_str());
+    assert_eq!(remote.run(&ask).expect(0).stdout, id);
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 2);
 }
