@@ -372,6 +372,9 @@ fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
     let file = env.path("assertion.jwt");
     write_private(&file, &for_provider(&idp));
     login_jwt_bearer(&env, &idp, &["--assertion-file", file.to_str().unwrap()]).expect(0);
+    // Discovered at login: the JWKS each exchanged ID token's signature is checked with.
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("jwks_url = "), "{config}");
     let ask = ["token", "--type", "id", "--audience", "https://api.example"];
     let before = grants(&idp, TOKEN_EXCHANGE);
     let id = env.run(&ask).expect(0).stdout;
@@ -801,4 +804,67 @@ fn token_audience_goes_through_the_agent_and_is_cached_there() {
     assert_eq!(claims(&id)["iss"], idp.issuer.as_str());
     assert_eq!(remote.run(&ask).expect(0).stdout, id);
     assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 2);
+}
+
+#[test]
+fn an_exchanged_id_token_whose_signature_fails_the_jwks_is_refused() {
+    // A hostile answer no real provider gives: a well-formed ID token for the audience,
+    // with a signature its JWKS's key does not make.
+    use crate::support::fake::{FakeServer, Reply};
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({ "sub": "x", "aud": "https://api.example", "exp": now + 300 });
+    let forged = format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"ES256","kid":"ci-1"}"#),
+        b64(claims.to_string().as_bytes()),
+        b64(&[7u8; 64])
+    );
+    // The stand-in CI's public key (tests/idp/grants.mjs), as the provider's JWKS.
+    let jwks = json!({ "keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "ci-1", "alg": "ES256", "use": "sig",
+        "x": "p5ALShjVAlhhrQBYonUIAAgaqhBsVdhgRsX_Hq8tLIM",
+        "y": "MMtAlTJT_vxdh_gH-wd3hBpvo04XkXmJ2uxNnhI2Brk",
+    }]});
+    let server = FakeServer::start(vec![
+        Reply::json(
+            "200 OK",
+            r#"{"access_token":"own-at-1","token_type":"Bearer","expires_in":3600}"#,
+        ),
+        Reply::json(
+            "200 OK",
+            &json!({
+                "access_token": forged,
+                "issued_token_type": "urn:ietf:params:oauth:token-type:id_token",
+                "token_type": "N_A",
+                "expires_in": 300,
+            })
+            .to_string(),
+        ),
+        Reply::json("200 OK", &jwks.to_string()),
+    ]);
+    let env = TestEnv::new();
+    crate::support::profile::write_profile(
+        &env,
+        &server.url,
+        "file",
+        &format!("jwks_url = \"{}\"\n", server.url),
+    );
+    crate::support::profile::write_secret_file(&env, "rt-0123456789", 0o600);
+    let refused = env
+        .run(&["token", "--type", "id", "--audience", "https://api.example"])
+        .expect(3);
+    let line = refused.error_line();
+    assert!(line.contains("signature does not verify"), "{line}");
+    assert!(!line.contains(&forged) && refused.stdout.is_empty());
+    assert_eq!(server.requests(), 3, "refresh, exchange, JWKS");
+    let cached = env
+        .all_files()
+        .into_iter()
+        .any(|(path, _)| path.to_string_lossy().contains("id/default.audience-"));
+    assert!(!cached, "a refused ID token is not cached");
 }
