@@ -262,6 +262,10 @@ pub struct ExecArgs {
     /// Environment variable that carries the token
     #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
     pub env_name: String,
+    /// Which token the command gets (id: the login's ID token, or with --audience one
+    /// by token exchange)
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Access)]
+    pub token_type: TokenTypeArg,
     #[command(flatten)]
     pub fresh: FreshArgs,
     /// The command and its arguments

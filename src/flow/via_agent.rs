@@ -116,8 +116,12 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
                 program,
                 args,
             },
-            Answer::Access(token, _),
+            answer,
         ) => {
+            let token = match answer {
+                Answer::Access(token, _) => token.access_token,
+                Answer::Id(token) => token.id_token,
+            };
             return super::exec::exec_with(&program, &args, &env_name, &token, &profile);
         }
         (AgentUse::Kube { api_version }, answer) => {
@@ -131,9 +135,6 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
                 expires_at,
             ))
             .map_err(|e| Error::other(format!("cannot write to kubectl: {e}")).one_line())?;
-        }
-        (AgentUse::Exec { .. }, Answer::Id(_)) => {
-            return Err(Error::other("the agent sent an ID token for exec"));
         }
         (AgentUse::Git(_), _) => return Err(Error::other("git is answered in `run`")),
     }

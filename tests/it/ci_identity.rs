@@ -383,6 +383,20 @@ fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
     assert_eq!(got["iss"], idp.issuer.as_str());
     assert_eq!(got["azp"], "octoken-public");
     assert_eq!(env.run(&ask).expect(0).stdout, id, "from its cache");
+    let exec = [
+        "exec",
+        "--type",
+        "id",
+        "--audience",
+        "https://api.example",
+        "--env",
+        "ID_TOKEN",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\n' \"$ID_TOKEN\"",
+    ];
+    assert_eq!(env.run(&exec).expect(0).stdout, id, "exec: from the cache");
     assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 1, "one exchange");
     // Each audience its own; the access token for the same audience is another cache.
     let json = env
@@ -803,6 +817,22 @@ fn token_audience_goes_through_the_agent_and_is_cached_there() {
     assert_eq!(claims(&id)["aud"], "https://api.example");
     assert_eq!(claims(&id)["iss"], idp.issuer.as_str());
     assert_eq!(remote.run(&ask).expect(0).stdout, id);
+    let exec = [
+        "exec",
+        "--type",
+        "id",
+        "--audience",
+        "https://api.example",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\n' \"$OCTOKEN_ACCESS_TOKEN\"",
+    ];
+    assert_eq!(
+        remote.run(&exec).expect(0).stdout,
+        id,
+        "exec through the agent"
+    );
     assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 2);
 }
 
