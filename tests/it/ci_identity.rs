@@ -429,6 +429,26 @@ fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
     // token; the provider's count shows the exchange.)
     assert_eq!(claims(&renewed)["aud"], "https://api.example");
     assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 4);
+    // -vv shows the exchange, never the ID token it brought.
+    let verbose = env
+        .run(&[
+            "-vv",
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "https://c.example",
+        ])
+        .expect(0);
+    assert!(
+        !verbose.stderr.contains(verbose.stdout.trim()),
+        "-vv shows the ID token"
+    );
+    assert!(
+        verbose.stderr.contains("requested_token_type"),
+        "{}",
+        verbose.stderr
+    );
     // A server that answers with an access token instead: exit 3, saying so.
     let refused = env
         .run(&[
