@@ -67,7 +67,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--client-key-aud', '--client-key-aud', [CompletionResultType]::ParameterName, 'What private_key_jwt assertions name as their audience: the token endpoint (RFC 7523; every server takes it) or the issuer alone (FAPI 2.0) [default: token-endpoint]')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)')
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'Answer for this container registry in `docker-credential` (HOST or HOST:PORT; repeatable; saved in the profile, as `docker-credential setup HOST` does)')
-            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)')
+            [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource; with --grant token-exchange, RFC 8693''s (repeatable; saved in the profile)')
             [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'Token endpoint, for servers without discovery')
             [CompletionResult]::new('--auth-url', '--auth-url', [CompletionResultType]::ParameterName, 'Authorization endpoint, for servers without discovery')
             [CompletionResult]::new('--revocation-url', '--revocation-url', [CompletionResultType]::ParameterName, 'Revocation endpoint (RFC 7009), for servers without discovery')
@@ -153,6 +153,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         }
         'octoken;exec' {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Environment variable that carries the token')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Which token the command gets (id: the login''s ID token, or with --audience one by token exchange)')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh when the cached token has fewer seconds than this left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)')
@@ -164,8 +165,8 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print no summaries on stderr (errors and warnings still show)')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'octoken;refresh' {

@@ -327,7 +327,7 @@ _octoken() {
             return 0
             ;;
         octoken__subcmd__exec)
-            opts="-p -v -q -h --env --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
+            opts="-p -v -q -h --env --type --min-ttl --scope --resource --audience --strict --profile --verbose --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -335,6 +335,10 @@ _octoken() {
             case "${prev}" in
                 --env)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -W "access id" -- "${cur}"))
                     return 0
                     ;;
                 --min-ttl)

@@ -63,7 +63,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --client-key-aud 'What private_key_jwt assertions name as their audience: the token endpoint (RFC 7523; every server takes it) or the issuer alone (FAPI 2.0) [default: token-endpoint]'
             cand --resource 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)'
             cand --registry 'Answer for this container registry in `docker-credential` (HOST or HOST:PORT; repeatable; saved in the profile, as `docker-credential setup HOST` does)'
-            cand --audience 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)'
+            cand --audience 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource; with --grant token-exchange, RFC 8693''s (repeatable; saved in the profile)'
             cand --token-url 'Token endpoint, for servers without discovery'
             cand --auth-url 'Authorization endpoint, for servers without discovery'
             cand --revocation-url 'Revocation endpoint (RFC 7009), for servers without discovery'
@@ -147,6 +147,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;exec'= {
             cand --env 'Environment variable that carries the token'
+            cand --type 'Which token the command gets (id: the login''s ID token, or with --audience one by token exchange)'
             cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
             cand --resource 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)'
@@ -158,8 +159,8 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --verbose 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
             cand -q 'Print no summaries on stderr (errors and warnings still show)'
             cand --quiet 'Print no summaries on stderr (errors and warnings still show)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'octoken;refresh'= {
             cand --if-older-than 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)'

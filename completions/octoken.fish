@@ -76,7 +76,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-aud
 issuer\t'The issuer identifier (FAPI 2.0)'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l registry -d 'Answer for this container registry in `docker-credential` (HOST or HOST:PORT; repeatable; saved in the profile, as `docker-credential setup HOST` does)' -r
-complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource; with --grant token-exchange, RFC 8693\'s (repeatable; saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l revocation-url -d 'Revocation endpoint (RFC 7009), for servers without discovery' -r
@@ -161,6 +161,8 @@ complete -c octoken -n "__fish_octoken_using_subcommand token" -s v -l verbose -
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
 complete -c octoken -n "__fish_octoken_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l env -d 'Environment variable that carries the token' -r
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -l type -d 'Which token the command gets (id: the login\'s ID token, or with --audience one by token exchange)' -r -f -a "access\t'The OAuth 2.0 access token'
+id\t'The OpenID Connect ID token (a JWT for the client itself)'"
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r
@@ -169,7 +171,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand exec" -s p -l profile -d
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -l strict -d 'Exit 5 instead of printing a cached token with less than --min-ttl left when renewing it fails for a temporary reason (an expired token is never printed)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s v -l verbose -d 'Show each HTTP exchange on stderr (-vv: headers too, secrets redacted)'
 complete -c octoken -n "__fish_octoken_using_subcommand exec" -s q -l quiet -d 'Print no summaries on stderr (errors and warnings still show)'
-complete -c octoken -n "__fish_octoken_using_subcommand exec" -s h -l help -d 'Print help'
+complete -c octoken -n "__fish_octoken_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -l if-older-than -d 'Only refresh when the last successful refresh is older than this (e.g. 12h, 7d)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -l jitter -d 'Sleep a random time up to this first, so many hosts on the same schedule do not ask the provider in the same second (e.g. 10m)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand refresh" -s p -l profile -d 'Profile to use' -r

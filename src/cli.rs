@@ -262,6 +262,10 @@ pub struct ExecArgs {
     /// Environment variable that carries the token
     #[arg(long = "env", value_name = "NAME", default_value = DEFAULT_TOKEN_VAR)]
     pub env_name: String,
+    /// Which token the command gets (id: the login's ID token, or with --audience one
+    /// by token exchange)
+    #[arg(long = "type", value_enum, default_value_t = TokenTypeArg::Access)]
+    pub token_type: TokenTypeArg,
     #[command(flatten)]
     pub fresh: FreshArgs,
     /// The command and its arguments
@@ -396,9 +400,10 @@ pub struct LoginArgs {
     #[arg(long = "registry", value_name = "HOST")]
     pub registries: Vec<String>,
     /// The non-standard `audience` parameter some servers (Auth0) want instead of
-    /// --resource (saved in the profile)
+    /// --resource; with --grant token-exchange, RFC 8693's (repeatable; saved in the
+    /// profile)
     #[arg(long, value_name = "AUD")]
-    pub audience: Option<String>,
+    pub audience: Vec<String>,
     /// Import a refresh token read from stdin instead of logging in through a browser
     #[arg(long)]
     pub refresh_token_stdin: bool,

@@ -179,9 +179,15 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub resource: Vec<String>,
     /// The non-standard `audience` parameter some servers want instead (Auth0); with
-    /// token_exchange, RFC 8693's `audience`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub audience: Option<String>,
+    /// token_exchange, RFC 8693's `audience` (several allowed). A single one is written
+    /// as a string, as before, and a string still reads.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "one_or_many",
+        serialize_with = "string_if_one"
+    )]
+    pub audience: Vec<String>,
     /// jwt_bearer: where the assertion comes from; token_exchange: the subject token.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assertion: Option<AssertionSource>,
@@ -424,9 +430,53 @@ impl Config {
     }
 }
 
+/// `audience = "a"` (as older versions wrote it) or `audience = ["a", "b"]`.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    Ok(match OneOrMany::deserialize(d)? {
+        OneOrMany::One(one) => vec![one],
+        OneOrMany::Many(many) => many,
+    })
+}
+
+/// One value as a string, so that an older octoken still reads a one-audience profile.
+fn string_if_one<S: serde::Serializer>(list: &[String], s: S) -> Result<S::Ok, S::Error> {
+    match list {
+        [one] => s.serialize_str(one),
+        many => many.serialize(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_audience_reads_and_writes_as_a_string_several_as_a_list() {
+        let one = "[profiles.default]\nclient_id = \"x\"\nauth_method = \"none\"\nscope = \"s\"\nstore = \"file\"\ntoken_url = \"https://id.example.com/t\"\naudience = \"https://a\"\n";
+        let mut config = Config::parse(one, Path::new("/c")).unwrap();
+        let profile = config.profiles.get_mut("default").unwrap();
+        assert_eq!(profile.audience, ["https://a"]);
+        let text = toml::to_string(&config).unwrap();
+        assert!(text.contains("audience = \"https://a\""), "{text}");
+        config
+            .profiles
+            .get_mut("default")
+            .unwrap()
+            .audience
+            .push("https://b".into());
+        let text = toml::to_string(&config).unwrap();
+        let again = Config::parse(&text, Path::new("/c")).unwrap();
+        assert_eq!(
+            again.profiles["default"].audience,
+            ["https://a", "https://b"]
+        );
+    }
 
     #[test]
     fn parse_errors_name_file_and_line() {
@@ -504,7 +554,7 @@ mod tests {
                 client_key_aud: None,
                 client_cert_file: None,
                 resource: vec!["https://api.example.com".into()],
-                audience: None,
+                audience: Vec::new(),
                 assertion: Some(AssertionSource::Cmd("ci-token --aud x".into())),
                 exchange: None,
                 client_assertion: None,

@@ -101,6 +101,16 @@ impl Paths {
             .join(format!("{profile}.json"))
     }
 
+    /// The cache of `token --type id --audience AUD` (an ID token by token exchange), per
+    /// audience, beside the profile's own ID token.
+    pub fn audience_id_token_file(&self, profile: &str, audience: &str) -> PathBuf {
+        let key = resource_key(audience, None);
+        self.cache_dir
+            .join("tokens")
+            .join("id")
+            .join(format!("{profile}.audience-{key}.json"))
+    }
+
     /// Every cache file of a profile, narrowed ones and the ID token's included.
     pub fn cache_files(&self, profile: &str) -> Vec<PathBuf> {
         let dir = self.cache_dir.join("tokens");
@@ -121,6 +131,14 @@ impl Paths {
                             || name.starts_with(&resourced)
                             || name.starts_with(&audienced)
                     })
+                    .map(|e| e.path()),
+            );
+        }
+        if let Ok(entries) = std::fs::read_dir(dir.join("id")) {
+            files.extend(
+                entries
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().starts_with(&audienced))
                     .map(|e| e.path()),
             );
         }

@@ -1,18 +1,26 @@
-//! `octoken exec -- CMD ARGS...`: run a command with a fresh access token in its
-//! environment, keeping the token out of argv and shell history. The exit status is the
-//! command's.
+//! `octoken exec -- CMD ARGS...`: run a command with a fresh access token (or, with
+//! `--type id`, an ID token) in its environment, keeping the token out of argv and
+//! shell history. The exit status is the command's.
 
-use crate::access_token::AccessToken;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 use crate::session::Session;
-use crate::settings::ExecSettings;
+use crate::settings::{ExecSettings, TokenKind};
 use std::process::Command;
 
 /// Returns the command's exit code (on Unix the command replaces octoken, so this only
 /// returns when it could not be started).
 pub fn run(settings: &ExecSettings) -> Result<u8> {
     let session = Session::open(&settings.profile, settings.global.now);
-    let token = session.fresh_token(&settings.fresh)?;
+    let fresh = &settings.fresh;
+    let token = match settings.kind {
+        TokenKind::Access => session.fresh_token(fresh)?.access_token,
+        TokenKind::Id => {
+            session
+                .fresh_id_token_for(fresh.min_ttl, fresh.audience.as_deref())?
+                .id_token
+        }
+    };
     exec_with(
         &settings.program,
         &settings.args,
@@ -28,13 +36,13 @@ pub fn exec_with(
     program: &std::ffi::OsStr,
     args: &[std::ffi::OsString],
     env_name: &str,
-    token: &AccessToken,
+    token: &Secret,
     profile: &str,
 ) -> Result<u8> {
     let mut command = Command::new(program);
     command
         .args(args)
-        .env(env_name, token.access_token.expose())
+        .env(env_name, token.expose())
         // The child finds the profile again: `octoken token --dpop-proof METHOD URL`
         // signs its DPoP proofs.
         .env(crate::env::OCTOKEN_PROFILE, profile);

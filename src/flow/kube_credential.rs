@@ -42,7 +42,7 @@ fn fresh_token(settings: KubeCredentialSettings) -> Result<(Secret, Option<u64>)
                 Ok((token.access_token, token.expires_at))
             }
             TokenKind::Id => {
-                let token = session.fresh_id_token(fresh.min_ttl)?;
+                let token = session.fresh_id_token_for(fresh.min_ttl, fresh.audience.as_deref())?;
                 Ok((token.id_token, Some(token.expires_at)))
             }
         }

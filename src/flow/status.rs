@@ -317,8 +317,9 @@ fn human(r: &Value, _now: u64) -> String {
         let list: Vec<String> = resources.iter().map(s).collect();
         lines.push(format!("resources:       {}", list.join(" ")));
     }
-    if !r["audience"].is_null() {
-        lines.push(format!("audience:        {}", s(&r["audience"])));
+    if let Some(audiences) = r["audience"].as_array().filter(|a| !a.is_empty()) {
+        let list: Vec<String> = audiences.iter().map(s).collect();
+        lines.push(format!("audience:        {}", list.join(" ")));
     }
     if let Some(mtls) = r["mtls"].as_object() {
         let bound = match mtls.get("token_bound_to_cert").and_then(Value::as_bool) {

@@ -46,7 +46,8 @@ pub fn run(settings: &TokenSettings) -> Result<()> {
         check_min_acr(&session, &settings.profile.name, wanted)?;
     }
     if settings.kind == TokenKind::Id {
-        let token = session.fresh_id_token(settings.fresh.min_ttl)?;
+        let fresh = &settings.fresh;
+        let token = session.fresh_id_token_for(fresh.min_ttl, fresh.audience.as_deref())?;
         return output::id_token(
             &token,
             settings.format,

@@ -227,8 +227,12 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
                 program,
                 args,
             },
-            Answer::Access(token, _),
+            answer,
         ) => {
+            let token = match answer {
+                Answer::Access(token, _) => token.access_token,
+                Answer::Id(token) => token.id_token,
+            };
             return super::exec::exec_with(&program, &args, &env_name, &token, &profile);
         }
         (AgentUse::Kube { api_version }, answer) => {
@@ -242,9 +246,6 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
                 expires_at,
             ))
             .map_err(|e| Error::other(format!("cannot write to kubectl: {e}")).one_line())?;
-        }
-        (AgentUse::Exec { .. }, Answer::Id(_)) => {
-            return Err(Error::other("the agent sent an ID token for exec"));
         }
         (AgentUse::Git(_) | AgentUse::Cargo(_) | AgentUse::Aws(_) | AgentUse::Docker(_), _) => {
             return Err(Error::other("the credential helpers are answered in `run`"));

@@ -20,7 +20,7 @@ pub struct AuthorizeRequest<'a> {
     /// RFC 8707 2.1: the APIs the tokens are for.
     pub resources: &'a [String],
     /// The non-standard `audience` parameter (Auth0).
-    pub audience: Option<&'a str>,
+    pub audience: &'a [String],
     /// The profile's own additions (`acr_values`, `login_hint`, ...).
     pub options: &'a SignInOptions,
 }
@@ -56,7 +56,7 @@ impl AuthorizeRequest<'_> {
         for resource in self.resources {
             add("resource", resource);
         }
-        if let Some(audience) = self.audience {
+        for audience in self.audience {
             add("audience", audience);
         }
         params.extend(self.options.params());
@@ -104,7 +104,7 @@ mod tests {
             prompt_consent: wants_consent("openid offline_access", true),
             dpop_jkt: None,
             resources: &["urn:a".into(), "https://b.example/".into()],
-            audience: Some("aud"),
+            audience: &["aud".into()],
             options: &SignInOptions {
                 login_hint: Some("alice".into()),
                 ..SignInOptions::default()
@@ -148,7 +148,7 @@ mod tests {
             prompt_consent: true,
             dpop_jkt: None,
             resources: &[],
-            audience: None,
+            audience: &[],
             options: &options,
         };
         let prompts: Vec<_> = request

@@ -2,9 +2,12 @@
 //! bearer grant (RFC 7523 2.1) and token exchange (RFC 8693). Pure request builders;
 //! the answers are ordinary token responses (`grant::parse_token_response`).
 
+use super::error::server_text;
 use super::grant::TOKEN_ENDPOINT;
 use super::{ClientAuth, FormRequest};
+use crate::access_token as token;
 use crate::secret::Secret;
+use serde_json::{Map, Value};
 
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -23,6 +26,36 @@ const TYPES: &[(&str, &str)] = &[
     ),
 ];
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+pub const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
+
+/// The ID token of an exchange answer asked for with `requested_token_type` id_token:
+/// RFC 8693 2.2.1 puts the issued token in `access_token` whatever its type, and names
+/// the type in `issued_token_type` (`token_type` is then `N_A`, and not checked). An
+/// answer of another type, or without one, is refused: the error says which (the
+/// server's text bounded and inert), never the token.
+pub fn issued_id_token(answer: &Map<String, Value>) -> Result<Secret, String> {
+    match answer.get("issued_token_type") {
+        Some(Value::String(t)) if t == ID_TOKEN_TYPE => {}
+        Some(Value::String(t)) => {
+            return Err(format!(
+                "the provider issued a token of type {} where an ID token was asked for",
+                server_text(t)
+            ));
+        }
+        _ => {
+            return Err(
+                "the provider's answer names no issued_token_type (RFC 8693 2.2.1), so it is not known to be an ID token"
+                    .into(),
+            );
+        }
+    }
+    match answer.get("access_token") {
+        Some(Value::String(s)) if token::is_compact_jwt(s, token::MAX_ID_TOKEN) => {
+            Ok(Secret::new(s.as_str()))
+        }
+        _ => Err("the issued ID token is not a JWT in compact form".into()),
+    }
+}
 
 /// A token type given by its short name (`jwt`, `id_token`, `access_token`,
 /// `refresh_token`) or as a URI (any other a server defines); None: neither.
@@ -97,6 +130,31 @@ mod tests {
             dpop: None,
             assertion: None,
         }
+    }
+
+    #[test]
+    fn an_id_token_is_taken_only_when_the_answer_says_it_is_one() {
+        let jwt = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln";
+        let answer = |v: Value| v.as_object().unwrap().clone();
+        let ok = answer(serde_json::json!({
+            "access_token": jwt, "issued_token_type": ID_TOKEN_TYPE, "token_type": "N_A",
+        }));
+        assert_eq!(issued_id_token(&ok).unwrap().expose(), jwt);
+        let other = answer(serde_json::json!({
+            "access_token": jwt, "issued_token_type": ACCESS_TOKEN_TYPE,
+        }));
+        let why = issued_id_token(&other).unwrap_err();
+        assert!(why.contains("access_token") && !why.contains(jwt), "{why}");
+        let untyped = answer(serde_json::json!({ "access_token": jwt }));
+        assert!(
+            issued_id_token(&untyped)
+                .unwrap_err()
+                .contains("no issued_token_type")
+        );
+        let opaque = answer(serde_json::json!({
+            "access_token": "not a jwt", "issued_token_type": ID_TOKEN_TYPE,
+        }));
+        assert!(issued_id_token(&opaque).unwrap_err().contains("not a JWT"));
     }
 
     #[test]

@@ -124,6 +124,44 @@ pub fn check_refreshed(
     Ok(claims)
 }
 
+/// The checks for an ID token issued by token exchange (RFC 8693, `requested_token_type`
+/// id_token) for `audience`: `iss` and `exp` as for any, and an `aud` naming the
+/// audience asked for or this client (servers differ). No nonce: no authentication
+/// request carried one.
+pub fn check_exchanged(
+    id_token: &Secret,
+    issuer: Option<&str>,
+    audience: &str,
+    client_id: &str,
+    now: u64,
+) -> Result<Map<String, Value>, String> {
+    let claims = jwt::claims(id_token.expose()).ok_or("it is not a JWT")?;
+    if let Some(issuer) = issuer {
+        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if iss != issuer {
+            return Err(format!(
+                "iss is '{}', expected '{issuer}'",
+                sanitize::foreign(iss, 200)
+            ));
+        }
+    }
+    let names = |wanted: &str| match claims.get("aud") {
+        Some(Value::String(a)) => a == wanted,
+        Some(Value::Array(list)) => list.iter().any(|a| a == wanted),
+        _ => false,
+    };
+    if !names(audience) && !names(client_id) {
+        return Err(format!(
+            "aud names neither the audience '{audience}' nor the client id '{client_id}'"
+        ));
+    }
+    match claims.get("exp").and_then(Value::as_u64) {
+        Some(exp) if exp.saturating_add(LEEWAY) >= now => Ok(claims),
+        Some(_) => Err("it has expired (check this machine's clock)".into()),
+        None => Err("it has no exp".into()),
+    }
+}
+
 /// Most keys a JWKS may hold: real ones have a handful; each is tried in turn.
 const MAX_JWKS_KEYS: usize = 100;
 
@@ -268,6 +306,32 @@ mod tests {
             URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","kid":"k1"}"#),
             URL_SAFE_NO_PAD.encode(payload)
         ))
+    }
+
+    #[test]
+    fn an_exchanged_id_token_names_the_audience_or_the_client() {
+        let check = |payload: &str| {
+            check_exchanged(
+                &unsigned(payload),
+                Some("https://id"),
+                "https://api",
+                "cli",
+                1000,
+            )
+        };
+        assert!(check(r#"{"iss":"https://id","aud":"https://api","exp":2000}"#).is_ok());
+        assert!(check(r#"{"iss":"https://id","aud":["x","cli"],"exp":2000}"#).is_ok());
+        for (bad, why) in [
+            (
+                r#"{"iss":"https://id","aud":"x","exp":2000}"#,
+                "aud names neither",
+            ),
+            (r#"{"iss":"https://evil","aud":"cli","exp":2000}"#, "iss is"),
+            (r#"{"iss":"https://id","aud":"cli","exp":10}"#, "expired"),
+            (r#"{"iss":"https://id","aud":"cli"}"#, "no exp"),
+        ] {
+            assert!(check(bad).unwrap_err().contains(why), "{bad}");
+        }
     }
 
     #[test]

@@ -11,11 +11,21 @@ use std::cell::OnceCell;
 /// Where token requests go. The real one is the network; tests script the answers.
 pub trait TokenEndpoint {
     fn post(&self, request: &FormRequest) -> Result<HttpResponse>;
+
+    /// A GET of the provider's (its JWKS, to check an exchanged ID token's signature).
+    /// None: this endpoint cannot (tests' scripted ones), and the check is skipped.
+    fn get(&self, _what: &'static str, _url: &str) -> Option<Result<HttpResponse>> {
+        None
+    }
 }
 
 impl TokenEndpoint for Network {
     fn post(&self, request: &FormRequest) -> Result<HttpResponse> {
         Ok(Network::post(self, request)?)
+    }
+
+    fn get(&self, what: &'static str, url: &str) -> Option<Result<HttpResponse>> {
+        Some(Network::get(self, what, url).map_err(Into::into))
     }
 }
 
@@ -41,5 +51,18 @@ impl TokenEndpoint for LazyNetwork<'_> {
         }
         let network = self.network.get().expect("set just above");
         Ok(network.post(request)?)
+    }
+
+    fn get(&self, what: &'static str, url: &str) -> Option<Result<HttpResponse>> {
+        if self.network.get().is_none() {
+            match Network::new(self.options) {
+                Ok(network) => {
+                    let _ = self.network.set(network);
+                }
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        let network = self.network.get().expect("set just above");
+        Some(network.get(what, url).map_err(Into::into))
     }
 }

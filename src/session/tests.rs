@@ -196,7 +196,7 @@ fn profile(dir: &Path, grant: Grant) -> ProfileSettings {
         test_fleet_hold: None,
         client_key: None,
         resources: Vec::new(),
-        audience: None,
+        audience: Vec::new(),
         assertion: crate::settings::AssertionSettings::default(),
         sign_in: Default::default(),
         config_stamp: None,

@@ -211,6 +211,8 @@ pub struct ExecSettings {
     pub global: Global,
     pub profile: ProfileSettings,
     pub fresh: FreshSettings,
+    /// The access token, or the ID token (`--type id`).
+    pub kind: TokenKind,
     pub env_name: String,
     /// The command and its arguments (never empty: clap requires it).
     pub program: OsString,

@@ -98,8 +98,8 @@ pub struct LoginSettings {
     pub client_cert: Option<PathBuf>,
     /// Resource indicators (RFC 8707) to ask for.
     pub resources: Vec<String>,
-    /// The non-standard `audience` parameter.
-    pub audience: Option<String>,
+    /// The non-standard `audience` parameter (token exchange: RFC 8693's, several).
+    pub audience: Vec<String>,
     /// CI and workload identity: the assertion sources (docs/ci.md).
     pub assertion: super::AssertionSettings,
     /// What the authorization request adds, merged over the profile's.

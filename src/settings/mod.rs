@@ -222,8 +222,9 @@ pub struct ProfileSettings {
     pub client_key: Option<ClientKeyFile>,
     /// Resource indicators (RFC 8707) of the login.
     pub resources: Vec<String>,
-    /// The non-standard `audience` parameter of the login.
-    pub audience: Option<String>,
+    /// The non-standard `audience` parameter of the login (token exchange: RFC 8693's,
+    /// several).
+    pub audience: Vec<String>,
     /// CI and workload identity: where assertions come from (docs/ci.md).
     pub assertion: AssertionSettings,
     /// What the login's authorization request adds, and how it travels (PAR, JAR).
@@ -345,7 +346,7 @@ impl ProfileSettings {
         for resource in &self.resources {
             request.push("resource", resource);
         }
-        if let Some(audience) = &self.audience {
+        for audience in &self.audience {
             request.push("audience", audience);
         }
     }

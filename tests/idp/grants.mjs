@@ -4,7 +4,11 @@
 // - the JWT bearer grant (RFC 7523 2.1) trusting that issuer: signature against its
 //   JWKS, `iss`, `aud` (the provider's issuer or token endpoint), `exp`;
 // - token exchange (RFC 8693): subject tokens are the CI issuer's JWTs or this
-//   provider's own access tokens; the issued token's `aud` is the requested audience.
+//   provider's own access tokens; the issued token's `aud` is the requested audience
+//   (or audiences: `audience` may be repeated). Asked for
+//   `requested_token_type=...:id_token`, it issues an ID token signed with the
+//   provider's own keys, `aud` the audience; for `urn:octoken:access-only` it issues an
+//   access token whatever was asked (as a server that ignores the request may).
 // Both through oidc-provider's own extension point, `provider.registerGrantType`.
 //
 // server.mjs imports it: `ciGrantTypes` go into every test client's grant_types,
@@ -139,11 +143,14 @@ export function registerCiGrants(provider, { issuer, base, tokenUrl, accessTtl }
       scope: scope || undefined,
       extra: { subject: sub, ...(act ? { act: { sub: act } } : {}) },
     });
+    // oidc-provider's tokens take one audience; RFC 8693 lets a request name several,
+    // and a JWT's aud may be a list (RFC 7519 4.1.3), so this token takes them all.
+    if (Array.isArray(aud)) token.setAudience = (list) => { token.aud = list; };
     token.resourceServer = {
       audience: aud,
       accessTokenFormat: 'jwt',
       accessTokenTTL: accessTtl,
-      identifier: () => aud,
+      identifier: () => [aud].flat().join(' '),
     };
     ctx.oidc.entity('ClientCredentials', token);
     const value = await token.save();
@@ -156,14 +163,36 @@ export function registerCiGrants(provider, { issuer, base, tokenUrl, accessTtl }
     };
   };
 
+  // The audiences asked for (`audience` first, then `resource`): one as a string,
+  // several as a list (RFC 8693 2.1 lets both parameters repeat).
   const audiences = (ctx) => {
-    const asked = [ctx.oidc.params.audience, ctx.oidc.params.resource].filter(Boolean);
+    const asked = [ctx.oidc.params.audience, ctx.oidc.params.resource].flat().filter(Boolean);
     for (const aud of asked) {
       if (!/^(urn:octoken:|https?:\/\/)/.test(aud)) {
         throw new errors.InvalidTarget(`unknown audience ${aud}`);
       }
     }
+    if (asked.length > 1) return asked;
     return asked[0] ?? 'urn:octoken:api';
+  };
+
+  // An ID token for `aud` about `sub`, signed with the provider's own keys (as its other
+  // ID tokens: the client's signing alg, the provider's keystore), the client as azp.
+  const idTokenFor = async (ctx, { aud, sub }) => {
+    const { client } = ctx.oidc;
+    const forAudience = Object.create(client, { clientId: { value: aud } });
+    const token = new provider.IdToken({ sub }, { ctx, client: forAudience });
+    token.scope = 'openid';
+    token.set('azp', client.clientId);
+    const value = await token.issue({
+      use: 'idtoken', expiresAt: Math.floor(Date.now() / 1000) + accessTtl,
+    });
+    return {
+      access_token: value,
+      issued_token_type: `${TYPE}id_token`,
+      token_type: 'N_A',
+      expires_in: accessTtl,
+    };
   };
 
   provider.registerGrantType(JWT_BEARER, async (ctx) => {
@@ -181,7 +210,8 @@ export function registerCiGrants(provider, { issuer, base, tokenUrl, accessTtl }
     if (!subject || !subjectType) {
       throw new errors.InvalidRequest('subject_token and subject_token_type are required');
     }
-    if (requested && requested !== `${TYPE}access_token` && requested !== `${TYPE}jwt`) {
+    const issuable = [`${TYPE}access_token`, `${TYPE}jwt`, `${TYPE}id_token`];
+    if (requested && !issuable.includes(requested)) {
       throw new errors.InvalidRequest(`requested_token_type ${requested} is not issued here`);
     }
     // A subject token is one of this provider's own access tokens, or a CI's JWT.
@@ -201,11 +231,17 @@ export function registerCiGrants(provider, { issuer, base, tokenUrl, accessTtl }
     };
     const sub = await check(subject, subjectType);
     const act = actor ? await check(actor, actorType ?? `${TYPE}jwt`) : undefined;
+    const aud = audiences(ctx);
+    if (requested === `${TYPE}id_token` && aud !== 'urn:octoken:access-only') {
+      if (Array.isArray(aud)) throw new errors.InvalidTarget('an ID token is for one audience');
+      ctx.body = await idTokenFor(ctx, { aud, sub });
+      return;
+    }
     ctx.body = await issue(ctx, {
-      aud: audiences(ctx), sub, act, scope: ctx.oidc.params.scope,
+      aud, sub, act, scope: ctx.oidc.params.scope,
     });
   }, [
     'subject_token', 'subject_token_type', 'actor_token', 'actor_token_type',
     'requested_token_type', 'audience', 'resource', 'scope',
-  ]);
+  ], ['audience', 'resource']);
 }

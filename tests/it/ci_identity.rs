@@ -360,15 +360,179 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
         .stdout;
     assert_eq!(claims(&exec)["aud"], "https://api.example");
     assert_ne!(exec, api);
-    let id = env.run(&["token", "--type", "id", "--audience", "https://api.example"]);
-    assert!(
-        id.expect(2)
-            .error_line()
-            .contains("exchanges access tokens only")
-    );
     // The login's own token is never replaced by an audience's.
     let own = env.run_with(&["token"], None, &[STALE]).expect(0).stdout;
     assert_eq!(claims(&own)["aud"], "urn:octoken:files");
+}
+
+#[test]
+fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let file = env.path("assertion.jwt");
+    write_private(&file, &for_provider(&idp));
+    login_jwt_bearer(&env, &idp, &["--assertion-file", file.to_str().unwrap()]).expect(0);
+    // Discovered at login: the JWKS each exchanged ID token's signature is checked with.
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(config.contains("jwks_url = "), "{config}");
+    let ask = ["token", "--type", "id", "--audience", "https://api.example"];
+    let before = grants(&idp, TOKEN_EXCHANGE);
+    let id = env.run(&ask).expect(0).stdout;
+    let got = claims(&id);
+    assert_eq!(got["aud"], "https://api.example");
+    assert_eq!(got["iss"], idp.issuer.as_str());
+    assert_eq!(got["azp"], "octoken-public");
+    assert_eq!(env.run(&ask).expect(0).stdout, id, "from its cache");
+    let exec = [
+        "exec",
+        "--type",
+        "id",
+        "--audience",
+        "https://api.example",
+        "--env",
+        "ID_TOKEN",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\n' \"$ID_TOKEN\"",
+    ];
+    assert_eq!(env.run(&exec).expect(0).stdout, id, "exec: from the cache");
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 1, "one exchange");
+    // Each audience its own; the access token for the same audience is another cache.
+    let json = env
+        .run(&[
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "https://b.example",
+            "--format",
+            "json",
+        ])
+        .expect(0)
+        .stdout;
+    let json: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        claims(json["id_token"].as_str().unwrap())["aud"],
+        "https://b.example"
+    );
+    let access = env
+        .run(&["token", "--audience", "https://api.example"])
+        .expect(0)
+        .stdout;
+    assert_eq!(claims(&access)["aud"], "https://api.example");
+    assert_ne!(access, id);
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 3);
+    // Expired: a new exchange (of a renewed own token).
+    let renewed = env.run_with(&ask, None, &[STALE]).expect(0).stdout;
+    // (RS256 signatures are deterministic: within the same second it may be the same
+    // token; the provider's count shows the exchange.)
+    assert_eq!(claims(&renewed)["aud"], "https://api.example");
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 4);
+    // -vv shows the exchange, never the ID token it brought.
+    let verbose = env
+        .run(&[
+            "-vv",
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "https://c.example",
+        ])
+        .expect(0);
+    assert!(
+        !verbose.stderr.contains(verbose.stdout.trim()),
+        "-vv shows the ID token"
+    );
+    assert!(
+        verbose.stderr.contains("requested_token_type"),
+        "{}",
+        verbose.stderr
+    );
+    // A server that answers with an access token instead: exit 3, saying so.
+    let refused = env
+        .run(&[
+            "token",
+            "--type",
+            "id",
+            "--audience",
+            "urn:octoken:access-only",
+        ])
+        .expect(3);
+    assert!(
+        refused
+            .error_line()
+            .contains("issued a token of type urn:ietf:params:oauth:token-type:access_token"),
+        "{}",
+        refused.stderr
+    );
+    // logout forgets the exchanged ID tokens too.
+    env.run(&["logout"]).expect(0);
+    let left: Vec<_> = env
+        .all_files()
+        .into_iter()
+        .filter(|(path, _)| path.to_string_lossy().contains(".audience-"))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "{:?}",
+        left.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_token_exchange_login_asks_for_several_audiences() {
+    let idp = Idp::start(IdpOptions::default());
+    let mut env = TestEnv::new();
+    env.set("CI_ID_TOKEN", for_provider(&idp));
+    let login = |extra: &[&str]| {
+        let mut args = vec![
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            "octoken-public",
+            "--store",
+            "file",
+            "--grant",
+            "token-exchange",
+            "--subject-token-env",
+            "CI_ID_TOKEN",
+        ];
+        args.extend_from_slice(extra);
+        env.run(&args).expect(0);
+    };
+    login(&[
+        "--audience",
+        "urn:octoken:files",
+        "--audience",
+        "https://api.example",
+    ]);
+    let both = json!(["urn:octoken:files", "https://api.example"]);
+    assert_eq!(claims(&env.run(&["token"]).expect(0).stdout)["aud"], both);
+    let status = env.run(&["status"]).expect(0).stdout;
+    assert!(
+        status.contains("audience:        urn:octoken:files https://api.example"),
+        "{status}"
+    );
+    let status: Value =
+        serde_json::from_str(&env.run(&["status", "--json"]).expect(0).stdout).unwrap();
+    assert_eq!(status["audience"], both);
+    // Saved: a renewal asks for both again, and so does a login that names none.
+    login(&[]);
+    let renewed = env.run_with(&["token"], None, &[STALE]).expect(0).stdout;
+    assert_eq!(claims(&renewed)["aud"], both);
+    // One audience is written as a string, as older versions wrote and read it.
+    login(&["--audience", "urn:octoken:files"]);
+    let config = std::fs::read_to_string(env.path("config/config.toml")).unwrap();
+    assert!(
+        config.contains("audience = \"urn:octoken:files\""),
+        "{config}"
+    );
+    assert_eq!(
+        claims(&env.run(&["token"]).expect(0).stdout)["aud"],
+        "urn:octoken:files"
+    );
 }
 
 #[test]
@@ -667,4 +831,90 @@ fn token_audience_goes_through_the_agent_and_is_cached_there() {
     );
     let own = remote.run(&["token"]).expect(0).stdout;
     assert_eq!(claims(&own)["aud"], "urn:octoken:api");
+    // An ID token for the audience, by exchange, cached by the agent too.
+    let ask = ["token", "--type", "id", "--audience", "https://api.example"];
+    let id = remote.run(&ask).expect(0).stdout;
+    assert_eq!(claims(&id)["aud"], "https://api.example");
+    assert_eq!(claims(&id)["iss"], idp.issuer.as_str());
+    assert_eq!(remote.run(&ask).expect(0).stdout, id);
+    let exec = [
+        "exec",
+        "--type",
+        "id",
+        "--audience",
+        "https://api.example",
+        "--",
+        "sh",
+        "-c",
+        "printf '%s\n' \"$OCTOKEN_ACCESS_TOKEN\"",
+    ];
+    assert_eq!(
+        remote.run(&exec).expect(0).stdout,
+        id,
+        "exec through the agent"
+    );
+    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 2);
+}
+
+#[test]
+fn an_exchanged_id_token_whose_signature_fails_the_jwks_is_refused() {
+    // A hostile answer no real provider gives: a well-formed ID token for the audience,
+    // with a signature its JWKS's key does not make.
+    use crate::support::fake::{FakeServer, Reply};
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let claims = json!({ "sub": "x", "aud": "https://api.example", "exp": now + 300 });
+    let forged = format!(
+        "{}.{}.{}",
+        b64(br#"{"alg":"ES256","kid":"ci-1"}"#),
+        b64(claims.to_string().as_bytes()),
+        b64(&[7u8; 64])
+    );
+    // The stand-in CI's public key (tests/idp/grants.mjs), as the provider's JWKS.
+    let jwks = json!({ "keys": [{
+        "kty": "EC", "crv": "P-256", "kid": "ci-1", "alg": "ES256", "use": "sig",
+        "x": "p5ALShjVAlhhrQBYonUIAAgaqhBsVdhgRsX_Hq8tLIM",
+        "y": "MMtAlTJT_vxdh_gH-wd3hBpvo04XkXmJ2uxNnhI2Brk",
+    }]});
+    let server = FakeServer::start(vec![
+        Reply::json(
+            "200 OK",
+            r#"{"access_token":"own-at-1","token_type":"Bearer","expires_in":3600}"#,
+        ),
+        Reply::json(
+            "200 OK",
+            &json!({
+                "access_token": forged,
+                "issued_token_type": "urn:ietf:params:oauth:token-type:id_token",
+                "token_type": "N_A",
+                "expires_in": 300,
+            })
+            .to_string(),
+        ),
+        Reply::json("200 OK", &jwks.to_string()),
+    ]);
+    let env = TestEnv::new();
+    crate::support::profile::write_profile(
+        &env,
+        &server.url,
+        "file",
+        &format!("jwks_url = \"{}\"\n", server.url),
+    );
+    crate::support::profile::write_secret_file(&env, "rt-0123456789", 0o600);
+    let refused = env
+        .run(&["token", "--type", "id", "--audience", "https://api.example"])
+        .expect(3);
+    let line = refused.error_line();
+    assert!(line.contains("signature does not verify"), "{line}");
+    assert!(!line.contains(&forged) && refused.stdout.is_empty());
+    assert_eq!(server.requests(), 3, "refresh, exchange, JWKS");
+    let cached = env
+        .all_files()
+        .into_iter()
+        .any(|(path, _)| path.to_string_lossy().contains("id/default.audience-"));
+    assert!(!cached, "a refused ID token is not cached");
 }

@@ -109,7 +109,7 @@ impl Engine {
         }
         if kind == Kind::Id {
             return Ok(Response::Id {
-                token: session.fresh_id_token(min_ttl)?,
+                token: session.fresh_id_token_for(min_ttl, audience.as_deref())?,
             });
         }
         let fresh = FreshSettings {

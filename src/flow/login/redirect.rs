@@ -111,7 +111,7 @@ fn attempt(call: &Call<'_>, retry_par: bool) -> Result<Attempt> {
         prompt_consent: wants_consent(&profile.scope, profile.prompt_consent),
         dpop_jkt: jkt.as_deref(),
         resources: &profile.resources,
-        audience: profile.audience.as_deref(),
+        audience: &profile.audience,
         options: &profile.sign_in,
     };
     let par = pushed::wants_par(settings, metadata, retry_par);

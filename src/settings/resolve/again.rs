@@ -82,7 +82,9 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
     for uri in resource {
         flag("resource", Some(uri.clone()));
     }
-    flag("audience", audience.clone());
+    for aud in audience {
+        flag("audience", Some(aud.clone()));
+    }
     for host in registries {
         flag("registry", Some(host.clone()));
     }

@@ -144,19 +144,20 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
         CliCommand::Exec(args) => {
             let ExecArgs {
                 env_name,
+                token_type,
                 fresh,
                 command,
             } = args;
+            let kind = tools::token_kind(token_type);
+            let fresh = fresh_settings(fresh);
+            tools::check_kind_and_scope(kind, &fresh)?;
             let mut command = command.into_iter();
             let then = AgentUse::Exec {
                 env_name: variable_name(env_name)?,
                 program: command.next().unwrap_or_default(),
                 args: command.collect(),
             };
-            (
-                token_request(TokenKind::Access, &fresh_settings(fresh)),
-                then,
-            )
+            (token_request(kind, &fresh), then)
         }
         CliCommand::KubeCredential(args) => {
             let KubeCredentialArgs {

@@ -120,9 +120,14 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         }
         resource
     };
-    let audience = audience
+    let audience: Vec<String> = audience
+        .into_iter()
         .filter(|a| !a.trim().is_empty())
-        .or_else(|| prev.and_then(|p| p.audience.clone()));
+        .collect();
+    let audience = match (audience.is_empty(), prev) {
+        (true, Some(p)) => p.audience.clone(),
+        _ => audience,
+    };
     let store = match store {
         Some(StoreArg::Keyring) => StoreKind::Keyring,
         Some(StoreArg::File) => StoreKind::File,
@@ -499,7 +504,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_cert: None,
         resource: Vec::new(),
         registries: Vec::new(),
-        audience: None,
+        audience: Vec::new(),
         refresh_token_stdin: false,
         token_url: None,
         auth_url: None,

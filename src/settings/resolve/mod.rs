@@ -101,17 +101,22 @@ pub fn resolve(cli: Cli) -> Result<Command> {
         CliCommand::Exec(args) => {
             let ExecArgs {
                 env_name,
+                token_type,
                 fresh,
                 command,
             } = args;
             let env_name = variable_name(env_name)?;
+            let kind = tools::token_kind(token_type);
+            let fresh = fresh_settings(fresh);
+            tools::check_kind_and_scope(kind, &fresh)?;
             let mut command = command.into_iter();
             let program = command.next().unwrap_or_default();
             let global = global()?;
             Command::Exec(ExecSettings {
                 profile: global.profile()?,
                 global,
-                fresh: fresh_settings(fresh),
+                fresh,
+                kind,
                 env_name,
                 program,
                 args: command.collect(),

@@ -35,7 +35,8 @@ pub fn token_kind(arg: TokenTypeArg) -> TokenKind {
     }
 }
 
-/// ID tokens are issued for the login's scope only.
+/// ID tokens are issued for the login's scope only (or, by token exchange, for an
+/// --audience).
 pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()> {
     if kind == TokenKind::Id && fresh.resource.is_some() {
         return Err(Error::Usage {
@@ -47,13 +48,6 @@ pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()
         return Err(Error::Usage {
             message: "--scope narrows access tokens only".into(),
             hint: Some("drop --scope, or use --type access".into()),
-        });
-    }
-    if kind == TokenKind::Id && fresh.audience.is_some() {
-        // An ID token by token exchange (requested_token_type id_token) is not done yet.
-        return Err(Error::Usage {
-            message: "--audience exchanges access tokens only".into(),
-            hint: Some("drop --audience, or use --type access".into()),
         });
     }
     Ok(())
