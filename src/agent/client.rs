@@ -1,5 +1,6 @@
-//! Asking the agent: connect, send one request, read one answer, each step with a
-//! deadline, so a dead or stuck agent is an error, never a hang.
+//! Asking the agent: connect, send one request, read one answer, all within one
+//! deadline (not one per read: a hostile forwarded socket sending a byte at a time
+//! still runs out of time), so a dead or stuck agent is an error, never a hang.
 
 use super::socket::{self, FrameError};
 use super::wire::{self, MAX_REQUEST, MAX_RESPONSE, Request, Response, WireError};
@@ -39,8 +40,10 @@ pub fn ask_within(
     let at = || path.to_path_buf();
     let frame =
         wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire { path: at(), err })?;
-    let mut stream =
-        socket::connect(path, deadline).map_err(|err| AskError::NoAgent { path: at(), err })?;
+    let stream = std::os::unix::net::UnixStream::connect(path)
+        .map_err(|err| AskError::NoAgent { path: at(), err })?;
+    // One deadline for the whole exchange, however the peer drips its bytes.
+    let mut stream = socket::Deadlined::new(&stream, deadline);
     let failed = |err: FrameError| match err {
         FrameError::Closed => AskError::Closed { path: at() },
         FrameError::TimedOut => AskError::TimedOut { path: at() },
