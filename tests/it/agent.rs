@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// `octoken agent --foreground` in `env`, serving once its shell lines are printed.
 pub(crate) struct Agent {
     child: Child,
-    socket: PathBuf,
+    pub(crate) socket: PathBuf,
 }
 
 impl Agent {
@@ -24,7 +24,12 @@ impl Agent {
         Self::start_on(env, &env.path("run/agent.sock"), extra, &[])
     }
 
-    fn start_on(env: &TestEnv, socket: &Path, extra: &[&str], vars: &[(&str, &str)]) -> Agent {
+    pub(crate) fn start_on(
+        env: &TestEnv,
+        socket: &Path,
+        extra: &[&str],
+        vars: &[(&str, &str)],
+    ) -> Agent {
         let socket_text = socket.display().to_string();
         let mut args = vec!["agent", "--foreground", "--socket", &socket_text];
         args.extend_from_slice(extra);

@@ -8,6 +8,7 @@
 mod support;
 
 mod agent;
+mod agent_limits;
 mod architecture;
 mod aws;
 mod cached_path;
