@@ -59,3 +59,41 @@ pub fn ask_within(
     };
     wire::decode_response(&body).map_err(|err| AskError::Wire { path: at(), err })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixListener;
+    use std::time::Instant;
+
+    /// A hostile socket (forwarded from elsewhere) that answers one byte at a time, each
+    /// well within the deadline: the client still gives up at the deadline.
+    #[test]
+    fn an_answer_dripped_a_byte_at_a_time_runs_out_of_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 64];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(&[0, 0, 0, 100]);
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(50));
+                if stream.write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        });
+        let start = Instant::now();
+        let asked = ask_within(&path, &Request::Stop, Duration::from_millis(300));
+        assert!(matches!(asked, Err(AskError::TimedOut { .. })), "{asked:?}");
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            start.elapsed()
+        );
+        server.join().unwrap();
+    }
+}

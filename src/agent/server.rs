@@ -221,7 +221,11 @@ impl PeerSlot<'_> {
 
 impl Drop for PeerSlot<'_> {
     fn drop(&mut self) {
-        let mut peers = self.shared.per_peer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut peers = self
+            .shared
+            .per_peer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(count) = peers.get_mut(&self.pid) {
             *count -= 1;
             if *count == 0 {
@@ -354,5 +358,97 @@ fn wait_signal(set: &libc::sigset_t, within: Duration) -> Option<i32> {
             }
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::fs::PermissionsExt;
+
+    const DEADLINE: Duration = Duration::from_millis(400);
+
+    /// An agent serving on a socket in a new directory, answering every token request
+    /// with an error; stopped (and joined) by `stop`.
+    struct Running {
+        path: std::path::PathBuf,
+        _dir: tempfile::TempDir,
+        thread: Option<std::thread::JoinHandle<Ended>>,
+    }
+
+    impl Running {
+        fn start() -> Running {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+            let path = dir.path().join("agent.sock");
+            let listener = socket::bind(&path).unwrap();
+            let handler: Handler = Arc::new(|_| failure(exit::OTHER, "no profiles here".into()));
+            let at = path.clone();
+            let thread = std::thread::spawn(move || {
+                let options = Options {
+                    idle_timeout: None,
+                    client_deadline: DEADLINE,
+                };
+                serve(listener, &at, &options, handler)
+            });
+            Running {
+                path,
+                _dir: dir,
+                thread: Some(thread),
+            }
+        }
+
+        fn answer(&self, stream: &mut UnixStream) -> String {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer);
+            String::from_utf8_lossy(answer.get(4..).unwrap_or_default()).into_owned()
+        }
+
+        fn stop(mut self) -> Ended {
+            let mut stream = UnixStream::connect(&self.path).unwrap();
+            let frame = wire::encode(&Request::Stop, MAX_REQUEST).unwrap();
+            stream.write_all(&frame).unwrap();
+            assert!(self.answer(&mut stream).contains("stopping"));
+            self.thread.take().unwrap().join().unwrap()
+        }
+    }
+
+    #[test]
+    /// Before: a timeout per read() let a client sending a byte every 3 s keep its
+    /// connection (and 256 of them the whole agent) forever.
+    fn a_client_dripping_its_request_is_dropped_at_the_deadline() {
+        let agent = Running::start();
+        let mut drip = UnixStream::connect(&agent.path).unwrap();
+        drip.write_all(&[0, 0, 0, 100]).unwrap();
+        let start = Instant::now();
+        let mut dropped = None;
+        while start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(50));
+            if drip.write_all(b" ").is_err() {
+                dropped = Some(start.elapsed());
+                break;
+            }
+        }
+        let dropped = dropped.expect("the dripping client kept its connection");
+        assert!(dropped < DEADLINE * 3, "dropped after {dropped:?}");
+        assert_eq!(agent.stop(), Ended::Stopped);
+    }
+
+    #[test]
+    fn one_process_gets_at_most_its_share_of_connections() {
+        let agent = Running::start();
+        let silent: Vec<UnixStream> = (0..MAX_PER_PEER)
+            .map(|_| UnixStream::connect(&agent.path).unwrap())
+            .collect();
+        std::thread::sleep(Duration::from_millis(100));
+        let mut one_more = UnixStream::connect(&agent.path).unwrap();
+        let answer = agent.answer(&mut one_more);
+        assert!(answer.contains("connections of this process"), "{answer}");
+        drop(silent);
+        assert_eq!(agent.stop(), Ended::Stopped);
     }
 }

@@ -187,7 +187,10 @@ impl<'a> Deadlined<'a> {
         }
         // A timeout is a ceiling: one a little long is cut at the next call, so it is
         // set again only when it is more than 10 ms too long.
-        if self.set.is_none_or(|set| set > left + Duration::from_millis(10)) {
+        if self
+            .set
+            .is_none_or(|set| set > left + Duration::from_millis(10))
+        {
             self.stream.set_read_timeout(Some(left))?;
             self.stream.set_write_timeout(Some(left))?;
             self.set = Some(left);
@@ -321,5 +324,47 @@ mod tests {
             read_frame(&mut b, wire::MAX_REQUEST),
             Err(FrameError::Closed)
         ));
+    }
+
+    /// A peer that sends its frame one byte at a time, each well within the deadline,
+    /// still runs out of time: the deadline is the whole frame's, not each read's.
+    #[test]
+    fn a_dripping_peer_runs_out_of_time_for_the_whole_frame() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let dripper = std::thread::spawn(move || {
+            let mut a = a;
+            let _ = a.write_all(&[0, 0, 0, 100]);
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(50));
+                if a.write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        });
+        let start = Instant::now();
+        let read = read_frame(
+            &mut Deadlined::new(&b, Duration::from_millis(300)),
+            wire::MAX_REQUEST,
+        );
+        assert!(matches!(read, Err(FrameError::TimedOut)), "{read:?}");
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            start.elapsed()
+        );
+        drop(b);
+        dripper.join().unwrap();
+    }
+
+    #[test]
+    fn a_fresh_directory_is_private_and_new_each_time() {
+        let one = fresh_dir().unwrap();
+        let two = fresh_dir().unwrap();
+        assert_ne!(one, two);
+        let name = one.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with(FRESH_PREFIX) && name.len() == FRESH_PREFIX.len() + 10);
+        assert_eq!(std::fs::metadata(&one).unwrap().mode() & 0o777, 0o700);
+        std::fs::remove_dir(one).unwrap();
+        std::fs::remove_dir(two).unwrap();
     }
 }

@@ -70,7 +70,8 @@ impl Session<'_> {
     ) -> Result<Secret> {
         let key = self.dpop_key()?;
         if let Some(nonce) = nonce
-            && let Err(e) = dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), nonce)
+            && let Err(e) =
+                dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), nonce)
         {
             output::debug(1, format!("could not keep the DPoP nonce: {e}"));
         }

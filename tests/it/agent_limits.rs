@@ -69,7 +69,12 @@ fn no_proof_for_the_token_endpoint_and_no_client_nonce_kept() {
             "planted-nonce",
         ])
         .expect(0);
-    assert_eq!(run.stdout.trim().split('.').count(), 3, "a proof: {}", run.stdout);
+    assert_eq!(
+        run.stdout.trim().split('.').count(),
+        3,
+        "a proof: {}",
+        run.stdout
+    );
     for (path, bytes) in env.all_files() {
         assert!(
             !String::from_utf8_lossy(&bytes).contains("planted-nonce"),

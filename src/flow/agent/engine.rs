@@ -101,7 +101,12 @@ impl Engine {
         request.min_ttl = limits::cap_min_ttl(request.min_ttl, current.as_ref());
         // The login's token, when it serves: for `token` and for a proof with it.
         let cached = current
-            .filter(|_| is_plain(&TokenRequest { dpop_proof: None, ..request.clone() }))
+            .filter(|_| {
+                is_plain(&TokenRequest {
+                    dpop_proof: None,
+                    ..request.clone()
+                })
+            })
             .and_then(|t| fresh_enough(t, global.now, request.min_ttl));
         if let Some(token) = &cached
             && request.dpop_proof.is_none()
@@ -213,11 +218,8 @@ fn fresh_enough(
     min_ttl: u64,
 ) -> Option<crate::access_token::AccessToken> {
     let min_ttl = limits::cap_min_ttl(min_ttl, Some(&token));
-    let fresh = token.is_plausible(now)
-        && matches!(
-            token.freshness(now, min_ttl),
-            Freshness::Fresh { .. }
-        );
+    let fresh =
+        token.is_plausible(now) && matches!(token.freshness(now, min_ttl), Freshness::Fresh { .. });
     fresh.then_some(token)
 }
 

@@ -30,7 +30,11 @@ pub fn check_proof_target(settings: &ProfileSettings, url: &str) -> Result<()> {
     let Some(target) = route(url) else {
         return Ok(()); // checked as an http(s) URL before; nothing to compare
     };
-    if endpoints.into_iter().flatten().any(|e| route(e).as_ref() == Some(&target)) {
+    if endpoints
+        .into_iter()
+        .flatten()
+        .any(|e| route(e).as_ref() == Some(&target))
+    {
         return Err(Error::config(
             "the agent signs no DPoP proof for the provider's own endpoints (token, \
              authorization, revocation, introspection, device)",

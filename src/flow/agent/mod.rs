@@ -86,7 +86,7 @@ fn foreground(start: AgentStart, socket: &Path) -> Result<()> {
     server::hold_termination_signals();
     let listener = crate::agent::socket::bind(socket).map_err(bind_error)?;
     output::stdout(&shell_lines(start.shell, socket, std::process::id())?)
-    .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
+        .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
     let engine = Arc::new(Engine::new(start.profiles, start.proofs));
     let handler: server::Handler = Arc::new(move |request| engine.answer(request));
     let options = server::Options {
