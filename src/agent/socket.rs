@@ -164,8 +164,10 @@ pub fn peer(stream: &UnixStream) -> io::Result<(u32, Option<i32>)> {
 pub struct Deadlined<'a> {
     stream: &'a UnixStream,
     until: Instant,
-    /// The timeout last set on the socket, to skip setting it again (one syscall less).
-    set: Option<Duration>,
+    /// The read and write timeouts last set on the socket, to skip setting them again
+    /// (a syscall each).
+    read_set: Option<Duration>,
+    write_set: Option<Duration>,
 }
 
 impl<'a> Deadlined<'a> {
@@ -173,42 +175,41 @@ impl<'a> Deadlined<'a> {
         Deadlined {
             stream,
             until: Instant::now() + within,
-            set: None,
+            read_set: None,
+            write_set: None,
         }
     }
 
-    /// The time left, set as the socket's read and write timeout when it is shorter
-    /// than the one set (so the first call sets it once, a slow peer's later calls
-    /// shorten it).
-    fn arm(&mut self) -> io::Result<()> {
+    /// The time left, set as the socket's timeout for the next read (or write) unless
+    /// the one set is at most 10 ms longer: the first call sets it once, a slow peer's
+    /// later calls shorten it.
+    fn arm(&self, set: Option<Duration>) -> io::Result<Option<Duration>> {
         let left = self.until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        // A timeout is a ceiling: one a little long is cut at the next call, so it is
-        // set again only when it is more than 10 ms too long.
-        if self
-            .set
+        Ok(set
             .is_none_or(|set| set > left + Duration::from_millis(10))
-        {
-            self.stream.set_read_timeout(Some(left))?;
-            self.stream.set_write_timeout(Some(left))?;
-            self.set = Some(left);
-        }
-        Ok(())
+            .then_some(left))
     }
 }
 
 impl Read for Deadlined<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.arm()?;
+        if let Some(left) = self.arm(self.read_set)? {
+            self.stream.set_read_timeout(Some(left))?;
+            self.read_set = Some(left);
+        }
         (&mut &*self.stream).read(buf)
     }
 }
 
 impl Write for Deadlined<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.arm()?;
+        if let Some(left) = self.arm(self.write_set)? {
+            self.stream.set_write_timeout(Some(left))?;
+            self.write_set = Some(left);
+        }
         (&mut &*self.stream).write(buf)
     }
 

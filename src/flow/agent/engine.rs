@@ -36,6 +36,8 @@ pub struct Engine {
     resolved: Mutex<HashMap<String, ProfileSettings>>,
     /// Each profile's cached access token, while its files are unchanged.
     memo: Memo,
+    /// Each profile's provider endpoints, which get no proof.
+    routes: limits::ProviderRoutes,
 }
 
 impl Engine {
@@ -46,6 +48,7 @@ impl Engine {
             keys: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
             memo: Memo::default(),
+            routes: limits::ProviderRoutes::default(),
         }
     }
 
@@ -118,7 +121,7 @@ impl Engine {
         }
         let settings = self.resolve(&global)?;
         if let Some(proof) = &request.dpop_proof {
-            limits::check_proof_target(&settings, &proof.url)?;
+            self.routes.check_proof_target(&settings, &proof.url)?;
         }
         let session = Session::open(&settings, global.now);
         let TokenRequest {

@@ -4,48 +4,80 @@
 
 use crate::access_token::AccessToken;
 use crate::error::{Error, Result};
+use crate::fsutil::FileStamp;
 use crate::settings::ProfileSettings;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The least `min_ttl` the cap leaves: `--min-ttl`'s default.
 const FLOOR: u64 = 60;
 
-/// Refuses a proof for one of the provider's endpoints the profile knows (token,
-/// authorization, revocation, introspection, device). A proof for `POST` to the token
-/// endpoint is what a refresh with a DPoP-bound refresh token needs: signing one for a
-/// client would make the agent a signing oracle that defeats the key binding of a leaked
-/// refresh token. The URL is compared as a server would route it: the `htu` (no query,
-/// fragment or userinfo), scheme and host in lower case, default port dropped (the
-/// `url` crate does these), then the path percent-decoded, in lower case, with
-/// repeated and trailing slashes and `;` parameters dropped. An API on the provider's
-/// host (another path) is served.
-pub fn check_proof_target(settings: &ProfileSettings, url: &str) -> Result<()> {
-    let e = &settings.endpoints;
-    let endpoints = [
-        Some(&e.token),
-        e.authorization.as_ref(),
-        e.revocation.as_ref(),
-        e.introspection.as_ref(),
-        e.device.as_ref(),
-    ];
-    let Some(target) = route(url) else {
-        return Ok(()); // checked as an http(s) URL before; nothing to compare
-    };
-    if endpoints
+/// Each profile's provider endpoints as [`route`] reads them, kept while its
+/// config.toml is unchanged (parsing five URLs per proof would cost more than signing).
+#[derive(Default)]
+pub struct ProviderRoutes {
+    kept: Mutex<HashMap<String, Kept>>,
+}
+
+type Route = (String, String);
+/// A profile's routes, with the config.toml they were read under.
+type Kept = (Option<FileStamp>, Arc<Vec<Route>>);
+
+impl ProviderRoutes {
+    /// Refuses a proof for one of the provider's endpoints the profile knows (token,
+    /// authorization, revocation, introspection, device). A proof for `POST` to the
+    /// token endpoint is what a refresh with a DPoP-bound refresh token needs: signing
+    /// one for a client would make the agent a signing oracle that defeats the key
+    /// binding of a leaked refresh token. The URL is compared as a server would route
+    /// it: the `htu` (no query, fragment or userinfo), scheme and host in lower case,
+    /// default port dropped (the `url` crate does these), then the path
+    /// percent-decoded, in lower case, with repeated and trailing slashes and `;`
+    /// parameters dropped. An API on the provider's host (another path) is served.
+    pub fn check_proof_target(&self, settings: &ProfileSettings, url: &str) -> Result<()> {
+        let Some(target) = route(url) else {
+            return Ok(()); // checked as an http(s) URL before; nothing to compare
+        };
+        if self.of(settings).contains(&target) {
+            return Err(Error::config(
+                "the agent signs no DPoP proof for the provider's own endpoints (token, \
+                 authorization, revocation, introspection, device)",
+                Some("ask for proofs for API requests only; refreshing is the agent's job".into()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn of(&self, settings: &ProfileSettings) -> Arc<Vec<Route>> {
+        let mut kept = self.kept.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((stamp, routes)) = kept.get(&settings.name)
+            && stamp.is_some()
+            && *stamp == settings.config_stamp
+        {
+            return Arc::clone(routes);
+        }
+        let e = &settings.endpoints;
+        let routes: Vec<Route> = [
+            Some(&e.token),
+            e.authorization.as_ref(),
+            e.revocation.as_ref(),
+            e.introspection.as_ref(),
+            e.device.as_ref(),
+        ]
         .into_iter()
         .flatten()
-        .any(|e| route(e).as_ref() == Some(&target))
-    {
-        return Err(Error::config(
-            "the agent signs no DPoP proof for the provider's own endpoints (token, \
-             authorization, revocation, introspection, device)",
-            Some("ask for proofs for API requests only; refreshing is the agent's job".into()),
-        ));
+        .filter_map(|url| route(url))
+        .collect();
+        let routes = Arc::new(routes);
+        kept.insert(
+            settings.name.clone(),
+            (settings.config_stamp, Arc::clone(&routes)),
+        );
+        routes
     }
-    Ok(())
 }
 
 /// (origin, path) of a URL as a server routes it (see [`check_proof_target`]).
-fn route(url: &str) -> Option<(String, String)> {
+fn route(url: &str) -> Option<Route> {
     let parsed = url::Url::parse(url).ok()?;
     let origin = parsed.origin().ascii_serialization();
     let bytes = parsed.path().as_bytes();
