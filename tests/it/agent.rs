@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 /// `octoken agent --foreground` in `env`, serving once its shell lines are printed.
 pub(crate) struct Agent {
     child: Child,
-    pub(crate) socket: PathBuf,
+    socket: PathBuf,
 }
 
 impl Agent {

@@ -84,8 +84,14 @@ fn foreground(start: AgentStart, socket: &Path) -> Result<()> {
     use std::sync::Arc;
     // From here a termination signal waits for the accept loop, which removes the socket.
     server::hold_termination_signals();
-    let listener = crate::agent::socket::bind(socket).map_err(bind_error)?;
-    output::stdout(&shell_lines(start.shell, socket, std::process::id())?)
+    let lines = shell_lines(start.shell, socket, std::process::id()).inspect_err(|_| {
+        remove_fresh_dir(socket);
+    })?;
+    let listener = crate::agent::socket::bind(socket).map_err(|e| {
+        remove_fresh_dir(socket);
+        bind_error(e)
+    })?;
+    output::stdout(&lines)
         .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
     let engine = Arc::new(Engine::new(start.profiles, start.proofs));
     let handler: server::Handler = Arc::new(move |request| engine.answer(request));
@@ -116,7 +122,10 @@ fn background(start: &AgentStart, socket: &Path) -> Result<()> {
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     // Checked here too, so that a refused path is this process's error.
-    shell_lines(start.shell, socket, 0)?;
+    if let Err(e) = shell_lines(start.shell, socket, 0) {
+        remove_fresh_dir(socket);
+        return Err(e);
+    }
     let exe = std::env::current_exe()
         .map_err(|e| Error::other(format!("cannot find the octoken binary: {e}")))?;
     let mut command = Command::new(exe);
