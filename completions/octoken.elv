@@ -62,6 +62,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
             cand --client-key-alg 'The algorithm of private_key_jwt assertions, where the client is registered for one the key does not imply (PS256 for an RSA key) [default: RS256 for RSA keys unless the provider lists only others; ES256/ES384 by curve]'
             cand --client-key-aud 'What private_key_jwt assertions name as their audience: the token endpoint (RFC 7523; every server takes it) or the issuer alone (FAPI 2.0) [default: token-endpoint]'
             cand --resource 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)'
+            cand --registry 'Answer for this container registry in `docker-credential` (HOST or HOST:PORT; repeatable; saved in the profile, as `docker-credential setup HOST` does)'
             cand --audience 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)'
             cand --token-url 'Token endpoint, for servers without discovery'
             cand --auth-url 'Authorization endpoint, for servers without discovery'

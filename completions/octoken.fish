@@ -75,6 +75,7 @@ ES384\t''"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l client-key-aud -d 'What private_key_jwt assertions name as their audience: the token endpoint (RFC 7523; every server takes it) or the issuer alone (FAPI 2.0) [default: token-endpoint]' -r -f -a "token-endpoint\t'The token endpoint URL (RFC 7523)'
 issuer\t'The issuer identifier (FAPI 2.0)'"
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l resource -d 'An API the tokens are for (RFC 8707 resource indicator; repeatable; saved in the profile)' -r
+complete -c octoken -n "__fish_octoken_using_subcommand login" -l registry -d 'Answer for this container registry in `docker-credential` (HOST or HOST:PORT; repeatable; saved in the profile, as `docker-credential setup HOST` does)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l audience -d 'The non-standard `audience` parameter some servers (Auth0) want instead of --resource (saved in the profile)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l token-url -d 'Token endpoint, for servers without discovery' -r
 complete -c octoken -n "__fish_octoken_using_subcommand login" -l auth-url -d 'Authorization endpoint, for servers without discovery' -r

@@ -391,6 +391,10 @@ pub struct LoginArgs {
     /// profile)
     #[arg(long, value_name = "URI")]
     pub resource: Vec<String>,
+    /// Answer for this container registry in `docker-credential` (HOST or HOST:PORT;
+    /// repeatable; saved in the profile, as `docker-credential setup HOST` does)
+    #[arg(long = "registry", value_name = "HOST")]
+    pub registries: Vec<String>,
     /// The non-standard `audience` parameter some servers (Auth0) want instead of
     /// --resource (saved in the profile)
     #[arg(long, value_name = "AUD")]

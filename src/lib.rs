@@ -48,7 +48,7 @@ pub fn main() -> ExitCode {
 
 /// The Linux binary's C `main` (src/main.rs skips Rust's start-up there): what that
 /// start-up does which octoken relies on, then the program. Returns the exit status.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn main_without_rust_start() -> std::ffi::c_int {
     process::start_without_rust_runtime();
     std::ffi::c_int::from(run())

@@ -8,12 +8,13 @@
 //! descriptors 0-2 opened on /dev/null when closed, SIGPIPE ignored, stdout flushed at
 //! exit. What is lost: the "has overflowed its stack" message (the kernel's guard gap
 //! still stops an overflow, as a plain SIGSEGV). Arguments reach `std::env::args_os`
-//! as before (glibc passes them to Rust's initialiser).
+//! as before (glibc passes them to Rust's initialiser; hence glibc only: with musl,
+//! Rust's own start-up stays).
 
 // Not in `cargo test`'s build of this file, whose harness brings its own `main`.
-#![cfg_attr(all(target_os = "linux", not(test)), no_main)]
+#![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
-#[cfg(all(target_os = "linux", not(test)))]
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(
     _argc: std::ffi::c_int,
@@ -22,7 +23,7 @@ extern "C" fn main(
     octoken::main_without_rust_start()
 }
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn main() -> std::process::ExitCode {
     octoken::main()
 }

@@ -34,7 +34,7 @@ pub fn harden() {
 /// file octoken opens later becomes its stdout and receives a token meant for a pipe.
 /// SIGPIPE is ignored, so that a closed pipe is an error octoken sees (EPIPE) rather
 /// than a silent death mid-way through storing a rotated token.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 pub fn start_without_rust_runtime() {
     for fd in 0..3 {
         // SAFETY: fcntl(F_GETFD) on a plain integer descriptor reads its flags only.

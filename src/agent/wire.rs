@@ -31,9 +31,24 @@ pub enum Request {
         profile: String,
         token: TokenRequest,
     },
+    /// `docker-credential get` on a machine whose registry bindings are the agent's:
+    /// the agent looks the registry up in its own config.toml (among the profiles it
+    /// serves) and answers `Registry` or `NotBound`. Added after version 1 first
+    /// shipped: an older agent answers it as an unknown request (`UNKNOWN_REGISTRY`).
+    RegistryToken {
+        /// `HOST` or `HOST:PORT`, as the tool names the registry.
+        registry: String,
+        /// `-p NAME`: only this profile's bindings count.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        profile: Option<String>,
+    },
     /// `octoken agent --stop`.
     Stop,
 }
+
+/// The op of [`Request::RegistryToken`], which an agent older than it names in its
+/// refusal ("unknown variant `registry-token`").
+pub const REGISTRY_OP: &str = "registry-token";
 
 /// The token settings of a request: the flags of `token` (and of `exec` and the
 /// credential helpers) as plain fields. A new setting is one field with
@@ -94,6 +109,15 @@ pub enum Response {
     Id {
         token: IdToken,
     },
+    /// `RegistryToken`: the profile bound to the registry, the user name the registry
+    /// takes with its tokens, and a fresh access token.
+    Registry {
+        profile: String,
+        username: String,
+        token: AccessToken,
+    },
+    /// `RegistryToken`: no profile the agent serves is bound to that registry.
+    NotBound {},
     /// The request failed: what `octoken token` would have said on the agent's machine.
     Error(Failure),
     /// The agent is stopping (`--stop`).
@@ -233,7 +257,11 @@ mod tests {
 
     #[test]
     fn requests_round_trip_with_the_version_and_plain_fields() {
-        for request in [token_request(), Request::Stop] {
+        let registry = Request::RegistryToken {
+            registry: "127.0.0.1:5000".into(),
+            profile: Some("work".into()),
+        };
+        for request in [token_request(), Request::Stop, registry] {
             let frame = encode(&request, MAX_REQUEST).unwrap();
             let text = std::str::from_utf8(body(&frame)).unwrap();
             assert!(text.contains("\"v\":1"), "{text}");
@@ -256,8 +284,13 @@ mod tests {
         .unwrap();
         let answers = [
             Response::Access {
-                token,
+                token: token.clone(),
                 proof: Some(Secret::new("proof.jwt.x")),
+            },
+            Response::Registry {
+                profile: "work".into(),
+                username: "oauth2accesstoken".into(),
+                token,
             },
             Response::Error(Failure {
                 exit: 4,
@@ -265,6 +298,7 @@ mod tests {
                 hint: Some("run `octoken login`".into()),
             }),
             Response::Stopping {},
+            Response::NotBound {},
         ];
         for answer in answers {
             let frame = encode(&answer, MAX_RESPONSE).unwrap();

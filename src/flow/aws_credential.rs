@@ -27,6 +27,7 @@ use crate::settings::{
     AwsCredentialSettings, FreshSettings, LoginSettings, ProfileSettings, TokenKind,
 };
 use crate::store::aws_cache::{self, AwsCredentials, RoleKey};
+use crate::store::cache::CacheKey;
 use crate::store::lock::ProfileLock;
 use std::path::PathBuf;
 
@@ -67,17 +68,94 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
     let token = web_identity(&profile, kind, now, login)?;
     let cache = Cache {
         path,
-        profile: &profile,
+        key: profile.cache_key(),
+        config_stamp: profile.config_stamp,
         role: &role,
         identity: token.fingerprint(),
     };
+    let sts = Sts {
+        profile: &profile.name,
+        http: HttpOptions {
+            client_identity: None,
+            ..profile.http.clone()
+        },
+        lock_file: profile.lock_file(),
+        lock_timeout: profile.lock_timeout,
+    };
+    obtain(&cache, &sts, &token, now)
+}
+
+/// A web identity token of the named profile from the agent (`OCTOKEN_AGENT_SOCK`):
+/// the ID token, or the access token, with at least this many seconds left.
+pub type AskIdentity<'a> = &'a dyn Fn(&str, TokenKind, u64) -> Result<Secret>;
+
+/// `aws-credential` with the web identity token from the agent: the STS request, its
+/// cache and its lock stay on this machine, which needs no octoken config (the cache
+/// is in the cache directory, beside this machine's own profiles' in a directory of
+/// its own). Every run asks the agent for the token (its cached path), so cached
+/// credentials count only while the agent's token is the one they were obtained with.
+pub fn run_with_agent(settings: AwsCredentialSettings, ask: AskIdentity) -> Result<()> {
+    let credentials = from_agent(settings, ask).map_err(Error::one_line)?;
+    output::stdout(&credential_process_json(&credentials))
+        .map_err(|e| Error::other(format!("cannot write to the AWS CLI: {e}")))
+}
+
+fn from_agent(settings: AwsCredentialSettings, ask: AskIdentity) -> Result<AwsCredentials> {
+    let AwsCredentialSettings {
+        global, role, kind, ..
+    } = settings;
+    let now = global.now;
+    let token = ask(&global.profile, kind, TOKEN_MIN_TTL)?;
+    let cache = Cache {
+        path: global
+            .paths
+            .aws_cache_dir(&global.profile)
+            .join(AGENT_DIR)
+            .join(role.file_name()),
+        key: CacheKey {
+            token_url: AGENT_DIR.to_string(),
+            client_id: global.profile.clone(),
+        },
+        config_stamp: None,
+        role: &role,
+        identity: token.fingerprint(),
+    };
+    let sts = Sts {
+        profile: &global.profile,
+        // The environment's proxy and the system's CAs: this machine has no profile.
+        http: HttpOptions {
+            connect_timeout: crate::settings::DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: crate::settings::DEFAULT_REQUEST_TIMEOUT,
+            ca_file: None,
+            proxy: None,
+            client_identity: None,
+        },
+        lock_file: global.paths.lock_file(&global.profile),
+        lock_timeout: global.env.lock_timeout,
+    };
+    obtain(&cache, &sts, &token, now)
+}
+
+/// The directory (under the profile's AWS cache) of credentials obtained with an
+/// agent's tokens, and the client key their files carry.
+const AGENT_DIR: &str = "agent";
+
+/// How STS is asked: for which profile (its messages), over what, under which lock.
+struct Sts<'a> {
+    profile: &'a str,
+    http: HttpOptions,
+    lock_file: PathBuf,
+    lock_timeout: std::time::Duration,
+}
+
+/// The cached credentials, else one STS request per expiry: whoever holds the lock
+/// asks, the others then find its answer in the cache.
+fn obtain(cache: &Cache, sts: &Sts, token: &Secret, now: u64) -> Result<AwsCredentials> {
     if let Some(cached) = cache.fresh(now) {
         cache.stamp(&cached);
         return Ok(cached);
     }
-    // One STS request per expiry: whoever holds the lock asks, the others then find
-    // its answer in the cache.
-    let _lock = ProfileLock::acquire(&profile.lock_file(), profile.lock_timeout)?;
+    let _lock = ProfileLock::acquire(&sts.lock_file, sts.lock_timeout)?;
     if let Some(cached) = cache.fresh(now) {
         output::debug(
             1,
@@ -96,7 +174,7 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
             ),
         });
     }
-    let obtained = match assume_role(&profile, &role, &token, now, cache.identity.clone()) {
+    let obtained = match assume_role(sts, cache.role, token, now, cache.identity.clone()) {
         Ok(obtained) => obtained,
         Err(err) => {
             if err.exit_code() == crate::error::exit::TEMPORARY {
@@ -116,9 +194,9 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
     }
     if let Err(e) = aws_cache::save(
         &cache.path,
-        &profile.cache_key(),
-        &role,
-        profile.config_stamp,
+        &cache.key,
+        cache.role,
+        cache.config_stamp,
         &obtained,
     ) {
         output::warn(format!("could not cache the AWS credentials: {e}"));
@@ -129,7 +207,9 @@ fn credentials(settings: AwsCredentialSettings) -> Result<AwsCredentials> {
 /// The cache file of one profile and role.
 struct Cache<'a> {
     path: PathBuf,
-    profile: &'a ProfileSettings,
+    key: CacheKey,
+    /// The config.toml the key came from (None: an agent's profile).
+    config_stamp: Option<crate::fsutil::FileStamp>,
     role: &'a RoleKey,
     /// The fingerprint of the profile's current web identity token.
     identity: String,
@@ -137,23 +217,18 @@ struct Cache<'a> {
 
 impl Cache<'_> {
     fn fresh(&self, now: u64) -> Option<AwsCredentials> {
-        aws_cache::load(&self.path, &self.profile.cache_key(), self.role)
+        aws_cache::load(&self.path, &self.key, self.role)
             .filter(|c| c.is_fresh(now) && c.identity == self.identity)
     }
 
     /// Records this config.toml's stamp in the file, so that the next run takes the
     /// short way (as `Session::cached` does for the token cache).
     fn stamp(&self, credentials: &AwsCredentials) {
-        let Some(stamp) = self.profile.config_stamp else {
+        let Some(stamp) = self.config_stamp else {
             return;
         };
-        if let Err(e) = aws_cache::save(
-            &self.path,
-            &self.profile.cache_key(),
-            self.role,
-            Some(stamp),
-            credentials,
-        ) {
+        if let Err(e) = aws_cache::save(&self.path, &self.key, self.role, Some(stamp), credentials)
+        {
             output::debug(1, format!("could not stamp the AWS credentials cache: {e}"));
         }
     }
@@ -196,7 +271,7 @@ fn web_identity(
 /// One `AssumeRoleWithWebIdentity` request. The STS endpoint is another server than
 /// the provider: it gets the profile's proxy and extra CA, never its client certificate.
 fn assume_role(
-    profile: &ProfileSettings,
+    sts: &Sts,
     role: &RoleKey,
     token: &Secret,
     now: u64,
@@ -211,11 +286,8 @@ fn assume_role(
             web_identity_token: token,
         },
     );
-    let network = Network::new(&HttpOptions {
-        client_identity: None,
-        ..profile.http.clone()
-    })?;
-    let fail = |e| Error::sts(e, &profile.name);
+    let network = Network::new(&sts.http)?;
+    let fail = |e| Error::sts(e, sts.profile);
     let response = network.post(&request).map_err(fail)?;
     let got = sts::parse_response(&response, now).map_err(fail)?;
     output::debug(

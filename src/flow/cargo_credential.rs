@@ -10,6 +10,7 @@
 //! and `cargo logout` get an error naming `octoken login`: nothing is ever read from or
 //! prompted on cargo's stdin and stdout, and no browser opens.
 
+use crate::access_token::AccessToken;
 use crate::cargo_protocol::{self as protocol, Kind, Request};
 use crate::error::{Error, Result};
 use crate::host::{same_host, secure_for};
@@ -17,13 +18,23 @@ use crate::output;
 use crate::profile_name;
 use crate::sanitize;
 use crate::session::Session;
-use crate::settings::{CargoCredentialSettings, CargoProvider};
+use crate::settings::{CargoCredentialSettings, CargoProvider, FreshSettings};
 use std::io::{BufRead, Read};
 
 /// Requests cargo sends in one run: a handful. Read no more than this in all.
 const MAX_INPUT: u64 = 1024 * 1024;
 
+/// A fresh access token of the named profile from the agent (`OCTOKEN_AGENT_SOCK`),
+/// instead of this machine's session.
+pub type AskToken<'a> = &'a dyn Fn(&str, &FreshSettings) -> Result<AccessToken>;
+
 pub fn run(settings: CargoCredentialSettings) -> Result<()> {
+    run_with(settings, None)
+}
+
+/// `run`, with the tokens from `ask` when given: the host binding (`--host`, from the
+/// credential-provider line) is still checked here.
+pub fn run_with(settings: CargoCredentialSettings, ask: Option<AskToken>) -> Result<()> {
     write(protocol::HELLO)?;
     let mut input = std::io::BufReader::new(std::io::stdin().lock().take(MAX_INPUT));
     loop {
@@ -48,7 +59,7 @@ pub fn run(settings: CargoCredentialSettings) -> Result<()> {
             }
         };
         match request {
-            Ok(request) => write(&answer(&request, &settings))?,
+            Ok(request) => write(&answer(&request, &settings, ask))?,
             // Not cargo speaking: say so in the protocol and on stderr, and stop.
             Err(why) => {
                 let err = Error::Usage {
@@ -72,17 +83,17 @@ fn write(text: &str) -> Result<()> {
 
 /// The answer to one request, from the provider its words name (run by cargo) or the
 /// command line's.
-fn answer(request: &Request, settings: &CargoCredentialSettings) -> String {
+fn answer(request: &Request, settings: &CargoCredentialSettings, ask: Option<AskToken>) -> String {
     match settings.per_request {
         Some(resolve) if !request.args.is_empty() => match resolve(&request.args) {
-            Ok(provider) => answer_with(&request.kind, &provider),
+            Ok(provider) => answer_with(&request.kind, &provider, ask),
             Err(err) => failure(&err),
         },
-        _ => answer_with(&request.kind, &settings.provider),
+        _ => answer_with(&request.kind, &settings.provider, ask),
     }
 }
 
-fn answer_with(kind: &Kind, settings: &CargoProvider) -> String {
+fn answer_with(kind: &Kind, settings: &CargoProvider, ask: Option<AskToken>) -> String {
     let index_url = match kind {
         Kind::Get { index_url } => index_url,
         Kind::LoginOrLogout(kind) => {
@@ -122,15 +133,18 @@ fn answer_with(kind: &Kind, settings: &CargoProvider) -> String {
             &[],
         );
     }
-    let token = settings
-        .profile
-        .as_ref()
-        .map_err(failure)
-        .and_then(|profile| {
-            Session::open(profile, settings.global.now)
-                .fresh_token(&settings.fresh)
-                .map_err(|e| failure(&e))
-        });
+    let token = match ask {
+        Some(ask) => ask(&settings.global.profile, &settings.fresh).map_err(|e| failure(&e)),
+        None => settings
+            .profile
+            .as_ref()
+            .map_err(failure)
+            .and_then(|profile| {
+                Session::open(profile, settings.global.now)
+                    .fresh_token(&settings.fresh)
+                    .map_err(|e| failure(&e))
+            }),
+    };
     match token {
         Ok(token) => protocol::token(token.access_token.expose(), token.expires_at),
         Err(text) => text,

@@ -10,6 +10,7 @@
 //! message the tools show (the same line goes to stderr). Never a browser: a needed
 //! login is that message and octoken's exit code.
 
+use crate::access_token::AccessToken;
 use crate::config::Config;
 use crate::docker_protocol::{self as protocol, DEFAULT_USERNAME, HELPER_NAME, NOT_FOUND};
 use crate::error::{Error, Result};
@@ -53,8 +54,12 @@ fn get_or_erase(
     let text = read_request()?;
     let (given, host) = protocol::registry(&text).map_err(request_error)?;
     let config = global.load_config().map_err(Failure::Other)?;
-    let Some((name, username)) = bound_profile(&config, host, &global.profile, only) else {
-        return Err(Failure::NotFound(host.to_string()));
+    let Some((name, username)) = bound_profile(&config, host, &global.profile, only, &|_| true)
+    else {
+        return Err(Failure::NotFound {
+            host: host.to_string(),
+            at_agent: false,
+        });
     };
     let profile = Global {
         profile: name,
@@ -76,10 +81,70 @@ fn get_or_erase(
         .map_err(|e| Failure::Other(Error::other(format!("cannot write the answer: {e}"))))
 }
 
+/// The agent's answer for a registry (and the `-p NAME` it is narrowed to): its user
+/// name and a fresh access token, or None when no profile it serves is bound to it.
+pub type AskRegistry<'a> = &'a dyn Fn(&str, Option<&str>) -> Result<Option<(String, AccessToken)>>;
+
+/// `get`, `erase` and `list` on a machine whose registry bindings are the agent's
+/// (`OCTOKEN_AGENT_SOCK` set): `get` asks the agent which profile is bound and for its
+/// token; `erase` is read and accepted (the agent keeps its cache, as it does for git's
+/// `erase`); `list` is not served, so that a forwarded socket tells no more than the
+/// registries a client names. The other operations are this machine's (`run`).
+pub fn run_with_agent(settings: DockerCredentialSettings, ask: AskRegistry) -> Result<()> {
+    let DockerCredentialSettings {
+        global,
+        operation,
+        only_profile,
+        fresh,
+    } = settings;
+    let served = match operation {
+        DockerOperation::Get => get_from_agent(only_profile.as_deref(), ask),
+        DockerOperation::Erase => read_request().and_then(|text| {
+            protocol::registry(&text).map_err(request_error)?;
+            output::debug(1, "the agent keeps its cached token; nothing to erase here");
+            Ok(())
+        }),
+        DockerOperation::List => Err(Failure::Other(Error::Config {
+            message: "`docker-credential list` is not served through the agent".into(),
+            hint: Some(
+                "run it on the agent's machine, or unset OCTOKEN_AGENT_SOCK to list this \
+                 machine's bindings"
+                    .into(),
+            ),
+        })),
+        operation => {
+            return run(DockerCredentialSettings {
+                global,
+                operation,
+                only_profile,
+                fresh,
+            });
+        }
+    };
+    served.map_err(|failure| tell(failure, &global.profile))
+}
+
+fn get_from_agent(only: Option<&str>, ask: AskRegistry) -> std::result::Result<(), Failure> {
+    let text = read_request()?;
+    let (given, host) = protocol::registry(&text).map_err(request_error)?;
+    let Some((username, token)) = ask(host, only).map_err(Failure::Other)? else {
+        return Err(Failure::NotFound {
+            host: host.to_string(),
+            at_agent: true,
+        });
+    };
+    let answer = protocol::credentials(given, &username, token.access_token.expose());
+    output::stdout(&answer)
+        .map_err(|e| Failure::Other(Error::other(format!("cannot write the answer: {e}"))))
+}
+
 /// Why a request gets no credentials.
 enum Failure {
     /// No profile is bound to this registry: the protocol's "not found".
-    NotFound(String),
+    NotFound {
+        host: String,
+        at_agent: bool,
+    },
     Other(Error),
 }
 
@@ -87,14 +152,22 @@ enum Failure {
 /// octoken's error on stderr.
 fn tell(failure: Failure, profile: &str) -> Error {
     let (said, err) = match failure {
-        Failure::NotFound(host) => {
+        Failure::NotFound { host, at_agent } => {
             let shown = sanitize::foreign(&host, 100);
-            let err = Error::Other {
-                message: format!("no profile is bound to registry '{shown}'"),
-                hint: Some(profile_name::command(
-                    profile,
-                    &format!("docker-credential setup {shown}"),
-                )),
+            let setup = profile_name::command(profile, &format!("docker-credential setup {shown}"));
+            let err = if at_agent {
+                Error::Other {
+                    message: format!("no profile the agent serves is bound to registry '{shown}'"),
+                    hint: Some(format!(
+                        "on the agent's machine: octoken -p NAME docker-credential setup {shown}, \
+                         for a profile the agent serves"
+                    )),
+                }
+            } else {
+                Error::Other {
+                    message: format!("no profile is bound to registry '{shown}'"),
+                    hint: Some(setup),
+                }
             };
             (NOT_FOUND.to_string(), err.one_line())
         }
@@ -133,14 +206,19 @@ fn read_request() -> std::result::Result<String, Failure> {
 }
 
 /// The profile bound to `host` and its user name: `only`'s if given, else `preferred`'s
-/// (the default profile) when it is bound, else the first bound one by name.
-fn bound_profile(
+/// (the default profile) when it is bound, else the first bound one by name. Profiles
+/// `usable` refuses are passed over (an agent's `--profiles`).
+pub(crate) fn bound_profile(
     config: &Config,
     host: &str,
     preferred: &str,
     only: Option<&str>,
+    usable: &dyn Fn(&str) -> bool,
 ) -> Option<(String, String)> {
     let bound = |name: &str| {
+        if !usable(name) {
+            return None;
+        }
         let docker = config.profiles.get(name)?.docker.as_ref()?;
         docker
             .registries
@@ -198,44 +276,87 @@ fn bind(global: &Global, setup: &DockerSetup) -> Result<()> {
         global.profile()?;
     }
     let host = &setup.host;
+    let moved = bind_one(&mut config, &global.profile, host);
+    let docker = config
+        .profiles
+        .get_mut(&global.profile)
+        .and_then(|p| p.docker.as_mut())
+        .expect("bound above");
+    if let Some(name) = &setup.username {
+        docker.username = (name != DEFAULT_USERNAME).then(|| name.clone());
+    }
+    config.save(&global.paths.config_file())?;
+    output::notice(format!(
+        "octoken: profile '{}' now answers for registry '{host}'{}. Add this to \
+         ~/.docker/config.json (Docker) or to the auth.json of Podman, Buildah and Skopeo, \
+         and put {HELPER_NAME} on PATH (`octoken docker-credential install`):",
+        global.profile,
+        instead_of(&moved)
+    ));
+    output::stdout(&protocol::cred_helpers(host))
+        .map_err(|e| Error::other(format!("cannot write: {e}")))
+}
+
+/// Binds `profile` (which `config` holds) to `host`, taking the registry from any other
+/// profile bound to it: the names of those.
+fn bind_one(config: &mut Config, profile: &str, host: &str) -> Vec<String> {
     let mut moved = Vec::new();
-    for (name, profile) in config.profiles.iter_mut() {
-        if *name == global.profile {
+    for (name, other) in config.profiles.iter_mut() {
+        if name == profile {
             continue;
         }
-        if let Some(docker) = &mut profile.docker {
+        if let Some(docker) = &mut other.docker {
             let before = docker.registries.len();
             docker.registries.retain(|r| !same_host(r, host));
             if docker.registries.len() != before {
                 moved.push(name.clone());
             }
+            // Nothing left to say: no empty table in config.toml.
+            if docker.registries.is_empty() && docker.username.is_none() {
+                other.docker = None;
+            }
         }
     }
-    let profile = config
-        .profiles
-        .get_mut(&global.profile)
-        .expect("checked above");
-    let docker = profile.docker.get_or_insert_default();
-    if !docker.registries.iter().any(|r| same_host(r, host)) {
-        docker.registries.push(host.clone());
+    if let Some(own) = config.profiles.get_mut(profile) {
+        let docker = own.docker.get_or_insert_default();
+        if !docker.registries.iter().any(|r| same_host(r, host)) {
+            docker.registries.push(host.to_string());
+        }
     }
-    if let Some(name) = &setup.username {
-        docker.username = (name != DEFAULT_USERNAME).then(|| name.clone());
+    moved
+}
+
+/// `login --registry HOST`...: each registry bound as `setup` binds it, in the config
+/// about to be saved. Each host with the profiles it was taken from.
+pub(crate) fn bind_all(
+    config: &mut Config,
+    profile: &str,
+    hosts: &[String],
+) -> Vec<(String, Vec<String>)> {
+    hosts
+        .iter()
+        .map(|host| (host.clone(), bind_one(config, profile, host)))
+        .collect()
+}
+
+/// What `login --registry` bound, once saved.
+pub(crate) fn tell_bound(profile: &str, bound: &[(String, Vec<String>)]) {
+    for (host, moved) in bound {
+        output::notice(format!(
+            "octoken: profile '{profile}' now answers for registry '{host}'{}; \
+             `{}` prints the credHelpers entry to add",
+            instead_of(moved),
+            profile_name::command(profile, &format!("docker-credential setup {host}"))
+        ));
     }
-    config.save(&global.paths.config_file())?;
-    let from = if moved.is_empty() {
+}
+
+fn instead_of(moved: &[String]) -> String {
+    if moved.is_empty() {
         String::new()
     } else {
         format!(" (instead of profile '{}')", moved.join("', '"))
-    };
-    output::notice(format!(
-        "octoken: profile '{}' now answers for registry '{host}'{from}. Add this to \
-         ~/.docker/config.json (Docker) or to the auth.json of Podman, Buildah and Skopeo, \
-         and put {HELPER_NAME} on PATH (`octoken docker-credential install`):",
-        global.profile
-    ));
-    output::stdout(&protocol::cred_helpers(host))
-        .map_err(|e| Error::other(format!("cannot write: {e}")))
+    }
 }
 
 /// `install`: the `docker-credential-octoken` link to this octoken, in `dir` (default:
@@ -317,7 +438,7 @@ mod tests {
              [profiles.work]\n{PROFILE}[profiles.work.docker]\nregistries = [\"R.example.com\"]\nusername = \"token\"\n"
         ));
         let found = |host: &str, preferred: &str, only: Option<&str>| {
-            bound_profile(&config, host, preferred, only)
+            bound_profile(&config, host, preferred, only, &|_| true)
         };
         let pair = |a: &str, b: &str| Some((a.to_string(), b.to_string()));
         // Any profile, the first by name, unless the preferred one is bound too.
@@ -340,5 +461,48 @@ mod tests {
         assert_eq!(found("127.0.0.1:5001", "default", None), None);
         assert_eq!(found("r.example.com:443", "default", None), None);
         assert_eq!(found("evil.example", "default", None), None);
+    }
+
+    #[test]
+    fn login_registry_binds_like_setup_and_takes_the_registry_from_others() {
+        let mut config = config(&format!(
+            "[profiles.ci]\n{PROFILE}[profiles.ci.docker]\nregistries = [\"r.example.com\"]\n\
+             [profiles.lab]\n{PROFILE}[profiles.lab.docker]\nregistries = [\"R.example.com\", \"x.example\"]\n\
+             [profiles.work]\n{PROFILE}"
+        ));
+        let hosts = ["r.example.com".to_string(), "127.0.0.1:5000".to_string()];
+        let bound = bind_all(&mut config, "work", &hosts);
+        assert_eq!(
+            bound,
+            [
+                (
+                    "r.example.com".to_string(),
+                    vec!["ci".to_string(), "lab".to_string()]
+                ),
+                ("127.0.0.1:5000".to_string(), vec![]),
+            ]
+        );
+        fn registries(config: &Config, name: &str) -> Option<Vec<String>> {
+            config.profiles[name]
+                .docker
+                .as_ref()
+                .map(|d| d.registries.clone())
+        }
+        assert_eq!(
+            registries(&config, "work"),
+            Some(vec![
+                "r.example.com".to_string(),
+                "127.0.0.1:5000".to_string()
+            ])
+        );
+        assert_eq!(registries(&config, "ci"), None, "an emptied table goes");
+        assert_eq!(
+            registries(&config, "lab"),
+            Some(vec!["x.example".to_string()])
+        );
+        // Again: nothing moves, nothing doubles.
+        let again = bind_all(&mut config, "work", &hosts);
+        assert!(again.iter().all(|(_, moved)| moved.is_empty()));
+        assert_eq!(registries(&config, "work").unwrap().len(), 2);
     }
 }

@@ -1,5 +1,7 @@
 //! A command answered by an agent (`OCTOKEN_AGENT_SOCK` set): `token`, `exec`,
-//! `git-credential` and `kube-credential` send their token settings to the agent and use its answer; this
+//! `git-credential`, `kube-credential`, `cargo-credential` and `aws-credential` send
+//! their token settings to the agent and use its answer; `docker-credential get` asks
+//! it for the registry's binding and token (`RegistryToken`); this
 //! machine needs no octoken config at all. A dead agent, a closed connection or another
 //! protocol version is one clear error with a hint, never a hang (client.rs deadlines).
 
@@ -10,12 +12,12 @@ use crate::error::{Error, Result, exit};
 use crate::output;
 use crate::sanitize;
 use crate::secret::Secret;
-use crate::settings::{AgentUse, ViaAgent};
+use crate::settings::{AgentUse, TokenKind, ViaAgent};
 
 /// The longest ID token or proof taken from an agent.
 const MAX_JWT: usize = 64 * 1024;
 
-pub fn run(settings: ViaAgent) -> Result<u8> {
+pub fn run(mut settings: ViaAgent) -> Result<u8> {
     #[cfg(not(unix))]
     {
         let _ = settings;
@@ -51,6 +53,67 @@ pub fn run(settings: ViaAgent) -> Result<u8> {
             };
             super::git_credential::run_with(*git, Some(&ask_for))?;
             return Ok(exit::OK);
+        }
+        let then = std::mem::replace(
+            &mut settings.then,
+            AgentUse::Print {
+                format: crate::output::TokenFormat::Raw,
+                env_name: String::new(),
+            },
+        );
+        match then {
+            AgentUse::Cargo(cargo) => {
+                let ask_for = |profile: &str, fresh: &crate::settings::FreshSettings| {
+                    let token = crate::settings::token_request(TokenKind::Access, fresh);
+                    match ask(&ViaAgent {
+                        socket: settings.socket.clone(),
+                        profile: profile.to_string(),
+                        token,
+                        now: settings.now,
+                        then: AgentUse::Print {
+                            format: crate::output::TokenFormat::Raw,
+                            env_name: String::new(),
+                        },
+                    })? {
+                        Answer::Access(token, _) => Ok(token),
+                        Answer::Id(_) => Err(Error::other("the agent sent an ID token for cargo")),
+                    }
+                };
+                super::cargo_credential::run_with(*cargo, Some(&ask_for))?;
+                return Ok(exit::OK);
+            }
+            AgentUse::Aws(aws) => {
+                let ask_for = |profile: &str, kind: TokenKind, min_ttl: u64| {
+                    let fresh = crate::settings::FreshSettings {
+                        min_ttl,
+                        ..Default::default()
+                    };
+                    let answer = ask(&ViaAgent {
+                        socket: settings.socket.clone(),
+                        profile: profile.to_string(),
+                        token: crate::settings::token_request(kind, &fresh),
+                        now: settings.now,
+                        then: AgentUse::Print {
+                            format: crate::output::TokenFormat::Raw,
+                            env_name: String::new(),
+                        },
+                    })?;
+                    Ok(match answer {
+                        Answer::Access(token, _) => token.access_token,
+                        Answer::Id(token) => token.id_token,
+                    })
+                };
+                super::aws_credential::run_with_agent(*aws, &ask_for)?;
+                return Ok(exit::OK);
+            }
+            AgentUse::Docker(docker) => {
+                let ask_for = |registry: &str, only: Option<&str>| {
+                    ask_registry(&settings.socket, registry, only)
+                };
+                super::docker_credential::run_with_agent(*docker, &ask_for)?;
+                return Ok(exit::OK);
+            }
+            then => settings.then = then,
         }
         let answer = ask(&settings)?;
         use_answer(settings, answer)
@@ -95,6 +158,54 @@ fn ask(settings: &ViaAgent) -> Result<Answer> {
     }
 }
 
+/// `RegistryToken`: the user name and access token of the profile the agent binds to
+/// `registry`, or None when it binds none. An agent older than the request says it
+/// does not know it: that is told as such, with what to do.
+#[cfg(unix)]
+fn ask_registry(
+    socket: &std::path::Path,
+    registry: &str,
+    only: Option<&str>,
+) -> Result<Option<(String, AccessToken)>> {
+    use crate::agent::client;
+    use crate::agent::wire::{REGISTRY_OP, Request, Response};
+    let request = Request::RegistryToken {
+        registry: registry.to_string(),
+        profile: only.map(str::to_string),
+    };
+    match client::ask(socket, &request).map_err(ask_error)? {
+        Response::Registry {
+            username, token, ..
+        } => {
+            if username.is_empty() || username.contains(|c: char| c.is_control()) {
+                return Err(Error::other("the agent sent a user name that is not one line"));
+            }
+            Ok(Some((username, token)))
+        }
+        Response::NotBound {} => Ok(None),
+        Response::Error(failure) if is_unknown_registry_op(&failure, REGISTRY_OP) => {
+            Err(Error::config(
+                "the agent is of an older octoken: it does not answer for registries",
+                Some(
+                    "update octoken on the agent's machine (and restart the agent), or unset \
+                     OCTOKEN_AGENT_SOCK and bind the registry here (`octoken docker-credential setup HOST`)"
+                        .into(),
+                ),
+            ))
+        }
+        Response::Error(failure) => Err(agent_failure(failure)),
+        _ => Err(Error::other(
+            "the agent gave an answer of another kind than asked for",
+        )),
+    }
+}
+
+/// An agent's refusal of a request it cannot read because its op is newer than it:
+/// serde's "unknown variant `registry-token`", in its malformed-message error.
+fn is_unknown_registry_op(failure: &crate::agent::wire::Failure, op: &str) -> bool {
+    failure.message.contains("unknown variant") && failure.message.contains(&format!("`{op}`"))
+}
+
 fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
     let ViaAgent {
         profile, now, then, ..
@@ -135,7 +246,9 @@ fn use_answer(settings: ViaAgent, answer: Answer) -> Result<u8> {
         (AgentUse::Exec { .. }, Answer::Id(_)) => {
             return Err(Error::other("the agent sent an ID token for exec"));
         }
-        (AgentUse::Git(_), _) => return Err(Error::other("git is answered in `run`")),
+        (AgentUse::Git(_) | AgentUse::Cargo(_) | AgentUse::Aws(_) | AgentUse::Docker(_), _) => {
+            return Err(Error::other("the credential helpers are answered in `run`"));
+        }
     }
     Ok(exit::OK)
 }
@@ -229,5 +342,30 @@ mod tests {
             hint: None,
         });
         assert_eq!(odd.exit_code(), exit::OTHER);
+    }
+
+    #[test]
+    fn an_older_agents_refusal_of_the_registry_request_is_recognised() {
+        let refusal = |message: &str| Failure {
+            exit: 1,
+            message: message.into(),
+            hint: None,
+        };
+        assert!(is_unknown_registry_op(
+            &refusal(
+                "a malformed message: unknown variant `registry-token`, expected `token` or `stop`"
+            ),
+            crate::agent::wire::REGISTRY_OP
+        ));
+        for other in [
+            "a malformed message: unknown variant `frob`, expected `token` or `stop`",
+            "registry-token failed",
+            "not logged in",
+        ] {
+            assert!(
+                !is_unknown_registry_op(&refusal(other), "registry-token"),
+                "{other}"
+            );
+        }
     }
 }

@@ -12,7 +12,10 @@ use serde_json::{Map, Value};
 
 pub const PAR_ENDPOINT: &str = "pushed authorization request endpoint";
 
-/// The parameters octoken sets itself: `--auth-param` may not name them.
+/// The parameters octoken sets itself, or sets from a flag of its own and checks in what
+/// comes back: `--auth-param` may not name them. A second `scope`, `dpop_jkt` or
+/// `acr_values` would replace octoken's in a request object (a JSON object keeps one
+/// of each) and escape the checks made on the answer.
 pub const RESERVED: &[&str] = &[
     "state",
     "nonce",
@@ -23,6 +26,16 @@ pub const RESERVED: &[&str] = &[
     "response_type",
     "request",
     "request_uri",
+    "scope",
+    "resource",
+    "audience",
+    "dpop_jkt",
+    "prompt",
+    "acr_values",
+    "max_age",
+    "claims",
+    "login_hint",
+    "ui_locales",
 ];
 
 /// The sign-in options a profile keeps (`[profiles.NAME.sign_in]` in config.toml), so
@@ -116,8 +129,17 @@ pub fn auth_param(text: &str) -> Result<(String, String), String> {
         ));
     }
     if RESERVED.contains(&name) {
+        // The ones a flag of octoken's sets are named with it.
+        let flag = match name {
+            "scope" | "resource" | "audience" | "prompt" | "acr_values" | "max_age" | "claims"
+            | "login_hint" | "ui_locales" => {
+                format!(" (use --{})", name.replace('_', "-"))
+            }
+            "dpop_jkt" => " (use --dpop)".to_string(),
+            _ => String::new(),
+        };
         return Err(format!(
-            "'{name}' is set by octoken itself and cannot be given"
+            "'{name}' is set by octoken itself and cannot be given{flag}"
         ));
     }
     Ok((name.to_string(), value.to_string()))
@@ -197,6 +219,19 @@ pub fn request_object(
 ) -> Secret {
     let mut claims = Map::new();
     for (name, value) in params {
+        // Several resource indicators (RFC 8707) stay several: an array in the object.
+        if name == "resource"
+            && let Some(Value::String(first)) = claims.get(name).cloned()
+        {
+            claims.insert(name.clone(), Value::from(vec![first, value.clone()]));
+            continue;
+        }
+        if name == "resource"
+            && let Some(Value::Array(all)) = claims.get_mut(name)
+        {
+            all.push(Value::from(value.as_str()));
+            continue;
+        }
         let value = match name.as_str() {
             // OIDC Core 6.1: claims is a JSON object in a request object, max_age a number.
             "claims" => serde_json::from_str(value).unwrap_or_else(|_| value.as_str().into()),
@@ -240,6 +275,44 @@ mod tests {
         assert!(auth_param("novalue").unwrap_err().contains("NAME=VALUE"));
         assert!(auth_param("=x").is_err());
         assert!(auth_param("a b=x").is_err());
+    }
+
+    /// Several resource indicators stay several in a request object (RFC 8707 allows
+    /// repeating the parameter; a JSON object holds one value per name).
+    #[test]
+    fn resources_stay_an_array_in_a_request_object() {
+        use base64::Engine;
+        use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pem = format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref())
+        );
+        let key = crate::oauth::client_key::ClientKey::from_pem(pem.as_bytes(), None).unwrap();
+        let signer = AssertionSigner {
+            alg: key.algs()[0],
+            key: std::sync::Arc::new(key),
+            client_id: "cli".into(),
+            audience: "https://id.example".into(),
+        };
+        let params = [
+            ("scope".to_string(), "openid".to_string()),
+            ("resource".to_string(), "https://a.example".to_string()),
+            ("resource".to_string(), "https://b.example".to_string()),
+            ("resource".to_string(), "https://c.example".to_string()),
+        ];
+        let jwt = request_object(&signer, "https://id.example", &params, 1_700_000_000);
+        let claims = crate::jwt::claims(jwt.expose()).unwrap();
+        assert_eq!(
+            claims["resource"],
+            serde_json::json!([
+                "https://a.example",
+                "https://b.example",
+                "https://c.example"
+            ])
+        );
+        assert_eq!(claims["scope"], "openid");
     }
 
     #[test]

@@ -112,9 +112,14 @@ fn leaves(body: &[u8]) -> Result<Leaves, String> {
     let mut out = Vec::new();
     let mut roots = 0;
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("the answer is not XML: {e}"))?;
+        // Never the parser's own message: it quotes the answer (a server may put
+        // escapes there, or echo the web identity token we sent).
+        let event = reader.read_event().map_err(|_| {
+            format!(
+                "the answer is not XML (at byte {})",
+                reader.error_position()
+            )
+        })?;
         match event {
             Event::Start(start) => {
                 if path.len() >= MAX_DEPTH {
@@ -140,10 +145,10 @@ fn leaves(body: &[u8]) -> Result<Leaves, String> {
                 Ok(None) => {
                     let name = r.xml10_content();
                     let entity = quick_xml::escape::resolve_xml_entity(&name)
-                        .ok_or_else(|| format!("the answer uses an unknown entity &{name};"))?;
+                        .ok_or_else(|| "the answer uses an unknown XML entity".to_string())?;
                     text.push_str(entity);
                 }
-                Err(e) => return Err(format!("the answer is not XML: {e}")),
+                Err(_) => return Err("the answer has an invalid character reference".into()),
             },
             Event::Eof => break,
             Event::Empty(_) if path.is_empty() => roots += 1,
@@ -278,6 +283,26 @@ mod tests {
   </ResponseMetadata>
 </AssumeRoleWithWebIdentityResponse>"#;
 
+    /// A 200 answer that is no XML: the message says where, and quotes none of it
+    /// (escapes a server put there, or the web identity token it echoes).
+    #[test]
+    fn a_broken_answer_is_described_never_quoted() {
+        for body in [
+            "<a></b\u{1b}[31mRED>",
+            "<a>&\u{1b}]0;title\u{7};</a>",
+            "<a></eyJ.echoed.idtoken>",
+            "<a>&#xZZ;</a>",
+        ] {
+            let err = parse_response(&answer(200, body), NOW)
+                .unwrap_err()
+                .to_string();
+            assert!(!err.contains('\u{1b}'), "{err:?}");
+            assert!(!err.contains("eyJ"), "{err}");
+            assert!(!err.contains("RED") && !err.contains("title"), "{err}");
+            assert!(err.len() < 200, "{err}");
+        }
+    }
+
     #[test]
     fn the_request_is_an_unsigned_form_with_the_token_hidden() {
         let token = Secret::new("eyJ.id.token");
@@ -386,7 +411,7 @@ mod tests {
             ("<a>", "not one XML document"),
             ("<a></b>", "not XML"),
             ("<a></a><b></b>", "not one XML document"),
-            ("<a>&bogus;</a>", "unknown entity"),
+            ("<a>&bogus;</a>", "unknown XML entity"),
             (
                 "<AssumeRoleWithWebIdentityResponse/>",
                 "no Credentials/AccessKeyId",

@@ -1,7 +1,8 @@
 //! The settings of `octoken agent`, and of a command that asks an agent
-//! (`OCTOKEN_AGENT_SOCK` set): plain values, built by `settings::resolve::agent`.
+//! (`OCTOKEN_AGENT_SOCK` set), the credential helpers included: plain values, built by `settings::resolve::agent`.
 
-use crate::agent::wire::TokenRequest;
+use super::{FreshSettings, TokenKind};
+use crate::agent::wire::{Kind, TokenRequest};
 use crate::output::TokenFormat;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -74,4 +75,36 @@ pub enum AgentUse {
     Kube { api_version: String },
     /// `git-credential`: git's request read and answered as without an agent.
     Git(Box<super::GitCredentialSettings>),
+    /// `cargo-credential`: cargo's requests read and the hosts checked here, the
+    /// tokens from the agent.
+    Cargo(Box<super::CargoCredentialSettings>),
+    /// `aws-credential`: the web identity token from the agent; STS, its cache and
+    /// lock here.
+    Aws(Box<super::AwsCredentialSettings>),
+    /// `docker-credential get|erase|list`: the registry's binding is the agent's.
+    Docker(Box<super::DockerCredentialSettings>),
+}
+
+/// The token settings of a request, as the agent's wire carries them.
+pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
+    let FreshSettings {
+        min_ttl,
+        scope,
+        resource,
+        audience,
+        strict,
+    } = fresh.clone();
+    TokenRequest {
+        kind: match kind {
+            TokenKind::Access => Kind::Access,
+            TokenKind::Id => Kind::Id,
+        },
+        min_ttl,
+        scope,
+        resource,
+        audience,
+        strict,
+        dpop_proof: None,
+        min_acr: None,
+    }
 }

@@ -104,6 +104,8 @@ pub struct LoginSettings {
     pub assertion: super::AssertionSettings,
     /// What the authorization request adds, merged over the profile's.
     pub sign_in: crate::oauth::sign_in::SignInOptions,
+    /// `--registry HOST`: registries to bind the profile to (`docker-credential`).
+    pub registries: Vec<String>,
     /// The config file as loaded, to save the new profile into.
     pub config: Config,
     /// This profile as it was before the login, if it existed.

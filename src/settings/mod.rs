@@ -11,7 +11,7 @@ mod login;
 mod registries;
 pub mod resolve;
 
-pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent};
+pub use agent::{AgentSettings, AgentStart, AgentUse, ShellSyntax, ViaAgent, token_request};
 pub use assertion::AssertionSettings;
 pub use command::AwsCredentialSettings;
 pub use command::{

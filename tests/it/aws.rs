@@ -11,7 +11,7 @@ use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const ROLE: &str = "arn:aws:iam::123456789012:role/ci";
+pub(crate) const ROLE: &str = "arn:aws:iam::123456789012:role/ci";
 
 /// Debian's AWS CLI. Not `aws` from PATH: a Python environment manager's shim may
 /// come first there.
@@ -19,7 +19,7 @@ const AWS: &str = "/usr/bin/aws";
 
 /// `~/.aws/config` with a `work` profile whose credentials octoken gives (the recipe of
 /// docs/aws.md, pointed at moto's STS).
-fn aws_config(env: &TestEnv, sts: &str, extra: &str) -> PathBuf {
+pub(crate) fn aws_config(env: &TestEnv, sts: &str, extra: &str) -> PathBuf {
     let path = env.path("home/.aws/config");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(
@@ -35,7 +35,7 @@ fn aws_config(env: &TestEnv, sts: &str, extra: &str) -> PathBuf {
 
 /// `aws --profile work ARGS --endpoint-url MOTO` in the env, with this build's octoken
 /// first on PATH and no other source of AWS credentials.
-fn aws(env: &TestEnv, moto: &Moto, args: &[&str]) -> Command {
+pub(crate) fn aws(env: &TestEnv, moto: &Moto, args: &[&str]) -> Command {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_octoken")).parent().unwrap();
     let mut cmd = Command::new(AWS);
     cmd.env_clear()
@@ -58,7 +58,7 @@ fn aws(env: &TestEnv, moto: &Moto, args: &[&str]) -> Command {
 }
 
 #[track_caller]
-fn json_of(out: &Output) -> serde_json::Value {
+pub(crate) fn json_of(out: &Output) -> serde_json::Value {
     assert!(
         out.status.success(),
         "aws: {}",
@@ -68,7 +68,7 @@ fn json_of(out: &Output) -> serde_json::Value {
 }
 
 /// A cached token of the default profile (`tokens/default.json` or `tokens/id/...`).
-fn cached(env: &TestEnv, file: &str, field: &str) -> String {
+pub(crate) fn cached(env: &TestEnv, file: &str, field: &str) -> String {
     let path = env.path(&format!("cache/tokens/{file}"));
     let value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     value["token"][field].as_str().unwrap().to_string()

@@ -210,7 +210,9 @@ fn variables_read() -> BTreeSet<String> {
                 );
             }
         }
-        // Reads by a literal name, wherever they hide.
+        // Reads by a literal name, wherever they hide (clap's `env = "NAME"`, but not
+        // a `cfg(target_env = "gnu")`).
+        let text = text.replace("target_env = \"", "");
         names.extend(literals_after(
             &text,
             &["var(\"", "var_os(\"", "vars_os(\"", "env = \""],

@@ -437,3 +437,49 @@ fn hostile_requests_at_the_listener_do_not_stop_the_real_callback() {
     drop(idle);
     env.run(&["token"]).expect(0);
 }
+
+/// A new login replaces the whole session, caches included: after Alice's session, a
+/// client-credentials login on the same profile (whose answer carries no ID token) must
+/// not go on handing out her ID token, her narrowed tokens or her sign-in level.
+#[test]
+fn a_new_login_leaves_nothing_of_the_previous_sessions_caches() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    crate::support::signin::import(&env, &idp, Client::Basic, "file");
+    let id_token = env.run(&["token", "--type", "id"]).expect(0).stdout;
+    let narrowed = env.run(&["token", "--scope", "openid"]).expect(0).stdout;
+    assert!(id_token.starts_with("eyJ") && narrowed.starts_with("eyJ"));
+    env.run_with(
+        &[
+            "login",
+            "--grant",
+            "client-credentials",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Basic.id(),
+            "--auth-method",
+            "basic",
+            "--scope",
+            "",
+            "--store",
+            "file",
+        ],
+        None,
+        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
+    )
+    .expect(0);
+    let id = env.run(&["token", "--type", "id"]);
+    assert_ne!(id.code, 0, "{}", id.stdout);
+    assert!(
+        !id.stdout.contains(id_token.trim()),
+        "the old ID token was served"
+    );
+    let acr = env.run(&["token", "--min-acr", "0"]);
+    assert_eq!(acr.code, 4, "{}", acr.stderr);
+    let scoped = env.run(&["token", "--scope", "openid"]);
+    assert!(
+        !scoped.stdout.contains(narrowed.trim()),
+        "the old narrowed token was served"
+    );
+}

@@ -8,6 +8,7 @@
 mod support;
 
 mod agent;
+mod agent_helpers;
 mod agent_limits;
 mod architecture;
 mod aws;

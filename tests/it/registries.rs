@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const NOT_FOUND: &str = "credentials not found in native keychain\n";
+pub(crate) const NOT_FOUND: &str = "credentials not found in native keychain\n";
 
 #[track_caller]
-fn ok(what: &str, out: Output) -> Output {
+pub(crate) fn ok(what: &str, out: Output) -> Output {
     assert!(
         out.status.success(),
         "{what} failed:\nstdout: {}\nstderr: {}",
@@ -54,14 +54,14 @@ fn signing_pair(dir: &Path) -> (PathBuf, PathBuf) {
 
 /// Debian's docker-registry on a loopback port, with token authentication through
 /// `tokens`; storage in a temp dir. Stopped on drop.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    host: String,
+    pub(crate) host: String,
     tokens: Resource,
 }
 
 impl Registry {
-    fn start(idp: &Idp, dir: &Path) -> Registry {
+    pub(crate) fn start(idp: &Idp, dir: &Path) -> Registry {
         let (cert, key) = signing_pair(&dir.join("signing"));
         let tokens = Resource::start_script(
             "registries.mjs",
@@ -115,7 +115,7 @@ impl Registry {
         }
     }
 
-    fn stats(&self) -> serde_json::Value {
+    pub(crate) fn stats(&self) -> serde_json::Value {
         self.tokens.stats()
     }
 }
@@ -129,7 +129,7 @@ impl Drop for Registry {
 
 /// An OCI image layout at `dir` holding one small image tagged `v1`: one layer (a tar
 /// of hello.txt) and its config, made here, without a network.
-fn oci_image(dir: &Path) {
+pub(crate) fn oci_image(dir: &Path) {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
     let src = dir.join("src");
@@ -182,7 +182,7 @@ fn oci_image(dir: &Path) {
 
 /// skopeo as a user runs it: the env's HOME, `bin` (with docker-credential-octoken)
 /// first on PATH, the auth file and policy given, no system registries.conf.
-fn skopeo(env: &TestEnv, bin: &Path, args: &[&str]) -> Output {
+pub(crate) fn skopeo(env: &TestEnv, bin: &Path, args: &[&str]) -> Output {
     let policy = env.path("policy.json");
     std::fs::write(
         &policy,
@@ -208,7 +208,7 @@ fn skopeo(env: &TestEnv, bin: &Path, args: &[&str]) -> Output {
 }
 
 /// The helper as the tools run it: `docker-credential-octoken OPERATION`, from `bin`.
-fn helper(env: &TestEnv, bin: &Path, operation: &str, stdin: &str) -> Output {
+pub(crate) fn helper(env: &TestEnv, bin: &Path, operation: &str, stdin: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(bin.join("docker-credential-octoken"))
         .arg(operation)
@@ -478,7 +478,7 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
 }
 
 /// `NAME-0.1.0.crate` in `dir`: a library package, as `cargo package` lays it out.
-fn crate_file(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn crate_file(dir: &Path, name: &str) -> PathBuf {
     let root = dir.join(format!("{name}-0.1.0"));
     std::fs::create_dir_all(root.join("src")).unwrap();
     std::fs::write(
@@ -504,7 +504,7 @@ fn crate_file(dir: &Path, name: &str) -> PathBuf {
 
 /// The toolchain's cargo in `dir` with its own CARGO_HOME (holding `config`), octoken's
 /// environment, and no network but the test registry.
-fn cargo(env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn cargo(env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO"))
         .args(args)
         .current_dir(dir)
@@ -522,7 +522,7 @@ fn cargo(env: &TestEnv, dir: &Path, args: &[&str]) -> Output {
 
 /// A scratch package depending on `octo-dep` from the registry `octo` at `index`, whose
 /// credential provider is octoken's line `provider`.
-fn scratch_package(env: &TestEnv, index: &str, provider: &[&str]) -> PathBuf {
+pub(crate) fn scratch_package(env: &TestEnv, index: &str, provider: &[&str]) -> PathBuf {
     let home = env.path("cargo-home");
     std::fs::create_dir_all(&home).unwrap();
     let provider: Vec<String> = provider.iter().map(|w| format!("{w:?}")).collect();
@@ -595,7 +595,7 @@ fn cargo_fetches_from_a_registry_that_requires_auth() {
     assert!(stderr.contains("run `octoken login -p work`"), "{stderr}");
 }
 
-fn walk(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
@@ -610,7 +610,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 /// cargo's request for the registry at `index`, with the credential-provider line's
 /// words after the program.
-fn cargo_get(index: &str, words: &[&str]) -> String {
+pub(crate) fn cargo_get(index: &str, words: &[&str]) -> String {
     let value = serde_json::json!({
         "v": 1,
         "registry": { "index-url": index, "name": "octo", "headers": [] },

@@ -422,3 +422,64 @@ fn the_device_flow_passes_what_applies_and_names_what_it_ignores() {
         "nothing was saved"
     );
 }
+
+/// A discovery document (a hostile or broken one: no real provider sends it) that names
+/// a PAR endpoint on another server than its token endpoint would collect the client's
+/// secret, or an assertion to replay at the real token endpoint. octoken refuses to
+/// push there, before anything is sent to it.
+#[test]
+fn a_pushed_request_never_goes_to_another_server_than_the_token_endpoint() {
+    use crate::support::fake::{FakeServer, Reply};
+    let elsewhere = FakeServer::start(vec![Reply::json(
+        "201 Created",
+        r#"{"request_uri":"urn:ietf:params:oauth:request_uri:x","expires_in":60}"#,
+    )]);
+    let collector = elsewhere.url.trim_end_matches("/token").to_string();
+    let server = FakeServer::start_with(|base| {
+        let doc = serde_json::json!({
+            "issuer": base,
+            "authorization_endpoint": format!("{base}/auth"),
+            "token_endpoint": format!("{base}/token"),
+            "pushed_authorization_request_endpoint": format!("{collector}/par"),
+            "require_pushed_authorization_requests": true,
+        });
+        vec![Reply::json("200 OK", &doc.to_string())]
+    });
+    let issuer = server.url.trim_end_matches("/token");
+    let env = TestEnv::new();
+    let record = env.path("urls.txt");
+    let run = env
+        .run_with(
+            &[
+                "login",
+                "--issuer",
+                issuer,
+                "--client-id",
+                "cli",
+                "--auth-method",
+                "basic",
+                "--store",
+                "file",
+                "--timeout",
+                "10",
+            ],
+            None,
+            &[
+                ("OCTOKEN_CLIENT_SECRET", "s3cret-0123456789"),
+                ("BROWSER", &browser(None, &record)),
+            ],
+        )
+        .expect(3);
+    assert!(
+        run.error_line()
+            .contains("is on another server than its token endpoint"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        elsewhere.requests(),
+        0,
+        "nothing was pushed to the other server"
+    );
+    assert!(!record.exists(), "no browser was started");
+}

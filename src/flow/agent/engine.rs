@@ -23,6 +23,8 @@ use super::{limits, memo::Memo};
 /// The longest `--dpop-proof` URL and nonce the agent signs.
 const MAX_URL: usize = 8192;
 const MAX_NONCE: usize = 1024;
+/// The lifetime a registry's token must have left: `docker-credential`'s own (60 s).
+const REGISTRY_MIN_TTL: u64 = 60;
 
 pub struct Engine {
     /// `--profiles`: None serves every profile.
@@ -55,6 +57,9 @@ impl Engine {
     pub fn answer(&self, request: Request) -> Response {
         let result = match request {
             Request::Token { profile, token } => self.token(profile, &token),
+            Request::RegistryToken { registry, profile } => {
+                self.registry_token(&registry, profile.as_deref())
+            }
             Request::Stop => Ok(Response::Stopping {}),
         };
         result.unwrap_or_else(|err| {
@@ -161,6 +166,47 @@ impl Engine {
             }
         };
         Ok(Response::Access { token, proof })
+    }
+
+    /// `docker-credential get` of a machine without bindings: the profile this agent's
+    /// config.toml binds to the registry, among those it serves (another profile's
+    /// binding is not told), and its access token as `token` gets it.
+    fn registry_token(&self, registry: &str, only: Option<&str>) -> Result<Response> {
+        let Ok((_, host)) = crate::docker_protocol::registry(registry) else {
+            return Err(Error::usage(
+                "the registry is not a host or host:port as the tools name it",
+            ));
+        };
+        let global = Global::resolve(crate::profile_name::DEFAULT.to_string())?;
+        let config = global.load_config()?;
+        let served = |name: &str| {
+            self.profiles
+                .as_ref()
+                .is_none_or(|p| p.iter().any(|s| s == name))
+        };
+        let Some((profile, username)) = crate::flow::docker_credential::bound_profile(
+            &config,
+            host,
+            &global.profile,
+            only,
+            &served,
+        ) else {
+            return Ok(Response::NotBound {});
+        };
+        let request = TokenRequest {
+            min_ttl: REGISTRY_MIN_TTL,
+            ..TokenRequest::default()
+        };
+        match self.token(profile.clone(), &request)? {
+            Response::Access { token, .. } => Ok(Response::Registry {
+                profile,
+                username,
+                token,
+            }),
+            _ => Err(Error::other(
+                "the engine answered a token request with something else",
+            )),
+        }
     }
 
     /// The profile's settings, as `Global::profile` resolves them, kept while

@@ -218,11 +218,21 @@ pub fn attach(login: &mut LoginSettings) -> Result<()> {
     // The shared endpoints face the same https rule as typed ones.
     ProfileSettings::from_profile(&login.global.profile, &profile, &login.global)?;
     let global = &login.global;
+    // The caches of the session this replaces (see `finish` in login/mod.rs).
+    for file in global.paths.cache_files(&global.profile) {
+        crate::fsutil::remove(&file)?;
+    }
     login
         .config
         .profiles
         .insert(global.profile.clone(), profile);
+    let bound = crate::flow::docker_credential::bind_all(
+        &mut login.config,
+        &global.profile,
+        &login.registries,
+    );
     login.config.save(&global.paths.config_file())?;
+    crate::flow::docker_credential::tell_bound(&global.profile, &bound);
     output::notice(format!(
         "octoken: attached profile '{}' to the shared entry in {}",
         global.profile,

@@ -374,6 +374,13 @@ fn finish(
         Box::new(network),
     );
     session.store().save(&secrets)?;
+    // What the caches hold belongs to the session this login replaces (perhaps another
+    // person's): its ID token (which `--type id`, `--min-acr` and `aws-credential` would
+    // go on using when this login's answer carries none), the narrowed and exchanged
+    // tokens, the AWS credentials. They go before the new session's are written.
+    for file in global.paths.cache_files(&global.profile) {
+        crate::fsutil::remove(&file)?;
+    }
     session.keep_dpop_nonce(dpop, &settings.endpoints.token);
     // Replaces the imported token if the server rotated it on the verifying refresh.
     let token = session.persist(&secrets, response, None)?;
@@ -402,7 +409,13 @@ fn finish(
         .config
         .profiles
         .insert(global.profile.clone(), profile);
+    let bound = crate::flow::docker_credential::bind_all(
+        &mut login.config,
+        &global.profile,
+        &login.registries,
+    );
     login.config.save(&global.paths.config_file())?;
+    crate::flow::docker_credential::tell_bound(&global.profile, &bound);
     let store = settings.store.kind.as_str();
     let kept = match (settings.grant, &settings.client_key) {
         (Grant::RefreshToken, _) => format!("refresh token in the {store} store"),

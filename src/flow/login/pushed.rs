@@ -80,6 +80,24 @@ pub fn browser_url(
             hint: Some("log in with --par false".into()),
         });
     };
+    // The pushed request carries the client's credentials (secret, assertion or
+    // certificate), which octoken sends only to the server of the token endpoint: a
+    // discovery document must not be able to collect them (or an assertion to replay
+    // there) by naming a PAR endpoint elsewhere.
+    let home = crate::oauth::dpop::origin(&settings.endpoints.token);
+    if client.method != crate::oauth::AuthMethod::None
+        && crate::oauth::dpop::origin(endpoint) != home
+    {
+        return Err(Error::Config {
+            message: format!(
+                "the provider's PAR endpoint {} is on another server than its token endpoint ({home}); octoken sends this client's credentials only there",
+                crate::sanitize::foreign(endpoint, 200)
+            ),
+            hint: Some(
+                "this provider's discovery document is inconsistent; ask its operator, or log in with --par false if it does not require PAR".into(),
+            ),
+        });
+    }
     let form = sign_in::par_request(endpoint, client, &params);
     let response = network.post(&form)?;
     let request_uri = parse_par_response(&response)?;

@@ -55,6 +55,7 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         redis_wait_replicas,
         ci,
         sign_in,
+        registries,
     } = args;
     let mut words = vec![crate::profile_name::login_command(profile)];
     let mut flag = |name: &str, value: Option<String>| {
@@ -82,6 +83,9 @@ pub fn login_again(profile: &str, args: &LoginArgs) -> String {
         flag("resource", Some(uri.clone()));
     }
     flag("audience", audience.clone());
+    for host in registries {
+        flag("registry", Some(host.clone()));
+    }
     flag("store", store.as_ref().and_then(choice));
     flag("ca-file", path(ca_file));
     flag("proxy", proxy.clone());

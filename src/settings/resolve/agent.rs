@@ -1,14 +1,14 @@
 //! `octoken agent`'s flags, and a command that asks an agent instead of this machine's
-//! profiles (`OCTOKEN_AGENT_SOCK` set): `token`, `exec` and `kube-credential`.
+//! profiles (`OCTOKEN_AGENT_SOCK` set): `token`, `exec` and the credential helpers.
 
 use super::{fresh_settings, token_format, tools, variable_name};
-use crate::agent::wire::{Kind, ProofRequest, TokenRequest};
+use crate::agent::wire::{ProofRequest, TokenRequest};
 use crate::cli::{AgentArgs, Cli, Command as CliCommand, ExecArgs, KubeCredentialArgs, TokenArgs};
 use crate::env;
 use crate::error::{Error, Result};
 use crate::profile_name;
 use crate::settings::{
-    AgentSettings, AgentStart, AgentUse, FreshSettings, Global, ShellSyntax, TokenKind, ViaAgent,
+    AgentSettings, AgentStart, AgentUse, Global, ShellSyntax, TokenKind, ViaAgent, token_request,
 };
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -199,6 +199,44 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 AgentUse::Git(settings.into()),
             )
         }
+        CliCommand::CargoCredential(args) => {
+            // The hosts are the credential-provider line's, checked here; each
+            // request's profile asks the agent.
+            let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
+            let crate::settings::Command::CargoCredential(settings) =
+                super::registries::cargo(args, local)?
+            else {
+                return Err(Error::other("cargo-credential resolved to another command"));
+            };
+            (TokenRequest::default(), AgentUse::Cargo(Box::new(settings)))
+        }
+        CliCommand::AwsCredential(args) if !args.login => {
+            let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
+            let crate::settings::Command::AwsCredential(settings) =
+                super::aws::resolve(args, local)?
+            else {
+                return Err(Error::other("aws-credential resolved to another command"));
+            };
+            (TokenRequest::default(), AgentUse::Aws(Box::new(settings)))
+        }
+        CliCommand::DockerCredential(args)
+            if matches!(args.operation.as_str(), "get" | "erase" | "list") =>
+        {
+            let local = Global::resolve(profile.clone()).map_err(Error::one_line)?;
+            let crate::settings::Command::DockerCredential(settings) =
+                super::registries::docker(args, local)?
+            else {
+                return Err(Error::other(
+                    "docker-credential resolved to another command",
+                ));
+            };
+            (
+                TokenRequest::default(),
+                AgentUse::Docker(Box::new(settings)),
+            )
+        }
+        // `aws-credential --login`, `docker-credential setup|install|store`: this
+        // machine's business.
         command => return Ok(Err(Cli { global, command })),
     };
     if !profile_name::is_valid(&profile) {
@@ -212,27 +250,4 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
         now: crate::settings::now(),
         then,
     }))
-}
-
-pub fn token_request(kind: TokenKind, fresh: &FreshSettings) -> TokenRequest {
-    let FreshSettings {
-        min_ttl,
-        scope,
-        resource,
-        audience,
-        strict,
-    } = fresh.clone();
-    TokenRequest {
-        kind: match kind {
-            TokenKind::Access => Kind::Access,
-            TokenKind::Id => Kind::Id,
-        },
-        min_ttl,
-        scope,
-        resource,
-        audience,
-        strict,
-        dpop_proof: None,
-        min_acr: None,
-    }
 }

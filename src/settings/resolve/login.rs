@@ -62,6 +62,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         redis_wait_replicas,
         ci,
         sign_in,
+        registries,
     } = args;
     let ca_file = absolute("--ca-file", ca_file)?;
     let client_secret_file = absolute("--client-secret-file", client_secret_file)?;
@@ -233,6 +234,7 @@ pub fn resolve(args: LoginArgs, global: Global) -> Result<LoginSettings> {
         resources,
         audience,
         sign_in,
+        registries: super::registries::login_registries(registries, &global.profile)?,
         assertion,
         config,
         previous,
@@ -496,6 +498,7 @@ pub fn for_stored_profile(global: Global) -> Result<LoginSettings> {
         client_key_aud: None,
         client_cert: None,
         resource: Vec::new(),
+        registries: Vec::new(),
         audience: None,
         refresh_token_stdin: false,
         token_url: None,

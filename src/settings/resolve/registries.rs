@@ -72,6 +72,15 @@ pub fn docker(args: DockerCredentialArgs, global: Global) -> Result<Command> {
     }))
 }
 
+/// `login --registry HOST`: each checked as `docker-credential setup HOST` checks it.
+pub fn login_registries(given: Vec<String>, profile: &str) -> Result<Vec<String>> {
+    let example = profile_name::command(profile, "login --registry registry.example.com");
+    given
+        .into_iter()
+        .map(|host| Ok(docker_setup(Some(host), None, &example)?.host))
+        .collect()
+}
+
 fn docker_setup(
     host: Option<String>,
     username: Option<String>,
