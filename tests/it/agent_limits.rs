@@ -125,14 +125,16 @@ fn without_a_runtime_dir_the_socket_directory_is_fresh_and_private() {
     let taken = tmp.join(format!("octoken-agent-{uid}"));
     std::fs::create_dir(&taken).unwrap();
     std::fs::set_permissions(&taken, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let mut child = env
+    let child = env
         .command(&["agent", "--foreground", "--sh"])
         .env("TMPDIR", &tmp)
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
+    // Killed however the test ends (an agent left running outlives the test).
+    let mut child = Killed(child);
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
+    BufReader::new(child.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let socket = line
@@ -140,12 +142,10 @@ fn without_a_runtime_dir_the_socket_directory_is_fresh_and_private() {
         .and_then(|l| l.split(';').next())
         .map(std::path::PathBuf::from);
     let Some(socket) = socket else {
-        let _ = child.kill();
-        let out = child.wait_with_output().unwrap();
-        panic!(
-            "the agent did not start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut err = String::new();
+        let _ = child.0.kill();
+        let _ = std::io::Read::read_to_string(child.0.stderr.as_mut().unwrap(), &mut err);
+        panic!("the agent did not start: {err}");
     };
     let dir = socket.parent().unwrap().to_path_buf();
     assert_eq!(dir.parent(), Some(tmp.as_path()));
@@ -162,6 +162,15 @@ fn without_a_runtime_dir_the_socket_directory_is_fresh_and_private() {
         &[("OCTOKEN_AGENT_SOCK", socket.to_str().unwrap())],
     )
     .expect(0);
-    child.wait().unwrap();
+    child.0.wait().unwrap();
     assert!(!dir.exists(), "the agent removes the directory it made");
+}
+
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
