@@ -960,7 +960,10 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
         .map(|a| a.to_str())
         .collect::<Option<_>>()?;
     let profile_flag = |w: &str| w == "-p" || w == "--profile";
-    let profile = match words.as_slice() {
+    // `token --dpop-proof METHOD URL [--dpop-nonce NONCE] [--format header]` at the end
+    // (a proof per API request is a hot path too), values clap reads as values only.
+    let (words, proof) = fast_proof_tail(&words)?;
+    let profile = match words {
         ["token"] => None,
         [flag, name, "token"] | ["token", flag, name] if profile_flag(flag) => Some(*name),
         _ => return None,
@@ -988,13 +991,60 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
                 strict: false,
             },
             token_type: TokenTypeArg::Access,
-            format: TokenFormatArg::Raw,
+            format: proof.format,
             env_name: DEFAULT_TOKEN_VAR.to_string(),
-            dpop_proof: None,
-            dpop_nonce: None,
+            dpop_proof: proof.method_url,
+            dpop_nonce: proof.nonce,
             min_acr: None,
         }),
     })
+}
+
+/// What [`fast_token`] reads after the profile: a proof's flags, or nothing.
+struct FastProof {
+    method_url: Option<Vec<String>>,
+    nonce: Option<String>,
+    format: TokenFormatArg,
+}
+
+/// Splits `... --dpop-proof METHOD URL [--dpop-nonce NONCE] [--format header]` off the
+/// end of `words`; with no `--dpop-proof` the words are returned whole. None for
+/// anything clap might read otherwise (a value starting with `-` or empty).
+fn fast_proof_tail<'w>(words: &'w [&'w str]) -> Option<(&'w [&'w str], FastProof)> {
+    let plain = FastProof {
+        method_url: None,
+        nonce: None,
+        format: TokenFormatArg::Raw,
+    };
+    let Some(at) = words.iter().position(|w| *w == "--dpop-proof") else {
+        return Some((words, plain));
+    };
+    let value = |w: &&str| !w.is_empty() && !w.starts_with('-');
+    let (nonce, format) = match &words[at..] {
+        ["--dpop-proof", m, u] if value(m) && value(u) => (None, TokenFormatArg::Raw),
+        ["--dpop-proof", m, u, "--format", "header"] if value(m) && value(u) => {
+            (None, TokenFormatArg::Header)
+        }
+        ["--dpop-proof", m, u, "--dpop-nonce", n] if [m, u, n].iter().all(|w| value(w)) => {
+            (Some(n.to_string()), TokenFormatArg::Raw)
+        }
+        [
+            "--dpop-proof",
+            m,
+            u,
+            "--dpop-nonce",
+            n,
+            "--format",
+            "header",
+        ] if [m, u, n].iter().all(|w| value(w)) => (Some(n.to_string()), TokenFormatArg::Header),
+        _ => return None,
+    };
+    let proof = FastProof {
+        method_url: Some(vec![words[at + 1].to_string(), words[at + 2].to_string()]),
+        nonce,
+        format,
+    };
+    Some((&words[..at], proof))
 }
 
 /// The command lines the registries' tools run, recognised without clap as
@@ -1171,12 +1221,52 @@ mod fast_path_tests {
 
     #[test]
     fn the_fast_token_path_reads_exactly_what_clap_reads() {
-        let shapes: [&[&str]; 5] = [
+        let shapes: [&[&str]; 9] = [
             &["octoken", "token"],
             &["octoken", "-p", "work", "token"],
             &["octoken", "--profile", "work", "token"],
             &["octoken", "token", "-p", "work"],
             &["octoken", "token", "--profile", "w.2_x"],
+            &[
+                "octoken",
+                "token",
+                "--dpop-proof",
+                "GET",
+                "https://api/x?y=1",
+            ],
+            &[
+                "octoken",
+                "-p",
+                "w",
+                "token",
+                "--dpop-proof",
+                "POST",
+                "https://a/",
+                "--format",
+                "header",
+            ],
+            &[
+                "octoken",
+                "token",
+                "-p",
+                "w",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+                "--dpop-nonce",
+                "n1",
+            ],
+            &[
+                "octoken",
+                "token",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+                "--dpop-nonce",
+                "n",
+                "--format",
+                "header",
+            ],
         ];
         for shape in shapes {
             let args: Vec<std::ffi::OsString> = shape.iter().map(Into::into).collect();
@@ -1193,6 +1283,44 @@ mod fast_path_tests {
             &["octoken", "-v", "token"],
             &["octoken", "-p", "-q", "token"],
             &["octoken", "token", "extra"],
+            &["octoken", "token", "--dpop-proof", "GET"],
+            &["octoken", "token", "--dpop-proof", "GET", "-x"],
+            &[
+                "octoken",
+                "token",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+                "--format",
+                "json",
+            ],
+            &[
+                "octoken",
+                "token",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+                "--dpop-nonce",
+                "",
+            ],
+            &[
+                "octoken",
+                "token",
+                "--dpop-nonce",
+                "n",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+            ],
+            &[
+                "octoken",
+                "token",
+                "--dpop-proof",
+                "GET",
+                "https://a/",
+                "-p",
+                "w",
+            ],
             &["octoken", "status"],
             &["octoken"],
         ] {

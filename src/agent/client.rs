@@ -1,5 +1,6 @@
-//! Asking the agent: connect, send one request, read one answer, each step with a
-//! deadline, so a dead or stuck agent is an error, never a hang.
+//! Asking the agent: connect, send one request, read one answer, all within one
+//! deadline (not one per read: a hostile forwarded socket sending a byte at a time
+//! still runs out of time), so a dead or stuck agent is an error, never a hang.
 
 use super::socket::{self, FrameError};
 use super::wire::{self, MAX_REQUEST, MAX_RESPONSE, Request, Response, WireError};
@@ -39,8 +40,10 @@ pub fn ask_within(
     let at = || path.to_path_buf();
     let frame =
         wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire { path: at(), err })?;
-    let mut stream =
-        socket::connect(path, deadline).map_err(|err| AskError::NoAgent { path: at(), err })?;
+    let stream = std::os::unix::net::UnixStream::connect(path)
+        .map_err(|err| AskError::NoAgent { path: at(), err })?;
+    // One deadline for the whole exchange, however the peer drips its bytes.
+    let mut stream = socket::Deadlined::new(&stream, deadline);
     let failed = |err: FrameError| match err {
         FrameError::Closed => AskError::Closed { path: at() },
         FrameError::TimedOut => AskError::TimedOut { path: at() },
@@ -55,4 +58,42 @@ pub fn ask_within(
         Err(err) => return Err(failed(wrote.err().unwrap_or(err))),
     };
     wire::decode_response(&body).map_err(|err| AskError::Wire { path: at(), err })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixListener;
+    use std::time::Instant;
+
+    /// A hostile socket (forwarded from elsewhere) that answers one byte at a time, each
+    /// well within the deadline: the client still gives up at the deadline.
+    #[test]
+    fn an_answer_dripped_a_byte_at_a_time_runs_out_of_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = [0u8; 64];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(&[0, 0, 0, 100]);
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(50));
+                if stream.write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        });
+        let start = Instant::now();
+        let asked = ask_within(&path, &Request::Stop, Duration::from_millis(300));
+        assert!(matches!(asked, Err(AskError::TimedOut { .. })), "{asked:?}");
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            start.elapsed()
+        );
+        server.join().unwrap();
+    }
 }

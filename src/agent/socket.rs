@@ -1,13 +1,13 @@
 //! The agent's socket, as a file and as a connection: where it lives, binding it (a
 //! 0700 directory, a 0600 socket; a live agent refused, a stale socket replaced),
-//! connecting with deadlines, the peer's uid, and whole frames in and out.
+//! reading and writing within one deadline, the peer's uid, and whole frames in and out.
 
 use super::wire::{self, HEADER, WireError};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The socket's file name in its directory.
 pub const SOCKET_NAME: &str = "agent.sock";
@@ -25,13 +25,30 @@ pub enum BindError {
     Io { path: PathBuf, err: io::Error },
 }
 
-/// The default directory: `$XDG_RUNTIME_DIR/octoken`, else `octoken-agent-UID` in the
-/// temporary directory.
-pub fn default_dir(runtime_dir: Option<&Path>) -> PathBuf {
-    match runtime_dir {
-        Some(dir) => dir.join("octoken"),
-        None => PathBuf::from(format!("/tmp/octoken-agent-{}", uid())),
+/// The default directory: `$XDG_RUNTIME_DIR/octoken`; None without a runtime directory
+/// (the agent then makes a fresh one, [`fresh_dir`]).
+pub fn default_dir(runtime_dir: Option<&Path>) -> Option<PathBuf> {
+    runtime_dir.map(|dir| dir.join("octoken"))
+}
+
+/// The prefix of [`fresh_dir`]'s names.
+pub const FRESH_PREFIX: &str = "octoken-agent-";
+
+/// A new directory of a random name in the temporary directory, made 0700 by
+/// `mkdtemp(3)` as `ssh-agent` makes its own: a predictable name (`octoken-agent-UID`)
+/// is one another user can make first, and then no agent could start.
+pub fn fresh_dir() -> io::Result<PathBuf> {
+    use std::os::unix::ffi::OsStringExt;
+    let template = std::env::temp_dir().join(format!("{FRESH_PREFIX}XXXXXXXXXX"));
+    let mut bytes = template.into_os_string().into_vec();
+    bytes.push(0);
+    // SAFETY: a NUL-terminated, writable buffer; mkdtemp replaces the X's in place.
+    let made = unsafe { libc::mkdtemp(bytes.as_mut_ptr().cast()) };
+    if made.is_null() {
+        return Err(io::Error::last_os_error());
     }
+    bytes.pop();
+    Ok(PathBuf::from(std::ffi::OsString::from_vec(bytes)))
 }
 
 pub fn uid() -> u32 {
@@ -100,9 +117,10 @@ pub fn bind(path: &Path) -> Result<UnixListener, BindError> {
     Ok(listener)
 }
 
-/// The uid of the process at the other end (SO_PEERCRED; getpeereid on the BSDs and
-/// macOS). Through `ssh -R` that is the local ssh client's, that is, ours.
-pub fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
+/// The uid of the process at the other end, and its pid where the system tells
+/// (SO_PEERCRED; getpeereid on the BSDs and macOS, no pid). Through `ssh -R` that is the
+/// local ssh client's, that is, ours.
+pub fn peer(stream: &UnixStream) -> io::Result<(u32, Option<i32>)> {
     use std::os::fd::AsRawFd;
     let fd = stream.as_raw_fd();
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -126,7 +144,7 @@ pub fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(cred.uid)
+        Ok((cred.uid, (cred.pid > 0).then_some(cred.pid)))
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
@@ -136,16 +154,68 @@ pub fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
         if unsafe { libc::getpeereid(fd, &mut uid, &mut gid) } != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(uid)
+        Ok((uid, None))
     }
 }
 
-/// Connects, with `timeout` for each read and write after.
-pub fn connect(path: &Path, timeout: Duration) -> io::Result<UnixStream> {
-    let stream = UnixStream::connect(path)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    Ok(stream)
+/// A connection whose reads and writes all end by one instant: each read or write
+/// waits at most the time left, so a peer sending one byte at a time still runs out of
+/// time (a timeout per call would let it hold the connection forever).
+pub struct Deadlined<'a> {
+    stream: &'a UnixStream,
+    until: Instant,
+    /// The read and write timeouts last set on the socket, to skip setting them again
+    /// (a syscall each).
+    read_set: Option<Duration>,
+    write_set: Option<Duration>,
+}
+
+impl<'a> Deadlined<'a> {
+    pub fn new(stream: &'a UnixStream, within: Duration) -> Deadlined<'a> {
+        Deadlined {
+            stream,
+            until: Instant::now() + within,
+            read_set: None,
+            write_set: None,
+        }
+    }
+
+    /// The time left, set as the socket's timeout for the next read (or write) unless
+    /// the one set is at most 10 ms longer: the first call sets it once, a slow peer's
+    /// later calls shorten it.
+    fn arm(&self, set: Option<Duration>) -> io::Result<Option<Duration>> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        Ok(set
+            .is_none_or(|set| set > left + Duration::from_millis(10))
+            .then_some(left))
+    }
+}
+
+impl Read for Deadlined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(left) = self.arm(self.read_set)? {
+            self.stream.set_read_timeout(Some(left))?;
+            self.read_set = Some(left);
+        }
+        (&mut &*self.stream).read(buf)
+    }
+}
+
+impl Write for Deadlined<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(left) = self.arm(self.write_set)? {
+            self.stream.set_write_timeout(Some(left))?;
+            self.write_set = Some(left);
+        }
+        (&mut &*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What went wrong reading or writing a frame.
@@ -239,7 +309,7 @@ mod tests {
     #[test]
     fn the_peer_of_our_own_connection_is_us() {
         let (a, _b) = UnixStream::pair().unwrap();
-        assert_eq!(peer_uid(&a).unwrap(), uid());
+        assert_eq!(peer(&a).unwrap(), (uid(), Some(std::process::id() as i32)));
     }
 
     #[test]
@@ -255,5 +325,47 @@ mod tests {
             read_frame(&mut b, wire::MAX_REQUEST),
             Err(FrameError::Closed)
         ));
+    }
+
+    /// A peer that sends its frame one byte at a time, each well within the deadline,
+    /// still runs out of time: the deadline is the whole frame's, not each read's.
+    #[test]
+    fn a_dripping_peer_runs_out_of_time_for_the_whole_frame() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let dripper = std::thread::spawn(move || {
+            let mut a = a;
+            let _ = a.write_all(&[0, 0, 0, 100]);
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(50));
+                if a.write_all(b" ").is_err() {
+                    break;
+                }
+            }
+        });
+        let start = Instant::now();
+        let read = read_frame(
+            &mut Deadlined::new(&b, Duration::from_millis(300)),
+            wire::MAX_REQUEST,
+        );
+        assert!(matches!(read, Err(FrameError::TimedOut)), "{read:?}");
+        assert!(
+            start.elapsed() < Duration::from_millis(600),
+            "{:?}",
+            start.elapsed()
+        );
+        drop(b);
+        dripper.join().unwrap();
+    }
+
+    #[test]
+    fn a_fresh_directory_is_private_and_new_each_time() {
+        let one = fresh_dir().unwrap();
+        let two = fresh_dir().unwrap();
+        assert_ne!(one, two);
+        let name = one.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with(FRESH_PREFIX) && name.len() == FRESH_PREFIX.len() + 10);
+        assert_eq!(std::fs::metadata(&one).unwrap().mode() & 0o777, 0o700);
+        std::fs::remove_dir(one).unwrap();
+        std::fs::remove_dir(two).unwrap();
     }
 }

@@ -85,6 +85,9 @@ enum Pair {
 pub struct DpopKey {
     pair: Pair,
     rng: SystemRandom,
+    /// The proofs' header, base64url: the same for every proof of this key, made once
+    /// (the agent signs many proofs with one key).
+    header: std::sync::OnceLock<String>,
 }
 
 impl std::fmt::Debug for DpopKey {
@@ -151,7 +154,11 @@ impl DpopKey {
         } else {
             Pair::Rsa(RsaKeyPair::from_pkcs8(&der).map_err(|_| KeyError::Unknown)?)
         };
-        Ok(DpopKey { pair, rng })
+        Ok(DpopKey {
+            pair,
+            rng,
+            header: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn alg(&self) -> DpopAlg {
@@ -208,10 +215,13 @@ impl DpopKey {
         access_token: Option<&Secret>,
         now: u64,
     ) -> Secret {
-        let header = serde_json::json!({
-            "typ": "dpop+jwt",
-            "alg": self.alg().as_str(),
-            "jwk": self.public_jwk(),
+        let header = self.header.get_or_init(|| {
+            let header = serde_json::json!({
+                "typ": "dpop+jwt",
+                "alg": self.alg().as_str(),
+                "jwk": self.public_jwk(),
+            });
+            URL_SAFE_NO_PAD.encode(header.to_string())
         });
         let mut claims = serde_json::json!({
             "jti": crate::oauth::pkce::random_token().expose(),
@@ -225,11 +235,7 @@ impl DpopKey {
         if let Some(token) = access_token {
             claims["ath"] = ath(token).into();
         }
-        let input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
         let signature = match &self.pair {
             Pair::Ec(pair) => pair
                 .sign(&self.rng, input.as_bytes())

@@ -59,7 +59,8 @@ impl Session<'_> {
 
     /// A DPoP proof for a request to an API with `token` (RFC 9449 7): signed with the
     /// key in the profile's store (a file read, or one keyring call), with the API
-    /// server's nonce: `nonce` when given (and then remembered), else its last one.
+    /// server's nonce: `nonce` when given (and then remembered for its origin: this
+    /// user gave it), else its last one.
     pub fn resource_proof(
         &self,
         token: &AccessToken,
@@ -68,6 +69,12 @@ impl Session<'_> {
         nonce: Option<&str>,
     ) -> Result<Secret> {
         let key = self.dpop_key()?;
+        if let Some(nonce) = nonce
+            && let Err(e) =
+                dpop_nonce::save(&self.settings.dpop_nonce_file(), &dpop::origin(url), nonce)
+        {
+            output::debug(1, format!("could not keep the DPoP nonce: {e}"));
+        }
         self.proof_with(&key, token, method, url, nonce)
     }
 
@@ -82,7 +89,10 @@ impl Session<'_> {
         Ok(signer.key)
     }
 
-    /// A proof signed with `key` (the profile's, from [`Session::dpop_key`]).
+    /// A proof signed with `key` (the profile's, from [`Session::dpop_key`]), with
+    /// `nonce` for this one proof, else the origin's last one. `nonce` is not kept: the
+    /// agent signs for clients it does not trust with this machine's nonce file (a nonce
+    /// planted for the token endpoint's origin would go with the next refresh).
     pub fn proof_with(
         &self,
         key: &DpopKey,
@@ -92,16 +102,9 @@ impl Session<'_> {
         nonce: Option<&str>,
     ) -> Result<Secret> {
         self.require_dpop()?;
-        let file = self.settings.dpop_nonce_file();
-        let origin = dpop::origin(url);
         let nonce = match nonce {
-            Some(nonce) => {
-                if let Err(e) = dpop_nonce::save(&file, &origin, nonce) {
-                    output::debug(1, format!("could not keep the DPoP nonce: {e}"));
-                }
-                Some(nonce.to_string())
-            }
-            None => dpop_nonce::get(&file, &origin),
+            Some(nonce) => Some(nonce.to_string()),
+            None => dpop_nonce::get(&self.settings.dpop_nonce_file(), &dpop::origin(url)),
         };
         Ok(key.proof(
             method,

@@ -20,7 +20,9 @@ pub enum AgentSettings {
 
 #[derive(Debug)]
 pub struct AgentStart {
-    pub socket: PathBuf,
+    /// None: no `--socket` and no `$XDG_RUNTIME_DIR`; the agent makes a directory of a
+    /// random name in the temporary directory (as `ssh-agent` does).
+    pub socket: Option<PathBuf>,
     /// Stay in the foreground (systemd, tests); else start in the background and print
     /// the shell lines.
     pub foreground: bool,
@@ -31,7 +33,8 @@ pub struct AgentStart {
     /// `--no-proofs` turns this off: tokens only, no DPoP proofs signed.
     pub proofs: bool,
     pub shell: ShellSyntax,
-    /// The arguments to start the background agent with (`--foreground` added).
+    /// The arguments to start the background agent with (`--foreground` added;
+    /// `--socket` is added by the flow).
     pub background_args: Vec<OsString>,
 }
 

@@ -9,6 +9,7 @@ mod support;
 
 mod agent;
 mod agent_helpers;
+mod agent_limits;
 mod architecture;
 mod aws;
 mod cached_path;

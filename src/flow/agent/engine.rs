@@ -15,9 +15,10 @@ use crate::fsutil::FileStamp;
 use crate::oauth::dpop::DpopKey;
 use crate::session::Session;
 use crate::settings::{FreshSettings, Global, ProfileSettings};
-use crate::store::cache;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+use super::{limits, memo::Memo};
 
 /// The longest `--dpop-proof` URL and nonce the agent signs.
 const MAX_URL: usize = 8192;
@@ -35,6 +36,10 @@ pub struct Engine {
     /// Each profile resolved (no secret in it), stamped with its config.toml: the same
     /// file, unchanged, resolves the same (the cached path's rule).
     resolved: Mutex<HashMap<String, ProfileSettings>>,
+    /// Each profile's cached access token, while its files are unchanged.
+    memo: Memo,
+    /// Each profile's provider endpoints, which get no proof.
+    routes: limits::ProviderRoutes,
 }
 
 impl Engine {
@@ -44,6 +49,8 @@ impl Engine {
             proofs,
             keys: Mutex::new(HashMap::new()),
             resolved: Mutex::new(HashMap::new()),
+            memo: Memo::default(),
+            routes: limits::ProviderRoutes::default(),
         }
     }
 
@@ -88,11 +95,39 @@ impl Engine {
             }
             check_proof_request(proof)?;
         }
-        let global = Global::resolve(profile)?;
-        if let Some(token) = from_cache(&global, request) {
+        // The cached path on the kept copy: two statx, no file read.
+        let kept = self.memo.get(&profile);
+        if is_plain(request)
+            && let Some(token) = kept.clone()
+            && let Some(token) = fresh_enough(token, crate::settings::now(), request.min_ttl)
+        {
             return Ok(Response::Access { token, proof: None });
         }
+        let global = Global::resolve(profile)?;
+        let current = kept.or_else(|| self.memo.load(&global));
+        let mut request = request.clone();
+        request.min_ttl = limits::cap_min_ttl(request.min_ttl, current.as_ref());
+        // The login's token, when it serves: for `token` and for a proof with it.
+        let cached = current
+            .filter(|_| {
+                is_plain(&TokenRequest {
+                    dpop_proof: None,
+                    ..request.clone()
+                })
+            })
+            .and_then(|t| fresh_enough(t, global.now, request.min_ttl));
+        if let Some(token) = &cached
+            && request.dpop_proof.is_none()
+        {
+            return Ok(Response::Access {
+                token: token.clone(),
+                proof: None,
+            });
+        }
         let settings = self.resolve(&global)?;
+        if let Some(proof) = &request.dpop_proof {
+            self.routes.check_proof_target(&settings, &proof.url)?;
+        }
         let session = Session::open(&settings, global.now);
         let TokenRequest {
             kind,
@@ -103,7 +138,7 @@ impl Engine {
             strict,
             dpop_proof,
             min_acr,
-        } = request.clone();
+        } = request;
         if let Some(wanted) = &min_acr {
             crate::flow::token::check_min_acr(&session, &settings.name, wanted)?;
         }
@@ -119,7 +154,10 @@ impl Engine {
             audience: audience.filter(|a| !a.trim().is_empty()),
             strict,
         };
-        let token = session.fresh_token(&fresh)?;
+        let token = match cached {
+            Some(token) => token,
+            None => session.fresh_token(&fresh)?,
+        };
         let proof = match dpop_proof {
             None => None,
             Some(p) => {
@@ -212,27 +250,25 @@ impl Engine {
     }
 }
 
-/// `token`'s cached path: the login's access token under an unchanged config.toml.
-fn from_cache(global: &Global, request: &TokenRequest) -> Option<crate::access_token::AccessToken> {
-    let plain = request.kind == Kind::Access
+/// A request `token`'s cached path answers: the login's access token, nothing more.
+fn is_plain(request: &TokenRequest) -> bool {
+    request.kind == Kind::Access
         && request.scope.is_none()
         && request.resource.is_none()
         && request.audience.is_none()
         && request.dpop_proof.is_none()
-        && request.min_acr.is_none();
-    if !plain {
-        return None;
-    }
-    let paths = &global.paths;
-    let token = cache::load_if_unchanged(
-        &paths.cache_file(&global.profile, None, None),
-        &paths.config_file(),
-    )?;
-    let fresh = token.is_plausible(global.now)
-        && matches!(
-            token.freshness(global.now, request.min_ttl),
-            Freshness::Fresh { .. }
-        );
+        && request.min_acr.is_none()
+}
+
+/// The cached token, if it has the request's `min_ttl` left.
+fn fresh_enough(
+    token: crate::access_token::AccessToken,
+    now: u64,
+    min_ttl: u64,
+) -> Option<crate::access_token::AccessToken> {
+    let min_ttl = limits::cap_min_ttl(min_ttl, Some(&token));
+    let fresh =
+        token.is_plausible(now) && matches!(token.freshness(now, min_ttl), Freshness::Fresh { .. });
     fresh.then_some(token)
 }
 

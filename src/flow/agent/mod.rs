@@ -8,6 +8,8 @@
 #![cfg_attr(not(unix), allow(dead_code))]
 
 mod engine;
+mod limits;
+mod memo;
 
 use crate::error::{Error, Result};
 use crate::output;
@@ -28,33 +30,80 @@ pub fn run(settings: AgentSettings) -> Result<()> {
     #[cfg(unix)]
     match settings {
         AgentSettings::Stop { socket } => stop(&socket),
-        AgentSettings::Start(start) if start.foreground => foreground(start),
-        AgentSettings::Start(start) => background(&start),
+        AgentSettings::Start(start) => {
+            let socket = socket_path(&start)?;
+            if start.foreground {
+                foreground(start, &socket)
+            } else {
+                background(&start, &socket)
+            }
+        }
+    }
+}
+
+/// `--socket`, else `$XDG_RUNTIME_DIR/octoken/agent.sock`, else `agent.sock` in a new
+/// directory of a random name (mkdtemp, 0700), as `ssh-agent` makes its own: a fixed
+/// name in /tmp is one another user can take first.
+#[cfg(unix)]
+fn socket_path(start: &AgentStart) -> Result<std::path::PathBuf> {
+    use crate::agent::socket;
+    match &start.socket {
+        Some(path) => Ok(path.clone()),
+        None => socket::fresh_dir()
+            .map(|dir| dir.join(socket::SOCKET_NAME))
+            .map_err(|e| {
+                Error::config(
+                    format!(
+                        "cannot make a directory for the agent's socket in {}: {e}",
+                        std::env::temp_dir().display()
+                    ),
+                    Some("pick a --socket PATH, or set XDG_RUNTIME_DIR".into()),
+                )
+            }),
+    }
+}
+
+/// The directory [`socket_path`] made, removed once the agent is done with it (only if
+/// it is one of those and empty).
+#[cfg(unix)]
+fn remove_fresh_dir(socket: &Path) {
+    let Some(dir) = socket.parent() else { return };
+    let fresh = dir.parent() == Some(std::env::temp_dir().as_path())
+        && dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(crate::agent::socket::FRESH_PREFIX));
+    if fresh {
+        let _ = std::fs::remove_dir(dir);
     }
 }
 
 #[cfg(unix)]
-fn foreground(start: AgentStart) -> Result<()> {
+fn foreground(start: AgentStart, socket: &Path) -> Result<()> {
     use crate::agent::server;
     use std::sync::Arc;
     // From here a termination signal waits for the accept loop, which removes the socket.
     server::hold_termination_signals();
-    let listener = crate::agent::socket::bind(&start.socket).map_err(bind_error)?;
-    output::stdout(&shell_lines(
-        start.shell,
-        &start.socket,
-        std::process::id(),
-    )?)
-    .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
+    let lines = shell_lines(start.shell, socket, std::process::id()).inspect_err(|_| {
+        remove_fresh_dir(socket);
+    })?;
+    let listener = crate::agent::socket::bind(socket).map_err(|e| {
+        remove_fresh_dir(socket);
+        bind_error(e)
+    })?;
+    output::stdout(&lines)
+        .map_err(|e| Error::other(format!("cannot write the shell lines: {e}")))?;
     let engine = Arc::new(Engine::new(start.profiles, start.proofs));
     let handler: server::Handler = Arc::new(move |request| engine.answer(request));
     let options = server::Options {
         idle_timeout: start.idle_timeout,
+        client_deadline: server::CLIENT_DEADLINE,
     };
-    let ended = server::serve(listener, &start.socket, &options, handler);
+    let ended = server::serve(listener, socket, &options, handler);
+    remove_fresh_dir(socket);
     output::tell(format!(
         "octoken: agent on {} stopped ({})",
-        start.socket.display(),
+        socket.display(),
         match ended {
             server::Ended::Stopped => "asked to".to_string(),
             server::Ended::Idle => "idle".to_string(),
@@ -68,17 +117,22 @@ fn foreground(start: AgentStart) -> Result<()> {
 /// Starts `octoken agent --foreground` in a new session, without a terminal, and passes
 /// on its shell lines once it serves (or its error, if it could not start).
 #[cfg(unix)]
-fn background(start: &AgentStart) -> Result<()> {
+fn background(start: &AgentStart, socket: &Path) -> Result<()> {
     use std::io::{BufRead, BufReader, Read};
     use std::os::unix::process::CommandExt;
     use std::process::{Command, Stdio};
     // Checked here too, so that a refused path is this process's error.
-    shell_lines(start.shell, &start.socket, 0)?;
+    if let Err(e) = shell_lines(start.shell, socket, 0) {
+        remove_fresh_dir(socket);
+        return Err(e);
+    }
     let exe = std::env::current_exe()
         .map_err(|e| Error::other(format!("cannot find the octoken binary: {e}")))?;
     let mut command = Command::new(exe);
     command
         .args(&start.background_args)
+        .arg("--socket")
+        .arg(socket)
         .arg(match start.shell {
             ShellSyntax::Sh => "--sh",
             ShellSyntax::Csh => "--csh",
@@ -111,6 +165,7 @@ fn background(start: &AgentStart) -> Result<()> {
         }
     }
     // It stopped before serving: its error is the last line of its stderr.
+    remove_fresh_dir(socket);
     let mut stderr = String::new();
     if let Some(mut err) = child.stderr.take() {
         let _ = err.read_to_string(&mut stderr);

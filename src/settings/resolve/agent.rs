@@ -34,11 +34,11 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
             })?;
         return Ok(AgentSettings::Stop { socket });
     }
+    // None: no runtime directory, the agent makes a fresh one (`AgentStart::socket`).
     let socket = match socket {
-        Some(path) => path,
+        Some(path) => Some(absolute(path)?),
         None => default_socket(),
     };
-    let socket = absolute(socket)?;
     if let Some(names) = &profiles
         && let Some(bad) = names.iter().find(|n| !profile_name::is_valid(n))
     {
@@ -64,7 +64,6 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
         }
     };
     let mut background_args: Vec<OsString> = vec!["agent".into(), "--foreground".into()];
-    background_args.extend(["--socket".into(), socket.clone().into_os_string()]);
     if let Some(idle) = idle_timeout {
         background_args.extend([
             "--idle-timeout".into(),
@@ -89,15 +88,16 @@ pub fn agent(args: AgentArgs) -> Result<AgentSettings> {
 }
 
 #[cfg(unix)]
-fn default_socket() -> PathBuf {
+fn default_socket() -> Option<PathBuf> {
     use crate::agent::socket;
-    socket::default_dir(env::path(env::XDG_RUNTIME_DIR).as_deref()).join(socket::SOCKET_NAME)
+    socket::default_dir(env::path(env::XDG_RUNTIME_DIR).as_deref())
+        .map(|dir| dir.join(socket::SOCKET_NAME))
 }
 
 /// No agent here (`flow::agent` says so); a name for the messages.
 #[cfg(not(unix))]
-fn default_socket() -> PathBuf {
-    PathBuf::from("agent.sock")
+fn default_socket() -> Option<PathBuf> {
+    Some(PathBuf::from("agent.sock"))
 }
 
 /// The shell lines name the socket for other directories too.
