@@ -85,6 +85,13 @@ pub fn var(name: &str) -> Option<String> {
     var_os(name).and_then(|v| v.into_string().ok())
 }
 
+/// Seconds the tests move octoken's clock by (OCTOKEN_TEST_CLOCK_OFFSET; 0 when unset).
+pub fn test_clock_offset() -> i64 {
+    var(OCTOKEN_TEST_CLOCK_OFFSET)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
 pub fn path(name: &str) -> Option<PathBuf> {
     var_os(name).map(PathBuf::from)
 }

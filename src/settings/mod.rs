@@ -173,10 +173,7 @@ pub fn now() -> u64 {
     let real = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let offset: i64 = env::var(env::OCTOKEN_TEST_CLOCK_OFFSET)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    real.saturating_add_signed(offset)
+    real.saturating_add_signed(env::test_clock_offset())
 }
 
 /// A profile's endpoints, each checked by `check_endpoint`.

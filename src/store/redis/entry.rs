@@ -197,7 +197,7 @@ impl Shared {
         for _ in 0..5 {
             let field = self.read("reading the entry", &key, &["v"])?;
             let current = self.version(field.into_iter().next().unwrap_or(Field::Absent))?;
-            let v = current.saturating_add(1).max(lineage_start(now));
+            let v = current.saturating_add(1).max(lineage_start());
             let sealed = self.encode_secrets(v, secrets)?;
             let written: i64 = self.with("writing the entry", |c| {
                 redis::Script::new(LINEAGE)

@@ -63,15 +63,17 @@ pub const MAX_VALUE: usize = 64 * 1024;
 /// At about 1.8e15 today, versions stay far below 2^53, exact even as Lua numbers.
 const VERSIONS_PER_MILLI: u64 = 1000;
 
-/// The first version of a lineage started at `now` (seconds; a test may shift it):
-/// its milliseconds, from the real clock's sub-second part, times
-/// [`VERSIONS_PER_MILLI`].
-fn lineage_start(now: u64) -> u64 {
+/// The first version of a lineage started now: the clock's milliseconds (shifted as
+/// the tests shift octoken's clock) times [`VERSIONS_PER_MILLI`]. One reading of the
+/// clock: seconds taken at the start of the run beside milliseconds read later went
+/// backwards when the run crossed a second (a login at 536.99 s read as 536.002 s,
+/// below a lineage started at 536.551 s).
+fn lineage_start() -> u64 {
     let millis = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::from(d.subsec_millis()));
-    now.saturating_mul(1000)
-        .saturating_add(millis)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    millis
+        .saturating_add_signed(crate::env::test_clock_offset().saturating_mul(1000))
         .saturating_mul(VERSIONS_PER_MILLI)
 }
 
