@@ -53,11 +53,39 @@ pub fn ask_within(
     // An agent that refuses the connection (another uid, busy) answers and closes
     // without reading: its answer is still there to read when writing failed.
     let wrote = socket::write_frame(&mut stream, &frame);
+    if wrote.is_ok() {
+        await_briefly(stream.get_ref());
+    }
     let body = match socket::read_frame(&mut stream, MAX_RESPONSE) {
         Ok(body) => body,
         Err(err) => return Err(failed(wrote.err().unwrap_or(err))),
     };
     wire::decode_response(&body).map_err(|err| AskError::Wire { path: at(), err })
+}
+
+/// A cached answer comes back within tens of microseconds: waiting for it with a few
+/// yields, rather than asleep in `read`, spares this process a wake-up from sleep (on
+/// a virtual machine, often longer than the agent's whole answer). Bounded: after
+/// 200 µs the blocking read takes over, so a refresh costs no CPU while it waits.
+fn await_briefly(stream: &std::os::unix::net::UnixStream) {
+    use std::os::fd::AsRawFd;
+    let start = std::time::Instant::now();
+    let mut byte = [0u8; 1];
+    while start.elapsed() < Duration::from_micros(200) {
+        // SAFETY: a one-byte buffer of ours; MSG_PEEK leaves the byte for the read.
+        let n = unsafe {
+            libc::recv(
+                stream.as_raw_fd(),
+                byte.as_mut_ptr().cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if n >= 0 || std::io::Error::last_os_error().kind() != io::ErrorKind::WouldBlock {
+            return;
+        }
+        std::thread::yield_now();
+    }
 }
 
 #[cfg(test)]

@@ -180,6 +180,11 @@ impl<'a> Deadlined<'a> {
         }
     }
 
+    /// The connection itself.
+    pub fn get_ref(&self) -> &'a UnixStream {
+        self.stream
+    }
+
     /// The time left, set as the socket's timeout for the next read (or write) unless
     /// the one set is at most 10 ms longer: the first call sets it once, a slow peer's
     /// later calls shorten it.
