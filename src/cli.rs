@@ -972,16 +972,8 @@ pub fn fast_token(args: &[std::ffi::OsString]) -> Option<Cli> {
     if profile.is_some_and(|p| p.is_empty() || p.starts_with('-')) {
         return None;
     }
-    let profile = match profile {
-        Some(name) => name.to_string(),
-        None => env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
-    };
     Some(Cli {
-        global: GlobalArgs {
-            profile,
-            verbose: 0,
-            quiet: false,
-        },
+        global: fast_global(profile),
         command: Command::Token(TokenArgs {
             fresh: FreshArgs {
                 min_ttl: DEFAULT_MIN_TTL,
@@ -1111,10 +1103,22 @@ fn profile_prefix<'a, 'b>(words: &'a [&'b str]) -> Option<(String, &'a [&'b str]
         [flag, name, rest @ ..] if *flag == "-p" || *flag == "--profile" => {
             (!name.is_empty() && !name.starts_with('-')).then(|| (name.to_string(), rest))
         }
-        _ => Some((
-            env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
-            words,
-        )),
+        _ => Some((default_profile(), words)),
+    }
+}
+
+/// The profile when the command line names none: OCTOKEN_PROFILE, else `default`.
+fn default_profile() -> String {
+    env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string())
+}
+
+/// The global flags of a command line read without clap (the fast paths): the profile
+/// it names or the default one, no -v, no -q.
+fn fast_global(profile: Option<&str>) -> GlobalArgs {
+    GlobalArgs {
+        profile: profile.map_or_else(default_profile, str::to_string),
+        verbose: 0,
+        quiet: false,
     }
 }
 

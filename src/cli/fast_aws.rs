@@ -5,8 +5,7 @@
 //! `-v`, a bad number) returns None and goes through clap; a unit test checks that both
 //! read every shape recognised here the same way.
 
-use super::{AwsCredentialArgs, Cli, Command, GlobalArgs, TokenTypeArg};
-use crate::env;
+use super::{AwsCredentialArgs, Cli, Command, TokenTypeArg};
 use std::ffi::OsString;
 
 pub fn fast_aws_credential(args: &[OsString]) -> Option<Cli> {
@@ -65,16 +64,8 @@ pub fn fast_aws_credential(args: &[OsString]) -> Option<Cli> {
         Some(text) if text.bytes().all(|b| b.is_ascii_digit()) => Some(text.parse().ok()?),
         Some(_) => return None,
     };
-    let profile = match profile {
-        Some(name) => name.to_string(),
-        None => env::var(env::OCTOKEN_PROFILE).unwrap_or_else(|| "default".to_string()),
-    };
     Some(Cli {
-        global: GlobalArgs {
-            profile,
-            verbose: 0,
-            quiet: false,
-        },
+        global: super::fast_global(profile),
         command: Command::AwsCredential(AwsCredentialArgs {
             role_arn: role_arn?.to_string(),
             session_name: session_name.map(str::to_string),

@@ -87,15 +87,7 @@ pub fn check_refreshed(
     now: u64,
 ) -> Result<Map<String, Value>, String> {
     let claims = jwt::claims(id_token.expose()).ok_or("it is not a JWT")?;
-    if let Some(issuer) = issuer {
-        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-        if iss != issuer {
-            return Err(format!(
-                "iss is '{}', expected '{issuer}'",
-                sanitize::foreign(iss, 200)
-            ));
-        }
-    }
+    check_iss(&claims, issuer)?;
     let (aud_ok, audiences) = match claims.get("aud") {
         Some(Value::String(a)) => (a == client_id, 1),
         Some(Value::Array(list)) => (list.iter().any(|a| a == client_id), list.len()),
@@ -116,11 +108,7 @@ pub fn check_refreshed(
         }
         None => {}
     }
-    match claims.get("exp").and_then(Value::as_u64) {
-        Some(exp) if exp.saturating_add(LEEWAY) >= now => {}
-        Some(_) => return Err("it has expired (check this machine's clock)".into()),
-        None => return Err("it has no exp".into()),
-    }
+    check_exp(&claims, now)?;
     Ok(claims)
 }
 
@@ -136,15 +124,7 @@ pub fn check_exchanged(
     now: u64,
 ) -> Result<Map<String, Value>, String> {
     let claims = jwt::claims(id_token.expose()).ok_or("it is not a JWT")?;
-    if let Some(issuer) = issuer {
-        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-        if iss != issuer {
-            return Err(format!(
-                "iss is '{}', expected '{issuer}'",
-                sanitize::foreign(iss, 200)
-            ));
-        }
-    }
+    check_iss(&claims, issuer)?;
     let names = |wanted: &str| match claims.get("aud") {
         Some(Value::String(a)) => a == wanted,
         Some(Value::Array(list)) => list.iter().any(|a| a == wanted),
@@ -155,8 +135,28 @@ pub fn check_exchanged(
             "aud names neither the audience '{audience}' nor the client id '{client_id}'"
         ));
     }
+    check_exp(&claims, now)?;
+    Ok(claims)
+}
+
+/// `iss` is the profile's issuer (when it has one).
+fn check_iss(claims: &Map<String, Value>, issuer: Option<&str>) -> Result<(), String> {
+    if let Some(issuer) = issuer {
+        let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
+        if iss != issuer {
+            return Err(format!(
+                "iss is '{}', expected '{issuer}'",
+                sanitize::foreign(iss, 200)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `exp` is present and not past (with the usual leeway).
+fn check_exp(claims: &Map<String, Value>, now: u64) -> Result<(), String> {
     match claims.get("exp").and_then(Value::as_u64) {
-        Some(exp) if exp.saturating_add(LEEWAY) >= now => Ok(claims),
+        Some(exp) if exp.saturating_add(LEEWAY) >= now => Ok(()),
         Some(_) => Err("it has expired (check this machine's clock)".into()),
         None => Err("it has no exp".into()),
     }
