@@ -130,20 +130,11 @@ fn run(line: &str, what: &str, from: &str) -> Result<Vec<u8>> {
             out
         })
     };
-    let stdout = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        MAX_ASSERTION,
-    );
-    let stderr = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-        MAX_STDERR,
-    );
+    fn boxed(pipe: Option<impl Read + Send + 'static>) -> Option<Box<dyn Read + Send>> {
+        pipe.map(|p| Box::new(p) as Box<dyn Read + Send>)
+    }
+    let stdout = reader(boxed(child.stdout.take()), MAX_ASSERTION);
+    let stderr = reader(boxed(child.stderr.take()), MAX_STDERR);
     let limit = timeout();
     let started = Instant::now();
     let status = loop {

@@ -74,6 +74,37 @@ impl Drop for Agent {
 }
 
 /// A client's environment: nothing of octoken's but the agent's socket.
+/// A socket in `env`'s run directory where a scripted "agent" reads one request and
+/// sends `answer` (a frame of another version, or an older agent's refusal): what no
+/// agent of this version sends. Its path.
+pub(crate) fn scripted_agent(env: &TestEnv, answer: &'static [u8]) -> PathBuf {
+    let dir = env.path("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    let socket = dir.join("agent.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let mut header = [0u8; 4];
+            let _ = stream.read_exact(&mut header);
+            let mut body = vec![0u8; u32::from_be_bytes(header) as usize];
+            let _ = stream.read_exact(&mut body);
+            let _ = stream.write_all(&(answer.len() as u32).to_be_bytes());
+            let _ = stream.write_all(answer);
+        }
+    });
+    socket
+}
+
+/// A profile imported in a new env, its agent, and a client env that has only the
+/// agent's socket.
+pub(crate) fn served(idp: &Idp) -> (TestEnv, Agent, TestEnv) {
+    let env = TestEnv::new();
+    crate::support::signin::import(&env, idp, Client::Basic, "file");
+    let agent = Agent::start(&env, &[]);
+    let remote = client(&agent);
+    (env, agent, remote)
+}
+
 pub(crate) fn client(agent: &Agent) -> TestEnv {
     let mut env = TestEnv::new();
     env.set("OCTOKEN_AGENT_SOCK", agent.socket.display().to_string());
@@ -339,21 +370,7 @@ fn a_live_socket_is_refused_a_stale_one_replaced_a_dead_one_never_hangs() {
 #[test]
 fn an_agent_of_another_protocol_version_is_named() {
     let env = TestEnv::new();
-    let dir = env.path("run");
-    std::fs::create_dir_all(&dir).unwrap();
-    let socket = dir.join("agent.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    std::thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let mut header = [0u8; 4];
-            let _ = stream.read_exact(&mut header);
-            let mut body = vec![0u8; u32::from_be_bytes(header) as usize];
-            let _ = stream.read_exact(&mut body);
-            let answer = br#"{"v":2,"hello":{"features":[]}}"#;
-            let _ = stream.write_all(&(answer.len() as u32).to_be_bytes());
-            let _ = stream.write_all(answer);
-        }
-    });
+    let socket = scripted_agent(&env, br#"{"v":2,"hello":{"features":[]}}"#);
     let run = env
         .run_with(
             &["token"],
@@ -506,10 +523,7 @@ fn a_keyring_dpop_key_is_read_once_by_the_agent() {
 #[test]
 fn exec_git_kubectl_and_id_tokens_go_through_the_agent() {
     let idp = Idp::start(IdpOptions::default());
-    let env = TestEnv::new();
-    crate::support::signin::import(&env, &idp, Client::Basic, "file");
-    let agent = Agent::start(&env, &[]);
-    let remote = client(&agent);
+    let (env, _agent, remote) = served(&idp);
     let token = remote.run(&["token"]).expect(0).stdout;
     assert_eq!(
         token,

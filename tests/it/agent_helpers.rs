@@ -10,14 +10,12 @@
 use crate::agent::{Agent, client};
 use crate::aws::{ROLE, aws, aws_config, cached, json_of};
 use crate::registries::{
-    NOT_FOUND, Registry, cargo, cargo_get, crate_file, helper, oci_image, ok, scratch_package,
-    skopeo, walk,
+    NOT_FOUND, Registry, cargo, cargo_get, helper, oci_image, ok, skopeo, walk,
 };
 use crate::support::moto::Moto;
-use crate::support::resource::Resource;
-use crate::support::signin::{import, import_token};
+use crate::support::signin::import_token;
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -32,10 +30,7 @@ fn holds_no_config(remote: &TestEnv) {
 #[test]
 fn aws_credential_through_the_agent_asks_sts_here_with_the_agents_id_token() {
     let idp = Idp::start(IdpOptions::default());
-    let env = TestEnv::new();
-    import(&env, &idp, Client::Basic, "file");
-    let agent = Agent::start(&env, &[]);
-    let remote = client(&agent);
+    let (env, _agent, remote) = crate::agent::served(&idp);
     let moto = Moto::start(remote.dir.path());
     aws_config(&remote, &moto.url, "");
 
@@ -100,23 +95,11 @@ fn aws_credential_through_the_agent_asks_sts_here_with_the_agents_id_token() {
 fn cargo_fetches_through_the_agent_and_the_host_binding_stays_on_the_client() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let refresh_token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let agent = Agent::start(&env, &[]);
     let remote = client(&agent);
-    let crates = remote.path("crates");
-    std::fs::create_dir_all(&crates).unwrap();
-    let file = crate_file(&crates, "octo-dep");
-    let server = Resource::start_script(
-        "registries.mjs",
-        &idp,
-        &["--cargo-crate", file.to_str().unwrap()],
-    );
+    let (server, package) = crate::registries::cargo_registry(&idp, &remote);
     let host = server.base.strip_prefix("http://").unwrap().to_string();
-    let index = format!("sparse+{}/index/", server.base);
-    let octoken = env!("CARGO_BIN_EXE_octoken");
-    let provider = [octoken, "-p", "work", "cargo-credential", "--host", &host];
-    let package = scratch_package(&remote, &index, &provider);
 
     ok(
         "cargo generate-lockfile",
@@ -285,22 +268,11 @@ fn skopeo_copies_through_the_agent_with_the_binding_login_registry_made() {
 #[test]
 fn an_agent_older_than_the_registry_request_is_named_as_such() {
     let env = TestEnv::new();
-    let dir = env.path("run");
-    std::fs::create_dir_all(&dir).unwrap();
-    let socket = dir.join("agent.sock");
-    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
     // What an agent of the first release answers a request it has no op for.
-    std::thread::spawn(move || {
-        if let Ok((mut stream, _)) = listener.accept() {
-            let mut header = [0u8; 4];
-            let _ = stream.read_exact(&mut header);
-            let mut body = vec![0u8; u32::from_be_bytes(header) as usize];
-            let _ = stream.read_exact(&mut body);
-            let answer = br#"{"v":1,"error":{"exit":1,"message":"a malformed message: unknown variant `registry-token`, expected `token` or `stop`"}}"#;
-            let _ = stream.write_all(&(answer.len() as u32).to_be_bytes());
-            let _ = stream.write_all(answer);
-        }
-    });
+    let socket = crate::agent::scripted_agent(
+        &env,
+        br#"{"v":1,"error":{"exit":1,"message":"a malformed message: unknown variant `registry-token`, expected `token` or `stop`"}}"#,
+    );
     let mut child = Command::new(env!("CARGO_BIN_EXE_octoken"))
         .args(["docker-credential", "get"])
         .env_clear()

@@ -89,10 +89,7 @@ fn no_proof_for_the_token_endpoint_and_no_client_nonce_kept() {
 #[test]
 fn a_huge_min_ttl_does_not_make_every_request_a_refresh_and_a_local_refresh_is_seen() {
     let idp = Idp::start(IdpOptions::default());
-    let env = TestEnv::new();
-    crate::support::signin::import(&env, &idp, Client::Basic, "file");
-    let agent = Agent::start(&env, &[]);
-    let remote = client(&agent);
+    let (env, _agent, remote) = crate::agent::served(&idp);
     let first = remote.run(&["token"]).expect(0).stdout;
     let before = idp.refreshes();
     for _ in 0..3 {

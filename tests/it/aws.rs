@@ -6,7 +6,7 @@
 
 use crate::support::fake::{FakeServer, Reply};
 use crate::support::moto::Moto;
-use crate::support::signin::{import, import_token};
+use crate::support::signin::import;
 use crate::support::{Client, Idp, IdpOptions, TestEnv};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -121,8 +121,7 @@ fn run_doc_recipe(env: &TestEnv, moto: &Moto) -> Output {
 fn the_aws_cli_assumes_the_role_with_the_profiles_id_token_and_uses_s3() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let refresh_token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let moto = Moto::start(env.dir.path());
 
     let who = json_of(&run_doc_recipe(&env, &moto));

@@ -50,6 +50,19 @@ fn write_private(path: &Path, text: &str) {
 }
 
 fn login_jwt_bearer(env: &TestEnv, idp: &Idp, source: &[&str]) -> crate::support::env::Run {
+    login_grant(env, idp, "jwt-bearer", source)
+}
+
+/// A token-exchange login of the public client whose subject token is the job's ID
+/// token in CI_ID_TOKEN, with `extra` flags.
+fn login_exchange(env: &TestEnv, idp: &Idp, extra: &[&str]) -> crate::support::env::Run {
+    let mut args = vec!["--subject-token-env", "CI_ID_TOKEN"];
+    args.extend_from_slice(extra);
+    login_grant(env, idp, "token-exchange", &args)
+}
+
+/// `login --grant GRANT` of the public client, file store, with `extra` flags.
+fn login_grant(env: &TestEnv, idp: &Idp, grant: &str, extra: &[&str]) -> crate::support::env::Run {
     let mut args = vec![
         "login",
         "--issuer",
@@ -59,10 +72,23 @@ fn login_jwt_bearer(env: &TestEnv, idp: &Idp, source: &[&str]) -> crate::support
         "--store",
         "file",
         "--grant",
-        "jwt-bearer",
+        grant,
     ];
-    args.extend_from_slice(source);
+    args.extend_from_slice(extra);
     env.run(&args)
+}
+
+/// `token --audience https://api.example` twice in `env`: a token for that audience,
+/// the second from the cache, one exchange for both. The token.
+#[track_caller]
+fn exchanged_once(env: &TestEnv, idp: &Idp) -> String {
+    let before = grants(idp, TOKEN_EXCHANGE);
+    let ask = ["token", "--audience", "https://api.example"];
+    let api = env.run(&ask).expect(0).stdout;
+    assert_eq!(claims(&api)["aud"], "https://api.example");
+    assert_eq!(env.run(&ask).expect(0).stdout, api, "from its cache");
+    assert_eq!(grants(idp, TOKEN_EXCHANGE), before + 1, "one exchange");
+    api
 }
 
 /// No file octoken wrote holds the value (the source is saved, never what it yields).
@@ -255,25 +281,7 @@ fn a_hundred_concurrent_tokens_at_expiry_make_one_grant_and_read_the_source_once
     );
     login_jwt_bearer(&env, &idp, &["--assertion-cmd", &cmd]).expect(0);
     let before = grants(&idp, JWT_BEARER);
-    let children: Vec<_> = (0..100)
-        .map(|_| {
-            let mut cmd = env.command(&["token"]);
-            cmd.env(STALE.0, STALE.1).stdin(Stdio::null());
-            cmd.spawn().unwrap()
-        })
-        .collect();
-    let outputs: Vec<_> = children
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
-    for out in &outputs {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(out.stdout, outputs[0].stdout, "all print the same token");
-    }
+    crate::support::stampede::stampede(&[&env], 100, &[STALE]);
     assert_eq!(grants(&idp, JWT_BEARER) - before, 1, "one grant");
     let read = std::fs::read_to_string(&reads).unwrap();
     assert_eq!(read.lines().count(), 2, "the login's read and one more");
@@ -284,22 +292,7 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
     let idp = Idp::start(IdpOptions::default());
     let mut env = TestEnv::new();
     env.set("CI_ID_TOKEN", for_provider(&idp));
-    env.run(&[
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        "octoken-public",
-        "--store",
-        "file",
-        "--grant",
-        "token-exchange",
-        "--subject-token-env",
-        "CI_ID_TOKEN",
-        "--audience",
-        "urn:octoken:files",
-    ])
-    .expect(0);
+    login_exchange(&env, &idp, &["--audience", "urn:octoken:files"]).expect(0);
     let token = env.run(&["token"]).expect(0).stdout;
     assert_eq!(claims(&token)["aud"], "urn:octoken:files");
     let status = env.run(&["status"]).expect(0).stdout;
@@ -314,17 +307,7 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
 
     // `token --audience`: the profile's own token exchanged, cached per audience.
     let before = grants(&idp, TOKEN_EXCHANGE);
-    let api = env
-        .run(&["token", "--audience", "https://api.example"])
-        .expect(0)
-        .stdout;
-    assert_eq!(claims(&api)["aud"], "https://api.example");
-    let again = env
-        .run(&["token", "--audience", "https://api.example"])
-        .expect(0)
-        .stdout;
-    assert_eq!(api, again, "from its cache");
-    assert_eq!(grants(&idp, TOKEN_EXCHANGE), before + 1);
+    let api = exchanged_once(&env, &idp);
     let other = env
         .run(&[
             "token",
@@ -486,21 +469,7 @@ fn a_token_exchange_login_asks_for_several_audiences() {
     let mut env = TestEnv::new();
     env.set("CI_ID_TOKEN", for_provider(&idp));
     let login = |extra: &[&str]| {
-        let mut args = vec![
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            "octoken-public",
-            "--store",
-            "file",
-            "--grant",
-            "token-exchange",
-            "--subject-token-env",
-            "CI_ID_TOKEN",
-        ];
-        args.extend_from_slice(extra);
-        env.run(&args).expect(0);
+        login_exchange(&env, &idp, extra).expect(0);
     };
     login(&[
         "--audience",
@@ -814,16 +783,7 @@ fn token_audience_goes_through_the_agent_and_is_cached_there() {
     // A shell with no octoken config of its own, only the agent's socket.
     let remote = crate::agent::client(&agent);
     let before = grants(&idp, TOKEN_EXCHANGE);
-    let api = remote
-        .run(&["token", "--audience", "https://api.example"])
-        .expect(0)
-        .stdout;
-    assert_eq!(claims(&api)["aud"], "https://api.example");
-    let again = remote
-        .run(&["token", "--audience", "https://api.example"])
-        .expect(0)
-        .stdout;
-    assert_eq!(api, again);
+    exchanged_once(&remote, &idp);
     assert_eq!(
         grants(&idp, TOKEN_EXCHANGE),
         before + 1,

@@ -296,8 +296,7 @@ fn a_profile_needing_a_login_fails_git_with_one_line_and_no_prompt() {
 fn the_documented_recipe_runs_as_written() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &token, &["-p", "work"]).expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let server = GitServer::start(&idp);
     let recipe = crate::support::doc_sh_block("docs/git-and-kubectl.md", "Use with git")
         .replace("https://git.example.com", &server.server.base);
@@ -574,8 +573,7 @@ fn octoken_in(env: &TestEnv, dir: &Path, args: &[&str], path_first: Option<&Path
 fn setup_writes_the_config_that_git_then_uses() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &token, &["-p", "work"]).expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let server = GitServer::start(&idp);
     let home = env.path("home");
     // A helper for every host that keeps what it is given, as many users have.

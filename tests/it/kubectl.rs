@@ -312,9 +312,7 @@ fn token_type_id_prints_the_id_token_and_renews_it_with_one_refresh() {
 fn the_documented_recipe_runs_as_written() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
-    let token = idp.refresh_token(Client::Basic);
-    crate::support::signin::import_token(&env, &idp, Client::Basic, &token, &["-p", "work"])
-        .expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let cluster = Cluster::start(&idp, &env, "id");
     // A kubeconfig with the cluster and a context, as a cluster admin hands it out.
     let config = cluster.kubeconfig(&env, "", "nobody");

@@ -449,24 +449,11 @@ fn a_new_login_leaves_nothing_of_the_previous_sessions_caches() {
     let id_token = env.run(&["token", "--type", "id"]).expect(0).stdout;
     let narrowed = env.run(&["token", "--scope", "openid"]).expect(0).stdout;
     assert!(id_token.starts_with("eyJ") && narrowed.starts_with("eyJ"));
-    env.run_with(
-        &[
-            "login",
-            "--grant",
-            "client-credentials",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Basic.id(),
-            "--auth-method",
-            "basic",
-            "--scope",
-            "",
-            "--store",
-            "file",
-        ],
-        None,
-        &[("OCTOKEN_CLIENT_SECRET", Client::Basic.secret())],
+    crate::support::signin::machine_login(
+        &env,
+        &idp,
+        Client::Basic,
+        &["--auth-method", "basic", "--scope", ""],
     )
     .expect(0);
     let id = env.run(&["token", "--type", "id"]);

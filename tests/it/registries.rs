@@ -7,7 +7,7 @@
 //! request. Each helper writes only its protocol's answer on stdout.
 
 use crate::support::resource::Resource;
-use crate::support::signin::{import, import_token};
+use crate::support::signin::import;
 use crate::support::{Client, Idp, IdpOptions, TestEnv, doc_sh_block, free_port};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -228,8 +228,7 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
     let idp = Idp::start(IdpOptions::default());
     let env = TestEnv::new();
     // A profile other than the default: the tools pass no -p, the binding finds it.
-    let refresh_token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
+    crate::support::signin::import_work(&env, &idp);
     let registry = Registry::start(&idp, &env.path("registry"));
 
     let bin = env.path("bin");
@@ -376,21 +375,16 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
     import(&env, &idp, Client::Basic, "file");
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    env.run(&[
-        "docker-credential",
-        "install",
-        "--dir",
-        bin.to_str().unwrap(),
-    ])
-    .expect(0);
-    // Again: the link is in place.
-    env.run(&[
-        "docker-credential",
-        "install",
-        "--dir",
-        bin.to_str().unwrap(),
-    ])
-    .expect(0);
+    // Twice: the second finds the link in place.
+    for _ in 0..2 {
+        env.run(&[
+            "docker-credential",
+            "install",
+            "--dir",
+            bin.to_str().unwrap(),
+        ])
+        .expect(0);
+    }
     env.run(&[
         "docker-credential",
         "setup",
@@ -546,25 +540,32 @@ pub(crate) fn scratch_package(env: &TestEnv, index: &str, provider: &[&str]) -> 
     package
 }
 
-#[test]
-fn cargo_fetches_from_a_registry_that_requires_auth() {
-    let idp = Idp::start(IdpOptions::default());
-    let env = TestEnv::new();
-    let refresh_token = idp.refresh_token(Client::Basic);
-    import_token(&env, &idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
-    let crates = env.path("crates");
+/// A sparse registry that requires auth (tests/idp/registries.mjs, serving the crate
+/// `octo-dep`), and a scratch package in `home` that depends on it, with octoken's
+/// provider line for profile `work`: the server (keep it) and the package.
+pub(crate) fn cargo_registry(idp: &Idp, home: &TestEnv) -> (Resource, PathBuf) {
+    let crates = home.path("crates");
     std::fs::create_dir_all(&crates).unwrap();
     let file = crate_file(&crates, "octo-dep");
     let server = Resource::start_script(
         "registries.mjs",
-        &idp,
+        idp,
         &["--cargo-crate", file.to_str().unwrap()],
     );
     let host = server.base.strip_prefix("http://").unwrap().to_string();
     let index = format!("sparse+{}/index/", server.base);
     let octoken = env!("CARGO_BIN_EXE_octoken");
     let provider = [octoken, "-p", "work", "cargo-credential", "--host", &host];
-    let package = scratch_package(&env, &index, &provider);
+    let package = scratch_package(home, &index, &provider);
+    (server, package)
+}
+
+#[test]
+fn cargo_fetches_from_a_registry_that_requires_auth() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    crate::support::signin::import_work(&env, &idp);
+    let (server, package) = cargo_registry(&idp, &env);
 
     ok(
         "cargo generate-lockfile",

@@ -11,6 +11,7 @@ pub mod redis;
 pub mod resource;
 pub mod signin;
 pub mod sshd;
+pub mod stampede;
 pub mod tinyproxy;
 
 pub use env::TestEnv;

@@ -80,6 +80,14 @@ pub fn browser_login(
     )
 }
 
+/// The Basic client's fresh refresh token imported as profile `work` (its store:
+/// file): what the credential-helper tests start from. The refresh token.
+pub fn import_work(env: &TestEnv, idp: &Idp) -> String {
+    let refresh_token = idp.refresh_token(Client::Basic);
+    import_token(env, idp, Client::Basic, &refresh_token, &["-p", "work"]).expect(0);
+    refresh_token
+}
+
 /// `login --grant client-credentials` of `client` with its secret from the environment,
 /// file store, plus `extra_args`.
 pub fn machine_login(env: &TestEnv, idp: &Idp, client: Client, extra_args: &[&str]) -> Run {
