@@ -117,6 +117,13 @@ fn run_doc_recipe(env: &TestEnv, moto: &Moto) -> Output {
         .unwrap()
 }
 
+/// `aws-credential --role-arn ROLE --sts-endpoint STS`, then `extra`.
+fn aws_args<'a>(sts: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["aws-credential", "--role-arn", ROLE, "--sts-endpoint", sts];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn the_aws_cli_assumes_the_role_with_the_profiles_id_token_and_uses_s3() {
     let idp = Idp::start(IdpOptions::default());
@@ -204,15 +211,7 @@ fn twenty_concurrent_aws_commands_make_one_sts_request_and_an_expired_entry_is_r
     entry["credentials"]["expiration"] = (unix_now() - 10).into();
     std::fs::write(&files[0], serde_json::to_vec(&entry).unwrap()).unwrap();
     let out = env
-        .run(&[
-            "aws-credential",
-            "--role-arn",
-            ROLE,
-            "--sts-endpoint",
-            &moto.url,
-            "--duration",
-            "900",
-        ])
+        .run(&aws_args(&moto.url, &["--duration", "900"]))
         .expect(0);
     assert_eq!(moto.assume_role_requests().len(), 2);
     let answer: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
@@ -277,15 +276,7 @@ fn the_answer_is_only_the_credential_process_json_and_type_access_sends_the_acce
     let again = env.run(&args).expect(0);
     assert_eq!(again.stdout, first.stdout);
     assert_eq!(moto.assume_role_requests().len(), 1);
-    let by_id = env
-        .run(&[
-            "aws-credential",
-            "--role-arn",
-            ROLE,
-            "--sts-endpoint",
-            &moto.url,
-        ])
-        .expect(0);
+    let by_id = env.run(&aws_args(&moto.url, &[])).expect(0);
     assert_ne!(by_id.stdout, first.stdout);
     assert_eq!(moto.assume_role_requests().len(), 2);
     assert_eq!(aws_cache_files(&env, "default").len(), 2);
@@ -358,13 +349,7 @@ fn sts_errors_are_one_line_with_a_hint_and_their_exit_code() {
     ];
     for (reply, code, wanted) in cases {
         let sts = FakeServer::start(vec![reply]);
-        let run = env.run(&[
-            "aws-credential",
-            "--role-arn",
-            ROLE,
-            "--sts-endpoint",
-            &sts.url,
-        ]);
+        let run = env.run(&aws_args(&sts.url, &[]));
         assert_eq!(run.code, code, "{}", run.stderr);
         assert_eq!(run.stdout, "");
         assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
@@ -440,13 +425,7 @@ fn with_login_a_needed_sign_in_runs_first_and_stdout_stays_the_answer() {
     // Revoked and forgotten, but the profile's settings stay.
     env.run(&["logout"]).expect(0);
     let moto = Moto::start(env.dir.path());
-    let args = [
-        "aws-credential",
-        "--role-arn",
-        ROLE,
-        "--sts-endpoint",
-        &moto.url,
-    ];
+    let args = aws_args(&moto.url, &[]);
     let without = env.run(&args).expect(4);
     assert_eq!(without.stdout, "");
     assert_eq!(without.stderr.lines().count(), 1, "{}", without.stderr);
@@ -485,13 +464,7 @@ fn a_failing_sts_is_asked_once_by_concurrent_runs_then_again_after_the_backoff()
         &[("Content-Type", "text/xml")],
         b"<ErrorResponse><Error><Code>ServiceUnavailable</Code><Message>down</Message></Error></ErrorResponse>",
     )]);
-    let args = [
-        "aws-credential",
-        "--role-arn",
-        ROLE,
-        "--sts-endpoint",
-        &sts.url,
-    ];
+    let args = aws_args(&sts.url, &[]);
     let children: Vec<_> = (0..10)
         .map(|_| env.command(&args).spawn().unwrap())
         .collect();

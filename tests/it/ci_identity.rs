@@ -63,7 +63,14 @@ fn login_exchange(env: &TestEnv, idp: &Idp, extra: &[&str]) -> crate::support::e
 
 /// `login --grant GRANT` of the public client, file store, with `extra` flags.
 fn login_grant(env: &TestEnv, idp: &Idp, grant: &str, extra: &[&str]) -> crate::support::env::Run {
-    let mut args = vec![
+    let mut args = login_args(idp, grant);
+    args.extend_from_slice(extra);
+    env.run(&args)
+}
+
+/// `login --grant GRANT` of the public client, file store.
+fn login_args<'a>(idp: &'a Idp, grant: &'a str) -> Vec<&'a str> {
+    vec![
         "login",
         "--issuer",
         &idp.issuer,
@@ -73,9 +80,7 @@ fn login_grant(env: &TestEnv, idp: &Idp, grant: &str, extra: &[&str]) -> crate::
         "file",
         "--grant",
         grant,
-    ];
-    args.extend_from_slice(extra);
-    env.run(&args)
+    ]
 }
 
 /// `token --audience https://api.example` twice in `env`: a token for that audience,
@@ -242,19 +247,9 @@ fn failing_silent_and_hanging_commands_exit_3_3_and_5() {
     let silent = login_jwt_bearer(&env, &idp, &["--assertion-cmd", "true"]).expect(3);
     assert!(silent.error_line().contains("yielded no assertion"));
     // The command and what it started are stopped: no pipe is left holding octoken.
-    let mut cmd = env.command(&[
-        "login",
-        "--issuer",
-        &idp.issuer,
-        "--client-id",
-        "octoken-public",
-        "--store",
-        "file",
-        "--grant",
-        "jwt-bearer",
-        "--assertion-cmd",
-        "sh -c 'sleep 60 & sleep 60'",
-    ]);
+    let mut args = login_args(&idp, "jwt-bearer");
+    args.extend(["--assertion-cmd", "sh -c 'sleep 60 & sleep 60'"]);
+    let mut cmd = env.command(&args);
     let started = std::time::Instant::now();
     let out = cmd
         .env("OCTOKEN_ASSERTION_TIMEOUT", "1")

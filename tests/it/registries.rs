@@ -223,6 +223,17 @@ pub(crate) fn helper(env: &TestEnv, bin: &Path, operation: &str, stdin: &str) ->
     child.wait_with_output().unwrap()
 }
 
+/// `docker-credential install --dir BIN`: the docker-credential-octoken link there.
+fn install_link(env: &TestEnv, bin: &Path) {
+    env.run(&[
+        "docker-credential",
+        "install",
+        "--dir",
+        bin.to_str().unwrap(),
+    ])
+    .expect(0);
+}
+
 #[test]
 fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
     let idp = Idp::start(IdpOptions::default());
@@ -233,13 +244,7 @@ fn skopeo_copies_an_image_in_and_out_with_the_octoken_helper() {
 
     let bin = env.path("bin");
     std::fs::create_dir_all(&bin).unwrap();
-    env.run(&[
-        "docker-credential",
-        "install",
-        "--dir",
-        bin.to_str().unwrap(),
-    ])
-    .expect(0);
+    install_link(&env, &bin);
     let link = std::fs::read_link(bin.join("docker-credential-octoken")).unwrap();
     assert_eq!(link, Path::new(env!("CARGO_BIN_EXE_octoken")));
 
@@ -377,13 +382,7 @@ fn the_docker_helper_speaks_the_protocol_and_only_it() {
     std::fs::create_dir_all(&bin).unwrap();
     // Twice: the second finds the link in place.
     for _ in 0..2 {
-        env.run(&[
-            "docker-credential",
-            "install",
-            "--dir",
-            bin.to_str().unwrap(),
-        ])
-        .expect(0);
+        install_link(&env, &bin);
     }
     env.run(&[
         "docker-credential",
