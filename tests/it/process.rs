@@ -205,3 +205,29 @@ fn closed_standard_descriptors_never_receive_a_file() {
     }
     env.run(&["refresh"]).expect(0);
 }
+
+/// build.rs links GCC's unwinder from libgcc_eh.a instead of loading libgcc_s.so.1 at
+/// every start (whose constructor costs a cached `token` about a tenth on a virtual
+/// machine: BENCHMARKS.md). The binary must not ask for the library, and the
+/// unwinder linked in its place must still unwind: this test binary (panic = unwind)
+/// is linked the same way.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_unwinder_is_linked_in_not_loaded() {
+    // glibc's loader lists what a program needs and exits, as `ldd` does.
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_octoken"))
+        .env("LD_TRACE_LOADED_OBJECTS", "1")
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("libc.so"), "{listed}");
+    assert!(!listed.contains("libgcc_s"), "{listed}");
+
+    let caught = std::panic::catch_unwind(|| {
+        let inner = std::panic::catch_unwind(|| panic!("first"));
+        assert!(inner.is_err());
+        panic!("second")
+    });
+    let message = caught.unwrap_err();
+    assert_eq!(message.downcast_ref::<&str>(), Some(&"second"));
+}
