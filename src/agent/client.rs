@@ -40,10 +40,15 @@ pub fn ask_within(
     let at = || path.to_path_buf();
     let frame =
         wire::encode(request, MAX_REQUEST).map_err(|err| AskError::Wire { path: at(), err })?;
-    let stream = std::os::unix::net::UnixStream::connect(path)
-        .map_err(|err| AskError::NoAgent { path: at(), err })?;
+    let started = std::time::Instant::now();
+    let stream = socket::connect_within(path, deadline).map_err(|err| match err.kind() {
+        // Someone listens but accepts nobody: a stopped or stuck agent.
+        io::ErrorKind::TimedOut => AskError::TimedOut { path: at() },
+        _ => AskError::NoAgent { path: at(), err },
+    })?;
     // One deadline for the whole exchange, however the peer drips its bytes.
-    let mut stream = socket::Deadlined::new(&stream, deadline);
+    let mut stream = socket::Deadlined::new(&stream, deadline.saturating_sub(started.elapsed()))
+        .with_write_timeout(deadline);
     let failed = |err: FrameError| match err {
         FrameError::Closed => AskError::Closed { path: at() },
         FrameError::TimedOut => AskError::TimedOut { path: at() },
@@ -94,6 +99,36 @@ mod tests {
     use std::io::{Read, Write};
     use std::os::unix::net::UnixListener;
     use std::time::Instant;
+
+    /// An agent stopped (SIGSTOP, a debugger) while clients keep coming fills its queue
+    /// of unaccepted connections; the next client's connect would then wait for room
+    /// forever. It ends at the deadline instead.
+    #[test]
+    fn a_full_queue_of_a_stopped_agent_runs_out_of_time() {
+        use std::os::fd::AsRawFd;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("agent.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        // SAFETY: listen(2) on our own listening socket: a queue of one.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+        let mut queued = Vec::new();
+        while let Ok(stream) = socket::connect_within(&path, Duration::from_millis(50)) {
+            queued.push(stream);
+            assert!(queued.len() < 16, "the queue never filled");
+        }
+        // In a thread, so that a client that waits forever fails the test, not hangs it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            let asked = ask_within(&path, &Request::Stop, Duration::from_millis(200));
+            let _ = tx.send((asked, start.elapsed()));
+        });
+        let (asked, waited) = rx
+            .recv_timeout(Duration::from_secs(5))
+            .expect("the client still waits to connect");
+        assert!(matches!(asked, Err(AskError::TimedOut { .. })), "{asked:?}");
+        assert!(waited < Duration::from_secs(1), "{waited:?}");
+    }
 
     /// A hostile socket (forwarded from elsewhere) that answers one byte at a time, each
     /// well within the deadline: the client still gives up at the deadline.

@@ -92,8 +92,14 @@ pub fn bind(path: &Path) -> Result<UnixListener, BindError> {
     }
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_socket() => {
-            if UnixStream::connect(path).is_ok() {
-                return Err(BindError::Live(path.to_path_buf()));
+            // A listener whose queue is full (an agent stopped with clients waiting)
+            // lets the probe time out: someone is there all the same.
+            match connect_within(path, LIVE_PROBE) {
+                Ok(_) => return Err(BindError::Live(path.to_path_buf())),
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    return Err(BindError::Live(path.to_path_buf()));
+                }
+                Err(_) => {}
             }
             std::fs::remove_file(path).map_err(|err| BindError::Io {
                 path: path.to_path_buf(),
@@ -115,6 +121,73 @@ pub fn bind(path: &Path) -> Result<UnixListener, BindError> {
         }
     })?;
     Ok(listener)
+}
+
+/// How long `bind` waits to learn whether an agent listens on an existing socket.
+const LIVE_PROBE: Duration = Duration::from_secs(1);
+
+/// Connects to the socket at `path`, waiting at most `within`. std's `connect` can wait
+/// forever on Linux: a listener whose queue of unaccepted connections is full (an agent
+/// stopped, or stuck, while clients keep coming) makes `connect` wait for room, bounded
+/// only by the socket's send timeout, which is set here before connecting. The stream
+/// keeps that send timeout. A timeout is `ErrorKind::TimedOut`.
+pub fn connect_within(path: &Path, within: Duration) -> io::Result<UnixStream> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    use std::os::unix::ffi::OsStrExt;
+    // SAFETY: sockaddr_un is plain data, valid zeroed.
+    let mut address: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    address.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.as_os_str().as_bytes();
+    // Room for the terminating NUL, as std requires.
+    if bytes.is_empty() || bytes.len() >= address.sun_path.len() || bytes.contains(&0) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "a socket path must be 1 to {} bytes without NUL",
+                address.sun_path.len() - 1
+            ),
+        ));
+    }
+    for (slot, byte) in address.sun_path.iter_mut().zip(bytes) {
+        *slot = *byte as libc::c_char;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let kind = libc::SOCK_STREAM | libc::SOCK_CLOEXEC;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let kind = libc::SOCK_STREAM;
+    // SAFETY: socket(2) with constant arguments; the descriptor is owned right after.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, kind, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a fresh descriptor nobody else owns.
+    let stream = unsafe { UnixStream::from_raw_fd(fd) };
+    // Not inherited by programs octoken runs (`exec`): where SOCK_CLOEXEC is missing,
+    // set at once (the client has no other thread that could fork meanwhile).
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    // SAFETY: F_SETFD on our own descriptor.
+    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    stream.set_write_timeout(Some(within.max(Duration::from_millis(1))))?;
+    let length = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    // SAFETY: address is a valid sockaddr_un of at least `length` bytes.
+    let rc = unsafe {
+        libc::connect(
+            stream.as_raw_fd(),
+            (&raw const address).cast(),
+            length as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        let err = io::Error::last_os_error();
+        // Linux reports the send timeout's end as EAGAIN.
+        return Err(match err.kind() {
+            io::ErrorKind::WouldBlock => io::ErrorKind::TimedOut.into(),
+            _ => err,
+        });
+    }
+    Ok(stream)
 }
 
 /// The uid of the process at the other end, and its pid where the system tells
@@ -178,6 +251,13 @@ impl<'a> Deadlined<'a> {
             read_set: None,
             write_set: None,
         }
+    }
+
+    /// The send timeout the socket already has ([`connect_within`] leaves one), so the
+    /// first write need not set it again while it still fits the deadline.
+    pub fn with_write_timeout(mut self, set: Duration) -> Deadlined<'a> {
+        self.write_set = Some(set);
+        self
     }
 
     /// The connection itself.
@@ -309,6 +389,48 @@ mod tests {
         std::fs::write(&file, "mine").unwrap();
         assert!(matches!(bind(&file), Err(BindError::NotASocket(_))));
         assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    }
+
+    /// A listener that accepts nobody and whose queue is full: what a stopped agent
+    /// becomes once enough clients wait. The connections made to fill it are returned.
+    fn full_listener(path: &Path) -> (UnixListener, Vec<UnixStream>) {
+        use std::os::fd::AsRawFd;
+        let listener = UnixListener::bind(path).unwrap();
+        // Listening again changes the queue's length: 0 admits one waiting connection.
+        // SAFETY: listen(2) on our own listening socket.
+        assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+        let mut queued = Vec::new();
+        while let Ok(stream) = connect_within(path, Duration::from_millis(50)) {
+            queued.push(stream);
+            assert!(queued.len() < 16, "the queue never filled");
+        }
+        (listener, queued)
+    }
+
+    #[test]
+    fn connecting_to_a_full_queue_times_out_and_counts_as_live() {
+        let dir = dir();
+        let path = dir.path().join("agent.sock");
+        let (_listener, queued) = full_listener(&path);
+        assert!(!queued.is_empty());
+        let start = Instant::now();
+        let err = connect_within(&path, Duration::from_millis(200)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        let waited = start.elapsed();
+        assert!(waited >= Duration::from_millis(150), "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        // A second agent must not take the socket of one that is stopped, not dead.
+        assert!(matches!(bind(&path), Err(BindError::Live(_))));
+    }
+
+    #[test]
+    fn connecting_names_a_missing_socket_and_refuses_a_path_too_long() {
+        let dir = dir();
+        let missing = connect_within(&dir.path().join("none.sock"), Duration::from_secs(1));
+        assert_eq!(missing.unwrap_err().kind(), io::ErrorKind::NotFound);
+        let long = dir.path().join("x".repeat(200));
+        let refused = connect_within(&long, Duration::from_secs(1)).unwrap_err();
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput);
     }
 
     #[test]
