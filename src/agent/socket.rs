@@ -162,15 +162,10 @@ pub fn connect_within(path: &Path, within: Duration) -> io::Result<UnixStream> {
     }
     // SAFETY: fd is a fresh descriptor nobody else owns.
     let stream = unsafe { UnixStream::from_raw_fd(fd) };
-    // Not inherited by programs octoken runs (`exec`): where SOCK_CLOEXEC is missing,
-    // set at once (the client has no other thread that could fork meanwhile).
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    // SAFETY: F_SETFD on our own descriptor.
-    if unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
+    close_on_exec(&stream)?;
     stream.set_write_timeout(Some(within.max(Duration::from_millis(1))))?;
-    let length = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    // Where sun_path starts differs (macOS has a length byte before the family).
+    let length = std::mem::offset_of!(libc::sockaddr_un, sun_path) + bytes.len() + 1;
     // SAFETY: address is a valid sockaddr_un of at least `length` bytes.
     let rc = unsafe {
         libc::connect(
@@ -188,6 +183,24 @@ pub fn connect_within(path: &Path, within: Duration) -> io::Result<UnixStream> {
         });
     }
     Ok(stream)
+}
+
+/// Not inherited by programs octoken runs (`exec`). Linux's socket is made so
+/// (SOCK_CLOEXEC); elsewhere the flag is set at once (the client has no other thread
+/// that could fork meanwhile).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn close_on_exec(_: &UnixStream) -> io::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn close_on_exec(stream: &UnixStream) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETFD on a descriptor the stream owns.
+    if unsafe { libc::fcntl(stream.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// The uid of the process at the other end, and its pid where the system tells
