@@ -11,8 +11,8 @@
 //!
 //! How: a directory in OUT_DIR with a copy of the toolchain's libgcc_eh.a named
 //! libgcc_s.a, searched before the system's directories, so `-lgcc_s` finds the archive.
-//! When the C compiler cannot name its libgcc_eh.a (another toolchain, a cross build
-//! without one), nothing changes: the binary loads libgcc_s.so.1 as Rust's default does.
+//! In a cross build, or when the C compiler cannot name its libgcc_eh.a (another
+//! toolchain), nothing changes: the binary loads libgcc_s.so.1 as Rust's default does.
 
 // A build script reads cargo's variables, not the user's environment: crate::env's rule
 // (clippy.toml) is for the program.
@@ -24,7 +24,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let target_env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
-    if target_os != "linux" || target_env != "gnu" {
+    // Native builds only: for a cross build, the C compiler found might be the host's,
+    // and its archive is of the wrong architecture.
+    let native = std::env::var("HOST").ok() == std::env::var("TARGET").ok();
+    if target_os != "linux" || target_env != "gnu" || !native {
         return;
     }
     let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
