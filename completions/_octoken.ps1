@@ -251,7 +251,7 @@ Register-ArgumentCompleter -Native -CommandName 'octoken' -ScriptBlock {
         }
         'octoken;kube-credential' {
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Which token the cluster accepts')
-            [CompletionResult]::new('--print-kubeconfig-user', '--print-kubeconfig-user', [CompletionResultType]::ParameterName, 'Print a kubeconfig `users:` entry named NAME for this profile, and exit')
+            [CompletionResult]::new('--print-kubeconfig-user', '--print-kubeconfig-user', [CompletionResultType]::ParameterName, 'Print a kubeconfig `users:` entry named NAME for this profile (with the token flags given beside it), and exit')
             [CompletionResult]::new('--min-ttl', '--min-ttl', [CompletionResultType]::ParameterName, 'Refresh when the cached token has fewer seconds than this left')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Ask for fewer scopes than the login granted (cached separately)')
             [CompletionResult]::new('--resource', '--resource', [CompletionResultType]::ParameterName, 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)')

@@ -238,7 +238,7 @@ set edit:completion:arg-completer[octoken] = {|@words|
         }
         &'octoken;kube-credential'= {
             cand --type 'Which token the cluster accepts'
-            cand --print-kubeconfig-user 'Print a kubeconfig `users:` entry named NAME for this profile, and exit'
+            cand --print-kubeconfig-user 'Print a kubeconfig `users:` entry named NAME for this profile (with the token flags given beside it), and exit'
             cand --min-ttl 'Refresh when the cached token has fewer seconds than this left'
             cand --scope 'Ask for fewer scopes than the login granted (cached separately)'
             cand --resource 'A token for one of the login''s --resource URIs only (RFC 8707; cached separately)'

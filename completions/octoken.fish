@@ -212,7 +212,7 @@ complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s q -l 
 complete -c octoken -n "__fish_octoken_using_subcommand git-credential" -s h -l help -d 'Print help'
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l type -d 'Which token the cluster accepts' -r -f -a "access\t'The OAuth 2.0 access token'
 id\t'The OpenID Connect ID token (a JWT for the client itself)'"
-complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l print-kubeconfig-user -d 'Print a kubeconfig `users:` entry named NAME for this profile, and exit' -r
+complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l print-kubeconfig-user -d 'Print a kubeconfig `users:` entry named NAME for this profile (with the token flags given beside it), and exit' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l min-ttl -d 'Refresh when the cached token has fewer seconds than this left' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l scope -d 'Ask for fewer scopes than the login granted (cached separately)' -r
 complete -c octoken -n "__fish_octoken_using_subcommand kube-credential" -l resource -d 'A token for one of the login\'s --resource URIs only (RFC 8707; cached separately)' -r

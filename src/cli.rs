@@ -658,7 +658,8 @@ pub struct KubeCredentialArgs {
     /// When a login is needed and kubectl says a person is there, run the profile's login
     #[arg(long)]
     pub login: bool,
-    /// Print a kubeconfig `users:` entry named NAME for this profile, and exit
+    /// Print a kubeconfig `users:` entry named NAME for this profile (with the token flags
+    /// given beside it), and exit
     #[arg(long, value_name = "NAME")]
     pub print_kubeconfig_user: Option<String>,
     #[command(flatten)]

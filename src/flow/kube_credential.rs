@@ -93,7 +93,17 @@ fn kubeconfig_user(settings: &KubeconfigUserSettings) -> String {
     if settings.kind == TokenKind::Access {
         args.extend(["--type", "access"]);
     }
+    if settings.login {
+        args.push("--login");
+    }
+    args.extend(settings.fresh.iter().map(String::as_str));
     let args: Vec<String> = args.iter().map(|a| quoted(a)).collect();
+    // kubectl tells the plugin a person is there only if the entry allows asking.
+    let interactive = if settings.login {
+        "IfAvailable"
+    } else {
+        "Never"
+    };
     format!(
         "users:\n\
          - name: {user}\n  \
@@ -102,7 +112,7 @@ fn kubeconfig_user(settings: &KubeconfigUserSettings) -> String {
                apiVersion: client.authentication.k8s.io/v1\n      \
                command: octoken\n      \
                args: [{args}]\n      \
-               interactiveMode: Never\n      \
+               interactiveMode: {interactive}\n      \
                provideClusterInfo: false\n",
         user = quoted(&settings.user),
         args = args.join(", "),
@@ -138,12 +148,37 @@ mod tests {
             profile: "work".into(),
             user: "work-oidc".into(),
             kind: TokenKind::Access,
+            login: false,
+            fresh: Vec::new(),
         });
         assert!(text.contains("- name: \"work-oidc\"\n"), "{text}");
         assert!(
             text.contains(r#"args: ["-p", "work", "kube-credential", "--type", "access"]"#),
             "{text}"
         );
+        assert!(text.contains("interactiveMode: Never\n"), "{text}");
+    }
+
+    /// The entry asks for the token the command was given: `--audience`, `--scope` and
+    /// the rest repeated, and `--login` with kubectl allowed to say a person is there.
+    #[test]
+    fn the_kubeconfig_entry_repeats_the_token_flags_and_the_login() {
+        let text = kubeconfig_user(&KubeconfigUserSettings {
+            profile: "default".into(),
+            user: "u".into(),
+            kind: TokenKind::Id,
+            login: true,
+            fresh: ["--audience", "https://kube.example", "--strict"]
+                .map(String::from)
+                .to_vec(),
+        });
+        assert!(
+            text.contains(
+                r#"args: ["kube-credential", "--login", "--audience", "https://kube.example", "--strict"]"#
+            ),
+            "{text}"
+        );
+        assert!(text.contains("interactiveMode: IfAvailable\n"), "{text}");
     }
 
     #[test]
@@ -152,6 +187,8 @@ mod tests {
             profile: "default".into(),
             user: "a: b #c\", \"d\u{202e}".into(),
             kind: TokenKind::Id,
+            login: false,
+            fresh: Vec::new(),
         });
         assert!(
             text.contains("- name: \"a: b #c\\\", \\\"d\\u202e\"\n"),

@@ -191,6 +191,10 @@ pub struct KubeconfigUserSettings {
     /// The kubeconfig user name.
     pub user: String,
     pub kind: TokenKind,
+    /// `--login`: the entry runs the login when kubectl says a person is there.
+    pub login: bool,
+    /// The token flags given (`--audience`, `--scope`, ...), as the entry repeats them.
+    pub fresh: Vec<String>,
 }
 
 /// `aws-credential`: an AWS `credential_process` (STS AssumeRoleWithWebIdentity).

@@ -46,8 +46,13 @@ struct Cluster {
 }
 
 impl Cluster {
-    /// `accept`: "id" or "access".
+    /// `accept`: "id" or "access"; ID tokens for octoken's client.
     fn start(idp: &Idp, env: &TestEnv, accept: &str) -> Cluster {
+        Cluster::for_audience(idp, env, accept, Client::Basic.id())
+    }
+
+    /// A cluster whose authenticator wants `audience` in the token's `aud`.
+    fn for_audience(idp: &Idp, env: &TestEnv, accept: &str, audience: &str) -> Cluster {
         let dir = env.path(&format!("cluster-{accept}"));
         std::fs::create_dir_all(&dir).unwrap();
         let (cert, key) = self_signed(&dir);
@@ -58,7 +63,7 @@ impl Cluster {
                 "--accept",
                 accept,
                 "--client-id",
-                Client::Basic.id(),
+                audience,
                 "--tls-cert",
                 cert.to_str().unwrap(),
                 "--tls-key",
@@ -306,6 +311,36 @@ fn token_type_id_prints_the_id_token_and_renews_it_with_one_refresh() {
     assert_ne!(second.trim_end(), first);
     assert!(claims(&second)["exp"].as_u64() > claims(first)["exp"].as_u64());
     assert_eq!(idp.refreshes() - before, 1);
+}
+
+/// A cluster whose OIDC authenticator expects its own audience, not octoken's client
+/// id: the kubeconfig user asks for `--audience`, and kube-credential exchanges the
+/// profile's token for an ID token of that audience (RFC 8693), cached per audience.
+#[test]
+fn kubectl_gets_an_id_token_exchanged_for_the_clusters_audience() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    import(&env, &idp, Client::Basic, "file");
+    let audience = "https://kube.example";
+    let cluster = Cluster::for_audience(&idp, &env, "id", audience);
+    let api = "client.authentication.k8s.io/v1";
+    let user = users(&env, "aud", &["--audience", audience], api);
+    assert!(user.contains(audience), "{user}");
+    let config = cluster.kubeconfig(&env, &user, "aud");
+    let exchanges = || {
+        let counters = idp.counters();
+        counters
+            .get("urn:ietf:params:oauth:grant-type:token-exchange")
+            .copied()
+            .unwrap_or(0)
+    };
+    let before = exchanges();
+    api_versions(&kubectl(&env, &config, &[]).output().unwrap());
+    api_versions(&kubectl(&env, &config, &[]).output().unwrap());
+    assert_eq!(exchanges(), before + 1, "the second kubectl used the cache");
+    // The profile's own ID token (aud: the client) is refused by this cluster.
+    let own = cluster.kubeconfig(&env, &users(&env, "own", &[], api), "own");
+    assert!(!kubectl(&env, &own, &[]).output().unwrap().status.success());
 }
 
 #[test]

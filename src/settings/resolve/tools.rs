@@ -207,13 +207,26 @@ fn git_setup(
     if login {
         words.push("--login".into());
     }
-    let FreshArgs {
+    words.extend(fresh_words(&fresh_settings(fresh.clone())));
+    Ok(GitSetup {
+        url: remote.url,
+        helper_args: words,
+        global_config,
+    })
+}
+
+/// The token flags a helper line repeats (git's `setup`, a kubeconfig entry), so the
+/// helper asks for the same token the command that printed it was given; defaults left
+/// out.
+fn fresh_words(fresh: &FreshSettings) -> Vec<String> {
+    let FreshSettings {
         min_ttl,
         scope,
         resource,
         audience,
         strict,
     } = fresh;
+    let mut words = Vec::new();
     if *min_ttl != DEFAULT_MIN_TTL {
         words.extend(["--min-ttl".into(), min_ttl.to_string()]);
     }
@@ -229,11 +242,7 @@ fn git_setup(
     if *strict {
         words.push("--strict".into());
     }
-    Ok(GitSetup {
-        url: remote.url,
-        helper_args: words,
-        global_config,
-    })
+    words
 }
 
 pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
@@ -266,6 +275,8 @@ pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
             profile: profile.name,
             user,
             kind,
+            login,
+            fresh: fresh_words(&fresh),
         }));
     }
     let (api_version, interactive) = match env::var(env::KUBERNETES_EXEC_INFO) {
