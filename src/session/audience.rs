@@ -17,6 +17,10 @@ use crate::store::{StoredSecrets, id_cache};
 use super::Session;
 
 impl Session<'_> {
+    /// A cached token for the audience while it has `min_ttl` left, else a new
+    /// exchange. When that fails for a temporary reason (the provider down, a 503) and
+    /// the cached token has not expired, it is served with a warning unless `--strict`,
+    /// as the login's own token is (`fresh_token`).
     pub(super) fn token_for_audience(
         &self,
         fresh: &FreshSettings,
@@ -30,15 +34,30 @@ impl Session<'_> {
             resource: fresh.resource.as_deref(),
             audience: Some(audience),
         };
-        let usable = |token: &AccessToken| {
-            matches!(
-                token.freshness(self.now, fresh.min_ttl),
-                Freshness::Fresh { .. }
-            )
-        };
-        if let Some(token) = self.cached(Some(narrow)).filter(usable) {
-            return Ok(token);
+        let cached = self.cached(Some(narrow));
+        if let Some(token) = &cached
+            && self.usable(token, fresh.min_ttl)
+        {
+            return Ok(token.clone());
         }
+        match self.exchange_anew(fresh, narrow, audience) {
+            Ok(token) => Ok(token),
+            Err(err) => self.still_valid(cached, err, fresh.strict),
+        }
+    }
+
+    fn usable(&self, token: &AccessToken, min_ttl: u64) -> bool {
+        matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. })
+    }
+
+    /// The profile's own token, fresh, exchanged under the lock (unless another process
+    /// exchanged meanwhile).
+    fn exchange_anew(
+        &self,
+        fresh: &FreshSettings,
+        narrow: Narrow<'_>,
+        audience: &str,
+    ) -> Result<AccessToken> {
         // The subject: the profile's own token (its lock is taken and let go inside).
         let own = self.fresh_token(&FreshSettings {
             min_ttl: fresh.min_ttl,
@@ -48,7 +67,9 @@ impl Session<'_> {
             strict: fresh.strict,
         })?;
         let _lock = self.lock()?;
-        if let Some(token) = self.cached(Some(narrow)).filter(usable) {
+        if let Some(token) = self.cached(Some(narrow))
+            && self.usable(&token, fresh.min_ttl)
+        {
             output::debug(1, "another process exchanged meanwhile; using its token");
             return Ok(token);
         }

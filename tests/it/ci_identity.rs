@@ -343,6 +343,54 @@ fn token_exchange_logs_in_and_token_audience_is_cached_per_audience() {
     assert_eq!(claims(&own)["aud"], "urn:octoken:files");
 }
 
+/// A token for an audience degrades as the login's own does: when a new exchange fails
+/// for a temporary reason, the cached one is served with a warning while it has not
+/// expired, unless `--strict`; an expired one never is.
+#[test]
+fn a_failed_exchange_serves_the_cached_audience_token_while_it_works_unless_strict() {
+    let idp = Idp::start(IdpOptions::default());
+    let env = TestEnv::new();
+    let file = env.path("assertion.jwt");
+    write_private(&file, &for_provider(&idp));
+    login_jwt_bearer(&env, &idp, &["--assertion-file", file.to_str().unwrap()]).expect(0);
+    let api = exchanged_once(&env, &idp);
+    idp.fault_grant(TOKEN_EXCHANGE, 503, None);
+    // Stale for a --min-ttl longer than the token's life, but not expired.
+    let ask = [
+        "token",
+        "--audience",
+        "https://api.example",
+        "--min-ttl",
+        "100000",
+    ];
+    let served = env.run(&ask).expect(0);
+    assert_eq!(served.stdout, api);
+    assert!(
+        served.stderr.contains("serving the cached token"),
+        "{}",
+        served.stderr
+    );
+    let strict = [&ask[..], &["--strict"]].concat();
+    let failed = env.run(&strict).expect(5);
+    assert!(
+        failed.error_line().contains("temporarily_unavailable"),
+        "{}",
+        failed.stderr
+    );
+    // Expired: never served.
+    let expired = [("OCTOKEN_TEST_CLOCK_OFFSET", "100000")];
+    let failed = env.run_with(&ask[..3], None, &expired).expect(5);
+    assert!(
+        failed.error_line().contains("temporarily_unavailable"),
+        "{}",
+        failed.stderr
+    );
+    idp.clear_fault();
+    let renewed = env.run(&ask).expect(0);
+    assert!(renewed.stderr.is_empty(), "{}", renewed.stderr);
+    assert_eq!(claims(&renewed.stdout)["aud"], "https://api.example");
+}
+
 #[test]
 fn token_type_id_audience_exchanges_for_an_id_token_cached_and_renewed() {
     let idp = Idp::start(IdpOptions::default());

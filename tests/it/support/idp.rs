@@ -209,10 +209,16 @@ impl Idp {
     /// Makes the token endpoint answer `status` (with `Retry-After` if given) to every
     /// refresh until `clear_fault`.
     pub fn fault(&self, status: u16, retry_after: Option<u64>) {
+        self.fault_grant("refresh_token", status, retry_after);
+    }
+
+    /// Makes the token endpoint answer `status` to every request of `grant` (a grant
+    /// type) until `clear_fault`.
+    pub fn fault_grant(&self, grant: &str, status: u16, retry_after: Option<u64>) {
         let retry = retry_after.map_or(String::new(), |r| format!(",\"retry_after\":{r}"));
         http_post(
             &format!("{}/__octoken/fault", self.base),
-            &format!("{{\"status\":{status},\"grant\":\"refresh_token\"{retry}}}"),
+            &format!("{{\"status\":{status},\"grant\":\"{grant}\"{retry}}}"),
         );
     }
 
