@@ -47,7 +47,10 @@ impl Session<'_> {
     }
 
     fn usable(&self, token: &AccessToken, min_ttl: u64) -> bool {
-        matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. })
+        matches!(
+            token.freshness(self.clock(), min_ttl),
+            Freshness::Fresh { .. }
+        )
     }
 
     /// The profile's own token, fresh, exchanged under the lock (unless another process
@@ -99,8 +102,12 @@ impl Session<'_> {
             .paths
             .audience_id_token_file(&settings.name, audience);
         let key = settings.cache_key();
-        let usable =
-            |token: &IdToken| matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. });
+        let usable = |token: &IdToken| {
+            matches!(
+                token.freshness(self.clock(), min_ttl),
+                Freshness::Fresh { .. }
+            )
+        };
         if let Some(token) = id_cache::load(&file, &key).filter(usable) {
             return Ok(token);
         }

@@ -57,8 +57,12 @@ impl Session<'_> {
     /// the lock, checking the cache again first). A refresh answer without an ID token
     /// is an error: a stale one is never handed out.
     pub fn fresh_id_token(&self, min_ttl: u64) -> Result<IdToken> {
-        let fresh =
-            |token: &IdToken| matches!(token.freshness(self.now, min_ttl), Freshness::Fresh { .. });
+        let fresh = |token: &IdToken| {
+            matches!(
+                token.freshness(self.clock(), min_ttl),
+                Freshness::Fresh { .. }
+            )
+        };
         if let Some(token) = self.cached_id_token().filter(fresh) {
             return Ok(token);
         }

@@ -177,7 +177,9 @@ impl<'a> Session<'a> {
         let Some(token) = cached else {
             return Err(err);
         };
-        let left = token.remaining(self.now);
+        // Now, not when the session started: the lock and the failed request may have
+        // taken longer than the token had left.
+        let left = token.remaining(self.clock());
         if strict || left == 0 || err.exit_code() != crate::error::exit::TEMPORARY {
             return Err(err);
         }
@@ -198,7 +200,7 @@ impl<'a> Session<'a> {
         let _lock = self.lock()?;
         if let Mode::IfStale { min_ttl } = mode
             && let Some(token) = self.cached(scope)
-            && let Freshness::Fresh { .. } = token.freshness(self.now, min_ttl)
+            && let Freshness::Fresh { .. } = token.freshness(self.clock(), min_ttl)
         {
             output::debug(1, "another process refreshed meanwhile; using its token");
             return Ok(token);

@@ -676,6 +676,26 @@ fn a_token_that_still_works_is_served_when_renewing_it_early_fails() {
     assert_eq!(err.exit_code(), crate::error::exit::TEMPORARY);
 }
 
+/// A token with a second left when the session starts has expired by the time a slow
+/// failure comes back: it is not served (the time left is counted when the request has
+/// failed, not when the session began).
+#[test]
+fn a_token_that_expired_while_the_renewal_failed_slowly_is_not_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let settings = profile(dir.path(), Grant::RefreshToken);
+    let store = Memory::holding(Some("rt-1"), None);
+    cache_token(&settings, NOW + 1);
+    let slow: Reply = Box::new(|| {
+        std::thread::sleep(Duration::from_millis(2100));
+        json(503, r#"{"error":"temporarily_unavailable"}"#)
+    });
+    let (endpoint, _) = Scripted::new(vec![slow]);
+    let err = session(&settings, &store, endpoint)
+        .fresh_token(&fresh(60, false))
+        .unwrap_err();
+    assert_eq!(err.exit_code(), crate::error::exit::TEMPORARY);
+}
+
 #[test]
 fn an_expired_token_or_a_rejected_login_is_never_served() {
     let dir = tempfile::tempdir().unwrap();
