@@ -10,7 +10,7 @@ pub const ELLIPSIS: char = '…';
 /// the Unicode line and paragraph separators, zero-width spaces and joiners' cousins
 /// (U+200B, U+200C, U+2060, U+FEFF) and the tag characters. The zero-width joiner
 /// (U+200D) stays: emoji sequences need it, and it hides nothing by itself.
-fn hides_or_reorders(c: char) -> bool {
+pub(crate) fn hides_or_reorders(c: char) -> bool {
     matches!(
         c,
         '\u{61c}'
@@ -43,7 +43,12 @@ pub fn json_inert(json: String) -> String {
     let mut out = String::with_capacity(json.len() + 16);
     for c in json.chars() {
         if risky(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
+            // JSON escapes UTF-16 units: a character beyond U+FFFF (the tag
+            // characters) is a surrogate pair, or it would read back as another one.
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
         } else {
             out.push(c);
         }
@@ -285,6 +290,7 @@ mod tests {
     fn json_stays_the_same_value_with_nothing_a_terminal_acts_on() {
         let value = serde_json::json!({
             "name": "a\u{9b}2Jb\u{202e}c\u{7f}d\u{2028}e\u{1b}[31m",
+            "tag": "x\u{e0041}y",
             "plain": "ünïcødé ok",
         });
         let text = json_inert(format!("{value:#}"));
@@ -297,6 +303,8 @@ mod tests {
             text.contains("\\u009b") && text.contains("\\u202e"),
             "{text}"
         );
+        // Beyond U+FFFF: a surrogate pair, which reads back as the same character.
+        assert!(text.contains("x\\udb40\\udc41y"), "{text}");
         assert!(text.contains("ünïcødé ok"), "other text untouched");
         let back: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back, value, "the same JSON value");

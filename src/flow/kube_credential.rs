@@ -168,13 +168,13 @@ mod tests {
             user: "u".into(),
             kind: TokenKind::Id,
             login: true,
-            fresh: ["--audience", "https://kube.example", "--strict"]
+            fresh: ["--audience=https://kube.example", "--strict"]
                 .map(String::from)
                 .to_vec(),
         });
         assert!(
             text.contains(
-                r#"args: ["kube-credential", "--login", "--audience", "https://kube.example", "--strict"]"#
+                r#"args: ["kube-credential", "--login", "--audience=https://kube.example", "--strict"]"#
             ),
             "{text}"
         );

@@ -325,7 +325,10 @@ fn kubectl_gets_an_id_token_exchanged_for_the_clusters_audience() {
     let cluster = Cluster::for_audience(&idp, &env, "id", audience);
     let api = "client.authentication.k8s.io/v1";
     let user = users(&env, "aud", &["--audience", audience], api);
-    assert!(user.contains(audience), "{user}");
+    assert!(
+        user.contains(&format!("\"--audience={audience}\"")),
+        "{user}"
+    );
     let config = cluster.kubeconfig(&env, &user, "aud");
     let exchanges = || {
         let counters = idp.counters();
@@ -393,7 +396,16 @@ fn a_kubeconfig_user_name_stays_one_quoted_name_and_a_line_break_is_refused() {
     assert_eq!(String::from_utf8_lossy(&view.stdout), name);
     api_versions(&kubectl(&env, &config, &[]).output().unwrap());
     // A line break would end the name and start keys of its own: refused on one line.
-    for bad in ["u\n    token: planted", "u\r", "u\u{85}x", ""] {
+    // So would a character that hides text, or one kubectl's YAML reader refuses.
+    for bad in [
+        "u\n    token: planted",
+        "u\r",
+        "u\u{85}x",
+        "",
+        "u\u{e0041}",
+        "u\u{202e}",
+        "u\u{ffff}",
+    ] {
         let run = env
             .run(&["kube-credential", "--print-kubeconfig-user", bad])
             .expect(2);

@@ -207,7 +207,7 @@ fn git_setup(
     if login {
         words.push("--login".into());
     }
-    words.extend(fresh_words(&fresh_settings(fresh.clone())));
+    words.extend(fresh_words(&fresh_settings(fresh.clone()))?);
     Ok(GitSetup {
         url: remote.url,
         helper_args: words,
@@ -217,8 +217,11 @@ fn git_setup(
 
 /// The token flags a helper line repeats (git's `setup`, a kubeconfig entry), so the
 /// helper asks for the same token the command that printed it was given; defaults left
-/// out.
-fn fresh_words(fresh: &FreshSettings) -> Vec<String> {
+/// out. Each is one `--flag=VALUE` word, so a value that starts with `-` stays a value
+/// when the line is run. Values are printable ASCII (scopes, URIs and names are): the
+/// line is pasted into files other programs parse, and kubectl's YAML reader refuses
+/// some characters that JSON and a terminal let pass.
+fn fresh_words(fresh: &FreshSettings) -> Result<Vec<String>> {
     let FreshSettings {
         min_ttl,
         scope,
@@ -228,21 +231,38 @@ fn fresh_words(fresh: &FreshSettings) -> Vec<String> {
     } = fresh;
     let mut words = Vec::new();
     if *min_ttl != DEFAULT_MIN_TTL {
-        words.extend(["--min-ttl".into(), min_ttl.to_string()]);
+        words.push(format!("--min-ttl={min_ttl}"));
     }
     for (flag, value) in [
         ("--scope", scope),
         ("--resource", resource),
         ("--audience", audience),
     ] {
-        if let Some(value) = value {
-            words.extend([flag.to_string(), value.clone()]);
+        let Some(value) = value else { continue };
+        if !value.chars().all(|c| matches!(c, ' '..='~')) {
+            return Err(Error::Usage {
+                message: format!(
+                    "{flag} '{}' has characters a helper line cannot carry (printable ASCII only)",
+                    crate::sanitize::foreign(value, 200)
+                ),
+                hint: Some(format!(
+                    "{flag} takes a URI or a name, e.g. {flag}=https://api.example.com"
+                )),
+            });
         }
+        words.push(format!("{flag}={value}"));
     }
     if *strict {
         words.push("--strict".into());
     }
-    words
+    Ok(words)
+}
+
+/// U+FDD0..U+FDEF and the last two code points of every plane: never text, and
+/// refused by YAML readers.
+fn is_noncharacter(c: char) -> bool {
+    let c = c as u32;
+    (0xfdd0..=0xfdef).contains(&c) || c & 0xfffe == 0xfffe
 }
 
 pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
@@ -258,11 +278,14 @@ pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
     let profile = global.profile().map_err(Error::one_line)?;
     if let Some(user) = print_kubeconfig_user {
         // The name is quoted in the YAML; a line break or other control character in
-        // it is a mistake, not a name.
-        if user.is_empty() || user.contains(|c: char| c.is_control()) {
+        // it is a mistake, not a name, and so are the characters that hide text and
+        // the noncharacters kubectl's YAML reader refuses.
+        let odd =
+            |c: char| c.is_control() || crate::sanitize::hides_or_reorders(c) || is_noncharacter(c);
+        if user.is_empty() || user.contains(odd) {
             return Err(Error::Usage {
                 message:
-                    "--print-kubeconfig-user takes a name on one line, without control characters"
+                    "--print-kubeconfig-user takes a name on one line, without control or invisible characters"
                         .into(),
                 hint: Some(crate::profile_name::command(
                     &profile.name,
@@ -276,7 +299,7 @@ pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
             user,
             kind,
             login,
-            fresh: fresh_words(&fresh),
+            fresh: fresh_words(&fresh).map_err(Error::one_line)?,
         }));
     }
     let (api_version, interactive) = match env::var(env::KUBERNETES_EXEC_INFO) {
@@ -343,6 +366,38 @@ pub fn exec_info(text: &str) -> Result<(String, bool)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A helper line carries each token flag as one word, so a value that starts with
+    /// `-` is not read as another flag when git or kubectl runs the line; characters a
+    /// kubeconfig or terminal would change are refused.
+    #[test]
+    fn helper_lines_carry_each_token_flag_as_one_word_of_printable_ascii() {
+        let fresh = FreshSettings {
+            min_ttl: 300,
+            scope: Some("--strict".into()),
+            resource: None,
+            audience: Some("-p other".into()),
+            strict: true,
+        };
+        assert_eq!(
+            fresh_words(&fresh).unwrap(),
+            [
+                "--min-ttl=300",
+                "--scope=--strict",
+                "--audience=-p other",
+                "--strict"
+            ]
+        );
+        for odd in ["x\u{e0041}y", "x\u{ffff}", "caf\u{e9}", "a\nb"] {
+            let fresh = FreshSettings {
+                audience: Some(odd.into()),
+                ..fresh.clone()
+            };
+            let err = fresh_words(&fresh).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{odd:?}");
+            assert!(!err.to_string().contains('\n'), "{err}");
+        }
+    }
 
     #[test]
     fn exec_info_gives_the_version_and_whether_a_person_is_there() {
