@@ -86,7 +86,8 @@ impl Paths {
         scope: Option<&str>,
         resource: Option<&str>,
     ) -> PathBuf {
-        let key = resource_key(&format!("{audience}\n{}", resource.unwrap_or("*")), scope);
+        let scope = scope.map(normal_scope);
+        let key = short_hash(&serde_json::json!([audience, resource, scope]).to_string());
         self.cache_dir
             .join("tokens")
             .join(format!("{profile}.audience-{key}.json"))
@@ -165,10 +166,12 @@ fn scope_key(scope: &str) -> String {
     short_hash(&normal_scope(scope))
 }
 
-/// A short name for a resource and the scope asked with it (None: the login's).
+/// A short name for a resource and the scope asked with it (None: the login's). The
+/// fields go in as a JSON array, so no value (a scope of `*`, a line break in a
+/// resource) can make two different requests one name.
 fn resource_key(resource: &str, scope: Option<&str>) -> String {
-    let scope = scope.map_or_else(|| "*".to_string(), normal_scope);
-    short_hash(&format!("{resource}\n{scope}"))
+    let scope = scope.map(normal_scope);
+    short_hash(&serde_json::json!([resource, scope]).to_string())
 }
 
 fn normal_scope(scope: &str) -> String {
@@ -184,4 +187,40 @@ fn short_hash(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths() -> Paths {
+        Paths {
+            config_dir: PathBuf::from("/c"),
+            data_dir: PathBuf::from("/d"),
+            cache_dir: PathBuf::from("/k"),
+        }
+    }
+
+    /// Different requests never share a cache file, whatever their values hold.
+    #[test]
+    fn narrowed_caches_of_different_requests_have_different_files() {
+        let p = paths();
+        assert_ne!(
+            p.cache_file("w", Some("*"), Some("https://r")),
+            p.cache_file("w", None, Some("https://r"))
+        );
+        assert_ne!(
+            p.audience_cache_file("w", "a", None, Some("*")),
+            p.audience_cache_file("w", "a", None, None)
+        );
+        assert_ne!(
+            p.audience_cache_file("w", "a\nhttps://r", None, None),
+            p.audience_cache_file("w", "a", None, Some("https://r"))
+        );
+        // The same scope in another order is the same request.
+        assert_eq!(
+            p.cache_file("w", Some("b a"), Some("https://r")),
+            p.cache_file("w", Some("a  b"), Some("https://r"))
+        );
+    }
 }
