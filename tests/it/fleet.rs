@@ -1090,6 +1090,40 @@ fn a_redis_error_reply_is_shown_inert() {
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }
 
+/// A Redis whose host name does not resolve is out of reach like one that is down: a
+/// temporary error (exit 5) that says so, not a storage error.
+/// (cargo-mutants: in `Shared::error`, the first or second `||` of `is_timeout() ||
+/// is_io_error() || is_connection_refusal() || is_connection_dropped()` as `&&`
+/// survived: the refused and timed-out connections of the other tests are more than
+/// one of these, a failed name lookup is an I/O error only.)
+#[test]
+fn a_redis_host_that_does_not_resolve_is_temporary() {
+    let idp = Idp::start(IdpOptions::default());
+    let host = TestEnv::new();
+    // RFC 6761: `.invalid` never resolves.
+    let run = host
+        .run(&[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Basic.id(),
+            "--store",
+            "redis",
+            "--attach",
+            "--redis-url",
+            "redis://no-such-host.invalid:6379/0",
+        ])
+        .expect(5);
+    assert!(
+        run.error_line()
+            .contains("Redis at redis://no-such-host.invalid:6379/0"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("this is temporary"), "{}", run.stderr);
+}
+
 /// `--redis-lease 18446744073709551615` was saved and the next stale `token` panicked
 /// adding durations: refused at the flag now, and in config.toml with the file named.
 #[test]
