@@ -1124,6 +1124,86 @@ fn a_redis_host_that_does_not_resolve_is_temporary() {
     assert!(run.stderr.contains("this is temporary"), "{}", run.stderr);
 }
 
+/// `--redis-password-file`: an ACL user's password read from a 0600 file on each
+/// connection (the environment wins over it). A wrong password, or a file other users
+/// can read, is a configuration error that names the way out.
+/// (cargo-mutants: in `Shared`, deleting the file's arm in `connect`, and the
+/// `AuthenticationFailed` and `InvalidClientConfig` arms in `error`, survived; so did
+/// `RedisStore::probe` replaced by `Ok(())`.)
+#[test]
+fn the_redis_password_can_come_from_a_private_file() {
+    let idp = Idp::start(IdpOptions::default());
+    let password = "fleet-password-0123";
+    let redis = Redis::start_with(RedisOptions {
+        tls: None,
+        user: Some(("fleet".into(), password.into())),
+    });
+    let url = redis.url().replace("redis://", "redis://fleet@");
+    let mut hosts: Vec<TestEnv> = (0..2).map(|_| TestEnv::new()).collect();
+    let file = |host: &TestEnv, name: &str, text: &str, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = host.path(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.display().to_string()
+    };
+    let right = file(&hosts[0], "redis-password", &format!("{password}\n"), 0o600);
+    let wrong = file(&hosts[0], "wrong", "not-the-password\n", 0o600);
+    let refresh_token = idp.refresh_token(Client::Basic);
+    let login = |password_file: &str| {
+        import_token(
+            &hosts[0],
+            &idp,
+            Client::Basic,
+            &refresh_token,
+            &[
+                "--store",
+                "redis",
+                "--redis-url",
+                &url,
+                "--redis-password-file",
+                password_file,
+            ],
+        )
+    };
+    // Refused before the refresh token is sent anywhere (the store is probed first).
+    let before = idp.refreshes();
+    let refused = login(&wrong).expect(3);
+    assert!(
+        refused.stderr.contains("--redis-password-file"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(idp.refreshes(), before, "nothing reached the provider");
+    login(&right).expect(0);
+    // The file is read again by every run that connects (a refresh).
+    hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let loose = file(&hosts[1], "loose", &format!("{password}\n"), 0o644);
+    let refused = attach(
+        &hosts[1],
+        &idp,
+        &redis,
+        &["--redis-url", &url, "--redis-password-file", &loose],
+    )
+    .expect(3);
+    assert!(
+        refused.error_line().contains(&format!(
+            "cannot use the password file - InvalidClientConfig: {loose}: "
+        )),
+        "{}",
+        refused.stderr
+    );
+    hosts[1].set("OCTOKEN_REDIS_PASSWORD", password);
+    attach(
+        &hosts[1],
+        &idp,
+        &redis,
+        &["--redis-url", &url, "--redis-password-file", &wrong],
+    )
+    .expect(0);
+    hosts[1].run(&["token"]).expect(0);
+}
+
 /// `--redis-lease 18446744073709551615` was saved and the next stale `token` panicked
 /// adding durations: refused at the flag now, and in config.toml with the file named.
 #[test]
