@@ -1204,6 +1204,61 @@ fn the_redis_password_can_come_from_a_private_file() {
     hosts[1].run(&["token"]).expect(0);
 }
 
+/// A lease's owner token, as a host of an unsealed fleet writes it: this host's name and
+/// the holder's process id (what `status` shows, for the lease and the last refresh),
+/// then 64 random bits, new at each take, so that two hosts with the same name and
+/// process id (containers, where octoken may be pid 1) never renew or release each
+/// other's lease.
+/// (cargo-mutants: `random` as 0 or 1, and `holder_name` as "", "xyzzy" or "host",
+/// survived.)
+#[test]
+fn a_lease_names_its_holder_and_a_new_random_owner_each_time() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let lease = format!(
+        "octoken:{}|{}|default:lease",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let mut owners = Vec::new();
+    for offset in ["400", "800"] {
+        let clock = ("OCTOKEN_TEST_CLOCK_OFFSET", offset);
+        let mut holder = hosts[0].spawn(&["token"], &[clock, (HOLD, "before-exchange:500")]);
+        holder.wait_for_line("test: holding");
+        signal(&holder.child, "STOP");
+        let holder_name = format!("{}:{}", name.trim(), holder.child.id());
+        let owner = redis.cli(&["GET", &lease]).trim().to_string();
+        let status = hosts[1].run(&["status"]).expect(0);
+        signal(&holder.child, "CONT");
+        let (code, stderr) = holder.finish();
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            status
+                .stdout
+                .contains(&format!("lease:           held by {holder_name} (")),
+            "{}",
+            status.stdout
+        );
+        let random = owner
+            .strip_prefix(&format!("{holder_name}#"))
+            .unwrap_or_else(|| panic!("{owner}"));
+        assert!(
+            random.len() == 16 && random.chars().all(|c| c.is_ascii_hexdigit()),
+            "{owner}"
+        );
+        owners.push(random.to_string());
+        let status = hosts[1].run(&["status"]).expect(0);
+        assert!(
+            status.stdout.contains(&format!(" by {holder_name}\n")),
+            "the last refresh's host: {}",
+            status.stdout
+        );
+    }
+    assert_ne!(owners[0], owners[1], "a new random part at each take");
+}
+
 /// `--redis-lease 18446744073709551615` was saved and the next stale `token` panicked
 /// adding durations: refused at the flag now, and in config.toml with the file named.
 #[test]
