@@ -266,12 +266,22 @@ fn a_paused_holder_does_not_reuse_a_rotated_token() {
     let redis = Redis::start();
     let hosts = fleet(&idp, &redis, 2, &["--redis-lease", "1"]);
     let before = idp.refreshes();
-    let mut paused = hosts[0].spawn(&["token"], &[STALE, (HOLD, "before-exchange:500")]);
+    let mut paused = hosts[0].spawn(&["-v", "token"], &[STALE, (HOLD, "before-exchange:500")]);
     paused.wait_for_line("test: holding");
     signal(&paused.child, "STOP");
     std::thread::sleep(Duration::from_millis(1500));
     let newer = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
     signal(&paused.child, "CONT");
+    // `-v` says how long the lease was held: at least the pause.
+    // (cargo-mutants: `Lease::held_for` as a zero duration survived.)
+    let line = paused.wait_for_line("the fleet's lease ran out after ");
+    let held = line
+        .split("ran out after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|d| d.strip_suffix('s'))
+        .and_then(|secs| secs.parse::<f64>().ok());
+    assert!(held.is_some_and(|secs| secs >= 1.5), "{line}");
     let out = paused.child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), newer.stdout);
