@@ -1026,12 +1026,17 @@ fn a_planted_lease_is_shown_inert_and_does_not_hold_the_fleet() {
     assert!(!json.stdout.contains('\u{1b}'), "{:?}", json.stdout);
     // No expiry: no octoken host set it.
     redis.cli(&["SET", &lease, owner]);
-    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let run = hosts[0]
+        .run_with(&["-v", "token"], None, &[STALE])
+        .expect(0);
     assert!(
         run.stderr.contains("ignoring the refresh lease"),
         "{}",
         run.stderr
     );
+    // Dropped and taken at once, without waiting as for a host's lease.
+    // (cargo-mutants: `dropped == 1` as `!=` in `drop_foreign_lease` survived.)
+    assert!(!run.stderr.contains("lease; waiting"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
     // An hour: longer than any octoken host takes it (--redis-lease is at most 600 s).
     redis.cli(&["SET", &lease, owner, "PX", "3600000"]);
