@@ -876,7 +876,19 @@ fn a_new_login_after_a_fleet_logout_is_no_rollback() {
     let redis = Redis::start();
     let (hosts, key) = sealed_fleet(&idp, &redis, 2, &[]);
     hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
+    // `status` shows the entry there and sealed, then gone.
+    // (cargo-mutants: in `Shared::status`, `!=` as `==` for `exists` and the deleted
+    // `Field::Value` arm of `sealed_with` survived.)
+    let status = hosts[1].run(&["status"]).expect(0).stdout;
+    assert!(
+        status.contains("shared entry:    present, version "),
+        "{status}"
+    );
+    assert!(status.contains(", sealed with key "), "{status}");
     hosts[0].run(&["logout"]).expect(0);
+    // Exit 4: no refresh token, a login is needed.
+    let status = hosts[1].run(&["status"]).expect(4).stdout;
+    assert!(status.contains("shared entry:    missing"), "{status}");
     login(&hosts[0], &idp, &redis, &["--store-key-file", &key]);
     hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
 }
