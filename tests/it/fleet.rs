@@ -266,12 +266,22 @@ fn a_paused_holder_does_not_reuse_a_rotated_token() {
     let redis = Redis::start();
     let hosts = fleet(&idp, &redis, 2, &["--redis-lease", "1"]);
     let before = idp.refreshes();
-    let mut paused = hosts[0].spawn(&["token"], &[STALE, (HOLD, "before-exchange:500")]);
+    let mut paused = hosts[0].spawn(&["-v", "token"], &[STALE, (HOLD, "before-exchange:500")]);
     paused.wait_for_line("test: holding");
     signal(&paused.child, "STOP");
     std::thread::sleep(Duration::from_millis(1500));
     let newer = hosts[1].run_with(&["token"], None, &[STALE]).expect(0);
     signal(&paused.child, "CONT");
+    // `-v` says how long the lease was held: at least the pause.
+    // (cargo-mutants: `Lease::held_for` as a zero duration survived.)
+    let line = paused.wait_for_line("the fleet's lease ran out after ");
+    let held = line
+        .split("ran out after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|d| d.strip_suffix('s'))
+        .and_then(|secs| secs.parse::<f64>().ok());
+    assert!(held.is_some_and(|secs| secs >= 1.5), "{line}");
     let out = paused.child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), newer.stdout);
@@ -866,7 +876,19 @@ fn a_new_login_after_a_fleet_logout_is_no_rollback() {
     let redis = Redis::start();
     let (hosts, key) = sealed_fleet(&idp, &redis, 2, &[]);
     hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
+    // `status` shows the entry there and sealed, then gone.
+    // (cargo-mutants: in `Shared::status`, `!=` as `==` for `exists` and the deleted
+    // `Field::Value` arm of `sealed_with` survived.)
+    let status = hosts[1].run(&["status"]).expect(0).stdout;
+    assert!(
+        status.contains("shared entry:    present, version "),
+        "{status}"
+    );
+    assert!(status.contains(", sealed with key "), "{status}");
     hosts[0].run(&["logout"]).expect(0);
+    // Exit 4: no refresh token, a login is needed.
+    let status = hosts[1].run(&["status"]).expect(4).stdout;
+    assert!(status.contains("shared entry:    missing"), "{status}");
     login(&hosts[0], &idp, &redis, &["--store-key-file", &key]);
     hosts[1].run_with(&["refresh"], None, &[STALE]).expect(0);
 }
@@ -1016,12 +1038,17 @@ fn a_planted_lease_is_shown_inert_and_does_not_hold_the_fleet() {
     assert!(!json.stdout.contains('\u{1b}'), "{:?}", json.stdout);
     // No expiry: no octoken host set it.
     redis.cli(&["SET", &lease, owner]);
-    let run = hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let run = hosts[0]
+        .run_with(&["-v", "token"], None, &[STALE])
+        .expect(0);
     assert!(
         run.stderr.contains("ignoring the refresh lease"),
         "{}",
         run.stderr
     );
+    // Dropped and taken at once, without waiting as for a host's lease.
+    // (cargo-mutants: `dropped == 1` as `!=` in `drop_foreign_lease` survived.)
+    assert!(!run.stderr.contains("lease; waiting"), "{}", run.stderr);
     assert!(run.elapsed < Duration::from_secs(3), "{:?}", run.elapsed);
     // An hour: longer than any octoken host takes it (--redis-lease is at most 600 s).
     redis.cli(&["SET", &lease, owner, "PX", "3600000"]);
@@ -1085,9 +1112,180 @@ fn a_redis_error_reply_is_shown_inert() {
         &refresh_token,
         &["--store", "redis", "--redis-url", &url],
     );
-    assert_ne!(run.code, 0, "{}", run.stderr);
+    // A storage error (exit 6): the server refused a command, not the password or ACL.
+    // (cargo-mutants: the `refused` guard in `Shared::error` as `true` survived.)
+    assert_eq!(run.code, 6, "{}", run.stderr);
     assert!(run.stderr.contains("go away"), "{}", run.stderr);
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}
+
+/// A Redis whose host name does not resolve is out of reach like one that is down: a
+/// temporary error (exit 5) that says so, not a storage error.
+/// (cargo-mutants: in `Shared::error`, the first or second `||` of `is_timeout() ||
+/// is_io_error() || is_connection_refusal() || is_connection_dropped()` as `&&`
+/// survived: the refused and timed-out connections of the other tests are more than
+/// one of these, a failed name lookup is an I/O error only.)
+#[test]
+fn a_redis_host_that_does_not_resolve_is_temporary() {
+    let idp = Idp::start(IdpOptions::default());
+    let host = TestEnv::new();
+    // RFC 6761: `.invalid` never resolves.
+    let run = host
+        .run(&[
+            "login",
+            "--issuer",
+            &idp.issuer,
+            "--client-id",
+            Client::Basic.id(),
+            "--store",
+            "redis",
+            "--attach",
+            "--redis-url",
+            "redis://no-such-host.invalid:6379/0",
+        ])
+        .expect(5);
+    assert!(
+        run.error_line()
+            .contains("Redis at redis://no-such-host.invalid:6379/0"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("this is temporary"), "{}", run.stderr);
+}
+
+/// `--redis-password-file`: an ACL user's password read from a 0600 file on each
+/// connection (the environment wins over it). A wrong password, or a file other users
+/// can read, is a configuration error that names the way out.
+/// (cargo-mutants: in `Shared`, deleting the file's arm in `connect`, and the
+/// `AuthenticationFailed` and `InvalidClientConfig` arms in `error`, survived; so did
+/// `RedisStore::probe` replaced by `Ok(())`.)
+#[test]
+fn the_redis_password_can_come_from_a_private_file() {
+    let idp = Idp::start(IdpOptions::default());
+    let password = "fleet-password-0123";
+    let redis = Redis::start_with(RedisOptions {
+        tls: None,
+        user: Some(("fleet".into(), password.into())),
+    });
+    let url = redis.url().replace("redis://", "redis://fleet@");
+    let mut hosts: Vec<TestEnv> = (0..2).map(|_| TestEnv::new()).collect();
+    let file = |host: &TestEnv, name: &str, text: &str, mode: u32| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = host.path(name);
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        path.display().to_string()
+    };
+    let right = file(&hosts[0], "redis-password", &format!("{password}\n"), 0o600);
+    let wrong = file(&hosts[0], "wrong", "not-the-password\n", 0o600);
+    let refresh_token = idp.refresh_token(Client::Basic);
+    let login = |password_file: &str| {
+        import_token(
+            &hosts[0],
+            &idp,
+            Client::Basic,
+            &refresh_token,
+            &[
+                "--store",
+                "redis",
+                "--redis-url",
+                &url,
+                "--redis-password-file",
+                password_file,
+            ],
+        )
+    };
+    // Refused before the refresh token is sent anywhere (the store is probed first).
+    let before = idp.refreshes();
+    let refused = login(&wrong).expect(3);
+    assert!(
+        refused.stderr.contains("--redis-password-file"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(idp.refreshes(), before, "nothing reached the provider");
+    login(&right).expect(0);
+    // The file is read again by every run that connects (a refresh).
+    hosts[0].run_with(&["token"], None, &[STALE]).expect(0);
+    let loose = file(&hosts[1], "loose", &format!("{password}\n"), 0o644);
+    let refused = attach(
+        &hosts[1],
+        &idp,
+        &redis,
+        &["--redis-url", &url, "--redis-password-file", &loose],
+    )
+    .expect(3);
+    assert!(
+        refused.error_line().contains(&format!(
+            "cannot use the password file - InvalidClientConfig: {loose}: "
+        )),
+        "{}",
+        refused.stderr
+    );
+    hosts[1].set("OCTOKEN_REDIS_PASSWORD", password);
+    attach(
+        &hosts[1],
+        &idp,
+        &redis,
+        &["--redis-url", &url, "--redis-password-file", &wrong],
+    )
+    .expect(0);
+    hosts[1].run(&["token"]).expect(0);
+}
+
+/// A lease's owner token, as a host of an unsealed fleet writes it: this host's name and
+/// the holder's process id (what `status` shows, for the lease and the last refresh),
+/// then 64 random bits, new at each take, so that two hosts with the same name and
+/// process id (containers, where octoken may be pid 1) never renew or release each
+/// other's lease.
+/// (cargo-mutants: `random` as 0 or 1, and `holder_name` as "", "xyzzy" or "host",
+/// survived.)
+#[test]
+fn a_lease_names_its_holder_and_a_new_random_owner_each_time() {
+    let idp = Idp::start(IdpOptions::default());
+    let redis = Redis::start();
+    let hosts = fleet(&idp, &redis, 2, &[]);
+    let lease = format!(
+        "octoken:{}|{}|default:lease",
+        idp.issuer,
+        Client::Basic.id()
+    );
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let mut owners = Vec::new();
+    for offset in ["400", "800"] {
+        let clock = ("OCTOKEN_TEST_CLOCK_OFFSET", offset);
+        let mut holder = hosts[0].spawn(&["token"], &[clock, (HOLD, "before-exchange:500")]);
+        holder.wait_for_line("test: holding");
+        signal(&holder.child, "STOP");
+        let holder_name = format!("{}:{}", name.trim(), holder.child.id());
+        let owner = redis.cli(&["GET", &lease]).trim().to_string();
+        let status = hosts[1].run(&["status"]).expect(0);
+        signal(&holder.child, "CONT");
+        let (code, stderr) = holder.finish();
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            status
+                .stdout
+                .contains(&format!("lease:           held by {holder_name} (")),
+            "{}",
+            status.stdout
+        );
+        let random = owner
+            .strip_prefix(&format!("{holder_name}#"))
+            .unwrap_or_else(|| panic!("{owner}"));
+        assert!(
+            random.len() == 16 && random.chars().all(|c| c.is_ascii_hexdigit()),
+            "{owner}"
+        );
+        owners.push(random.to_string());
+        let status = hosts[1].run(&["status"]).expect(0);
+        assert!(
+            status.stdout.contains(&format!(" by {holder_name}\n")),
+            "the last refresh's host: {}",
+            status.stdout
+        );
+    }
+    assert_ne!(owners[0], owners[1], "a new random part at each take");
 }
 
 /// `--redis-lease 18446744073709551615` was saved and the next stale `token` panicked
