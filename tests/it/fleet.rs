@@ -1222,6 +1222,11 @@ fn the_redis_password_can_come_from_a_private_file() {
         "{}",
         refused.stderr
     );
+    assert!(
+        refused.stderr.contains("--redis-password-file"),
+        "the hint names the flag: {}",
+        refused.stderr
+    );
     hosts[1].set("OCTOKEN_REDIS_PASSWORD", password);
     attach(
         &hosts[1],

@@ -331,7 +331,11 @@ impl Shared {
                 )),
             ),
             redis::ErrorKind::InvalidClientConfig => {
-                Error::config(message, Some("check --redis-url and --ca-file".into()))
+                // A bad URL, CA file or password file: the message names which.
+                Error::config(
+                    message,
+                    Some("check --redis-url, --ca-file and --redis-password-file".into()),
+                )
             }
             _ => Error::storage(message, "check the Redis server's log and settings"),
         }
