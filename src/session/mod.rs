@@ -168,7 +168,7 @@ impl<'a> Session<'a> {
 
     /// A failed early renewal: the cached token if it still works and the failure is
     /// temporary, else the error. An expired token is never served.
-    pub(super) fn still_valid(
+    fn still_valid(
         &self,
         cached: Option<AccessToken>,
         err: Error,
