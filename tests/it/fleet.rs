@@ -23,10 +23,15 @@ fn entry(idp: &Idp) -> String {
 /// Logs host 0 in (an imported refresh token) with `--store redis` and `extra`.
 fn login(env: &TestEnv, idp: &Idp, redis: &Redis, extra: &[&str]) -> Run {
     let refresh_token = idp.refresh_token(Client::Basic);
-    let url = redis.url();
-    let mut args = vec!["--store", "redis", "--redis-url", url.as_str()];
+    import_at(env, idp, &redis.url(), &refresh_token, extra).expect(0)
+}
+
+/// Imports `refresh_token` into a `--store redis` profile at `url`, with `extra`; the
+/// run, whatever its exit.
+fn import_at(env: &TestEnv, idp: &Idp, url: &str, refresh_token: &str, extra: &[&str]) -> Run {
+    let mut args = vec!["--store", "redis", "--redis-url", url];
     args.extend_from_slice(extra);
-    import_token(env, idp, Client::Basic, &refresh_token, &args).expect(0)
+    import_token(env, idp, Client::Basic, refresh_token, &args)
 }
 
 /// `login --attach`: no secret, no auth method, no browser.
@@ -36,7 +41,14 @@ fn attach(env: &TestEnv, idp: &Idp, redis: &Redis, extra: &[&str]) -> Run {
 
 /// `login --attach` to the fleet of `client`.
 fn attach_client(env: &TestEnv, idp: &Idp, redis: &Redis, client: Client, extra: &[&str]) -> Run {
-    let url = redis.url();
+    if extra.contains(&"--redis-url") {
+        return attach_at(env, idp, client, None, extra);
+    }
+    attach_at(env, idp, client, Some(&redis.url()), extra)
+}
+
+/// `login --attach` to the fleet of `client` at `url` (None: `extra` names it).
+fn attach_at(env: &TestEnv, idp: &Idp, client: Client, url: Option<&str>, extra: &[&str]) -> Run {
     let mut args = vec![
         "login",
         "--issuer",
@@ -47,8 +59,8 @@ fn attach_client(env: &TestEnv, idp: &Idp, redis: &Redis, client: Client, extra:
         "redis",
         "--attach",
     ];
-    if !extra.contains(&"--redis-url") {
-        args.extend_from_slice(&["--redis-url", &url]);
+    if let Some(url) = url {
+        args.extend_from_slice(&["--redis-url", url]);
     }
     args.extend_from_slice(extra);
     env.run(&args)
@@ -353,20 +365,12 @@ fn with_a_key_file_redis_holds_no_token_in_clear() {
     let hosts: Vec<TestEnv> = (0..3).map(|_| TestEnv::new()).collect();
     let key = seal_key(&hosts[0].path(""));
     let refresh_token = idp.refresh_token(Client::Basic);
-    let url = redis.url();
-    let logged_in = import_token(
+    let logged_in = import_at(
         &hosts[0],
         &idp,
-        Client::Basic,
+        &redis.url(),
         &refresh_token,
-        &[
-            "--store",
-            "redis",
-            "--redis-url",
-            &url,
-            "--store-key-file",
-            &key,
-        ],
+        &["--store-key-file", &key],
     )
     .expect(0);
     assert!(
@@ -436,25 +440,11 @@ fn tls_and_an_acl_user_with_the_password_from_the_environment() {
     let mut hosts: Vec<TestEnv> = (0..2).map(|_| TestEnv::new()).collect();
     let refresh_token = idp.refresh_token(Client::Basic);
     // Without the password: a configuration error, before any sign-in.
-    import_token(
-        &hosts[0],
-        &idp,
-        Client::Basic,
-        &refresh_token,
-        &["--store", "redis", "--redis-url", &url, "--ca-file", &ca],
-    )
-    .expect(3);
+    import_at(&hosts[0], &idp, &url, &refresh_token, &["--ca-file", &ca]).expect(3);
     for host in &mut hosts {
         host.set("OCTOKEN_REDIS_PASSWORD", password);
     }
-    import_token(
-        &hosts[0],
-        &idp,
-        Client::Basic,
-        &refresh_token,
-        &["--store", "redis", "--redis-url", &url, "--ca-file", &ca],
-    )
-    .expect(0);
+    import_at(&hosts[0], &idp, &url, &refresh_token, &["--ca-file", &ca]).expect(0);
     // A password in the URL would be saved: refused.
     let with_password = url.replace("fleet@", &format!("fleet:{password}@"));
     attach(&hosts[1], &idp, &redis, &["--redis-url", &with_password]).expect(2);
@@ -1105,13 +1095,7 @@ fn a_redis_error_reply_is_shown_inert() {
     let host = TestEnv::new();
     let refresh_token = idp.refresh_token(Client::Basic);
     let url = format!("redis://127.0.0.1:{port}/0");
-    let run = import_token(
-        &host,
-        &idp,
-        Client::Basic,
-        &refresh_token,
-        &["--store", "redis", "--redis-url", &url],
-    );
+    let run = import_at(&host, &idp, &url, &refresh_token, &[]);
     // A storage error (exit 6): the server refused a command, not the password or ACL.
     // (cargo-mutants: the `refused` guard in `Shared::error` as `true` survived.)
     assert_eq!(run.code, 6, "{}", run.stderr);
@@ -1130,20 +1114,8 @@ fn a_redis_host_that_does_not_resolve_is_temporary() {
     let idp = Idp::start(IdpOptions::default());
     let host = TestEnv::new();
     // RFC 6761: `.invalid` never resolves.
-    let run = host
-        .run(&[
-            "login",
-            "--issuer",
-            &idp.issuer,
-            "--client-id",
-            Client::Basic.id(),
-            "--store",
-            "redis",
-            "--attach",
-            "--redis-url",
-            "redis://no-such-host.invalid:6379/0",
-        ])
-        .expect(5);
+    let url = "redis://no-such-host.invalid:6379/0";
+    let run = attach_at(&host, &idp, Client::Basic, Some(url), &[]).expect(5);
     assert!(
         run.error_line()
             .contains("Redis at redis://no-such-host.invalid:6379/0"),
@@ -1180,19 +1152,12 @@ fn the_redis_password_can_come_from_a_private_file() {
     let wrong = file(&hosts[0], "wrong", "not-the-password\n", 0o600);
     let refresh_token = idp.refresh_token(Client::Basic);
     let login = |password_file: &str| {
-        import_token(
+        import_at(
             &hosts[0],
             &idp,
-            Client::Basic,
+            &url,
             &refresh_token,
-            &[
-                "--store",
-                "redis",
-                "--redis-url",
-                &url,
-                "--redis-password-file",
-                password_file,
-            ],
+            &["--redis-password-file", password_file],
         )
     };
     // Refused before the refresh token is sent anywhere (the store is probed first).
