@@ -124,9 +124,7 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 dpop_nonce,
                 min_acr,
             } = args;
-            let kind = tools::token_kind(token_type);
-            let fresh = fresh_settings(fresh);
-            tools::check_kind_and_scope(kind, &fresh)?;
+            let (kind, fresh) = tools::kind_and_fresh(token_type, fresh)?;
             let proof = tools::dpop_proof(kind, dpop_proof, dpop_nonce)?;
             let mut token = token_request(kind, &fresh);
             token.min_acr = min_acr.filter(|a| !a.trim().is_empty());
@@ -148,9 +146,7 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                 fresh,
                 command,
             } = args;
-            let kind = tools::token_kind(token_type);
-            let fresh = fresh_settings(fresh);
-            tools::check_kind_and_scope(kind, &fresh)?;
+            let (kind, fresh) = tools::kind_and_fresh(token_type, fresh)?;
             let mut command = command.into_iter();
             let then = AgentUse::Exec {
                 env_name: variable_name(env_name)?,
@@ -179,9 +175,8 @@ pub fn via_agent(cli: Cli, socket: PathBuf) -> Result<std::result::Result<ViaAge
                     command: CliCommand::KubeCredential(args),
                 }));
             }
-            let kind = tools::token_kind(token_type);
-            let fresh = fresh_settings(fresh);
-            tools::check_kind_and_scope(kind, &fresh).map_err(Error::one_line)?;
+            let (kind, fresh) =
+                tools::kind_and_fresh(token_type, fresh).map_err(Error::one_line)?;
             let api_version = match env::var(env::KUBERNETES_EXEC_INFO) {
                 Some(text) => tools::exec_info(&text).map_err(Error::one_line)?.0,
                 None => tools::DEFAULT_KUBE_API_VERSION.to_string(),

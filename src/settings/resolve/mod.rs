@@ -81,9 +81,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 dpop_nonce,
                 min_acr,
             } = args;
-            let kind = tools::token_kind(token_type);
-            let fresh = fresh_settings(fresh);
-            tools::check_kind_and_scope(kind, &fresh)?;
+            let (kind, fresh) = tools::kind_and_fresh(token_type, fresh)?;
             let dpop_proof = tools::dpop_proof(kind, dpop_proof, dpop_nonce)?;
             let env_name = variable_name(env_name)?;
             let global = global()?;
@@ -106,9 +104,7 @@ pub fn resolve(cli: Cli) -> Result<Command> {
                 command,
             } = args;
             let env_name = variable_name(env_name)?;
-            let kind = tools::token_kind(token_type);
-            let fresh = fresh_settings(fresh);
-            tools::check_kind_and_scope(kind, &fresh)?;
+            let (kind, fresh) = tools::kind_and_fresh(token_type, fresh)?;
             let mut command = command.into_iter();
             let program = command.next().unwrap_or_default();
             let global = global()?;

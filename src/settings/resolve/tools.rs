@@ -37,7 +37,19 @@ pub fn token_kind(arg: TokenTypeArg) -> TokenKind {
 
 /// ID tokens are issued for the login's scope only (or, by token exchange, for an
 /// --audience).
-pub fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()> {
+/// `--type` and the token flags, resolved and checked together (every command that
+/// hands out a token takes both).
+pub fn kind_and_fresh(
+    token_type: TokenTypeArg,
+    fresh: FreshArgs,
+) -> Result<(TokenKind, FreshSettings)> {
+    let kind = token_kind(token_type);
+    let fresh = fresh_settings(fresh);
+    check_kind_and_scope(kind, &fresh)?;
+    Ok((kind, fresh))
+}
+
+fn check_kind_and_scope(kind: TokenKind, fresh: &FreshSettings) -> Result<()> {
     if kind == TokenKind::Id && fresh.resource.is_some() {
         return Err(Error::Usage {
             message: "--resource narrows access tokens only".into(),
@@ -272,9 +284,7 @@ pub fn kube(args: KubeCredentialArgs, global: Global) -> Result<Command> {
         print_kubeconfig_user,
         fresh,
     } = args;
-    let kind = token_kind(token_type);
-    let fresh = fresh_settings(fresh);
-    check_kind_and_scope(kind, &fresh).map_err(Error::one_line)?;
+    let (kind, fresh) = kind_and_fresh(token_type, fresh).map_err(Error::one_line)?;
     let profile = global.profile().map_err(Error::one_line)?;
     if let Some(user) = print_kubeconfig_user {
         // The name is quoted in the YAML; a line break or other control character in
